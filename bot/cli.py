@@ -1,0 +1,197 @@
+"""Core sub-commands of the ``relais`` command line: run, check, db, invite-url."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot import config_check, logs
+from bot import settings as settings_module
+from bot.yamlfile import ConfigError
+
+log = logging.getLogger("relais")
+
+NO_TOKEN_MESSAGE = """\
+Relais : aucun jeton de bot trouvé (variable DISCORD_TOKEN, ou discord.token_file dans settings.yaml).
+  1. Créez une application sur le portail des développeurs Discord, onglet « Bot » → « Reset Token ».
+  2. Activez les intents « Server Members » et « Message Content » sur la même page.
+  3. Lancez : DISCORD_TOKEN=… relais run
+Sans jeton, essayez Relais hors ligne avec le bac à sable : relais sandbox
+
+Relais: no bot token found (DISCORD_TOKEN, or discord.token_file in settings.yaml).
+Create an application in the Discord developer portal (Bot → Reset Token), enable the
+Server Members and Message Content intents, then run DISCORD_TOKEN=… relais run.
+To try Relais offline without a token: relais sandbox
+"""
+
+
+def add_config_options(parser: argparse.ArgumentParser, *, db: bool = True) -> None:
+    parser.add_argument("--config", type=Path, default=None, metavar="DIR", help="dossier de configuration (défaut : ./config)")
+    if db:
+        parser.add_argument("--db", type=Path, default=None, metavar="PATH", help="fichier SQLite (remplace database.path)")
+
+
+def load_settings(args: argparse.Namespace) -> settings_module.Settings:
+    """Settings from --config, environment overrides, then --db; exits 2 listing every problem."""
+    try:
+        loaded = settings_module.load(args.config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        raise SystemExit(2) from None
+    if getattr(args, "db", None):
+        loaded = loaded.with_database(args.db)
+    return loaded
+
+
+# -- run -------------------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot import supervisor
+
+    settings = load_settings(args)
+    try:
+        settings_module.load_token(settings)
+    except settings_module.MissingToken as exc:
+        if str(exc) != "no token":
+            print(f"Relais : {exc}", file=sys.stderr)
+        print(NO_TOKEN_MESSAGE, file=sys.stderr, end="")
+        return 2
+    if settings.supervisor.restart and not args.no_supervisor:
+        logs.setup(settings.logging.level)
+        argv = ["run"]
+        if args.config:
+            argv += ["--config", str(args.config)]
+        if args.db:
+            argv += ["--db", str(args.db)]
+        return supervisor.supervise(supervisor.child_command(argv), settings.supervisor)
+    return run_bot(settings)
+
+
+def run_bot(settings: settings_module.Settings) -> int:
+    import discord
+
+    from bot.client import RelaisBot, run_until_stopped
+    from bot.db import DatabaseTooNew
+    from bot.supervisor import EXIT_DO_NOT_RETRY
+
+    token = settings_module.load_token(settings)
+    logs.add_secret(token)
+    logs.setup(settings.logging.level)
+    try:
+        asyncio.run(run_until_stopped(RelaisBot(settings), token))
+    except discord.LoginFailure:
+        log.error("Discord refused the token: create a new one in the developer portal (not retried)")
+        return EXIT_DO_NOT_RETRY
+    except discord.PrivilegedIntentsRequired:
+        log.error(
+            "a privileged intent is not enabled: turn on Server Members and Message Content "
+            "in the developer portal, Bot page (not retried)"
+        )
+        return EXIT_DO_NOT_RETRY
+    except (DatabaseTooNew, ConfigError) as exc:
+        log.error("%s", exc)
+        return EXIT_DO_NOT_RETRY
+    return 0
+
+
+# -- check -----------------------------------------------------------------------------------------
+def cmd_check(args: argparse.Namespace) -> int:
+    config_dir = args.config or settings_module.default_config_dir()
+    problems = config_check.check_all(config_dir, os.environ)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problème(s) dans {config_dir}.", file=sys.stderr)
+        return 1
+    print(f"Configuration valide ({config_dir}).")
+    return 0
+
+
+# -- db --------------------------------------------------------------------------------------------
+async def _db_upgrade(path: str) -> list[int]:
+    from bot.db import Database
+
+    db = await Database.open(path, migrate=False)
+    try:
+        return await db.migrate()
+    finally:
+        await db.close()
+
+
+async def _db_backup(path: str, destination: Path) -> Path:
+    from bot.db import Database
+
+    db = await Database.open(path, migrate=False)
+    try:
+        return await db.backup(destination)
+    finally:
+        await db.close()
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db import DatabaseTooNew
+
+    settings = load_settings(args)
+    try:
+        applied = asyncio.run(_db_upgrade(settings.database.path))
+    except DatabaseTooNew as exc:
+        print(f"Relais : {exc}", file=sys.stderr)
+        return 1
+    print(f"{settings.database.path} : " + (f"migrations appliquées {applied}" if applied else "déjà à jour"))
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    if not Path(settings.database.path).exists():
+        print(f"Relais : {settings.database.path} n'existe pas", file=sys.stderr)
+        return 1
+    try:
+        written = asyncio.run(_db_backup(settings.database.path, args.path))
+    except FileExistsError as exc:
+        print(f"Relais : {exc}", file=sys.stderr)
+        return 1
+    print(f"Sauvegarde écrite : {written}")
+    return 0
+
+
+# -- invite-url ------------------------------------------------------------------------------------
+def cmd_invite_url(args: argparse.Namespace) -> int:
+    from bot import invite
+
+    client_id = args.client_id or invite.client_id_from_token(os.environ.get("DISCORD_TOKEN", ""))
+    if not client_id:
+        print("Relais : indiquez --client-id (l'« Application ID » du portail des développeurs) "
+              "ou définissez DISCORD_TOKEN.", file=sys.stderr)
+        return 2
+    print(invite.invite_url(client_id))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="se connecter à Discord et faire tourner le bot")
+    add_config_options(run)
+    run.add_argument("--no-supervisor", action="store_true", help="ne pas relancer automatiquement après un plantage")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check", help="valider tous les fichiers de configuration")
+    add_config_options(check, db=False)
+    check.set_defaults(func=cmd_check)
+
+    db = sub.add_parser("db", help="base de données : migrations et sauvegardes")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="appliquer les migrations en attente")
+    add_config_options(upgrade)
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    backup = db_sub.add_parser("backup", help="copie cohérente, même pendant que le bot tourne")
+    backup.add_argument("path", type=Path, metavar="PATH")
+    add_config_options(backup)
+    backup.set_defaults(func=cmd_db_backup)
+
+    inv = sub.add_parser("invite-url", help="l'adresse pour inviter le bot, avec ses permissions")
+    inv.add_argument("--client-id", type=int, default=None)
+    inv.set_defaults(func=cmd_invite_url)

@@ -1,0 +1,232 @@
+"""The Relais bot: start-up in ``setup_hook``, one database, one timer service, one error handler."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot import guild_config, i18n
+from bot.db import Database
+from bot.errors import UserError
+from bot.settings import DEFAULT_API_BASE_URL, DEFAULT_GATEWAY_URL, Settings
+from bot.timers import TimerService
+from bot.translator import RelaisTranslator
+from bot.ui.base import NO_PINGS, send_ephemeral, set_log_context
+
+log = logging.getLogger(__name__)
+TREE_HASH_KEY = "command_tree_hash"
+
+
+def build_intents() -> discord.Intents:
+    """Only what the features use. Two are privileged and must be enabled in the developer portal:
+    ``members`` (welcome newcomers, free an intervision seat when someone leaves, role checks on
+    members not in cache) and ``message_content`` (the charter's automatic moderation reads text)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.members = True
+    intents.guild_messages = True
+    intents.message_content = True
+    intents.moderation = True  # ban and unban events keep case records true
+    intents.guild_scheduled_events = True  # an intervision's event deleted by hand on Discord
+    intents.dm_messages = True
+    return intents
+
+
+def apply_discord_endpoints(settings: Settings) -> None:
+    """Point discord.py at another Discord-compatible server (the local double, Spacebar, …).
+
+    discord.py keeps both endpoints as class attributes; they are touched only when they differ
+    from Discord's own, so a normal run leaves the library exactly as shipped.
+    """
+    if settings.discord.api_base_url != DEFAULT_API_BASE_URL:
+        discord.http.Route.BASE = settings.discord.api_base_url.rstrip("/")
+    if settings.discord.gateway_url != DEFAULT_GATEWAY_URL:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
+
+
+class RelaisTree(app_commands.CommandTree["RelaisBot"]):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        set_log_context(interaction, command)
+        return True
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await self.client.report_error(interaction, error)
+
+
+class RelaisBot(commands.Bot):
+    def __init__(self, settings: Settings, *, catalog: i18n.Catalog | None = None) -> None:
+        apply_discord_endpoints(settings)
+        options: dict[str, Any] = {}
+        if settings.discord.shard_count is not None:
+            options["shard_count"] = settings.discord.shard_count or None
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=build_intents(),
+            allowed_mentions=NO_PINGS,
+            tree_cls=RelaisTree,
+            **options,
+        )
+        self.settings = settings
+        self.catalog = catalog or i18n.Catalog.load(settings.config_dir)
+        self.started_at = time.monotonic()
+        self.db: Database | None = None
+        self.timers: TimerService | None = None
+        self._guild_locales: dict[int, str | None] = {}
+        self.commands_synced = False
+
+    # -- start-up and shutdown ----------------------------------------------------------------
+    async def setup_hook(self) -> None:
+        self.db = await Database.open(self.settings.database.path)
+        self.timers = TimerService(self.db)
+        await self.tree.set_translator(RelaisTranslator(self.catalog))
+        rows = await self.db.fetchall("SELECT guild_id, locale FROM guild_settings")
+        self._guild_locales = {r["guild_id"]: r["locale"] for r in rows}
+        for name in self.settings.cogs.enabled:
+            await self.load_extension(f"cogs.{name}")
+        await self.timers.start()
+        await self.sync_commands_if_changed()
+
+    async def close(self) -> None:
+        # Order matters: no new timer fires, in-flight handlers finish, then the file is closed.
+        if self.timers is not None:
+            await self.timers.stop()
+        await super().close()
+        if self.db is not None:
+            await self.db.close()
+            self.db = None
+
+    async def tree_payload(self) -> list[dict[str, Any]]:
+        translator = self.tree.translator
+        payload = []
+        for command in self.tree.get_commands():
+            if translator is not None:
+                payload.append(await command.get_translated_payload(self.tree, translator))
+            else:
+                payload.append(command.to_dict(self.tree))
+        return payload
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync the command tree only when its payload changed: syncing is rate-limited and slow."""
+        assert self.db is not None
+        target = self.settings.discord.sync_guild_id
+        payload = await self.tree_payload()
+        digest = hashlib.sha256(
+            json.dumps([target, payload], sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+        if await self.db.get_meta(TREE_HASH_KEY) == digest:
+            log.info("command tree unchanged, no sync")
+            return False
+        if target:
+            guild = discord.Object(target)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+        await self.db.set_meta(TREE_HASH_KEY, digest)
+        self.commands_synced = True
+        log.info("command tree synced (%d commands)", len(payload))
+        return True
+
+    # -- language --------------------------------------------------------------------------------
+    def locale_for(self, interaction: discord.Interaction | None = None, guild_id: int | None = None) -> str:
+        user_locale = str(interaction.locale) if interaction is not None else None
+        guild_id = guild_id if guild_id is not None else (interaction.guild_id if interaction else None)
+        return i18n.pick_locale(user_locale, self._guild_locales.get(guild_id), self.settings.general.locale)
+
+    def t(self, where: discord.Interaction | int | None, key: str, /, **params: Any) -> str:
+        """Text for an interaction (its member's language) or a guild id (the guild's language)."""
+        if isinstance(where, discord.Interaction):
+            locale = self.locale_for(where)
+        else:
+            locale = self.locale_for(guild_id=where)
+        return self.catalog.t(locale, key, **params)
+
+    async def guild_config(self, guild_id: int) -> guild_config.GuildConfig:
+        assert self.db is not None
+        return await guild_config.get(self.db, guild_id)
+
+    def remember_guild_locale(self, guild_id: int, locale: str | None) -> None:
+        self._guild_locales[guild_id] = locale
+
+    def timezone_name(self, config: guild_config.GuildConfig) -> str:
+        return config.timezone_or(self.settings.general.timezone)
+
+    # -- errors ----------------------------------------------------------------------------------
+    async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
+        """Tell the member what happened and what to do next; log the unexpected with an incident id."""
+        original = getattr(error, "original", None) or error
+        key, params = self._known_error(original)
+        if key is None:
+            incident = uuid.uuid4().hex[:8]
+            command = interaction.command.qualified_name if interaction.command else interaction.data and interaction.data.get("custom_id")
+            log.error(
+                "incident %s: unexpected error (guild=%s user=%s command=%s)",
+                incident, interaction.guild_id, interaction.user.id, command,
+                exc_info=original,
+            )
+            key, params = "core.errors.unexpected", {"incident": incident}
+        else:
+            log.info("refused: %s %s", key, params)
+        await send_ephemeral(interaction, self.t(interaction, key, **params))
+
+    @staticmethod
+    def _known_error(error: BaseException) -> tuple[str | None, dict[str, Any]]:
+        if isinstance(error, UserError):
+            return error.key, error.params
+        if isinstance(error, app_commands.CommandOnCooldown):
+            return "core.errors.cooldown", {"seconds": max(1, round(error.retry_after))}
+        if isinstance(error, app_commands.MissingPermissions | app_commands.MissingRole | app_commands.MissingAnyRole):
+            return "core.errors.not_allowed", {}
+        if isinstance(error, app_commands.BotMissingPermissions):
+            return "core.errors.bot_missing_permissions", {"permissions": ", ".join(error.missing_permissions)}
+        if isinstance(error, app_commands.NoPrivateMessage):
+            return "core.errors.guild_only", {}
+        if isinstance(error, app_commands.TransformerError):
+            return "core.errors.bad_value", {"value": str(error.value)[:100]}
+        if isinstance(error, app_commands.CheckFailure):
+            return "core.errors.not_allowed", {}
+        if isinstance(error, discord.Forbidden):
+            return "core.errors.discord_forbidden", {}
+        return None, {}
+
+    # -- events ----------------------------------------------------------------------------------
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        if self.db is not None:
+            await guild_config.forget_channel(self.db, channel.guild.id, channel.id)
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        log.exception("error in event %s", event_method)
+
+    def uptime(self) -> float:
+        return time.monotonic() - self.started_at
+
+
+async def run_until_stopped(bot: RelaisBot, token: str) -> None:
+    """Run the bot; SIGINT and SIGTERM close it cleanly (discord.py installs no SIGTERM handler)."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with bot:
+        runner = asyncio.create_task(bot.start(token, reconnect=True))
+        waiter = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if waiter in done:
+            log.info("stop signal received, closing")
+            await bot.close()
+        waiter.cancel()
+        await runner  # re-raises a login or intents failure for the caller

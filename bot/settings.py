@@ -1,0 +1,184 @@
+"""Typed, immutable settings from ``config/settings.yaml`` plus ``RELAIS_<SECTION>__<KEY>`` overrides.
+
+Per-guild settings (channels, roles, time zone, locale) live in the database instead: see
+``bot/guild_config.py``. The bot token is never a setting value: it comes from ``DISCORD_TOKEN``
+or from the file named by ``discord.token_file`` (see ``load_token``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import yaml
+
+from bot import config_schema, timeutil, yamlfile
+from bot.yamlfile import ConfigError, Problem
+
+ENV_PREFIX = "RELAIS_"
+DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
+DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+KNOWN_COGS = ("admin", "resources", "charter", "moderation", "intervisions", "jobs")
+
+
+def _check_zone(value: str) -> tuple[str, str] | None:
+    if timeutil.is_valid_zone(value):
+        return None
+    return f"fuseau horaire inconnu «{value}»", "écrire un nom IANA, par exemple Europe/Brussels ou Europe/Paris"
+
+
+def _check_url(*schemes: str):
+    def check(value: str) -> tuple[str, str] | None:
+        parts = urlsplit(value)
+        if parts.scheme in schemes and parts.netloc:
+            return None
+        return f"adresse invalide «{value}»", f"écrire une adresse {' ou '.join(schemes)}://…"
+
+    return check
+
+
+def _check_positive(value: int | float) -> tuple[str, str] | None:
+    return None if value > 0 else (f"doit être positif (reçu {value})", "écrire un nombre plus grand que 0")
+
+
+def _check_cogs(value: tuple[str, ...]) -> tuple[str, str] | None:
+    unknown = [c for c in value if c not in KNOWN_COGS]
+    if unknown:
+        return f"extension inconnue «{unknown[0]}»", "choisir parmi " + ", ".join(KNOWN_COGS)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class GeneralSettings:
+    locale: Literal["fr", "en"] = "fr"
+    timezone: str = field(default="Europe/Brussels", metadata={"check": _check_zone})
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    path: str = "data/relais.db"
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    token_file: str | None = None
+    api_base_url: str = field(default=DEFAULT_API_BASE_URL, metadata={"check": _check_url("https", "http")})
+    gateway_url: str = field(default=DEFAULT_GATEWAY_URL, metadata={"check": _check_url("wss", "ws")})
+    # None: one process, no sharding. A number (or "auto" through 0) starts an AutoShardedBot.
+    shard_count: int | None = None
+    # Guild id to sync commands to instead of globally (instant, for development).
+    sync_guild_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CogsSettings:
+    enabled: tuple[str, ...] = field(default=KNOWN_COGS, metadata={"check": _check_cogs})
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSettings:
+    welcome_message: bool = True
+    # Lets metadata fetching and feeds reach 127.0.0.1: only for tests and the sandbox.
+    allow_loopback_urls: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorSettings:
+    restart: bool = True
+    backoff_initial: float = field(default=2.0, metadata={"check": _check_positive})
+    backoff_max: float = field(default=600.0, metadata={"check": _check_positive})
+    # A run this long without crashing resets the backoff to its initial value.
+    stable_after: float = field(default=600.0, metadata={"check": _check_positive})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    general: GeneralSettings = GeneralSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    logging: LoggingSettings = LoggingSettings()
+    discord: DiscordSettings = DiscordSettings()
+    cogs: CogsSettings = CogsSettings()
+    features: FeatureSettings = FeatureSettings()
+    supervisor: SupervisorSettings = SupervisorSettings()
+    config_dir: Path = field(default=Path("config"), metadata={"internal": True})
+
+    def with_database(self, path: str | os.PathLike[str]) -> Settings:
+        return dataclasses.replace(self, database=dataclasses.replace(self.database, path=str(path)))
+
+
+SECTIONS = {f.name: f.type for f in dataclasses.fields(Settings) if not f.metadata.get("internal")}
+
+
+def default_config_dir() -> Path:
+    """``./config`` when run from a checkout, otherwise the one shipped beside the package."""
+    here = Path("config")
+    if (here / "settings.yaml").is_file():
+        return here
+    return Path(__file__).resolve().parent.parent / "config"
+
+
+def _apply_environment(doc: yamlfile.YamlDocument, environ: Mapping[str, str], problems: list[Problem]) -> None:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    doc.data = data
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        if section not in SECTIONS:
+            problems.append(Problem(name, 0, f"section inconnue «{section}»", "sections : " + ", ".join(SECTIONS)))
+            continue
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw
+        if isinstance(value, str | int | float | bool) or value is None or isinstance(value, list):
+            pass
+        else:
+            value = raw
+        target = data.setdefault(section, {})
+        if not isinstance(target, dict):
+            continue  # the file's own problem is reported by the schema
+        target[key] = value
+        doc.overrides[(section, key)] = name
+
+
+def load(config_dir: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Load and validate settings; raise ``ConfigError`` listing every problem found."""
+    config_dir = Path(config_dir) if config_dir else default_config_dir()
+    environ = os.environ if environ is None else environ
+    path = config_dir / "settings.yaml"
+    doc, problems = yamlfile.load(path)
+    if doc.data is None and not problems:
+        doc.data = {}
+    _apply_environment(doc, environ, problems)
+    settings = config_schema.build(Settings, doc.data, doc, (), problems)
+    if problems or config_schema.is_missing(settings):
+        raise ConfigError(problems)
+    return dataclasses.replace(settings, config_dir=config_dir)
+
+
+class MissingToken(RuntimeError):
+    pass
+
+
+def load_token(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+    environ = os.environ if environ is None else environ
+    token = environ.get("DISCORD_TOKEN", "").strip()
+    if not token and settings.discord.token_file:
+        try:
+            token = Path(settings.discord.token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise MissingToken(f"token file {settings.discord.token_file} unreadable: {exc.strerror}") from None
+    if not token:
+        raise MissingToken("no token")
+    return token

@@ -1,0 +1,1 @@
+"""Discord-facing building blocks shared by the cogs: replies, base views and modals, embeds."""

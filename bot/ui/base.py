@@ -1,0 +1,74 @@
+"""Replies, and base views/modals whose errors reach the tree-wide handler instead of vanishing."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import discord
+
+from bot import logs
+
+log = logging.getLogger(__name__)
+NO_PINGS = discord.AllowedMentions.none()
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+async def send_ephemeral(interaction: discord.Interaction, content: str | None = None, **kwargs: Any) -> None:
+    """Answer privately, whether or not the interaction was already answered or deferred."""
+    kwargs.setdefault("allowed_mentions", NO_PINGS)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True, **kwargs)
+        else:
+            await interaction.response.send_message(content, ephemeral=True, **kwargs)
+    except discord.NotFound:
+        # Unknown interaction (10062): the 3-second window passed; nothing left to answer.
+        log.warning("interaction %s expired before it could be answered", interaction.id)
+
+
+def set_log_context(interaction: discord.Interaction, what: str) -> None:
+    logs.command_context.set(f"[guild={interaction.guild_id} user={interaction.user.id} cmd={what}] ")
+
+
+async def report(interaction: discord.Interaction, error: BaseException) -> None:
+    handler = getattr(interaction.client, "report_error", None)
+    if handler is None:  # a bare client in a test: keep the traceback visible
+        log.error("unhandled error in interaction %s", interaction.id, exc_info=error)
+        return
+    await handler(interaction, error)
+
+
+def guarded(callback: F) -> F:
+    """For DynamicItem callbacks, which discord.py only logs on failure: route errors to the handler."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any, **kwargs: Any) -> Any:
+        set_log_context(interaction, f"component:{getattr(self, 'custom_id', '?')}")
+        try:
+            return await callback(self, interaction, *args, **kwargs)
+        except Exception as error:  # every failure must reach the user as a kind message
+            await report(interaction, error)
+            return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class RelaisView(discord.ui.View):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        set_log_context(interaction, f"view:{type(self).__name__}")
+        return True
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
+        await report(interaction, error)
+
+
+class RelaisModal(discord.ui.Modal):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        set_log_context(interaction, f"modal:{type(self).__name__}")
+        return True
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report(interaction, error)

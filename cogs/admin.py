@@ -1,0 +1,177 @@
+"""/config (per-guild setup), /aide and /a-propos."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import bot as relais
+from bot import guild_config, timeutil
+from bot.client import RelaisBot
+from bot.errors import UserError
+from bot.ui.base import NO_PINGS
+
+CHANNEL_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in guild_config.CHANNEL_PURPOSES.items()]
+ROLE_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in guild_config.ROLE_PURPOSES.items()]
+
+
+def check_channel_postable(channel: discord.abc.GuildChannel, me: discord.Member) -> None:
+    perms = channel.permissions_for(me)
+    needed = ["view_channel", "send_messages", "embed_links"]
+    if isinstance(channel, discord.ForumChannel):
+        needed = ["view_channel", "send_messages", "create_public_threads"]
+    missing = [p for p in needed if not getattr(perms, p)]
+    if missing:
+        raise UserError("core.config.channel_not_postable", channel=channel.mention, permissions=", ".join(missing))
+
+
+def check_role_assignable(role: discord.Role, me: discord.Member) -> None:
+    if role.is_default() or role.managed:
+        raise UserError("core.config.role_not_assignable", role=role.name)
+    if role >= me.top_role:
+        raise UserError("core.config.role_above_bot", role=role.name, bot_role=me.top_role.name)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class ConfigGroup(app_commands.Group, name="config", description="Réglages de Relais pour ce serveur"):
+    def __init__(self, bot: RelaisBot) -> None:
+        super().__init__()
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # default_permissions only hides the command; server admins can override it, so re-check.
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    @app_commands.command(name="voir", description="Afficher les réglages de ce serveur")
+    async def show(self, interaction: discord.Interaction) -> None:
+        config = await self.bot.guild_config(interaction.guild_id)
+        t = self.bot.t
+        lines = [t(interaction, "core.config.show_title")]
+        for key, label in guild_config.CHANNEL_PURPOSES.items():
+            channel_id = config.channel(key)
+            lines.append(f"• {label} : " + (f"<#{channel_id}>" if channel_id else t(interaction, "core.config.unset")))
+        for key, label in guild_config.ROLE_PURPOSES.items():
+            role_id = config.role(key)
+            lines.append(f"• {label} : " + (f"<@&{role_id}>" if role_id else t(interaction, "core.config.unset")))
+        lines.append(t(interaction, "core.config.show_timezone", timezone=self.bot.timezone_name(config)))
+        lines.append(t(interaction, "core.config.show_locale", locale=config.locale or self.bot.settings.general.locale))
+        await interaction.response.send_message("\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="salon", description="Choisir le salon utilisé pour un usage")
+    @app_commands.describe(usage="À quoi sert ce salon", salon="Le salon")
+    @app_commands.choices(usage=CHANNEL_CHOICES)
+    async def channel(
+        self,
+        interaction: discord.Interaction,
+        usage: app_commands.Choice[str],
+        salon: discord.TextChannel | discord.ForumChannel,
+    ) -> None:
+        channel = salon
+        check_channel_postable(channel, interaction.guild.me)
+        await guild_config.set_channel(self.bot.db, interaction.guild_id, usage.value, channel.id)
+        await interaction.response.send_message(
+            self.bot.t(interaction, "core.config.channel_set", purpose=usage.name, channel=channel.mention),
+            ephemeral=True, allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="role", description="Choisir le rôle utilisé pour un usage")
+    @app_commands.describe(usage="À quoi sert ce rôle", role="Le rôle")
+    @app_commands.choices(usage=ROLE_CHOICES)
+    async def role(self, interaction: discord.Interaction, usage: app_commands.Choice[str], role: discord.Role) -> None:
+        check_role_assignable(role, interaction.guild.me)
+        await guild_config.set_role(self.bot.db, interaction.guild_id, usage.value, role.id)
+        await interaction.response.send_message(
+            self.bot.t(interaction, "core.config.role_set", purpose=usage.name, role=role.mention),
+            ephemeral=True, allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="fuseau", description="Choisir le fuseau horaire du serveur")
+    @app_commands.describe(fuseau="Par exemple Europe/Brussels ou Europe/Paris")
+    async def timezone(self, interaction: discord.Interaction, fuseau: app_commands.Range[str, 1, 64]) -> None:
+        name = await guild_config.set_timezone(self.bot.db, interaction.guild_id, fuseau)
+        await interaction.response.send_message(
+            self.bot.t(interaction, "core.config.timezone_set", timezone=name), ephemeral=True
+        )
+
+    @timezone.autocomplete("fuseau")
+    async def timezone_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        current = current.lower()
+        names = [n for n in timeutil.zone_names() if current in n.lower()]
+        names.sort(key=lambda n: (not n.startswith("Europe/"), n))
+        return [app_commands.Choice(name=n, value=n) for n in names[:25]]
+
+    @app_commands.command(name="langue", description="Choisir la langue des annonces du serveur")
+    @app_commands.describe(langue="Langue des messages publics et des rappels")
+    @app_commands.choices(langue=[app_commands.Choice(name="Français", value="fr"), app_commands.Choice(name="English", value="en")])
+    async def language(self, interaction: discord.Interaction, langue: app_commands.Choice[str]) -> None:
+        await guild_config.set_locale(self.bot.db, interaction.guild_id, langue.value)
+        self.bot.remember_guild_locale(interaction.guild_id, langue.value)
+        await interaction.response.send_message(
+            self.bot.t(interaction, "core.config.locale_set", locale=langue.name), ephemeral=True
+        )
+
+
+def visible_commands(tree: app_commands.CommandTree, permissions: discord.Permissions) -> list[app_commands.Command]:
+    """Leaf slash commands the caller may use, judged by their default permissions."""
+    found: list[app_commands.Command] = []
+
+    def allowed(item: app_commands.Command | app_commands.Group) -> bool:
+        required = item.default_permissions
+        while required is None and item.parent is not None:
+            item = item.parent
+            required = item.default_permissions
+        return required is None or permissions >= required
+
+    def walk(item: app_commands.Command | app_commands.Group) -> None:
+        if isinstance(item, app_commands.Group):
+            for child in item.commands:
+                walk(child)
+        elif allowed(item):
+            found.append(item)
+
+    for command in tree.get_commands(type=discord.AppCommandType.chat_input):
+        walk(command)
+    return sorted(found, key=lambda c: c.qualified_name)
+
+
+class Admin(commands.Cog):
+    def __init__(self, bot: RelaisBot) -> None:
+        self.bot = bot
+        self.config_group = ConfigGroup(bot)
+        bot.tree.add_command(self.config_group)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.config_group.name)
+
+    @app_commands.command(name="aide", description="Les commandes de Relais que vous pouvez utiliser")
+    async def help(self, interaction: discord.Interaction) -> None:
+        locale = self.bot.locale_for(interaction)
+        lines = [self.bot.t(interaction, "core.help.title")]
+        for command in visible_commands(self.bot.tree, interaction.permissions):
+            description = self.bot.catalog.command_text(locale, command.description) or command.description
+            name = " ".join(self.bot.catalog.command_text(locale, part) or part for part in command.qualified_name.split())
+            lines.append(f"• `/{name}` — {description}")
+        lines.append(self.bot.t(interaction, "core.help.footer"))
+        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
+
+    @app_commands.command(name="a-propos", description="Version, disponibilité et latence de Relais")
+    async def about(self, interaction: discord.Interaction) -> None:
+        uptime = int(self.bot.uptime())
+        hours, rest = divmod(uptime, 3600)
+        latency = self.bot.latency
+        latency_ms = "?" if latency != latency or latency == float("inf") else str(round(latency * 1000))
+        await interaction.response.send_message(
+            self.bot.t(
+                interaction, "core.about", version=relais.__version__,
+                uptime=f"{hours} h {rest // 60:02d} min", latency=latency_ms,
+            ),
+            ephemeral=True,
+        )
+
+
+async def setup(bot: RelaisBot) -> None:
+    await bot.add_cog(Admin(bot))
