@@ -88,6 +88,14 @@ class RelaisBot(commands.Bot):
 
     # -- start-up and shutdown ----------------------------------------------------------------
     async def setup_hook(self) -> None:
+        await self.prepare()
+        assert self.timers is not None
+        # Handlers are registered by the cogs: only now may overdue timers be caught up.
+        await self.timers.start()
+        await self.sync_commands_if_changed()
+
+    async def prepare(self) -> None:
+        """Everything before the network: database, translator, extensions (and their views)."""
         self.db = await Database.open(self.settings.database.path)
         self.timers = TimerService(self.db)
         await self.tree.set_translator(RelaisTranslator(self.catalog))
@@ -95,8 +103,6 @@ class RelaisBot(commands.Bot):
         self._guild_locales = {r["guild_id"]: r["locale"] for r in rows}
         for name in self.settings.cogs.enabled:
             await self.load_extension(f"cogs.{name}")
-        await self.timers.start()
-        await self.sync_commands_if_changed()
 
     async def close(self) -> None:
         # Order matters: no new timer fires, in-flight handlers finish, then the file is closed.

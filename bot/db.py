@@ -141,13 +141,13 @@ class Database:
                 "upgrade Relais, or restore a backup made by this version"
             )
 
-    async def migrate(self) -> list[int]:
-        """Apply pending migrations, each in its own transaction; return the versions applied."""
+    async def migrate(self, target: int | None = None) -> list[int]:
+        """Apply pending migrations (up to ``target``), each in its own transaction."""
         applied: list[int] = []
         async with self._lock:
             current = await self.schema_version()
             for migration in load_migrations():
-                if migration.version <= current:
+                if migration.version <= current or (target is not None and migration.version > target):
                     continue
                 script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
                 try:
