@@ -101,6 +101,27 @@ class SupervisorSettings:
     stable_after: float = field(default=600.0, metadata={"check": _check_positive})
 
 
+# -- feature areas: each capability owns its section below -----------------------------------------
+@dataclass(frozen=True, slots=True)
+class ResourcesSettings:
+    share_cooldown_seconds: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationSettings:
+    warning_expiry_days: int = field(default=90, metadata={"check": _check_positive})
+
+
+@dataclass(frozen=True, slots=True)
+class IntervisionsSettings:
+    reminder_hours_before: tuple[float, ...] = (24.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class JobsSettings:
+    default_expiry_days: int = field(default=60, metadata={"check": _check_positive})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     general: GeneralSettings = GeneralSettings()
@@ -110,6 +131,10 @@ class Settings:
     cogs: CogsSettings = CogsSettings()
     features: FeatureSettings = FeatureSettings()
     supervisor: SupervisorSettings = SupervisorSettings()
+    resources: ResourcesSettings = ResourcesSettings()
+    moderation: ModerationSettings = ModerationSettings()
+    intervisions: IntervisionsSettings = IntervisionsSettings()
+    jobs: JobsSettings = JobsSettings()
     config_dir: Path = field(default=Path("config"), metadata={"internal": True})
 
     def with_database(self, path: str | os.PathLike[str]) -> Settings:

@@ -1,0 +1,2 @@
+-- Reserved for the moderation capability; filled by its issue.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Reserved for the intervisions capability; filled by its issue.
+SELECT 1;

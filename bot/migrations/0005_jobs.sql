@@ -1,0 +1,2 @@
+-- Reserved for the jobs capability; filled by its issue.
+SELECT 1;
