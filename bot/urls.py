@@ -41,6 +41,8 @@ def validate_http_url(text: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
         raise UserError("core.links.invalid", url=url[:100]) from None
+    if not parts.scheme or not (parts.netloc or parts.path.startswith("//")) and parts.scheme.lower() in ("http", "https"):
+        raise UserError("core.links.invalid", url=url[:100])
     if parts.scheme.lower() not in ("http", "https"):
         raise UserError("core.links.bad_scheme", scheme=(parts.scheme or "?")[:20])
     if not parts.hostname or "." not in parts.hostname and not _is_ip(parts.hostname) and parts.hostname != "localhost":

@@ -1,0 +1,2 @@
+-- Reserved for the charter capability (acceptances, automod state); filled by its issue.
+SELECT 1;

@@ -1,2 +1,0 @@
--- Reserved for the moderation capability; filled by its issue.
-SELECT 1;

@@ -1,0 +1,2 @@
+-- Reserved for moderation cases, reports and duty rota; filled by its issue.
+SELECT 1;
