@@ -37,11 +37,11 @@ class Running:
 async def run_client(double: DiscordDouble) -> AsyncIterator[Callable]:
     running: list[Running] = []
 
-    async def start(client: discord.Client, *, timeout: float = 10) -> discord.Client:
+    async def start(client: discord.Client, *, ready_within: float = 10) -> discord.Client:
         task = asyncio.create_task(client.start(double.token))
         running.append(Running(client, task))
         waiter = asyncio.create_task(client.wait_until_ready())
-        done, _ = await asyncio.wait({task, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({task, waiter}, timeout=ready_within, return_when=asyncio.FIRST_COMPLETED)
         if waiter not in done:
             waiter.cancel()
             if task in done:

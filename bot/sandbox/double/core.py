@@ -39,6 +39,8 @@ class DiscordDouble:
         self.driver = Driver(self)
         self.requests: list[RequestRecord] = []
         self.unknown_routes: list[tuple[str, str]] = []
+        # Exceptions raised inside the double (answered as 400 so they fail fast instead of being retried).
+        self.internal_errors: list[tuple[str, str, str]] = []
         self.command_syncs = 0
         self.events: list[tuple[str, str, dict[str, Any]]] = []
         self.attachment_blobs: dict[int, tuple[bytes, str]] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 import re
 import time
@@ -70,6 +71,8 @@ class Req:
     reason: str | None
     params: dict[str, str]
 
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Req], Awaitable[Any]]
 _ROUTES: list[tuple[str, str, re.Pattern[str], str]] = []
@@ -178,9 +181,9 @@ class Rest:
         match = None
         for m_method, template, pattern, name in _ROUTES:
             found = pattern.match(path)
-            if found and m_method == method:
+            # The most literal template wins: `/messages/pins` before `/messages/{message_id}`.
+            if found and m_method == method and (match is None or template.count("{") < match[0].count("{")):
                 match = (template, name, found.groupdict())
-                break
         if match is None:
             self.d.unknown_routes.append((method, path))
             return self._finish(
@@ -213,6 +216,13 @@ class Rest:
             result = await getattr(self, name)(req)
         except ApiError as exc:
             return self._finish(record, _json(exc.body(), status=exc.status, headers=self._headers(bucket)))
+        except Exception as exc:
+            # A bug in the double must not look like a Discord outage that discord.py silently retries.
+            log.exception("double failed on %s %s", method, path)
+            self.d.internal_errors.append((method, path, repr(exc)))
+            return self._finish(
+                record, _json({"message": f"double error: {exc!r}", "code": 0}, status=400, headers=self._headers(bucket))
+            )
         if isinstance(result, NoContent) or result is None:
             return self._finish(record, web.Response(status=204, headers=self._headers(bucket)))
         status = 200
