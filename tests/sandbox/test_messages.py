@@ -72,7 +72,7 @@ async def test_edit_delete_pin_react_history(double: DiscordDouble, run_client, 
     await msg.add_reaction("✅")
     stored = double.driver.messages("charte")[0]
     assert stored.content == "Article 1 (v2)" and stored.pinned and stored.embeds[0]["title"] == "Charte"
-    assert [p.id for p in await channel.pins()] == [msg.id]
+    assert [p.id async for p in channel.pins()] == [msg.id]
     assert any(e for e in stored.reactions.values())
     history = [m async for m in channel.history(limit=10)]
     assert [m.type for m in history] == [discord.MessageType.pins_add, discord.MessageType.default]
