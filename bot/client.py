@@ -76,6 +76,7 @@ class RelaisBot(commands.Bot):
             intents=build_intents(),
             allowed_mentions=NO_PINGS,
             tree_cls=RelaisTree,
+            guild_ready_timeout=settings.discord.guild_ready_timeout,
             **options,
         )
         self.settings = settings

@@ -78,6 +78,8 @@ class DiscordSettings:
     shard_count: int | None = None
     # Guild id to sync commands to instead of globally (instant, for development).
     sync_guild_id: int | None = None
+    # Seconds discord.py waits after the last GUILD_CREATE before READY (the local double needs less).
+    guild_ready_timeout: float = field(default=2.0, metadata={"check": _check_positive})
 
 
 @dataclass(frozen=True, slots=True)

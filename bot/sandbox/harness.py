@@ -46,6 +46,8 @@ def sandbox_environment(double: DiscordDouble, db_path: Path, extra: Mapping[str
         "RELAIS_DISCORD__API_BASE_URL": double.api_base_url,
         "RELAIS_DISCORD__GATEWAY_URL": double.gateway_url,
         "RELAIS_FEATURES__ALLOW_LOOPBACK_URLS": "true",
+        # The double sends every GUILD_CREATE at once: no need to wait Discord's usual 2 s.
+        "RELAIS_DISCORD__GUILD_READY_TIMEOUT": "0.1",
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 
 async def test_login_syncs_commands_once(sandbox):
     assert sandbox.double.command_syncs == 1
@@ -22,3 +24,81 @@ async def test_aide_lists_commands_for_the_caller(sandbox):
 async def test_a_propos(sandbox):
     result = await (await sandbox.driver.slash("noah", "a-propos")).wait()
     assert result.ephemeral and "Relais" in result.content and "latence" in result.content
+
+
+async def test_config_sets_channels_roles_and_timezone(unconfigured_sandbox):
+    driver = unconfigured_sandbox.driver
+    set_channel = await (await driver.slash("camille", "config salon", usage="ressources", salon="ressources")).wait()
+    assert set_channel.ephemeral and f"<#{driver.channel('ressources').id}>" in set_channel.content
+    set_role = await (await driver.slash("camille", "config role", usage="pair_aidant", role="pair-aidant")).wait()
+    assert f"<@&{driver.role_id('pair-aidant')}>" in set_role.content
+    set_zone = await (await driver.slash("camille", "config fuseau", fuseau="Europe/Paris")).wait()
+    assert "Europe/Paris" in set_zone.content
+    shown = await (await driver.slash("camille", "config voir")).wait()
+    assert f"<#{driver.channel('ressources').id}>" in shown.content
+    assert "Europe/Paris" in shown.content
+    config = await unconfigured_sandbox.bot.guild_config(unconfigured_sandbox.guild_id)
+    assert config.channel("ressources") == driver.channel("ressources").id
+    assert config.role("pair_aidant") == driver.role_id("pair-aidant")
+
+
+async def test_config_refuses_bad_values_and_stores_nothing(unconfigured_sandbox):
+    driver, bot = unconfigured_sandbox.driver, unconfigured_sandbox.bot
+    bad_zone = await (await driver.slash("camille", "config fuseau", fuseau="Europe/Bruxelles")).wait()
+    assert bad_zone.ephemeral and "Europe/Brussels" in bad_zone.content
+    above = await (await driver.slash("camille", "config role", usage="moderation", role="relais")).wait()
+    assert above.ephemeral and ("au-dessus" in above.content or "automatiquement" in above.content)
+    config = await bot.guild_config(unconfigured_sandbox.guild_id)
+    assert config.timezone is None and config.role("moderation") is None
+
+
+async def test_config_is_refused_to_members_without_manage_server(unconfigured_sandbox):
+    driver = unconfigured_sandbox.driver
+    result = await (await driver.slash("noah", "config fuseau", fuseau="Europe/Paris")).wait()
+    assert result.ephemeral and "réservée" in result.content
+    assert (await unconfigured_sandbox.bot.guild_config(unconfigured_sandbox.guild_id)).timezone is None
+
+
+async def test_unexpected_error_gets_an_incident_id_in_reply_and_log(sandbox, caplog):
+    bot = sandbox.bot
+
+    @bot.tree.command(name="panne", description="test")
+    async def broken(interaction):
+        raise RuntimeError("database on fire")
+
+    await bot.tree.sync()
+    result = await (await sandbox.driver.slash("ines", "panne")).wait()
+    assert result.ephemeral
+    incident = result.content.split("`")[1]
+    assert len(incident) == 8
+    assert "Traceback" not in result.content and "database on fire" not in result.content
+    logged = [r for r in caplog.records if incident in r.getMessage()]
+    assert logged and logged[0].exc_info is not None or logged[0].exc_text
+    assert f"user={sandbox.driver.user_id('ines')}" in logged[0].getMessage()
+
+
+async def test_resumable_drop_during_activity_loses_and_duplicates_nothing(sandbox):
+    seen: list[int] = []
+
+    async def on_message(message):
+        seen.append(message.id)
+
+    sandbox.bot.add_listener(on_message)
+    sent = [await sandbox.driver.send_message("ines", "accueil", f"avant {i}") for i in range(3)]
+    await sandbox.double.drop_connections(resumable=True)
+    sent += [await sandbox.driver.send_message("noah", "accueil", f"pendant {i}") for i in range(5)]
+    for _ in range(100):
+        if len(seen) >= len(sent):
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(seen) == sorted(m.id for m in sent)
+
+
+async def test_message_send_survives_429_and_is_delivered_once(sandbox):
+    channel = sandbox.bot.get_channel(sandbox.driver.channel("accueil").id)
+    sandbox.double.rate_limit("POST", r"/channels/\d+/messages", times=2, retry_after=0.2)
+    await channel.send("Bonjour après une limite de débit")
+    posted = [m for m in sandbox.driver.bot_messages("accueil") if m.content == "Bonjour après une limite de débit"]
+    assert len(posted) == 1
+    statuses = [r.status for r in sandbox.driver.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert statuses.count(429) == 2
