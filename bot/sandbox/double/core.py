@@ -138,9 +138,13 @@ class DiscordDouble:
     ):
         return self.faults.rate_limit(method, path_regex, times=times, retry_after=retry_after, global_=global_)
 
-    def unreachable(self, seconds: float) -> None:
-        """Refuse service for a while: open sockets are reset, new ones get 502 or a reset."""
-        self.faults.set_unreachable(seconds)
+    def unreachable(self, seconds: float, *, reset_rest: bool = False) -> None:
+        """An outage: gateway sockets are reset and refused (502) for `seconds`.
+
+        REST answers 502 (which discord.py retries after 1 s, 3 s, ...), or with
+        `reset_rest=True` drops the TCP connection instead.
+        """
+        self.faults.set_unreachable(seconds, reset_rest=reset_rest)
         self.gateway.abort_all()
 
     # -- observation -----------------------------------------------------------

@@ -24,6 +24,7 @@ class Faults:
     def __init__(self) -> None:
         self.rate_limits: list[RateLimitRule] = []
         self.unreachable_until = 0.0
+        self.reset_rest = False
 
     def rate_limit(
         self, method: str, path_regex: str, *, times: int = 1, retry_after: float = 0.2, global_: bool = False
@@ -40,8 +41,9 @@ class Faults:
                 return rule
         return None
 
-    def set_unreachable(self, seconds: float) -> None:
+    def set_unreachable(self, seconds: float, *, reset_rest: bool = False) -> None:
         self.unreachable_until = time.monotonic() + seconds
+        self.reset_rest = reset_rest
 
     def is_unreachable(self) -> bool:
         return time.monotonic() < self.unreachable_until

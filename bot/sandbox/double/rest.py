@@ -135,8 +135,8 @@ class Rest:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self.d.faults.is_unreachable():
-            # Half of an outage is connection resets, the other half is the load balancer's 502.
-            if request.transport is not None and int(time.monotonic() * 10) % 2:
+            if self.d.faults.reset_rest and request.transport is not None:
+                # Note: discord.py only retries resets with errno 54/10054 (macOS/Windows), not Linux's 104.
                 request.transport.abort()
                 raise ConnectionResetError
             return web.Response(status=502, text="<html>502 Bad Gateway</html>", content_type="text/html")
