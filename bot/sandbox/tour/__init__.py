@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import re
 import textwrap
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -68,7 +69,27 @@ class Tour:
                 continue
             self.write(f"  ◀ Relais {self.where(message)} :")
             for line in render_message(message):
-                self.write("     " + line)
+                self.write("     " + self.humanize(line))
+
+    def humanize(self, text: str) -> str:
+        """Mentions as a member would read them in Discord: #salon, @Rôle, @Personne."""
+        world, guild = self.driver.world, self.sandbox.double.guild
+
+        def channel(match: re.Match[str]) -> str:
+            found = world.channel(int(match.group(1)))
+            return f"#{found.name}" if found else match.group(0)
+
+        def role(match: re.Match[str]) -> str:
+            found = guild.roles.get(int(match.group(1)))
+            return f"@{found.name}" if found else match.group(0)
+
+        def user(match: re.Match[str]) -> str:
+            found = world.users.get(int(match.group(1)))
+            return f"@{found.global_name or found.username}" if found else match.group(0)
+
+        text = re.sub(r"<#(\d+)>", channel, text)
+        text = re.sub(r"<@&(\d+)>", role, text)
+        return re.sub(r"<@!?(\d+)>", user, text)
 
     def where(self, message: Any) -> str:
         world = self.driver.world
@@ -87,13 +108,14 @@ class Tour:
 
 def render_message(message: Any) -> list[str]:
     lines: list[str] = []
-    if message.content:
-        lines += textwrap.wrap(message.content, width=95, replace_whitespace=False) or [""]
+    for paragraph in (message.content or "").splitlines():
+        lines += textwrap.wrap(paragraph, width=95) or [""]
     for embed in message.embeds:
         if embed.get("title"):
             lines.append(f"┃ {embed['title']}")
         if embed.get("description"):
-            lines += ["┃ " + line for line in textwrap.wrap(embed["description"], width=92)[:6]]
+            wrapped = [w for p in embed["description"].splitlines() for w in (textwrap.wrap(p, width=92) or [""])]
+            lines += ["┃ " + line for line in wrapped[:8]]
         for fld in embed.get("fields", [])[:8]:
             lines.append(f"┃ {fld.get('name')} : {str(fld.get('value'))[:80]}")
     buttons = [
