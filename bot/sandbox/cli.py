@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import shlex
@@ -54,7 +55,7 @@ async def _interactive(sandbox, tour) -> None:
             continue
         try:
             member, path, options = parse_line(line)
-            await tour.act(member, f"tape /{path}", lambda: sandbox.driver.slash(member, path, **options))
+            await tour.act(member, f"tape /{path}", functools.partial(sandbox.driver.slash, member, path, **options))
         except Exception as exc:  # a typo must not end the session
             print(f"  ⚠ {exc}")
 
