@@ -63,6 +63,18 @@ def build_bot(make_bot, guild_id: int):
     async def confirmer(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("Confirmer ?", view=Confirm())
 
+    @app_commands.command(name="edition", description="Différé éphémère puis édité")
+    async def edition(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.edit_original_response(content="Modifié")
+        original = await interaction.original_response()
+        assert original.content == "Modifié"
+
+    @app_commands.command(name="efface", description="Répond puis efface")
+    async def efface(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("éphémère de courte durée")
+        await interaction.delete_original_response()
+
     @app_commands.context_menu(name="Signaler")
     async def signaler(interaction: discord.Interaction, message: discord.Message) -> None:
         await interaction.response.send_message(f"Signalé : {message.content}", ephemeral=True)
@@ -71,7 +83,7 @@ def build_bot(make_bot, guild_id: int):
     async def profil(interaction: discord.Interaction, member: discord.Member) -> None:
         await interaction.response.send_message(f"Profil de {member.display_name}", ephemeral=True)
 
-    for cmd in (ressource, secret, lent, avis, confirmer, signaler, profil):
+    for cmd in (ressource, secret, lent, avis, confirmer, edition, efface, signaler, profil):
         bot.tree.add_command(cmd, guild=guild)
 
     async def setup_hook() -> None:
@@ -89,7 +101,7 @@ async def bot(double: DiscordDouble, run_client, make_bot):
 async def test_commands_registered_by_bulk_overwrite(double: DiscordDouble, bot) -> None:
     assert double.command_syncs == 1
     names = sorted(c.name for c in double.driver.commands())
-    assert names == ["Profil", "Signaler", "avis", "confirmer", "lent", "ressource", "secret"]
+    assert names == ["Profil", "Signaler", "avis", "confirmer", "edition", "efface", "lent", "ressource", "secret"]
     fetched = await bot.tree.fetch_commands(guild=discord.Object(double.guild.id))
     assert all(c.id for c in fetched)
 
@@ -171,3 +183,14 @@ async def test_second_callback_is_rejected(double: DiscordDouble, bot) -> None:
     with pytest.raises(discord.HTTPException) as info:
         await bot.http.request(route, json={"type": 4, "data": {"content": "encore"}})
     assert info.value.code == 40060
+
+
+async def test_deferred_ephemeral_edit_original_and_delete(double: DiscordDouble, bot) -> None:
+    result = await (await double.driver.slash("lea", "edition")).wait()
+    edited = await result.wait_edit()
+    assert edited.content == "Modifié" and result.ephemeral and not result.loading
+    await double.driver.wait_for_request("GET", r"/messages/@original$")
+    gone = await (await double.driver.slash("lea", "efface", channel="charte")).wait()
+    await double.driver.wait_for_request("DELETE", r"/messages/@original$")
+    assert gone.message.deleted and double.driver.bot_messages("charte") == []
+    assert double.unknown_routes == [] and double.internal_errors == []

@@ -29,9 +29,9 @@ async def _collecting_bot(run_client, make_bot):
     return bot, contents, resumed
 
 
-async def _until(cond, timeout: float = 5) -> None:
-    async with asyncio.timeout(timeout):
-        while not cond():
+async def _until(cond, within: float = 5) -> None:
+    async with asyncio.timeout(within):
+        while not cond():  # noqa: ASYNC110  -- polling client state that has no event to wait on
             await asyncio.sleep(0.01)
 
 
