@@ -1,0 +1,176 @@
+"""End-to-end figures on the local Discord double (a script that prints figures, not a test).
+
+    python bench/e2e.py            # full run
+    python bench/e2e.py --quick    # smaller numbers, for a smoke run
+
+(a) MESSAGE_CREATE throughput through the full bot (every cog loaded) vs a bare discord.Client
+    that only counts messages, on the same event stream — goal: at least 70 % of the bare client.
+(b) Slash-command round trip p50/p99: /aide and every command listed in COMMANDS, vs a bare
+    discord.py bot answering an empty slash command — goal: /aide p99 within 2× of bare.
+(c) Start-up to READY with and without a command sync.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import discord
+from discord import app_commands
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.sandbox.double import DiscordDouble
+from bot.sandbox.harness import running_sandbox
+
+# (member, command path, options) measured in (b). Feature areas append their commands here.
+COMMANDS: list[tuple[str, str, dict]] = [
+    ("lea", "aide", {}),
+    ("camille", "config voir", {}),
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def inject(double: DiscordDouble, count: int, counter: list[int]) -> float:
+    """Send ``count`` member messages through the double; seconds until the client saw them all."""
+    driver = double.driver
+    authors = ["ines", "noah", "lea"]
+    started = time.perf_counter()
+    for i in range(count):
+        await driver.send_message(authors[i % 3], "accueil", f"Bonjour à toutes et à tous, message {i} sur le rétablissement")
+    deadline = time.perf_counter() + 120
+    while counter[0] < count and time.perf_counter() < deadline:
+        await asyncio.sleep(0.005)
+    return time.perf_counter() - started
+
+
+async def bare_client_rate(count: int) -> float:
+    double = DiscordDouble()
+    await double.start()
+    undo = double.patch_discord()
+    intents = discord.Intents.none()
+    intents.guilds = intents.members = intents.guild_messages = intents.message_content = True
+    client = discord.Client(intents=intents, guild_ready_timeout=0.1)
+    counter = [0]
+
+    @client.event
+    async def on_message(message: discord.Message) -> None:
+        counter[0] += 1
+
+    await client.login(double.token)
+    runner = asyncio.create_task(client.connect())
+    await client.wait_until_ready()
+    try:
+        elapsed = await inject(double, count, counter)
+    finally:
+        await client.close()
+        await asyncio.gather(runner, return_exceptions=True)
+        undo()
+        await double.stop()
+    return count / elapsed
+
+
+async def full_bot_rate(count: int, scratch: Path) -> float:
+    async with running_sandbox(scratch / "rate.db", environ={}) as sandbox:
+        counter = [0]
+
+        async def on_message(message: discord.Message) -> None:
+            counter[0] += 1
+
+        sandbox.bot.add_listener(on_message)
+        return count / await inject(sandbox.double, count, counter)
+
+
+async def round_trips(driver, member: str, path: str, options: dict, n: int) -> list[float]:
+    timings = []
+    for _ in range(n):
+        started = time.perf_counter()
+        result = await driver.slash(member, path, **options)
+        await result.wait(timeout=10)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+async def bare_slash(n: int) -> list[float]:
+    double = DiscordDouble()
+    await double.start()
+    undo = double.patch_discord()
+    client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.1)
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(name="vide", description="rien")
+    async def empty(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("ok", ephemeral=True)
+
+    await client.login(double.token)
+    runner = asyncio.create_task(client.connect())
+    await client.wait_until_ready()
+    await tree.sync()
+    try:
+        return await round_trips(double.driver, "lea", "vide", {}, n)
+    finally:
+        await client.close()
+        await asyncio.gather(runner, return_exceptions=True)
+        undo()
+        await double.stop()
+
+
+async def startup(scratch: Path) -> tuple[float, float]:
+    db = scratch / "startup.db"
+    started = time.perf_counter()
+    async with running_sandbox(db, environ={}) as sandbox:
+        first = time.perf_counter() - started
+        assert sandbox.double.command_syncs == 1
+        await sandbox.stop_bot()
+        started = time.perf_counter()
+        await sandbox.start_bot()
+        second = time.perf_counter() - started
+        assert sandbox.double.command_syncs == 1, "second start must not sync"
+    return first, second
+
+
+async def main(quick: bool) -> None:
+    messages = 300 if quick else 3000
+    calls = 30 if quick else 300
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        print(f"(a) MESSAGE_CREATE throughput, {messages} messages")
+        bare = await bare_client_rate(messages)
+        full = await full_bot_rate(messages, scratch)
+        ratio = full / bare
+        print(f"    bare discord.Client : {bare:8.0f} messages/s")
+        print(f"    full Relais bot     : {full:8.0f} messages/s")
+        print(f"    ratio {ratio:.2f} (goal ≥ 0.70) {'PASS' if ratio >= 0.7 else 'MISS'}")
+
+        print(f"(b) slash-command round trip, {calls} calls each (ms)")
+        bare_times = await bare_slash(calls)
+        print(f"    bare /vide          : p50 {percentile(bare_times, .5):6.2f}  p99 {percentile(bare_times, .99):6.2f}")
+        async with running_sandbox(scratch / "slash.db", environ={}) as sandbox:
+            for member, path, options in COMMANDS:
+                times = await round_trips(sandbox.driver, member, path, options, calls)
+                line = f"    /{path:<18}: p50 {percentile(times, .5):6.2f}  p99 {percentile(times, .99):6.2f}"
+                if path == "aide":
+                    aide_ratio = percentile(times, .99) / percentile(bare_times, .99)
+                    line += f"   p99 ratio to bare {aide_ratio:.2f} (goal ≤ 2) {'PASS' if aide_ratio <= 2 else 'MISS'}"
+                print(line)
+
+        print("(c) start-up to READY (s)")
+        with_sync, without_sync = await startup(scratch)
+        print(f"    first start, with command sync : {with_sync:.2f}")
+        print(f"    second start, no sync          : {without_sync:.2f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    logging.basicConfig(level=logging.ERROR)
+    asyncio.run(main(parser.parse_args().quick))
