@@ -35,21 +35,31 @@ COMMANDS: list[tuple[str, str, dict]] = [
 ]
 
 
+class Counter:
+    """Counts messages seen by a client and wakes the bench when all have arrived."""
+
+    def __init__(self, target: int) -> None:
+        self.seen, self.target, self.done = 0, target, asyncio.Event()
+
+    def hit(self) -> None:
+        self.seen += 1
+        if self.seen >= self.target:
+            self.done.set()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def inject(double: DiscordDouble, count: int, counter: list[int]) -> float:
+async def inject(double: DiscordDouble, count: int, counter: Counter) -> float:
     """Send ``count`` member messages through the double; seconds until the client saw them all."""
     driver = double.driver
     authors = ["ines", "noah", "lea"]
     started = time.perf_counter()
     for i in range(count):
         await driver.send_message(authors[i % 3], "accueil", f"Bonjour à toutes et à tous, message {i} sur le rétablissement")
-    deadline = time.perf_counter() + 120
-    while counter[0] < count and time.perf_counter() < deadline:
-        await asyncio.sleep(0.005)
+    await asyncio.wait_for(counter.done.wait(), 120)
     return time.perf_counter() - started
 
 
@@ -60,11 +70,11 @@ async def bare_client_rate(count: int) -> float:
     intents = discord.Intents.none()
     intents.guilds = intents.members = intents.guild_messages = intents.message_content = True
     client = discord.Client(intents=intents, guild_ready_timeout=0.1)
-    counter = [0]
+    counter = Counter(count)
 
     @client.event
     async def on_message(message: discord.Message) -> None:
-        counter[0] += 1
+        counter.hit()
 
     await client.login(double.token)
     runner = asyncio.create_task(client.connect())
@@ -81,10 +91,10 @@ async def bare_client_rate(count: int) -> float:
 
 async def full_bot_rate(count: int, scratch: Path) -> float:
     async with running_sandbox(scratch / "rate.db", environ={}) as sandbox:
-        counter = [0]
+        counter = Counter(count)
 
         async def on_message(message: discord.Message) -> None:
-            counter[0] += 1
+            counter.hit()
 
         sandbox.bot.add_listener(on_message)
         return count / await inject(sandbox.double, count, counter)
