@@ -46,6 +46,10 @@ def _check_positive(value: int | float) -> tuple[str, str] | None:
     return None if value > 0 else (f"doit être positif (reçu {value})", "écrire un nombre plus grand que 0")
 
 
+def _check_hour(value: int) -> tuple[str, str] | None:
+    return None if 0 <= value <= 23 else (f"heure invalide ({value})", "écrire une heure entre 0 et 23")
+
+
 def _check_cogs(value: tuple[str, ...]) -> tuple[str, str] | None:
     unknown = [c for c in value if c not in KNOWN_COGS]
     if unknown:
@@ -112,6 +116,10 @@ class ResourcesSettings:
 @dataclass(frozen=True, slots=True)
 class ModerationSettings:
     warning_expiry_days: int = field(default=90, metadata={"check": _check_positive})
+    # Reports one person (or one anonymous hash) may file per hour in a guild.
+    reports_per_hour: int = field(default=6, metadata={"check": _check_positive})
+    # Secret key of the anonymous reporters' hashes: a file OUTSIDE the database, created 0600.
+    report_key_file: str = "data/report-hmac.key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +130,11 @@ class IntervisionsSettings:
 @dataclass(frozen=True, slots=True)
 class JobsSettings:
     default_expiry_days: int = field(default=60, metadata={"check": _check_positive})
+    # Offers from members without the trusted role wait for a moderator before being announced.
+    moderation_queue: bool = True
+    feed_poll_hours: float = field(default=6.0, metadata={"check": _check_positive})
+    feed_timeout_seconds: float = field(default=20.0, metadata={"check": _check_positive})
+    digest_hour: int = field(default=8, metadata={"check": _check_hour})
 
 
 @dataclass(frozen=True, slots=True)
