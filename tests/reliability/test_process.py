@@ -1,0 +1,73 @@
+"""The `relais run` process against the double: clean SIGTERM, kill -9, bad token not retried."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+
+from bot.sandbox.double import DiscordDouble
+from bot.sandbox.harness import sandbox_environment
+from bot.supervisor import EXIT_DO_NOT_RETRY
+from tests.helpers import REPO
+
+
+async def start_relais(double: DiscordDouble, db, *args: str, token: str | None = None) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
+    env.update(sandbox_environment(double, db))
+    env["DISCORD_TOKEN"] = token or double.token
+    env["RELAIS_SUPERVISOR__BACKOFF_INITIAL"] = "0.2"
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", *args, cwd=REPO, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def wait_until(predicate, within: float = 30) -> None:
+    """Poll state changed by another process (the bot), which has no event to wait on here."""
+    async with asyncio.timeout(within):
+        while not predicate():  # noqa: ASYNC110 - the condition lives in another process
+            await asyncio.sleep(0.05)
+
+
+async def test_sigterm_closes_cleanly(tmp_path):
+    async with DiscordDouble() as double:
+        process = await start_relais(double, tmp_path / "relais.db", "--no-supervisor")
+        await wait_until(lambda: double.command_syncs == 1)
+        await (await double.driver.slash("lea", "aide")).wait(timeout=10)
+        process.send_signal(signal.SIGTERM)
+        output = (await asyncio.wait_for(process.communicate(), 30))[0].decode()
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    db = sqlite3.connect(tmp_path / "relais.db")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+async def test_kill_9_loses_nothing_and_restarts_without_a_second_sync(tmp_path):
+    async with DiscordDouble() as double:
+        process = await start_relais(double, tmp_path / "relais.db", "--no-supervisor")
+        await wait_until(lambda: double.command_syncs == 1)
+        await (await double.driver.slash("camille", "config fuseau", fuseau="Europe/Paris")).wait(timeout=10)
+        process.kill()
+        await process.communicate()
+        again = await start_relais(double, tmp_path / "relais.db", "--no-supervisor")
+        await wait_until(lambda: double.gateway.identify_count >= 2)
+        await asyncio.sleep(0.5)  # READY, GUILD_CREATE and the short guild-ready wait
+        shown = await (await double.driver.slash("camille", "config voir")).wait(timeout=20)
+        assert "Europe/Paris" in shown.content
+        assert double.command_syncs == 1
+        again.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(again.communicate(), 30)
+
+
+async def test_bad_token_fails_once_and_is_not_retried(tmp_path):
+    async with DiscordDouble() as double:
+        process = await start_relais(double, tmp_path / "relais.db", token="not-the-token")
+        output = (await asyncio.wait_for(process.communicate(), 60))[0].decode()
+        logins = [r for r in double.driver.requests if r.path.endswith("/users/@me") and r.method == "GET"]
+    assert process.returncode == EXIT_DO_NOT_RETRY
+    assert len(logins) == 1, "a refused token must not be retried"
+    assert "not retried" in output
+    assert "not-the-token" not in output
