@@ -102,3 +102,11 @@ async def test_message_send_survives_429_and_is_delivered_once(sandbox):
     assert len(posted) == 1
     statuses = [r.status for r in sandbox.driver.requests if r.method == "POST" and r.path.endswith("/messages")]
     assert statuses.count(429) == 2
+
+
+async def test_english_client_gets_english_replies_and_french_stays_default(sandbox):
+    sandbox.driver.set_locale("noah", "en-US")
+    english = await (await sandbox.driver.slash("noah", "aide")).wait()
+    assert "What you can do" in english.content and "/help" in english.content
+    french = await (await sandbox.driver.slash("ines", "aide")).wait()
+    assert "Ce que vous pouvez faire" in french.content

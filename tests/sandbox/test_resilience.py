@@ -98,3 +98,12 @@ async def test_outage_is_survived(double: DiscordDouble, run_client, make_bot) -
     await asyncio.wait_for(resumed.wait(), 8)
     await double.driver.send_message("ines", "accueil", "retour")
     await _until(lambda: "retour" in contents)
+
+
+async def test_redeliver_sends_an_event_twice_like_discord_may(double: DiscordDouble, run_client, make_bot) -> None:
+    bot, contents, _ = await _collecting_bot(run_client, make_bot)
+    sent = await double.driver.send_message("ines", "accueil", "une fois")
+    await _until(lambda: contents == ["une fois"])
+    assert await double.gateway.redeliver("MESSAGE_CREATE", lambda d: d["id"] == str(sent.id)) == 1
+    await _until(lambda: len(contents) == 2)
+    assert contents == ["une fois", "une fois"]

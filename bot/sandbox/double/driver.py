@@ -189,6 +189,12 @@ class Driver:
         self._results: dict[int, InteractionResult] = {}
         self._request_mark = 0
         self._event_mark = 0
+        # The language of each member's Discord client (sent as the interaction's locale).
+        self.locales: dict[int, str] = {}
+
+    def set_locale(self, member: Ref, locale: str) -> None:
+        """Make ``member``'s Discord client speak ``locale`` (e.g. "en-US") from now on."""
+        self.locales[self.user_id(member)] = locale
 
     @property
     def world(self):
@@ -501,7 +507,7 @@ class Driver:
             "channel_id": str(channel.id),
             "token": token,
             "version": 1,
-            "locale": "fr",
+            "locale": self.locales.get(uid, "fr"),
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
         }

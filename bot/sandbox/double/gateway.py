@@ -430,6 +430,20 @@ class Gateway:
 
     # -- faults --------------------------------------------------------------
 
+    async def redeliver(self, event: str, predicate: Callable[[dict[str, Any]], bool]) -> int:
+        """Send again, with a new sequence number, the latest already-sent ``event`` matching
+        ``predicate``: Discord's at-least-once delivery around a RESUME, which handlers that
+        write must survive. Returns how many sessions got the duplicate."""
+        sent = 0
+        for session in list(self.sessions.values()):
+            for _, text in reversed(session.buffer):
+                packet = json.loads(text)
+                if packet["t"] == event and predicate(packet["d"]):
+                    await self._push(session, event, packet["d"])
+                    sent += 1
+                    break
+        return sent
+
     async def drop(self, *, resumable: bool = True, how: str = "close") -> None:
         """Cut every connection the way Discord does.
 
