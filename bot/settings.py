@@ -108,9 +108,35 @@ class SupervisorSettings:
 
 
 # -- feature areas: each capability owns its section below -----------------------------------------
+def _check_weekday(value: int) -> tuple[str, str] | None:
+    if 0 <= value <= 6:
+        return None
+    return f"jour inconnu ({value})", "écrire un nombre de 0 (lundi) à 6 (dimanche)"
+
+
+def _check_hour(value: int) -> tuple[str, str] | None:
+    return None if 0 <= value <= 23 else (f"heure impossible ({value})", "écrire un nombre de 0 à 23")
+
+
+def _check_page_size(value: int) -> tuple[str, str] | None:
+    return None if 1 <= value <= 5 else (f"taille de page {value}", "écrire un nombre de 1 à 5 (un bouton par résultat)")
+
+
+def _check_not_negative(value: int | float) -> tuple[str, str] | None:
+    return None if value >= 0 else (f"ne peut pas être négatif (reçu {value})", "écrire 0 ou plus")
+
+
 @dataclass(frozen=True, slots=True)
 class ResourcesSettings:
-    share_cooldown_seconds: int = 30
+    share_cooldown_seconds: int = field(default=30, metadata={"check": _check_not_negative})
+    page_size: int = field(default=5, metadata={"check": _check_page_size})
+    digest_enabled: bool = True
+    digest_weekday: int = field(default=0, metadata={"check": _check_weekday})
+    digest_hour: int = field(default=9, metadata={"check": _check_hour})
+    digest_size: int = field(default=5, metadata={"check": _check_page_size})
+    metadata_timeout_seconds: float = field(default=5.0, metadata={"check": _check_positive})
+    metadata_max_bytes: int = field(default=1_000_000, metadata={"check": _check_positive})
+    metadata_max_redirects: int = field(default=3, metadata={"check": _check_not_negative})
 
 
 @dataclass(frozen=True, slots=True)
