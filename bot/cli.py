@@ -74,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def run_bot(settings: settings_module.Settings) -> int:
     import discord
 
-    from bot.client import RelaisBot, run_until_stopped
+    from bot.client import create_bot, run_until_stopped
     from bot.db import DatabaseTooNew
     from bot.supervisor import EXIT_DO_NOT_RETRY
 
@@ -82,7 +82,7 @@ def run_bot(settings: settings_module.Settings) -> int:
     logs.add_secret(token)
     logs.setup(settings.logging.level)
     try:
-        asyncio.run(run_until_stopped(RelaisBot(settings), token))
+        asyncio.run(run_until_stopped(create_bot(settings), token))
     except discord.LoginFailure:
         log.error("Discord refused the token: create a new one in the developer portal (not retried)")
         return EXIT_DO_NOT_RETRY

@@ -69,6 +69,7 @@ class RelaisBot(commands.Bot):
         apply_discord_endpoints(settings)
         options: dict[str, Any] = {}
         if settings.discord.shard_count is not None:
+            # 0 lets Discord recommend the count (GET /gateway/bot).
             options["shard_count"] = settings.discord.shard_count or None
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -218,6 +219,20 @@ class RelaisBot(commands.Bot):
 
     def uptime(self) -> float:
         return time.monotonic() - self.started_at
+
+
+class ShardedRelaisBot(RelaisBot, commands.AutoShardedBot):
+    """Relais split into shards in one process: how a Discord bot outgrows a single connection.
+
+    Everything else stays single-node: the SQLite file is written by this one process.
+    """
+
+
+def create_bot(settings: Settings) -> RelaisBot:
+    """The bot class the settings ask for: sharded only when ``discord.shard_count`` is set."""
+    if settings.discord.shard_count is not None:
+        return ShardedRelaisBot(settings)
+    return RelaisBot(settings)
 
 
 async def run_until_stopped(bot: RelaisBot, token: str) -> None:

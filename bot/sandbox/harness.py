@@ -20,7 +20,7 @@ import discord.http
 
 from bot import guild_config
 from bot import settings as settings_module
-from bot.client import RelaisBot
+from bot.client import RelaisBot, create_bot
 from bot.db import Database
 from bot.sandbox.double import DiscordDouble, SeedSpec
 
@@ -78,7 +78,7 @@ class Sandbox:
             await db.close()
 
     async def start_bot(self) -> RelaisBot:
-        bot = RelaisBot(self.settings)
+        bot = create_bot(self.settings)
         runner = asyncio.create_task(bot.start(self.double.token), name="relais-sandbox-bot")
         ready = asyncio.create_task(bot.wait_until_ready())
         done, _ = await asyncio.wait({runner, ready}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)

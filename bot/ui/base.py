@@ -23,10 +23,17 @@ async def send_ephemeral(interaction: discord.Interaction, content: str | None =
         if interaction.response.is_done():
             await interaction.followup.send(content, ephemeral=True, **kwargs)
         else:
-            await interaction.response.send_message(content, ephemeral=True, **kwargs)
+            try:
+                await interaction.response.send_message(content, ephemeral=True, **kwargs)
+            except discord.HTTPException as exc:
+                if exc.code != 40060:  # acknowledged elsewhere (another shard, a race): follow up
+                    raise
+                await interaction.followup.send(content, ephemeral=True, **kwargs)
     except discord.NotFound:
         # Unknown interaction (10062): the 3-second window passed; nothing left to answer.
         log.warning("interaction %s expired before it could be answered", interaction.id)
+    except discord.HTTPException:
+        log.warning("could not answer interaction %s", interaction.id, exc_info=True)
 
 
 def set_log_context(interaction: discord.Interaction, what: str) -> None:

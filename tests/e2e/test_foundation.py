@@ -110,3 +110,15 @@ async def test_english_client_gets_english_replies_and_french_stays_default(sand
     assert "What you can do" in english.content and "/help" in english.content
     french = await (await sandbox.driver.slash("ines", "aide")).wait()
     assert "Ce que vous pouvez faire" in french.content
+
+
+async def test_sharded_bot_runs_on_the_double(tmp_path):
+    from discord.ext import commands
+
+    from bot.sandbox.harness import running_sandbox
+
+    async with running_sandbox(tmp_path / "sharded.db", environ={"RELAIS_DISCORD__SHARD_COUNT": "2"}) as sandbox:
+        assert isinstance(sandbox.bot, commands.AutoShardedBot)
+        assert sandbox.bot.shard_count == 2
+        result = await (await sandbox.driver.slash("lea", "aide")).wait()
+        assert "/aide" in result.content

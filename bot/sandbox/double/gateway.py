@@ -419,10 +419,17 @@ class Gateway:
         dm: bool = False,
         transform: Callable[[Session, dict[str, Any]], dict[str, Any] | None] | None = None,
     ) -> None:
-        """Send one event to every live session whose intents ask for it."""
+        """Send one event to every live session whose intents ask for it; a guild's events go only
+        to the shard that owns the guild (``(guild_id >> 22) % shard_count``), DMs to shard 0."""
+        guild_id = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") and "name" in data else None)
         for session in list(self.sessions.values()):
             if not session.wants(event, dm=dm):
                 continue
+            if session.shard is not None:
+                shard_id, shard_count = session.shard
+                owner = (int(guild_id) >> 22) % shard_count if guild_id else 0
+                if owner != shard_id:
+                    continue
             out = transform(session, data) if transform else data
             if out is None:
                 continue
