@@ -51,12 +51,15 @@ class ConfigGroup(app_commands.Group, name="config", description="Réglages de R
         config = await self.bot.guild_config(interaction.guild_id)
         t = self.bot.t
         lines = [t(interaction, "core.config.show_title")]
-        for key, label in guild_config.CHANNEL_PURPOSES.items():
+        unset = t(interaction, "core.config.unset")
+        for key in guild_config.CHANNEL_PURPOSES:
             channel_id = config.channel(key)
-            lines.append(f"• {label} : " + (f"<#{channel_id}>" if channel_id else t(interaction, "core.config.unset")))
-        for key, label in guild_config.ROLE_PURPOSES.items():
+            value = f"<#{channel_id}>" if channel_id else unset
+            lines.append(t(interaction, "core.config.show_line", purpose=t(interaction, f"core.config.purposes.{key}"), value=value))
+        for key in guild_config.ROLE_PURPOSES:
             role_id = config.role(key)
-            lines.append(f"• {label} : " + (f"<@&{role_id}>" if role_id else t(interaction, "core.config.unset")))
+            value = f"<@&{role_id}>" if role_id else unset
+            lines.append(t(interaction, "core.config.show_line", purpose=t(interaction, f"core.config.purposes.{key}"), value=value))
         lines.append(t(interaction, "core.config.show_timezone", timezone=self.bot.timezone_name(config)))
         lines.append(t(interaction, "core.config.show_locale", locale=config.locale or self.bot.settings.general.locale))
         await interaction.response.send_message("\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS)
@@ -74,7 +77,8 @@ class ConfigGroup(app_commands.Group, name="config", description="Réglages de R
         check_channel_postable(channel, interaction.guild.me)
         await guild_config.set_channel(self.bot.db, interaction.guild_id, usage.value, channel.id)
         await interaction.response.send_message(
-            self.bot.t(interaction, "core.config.channel_set", purpose=usage.name, channel=channel.mention),
+            self.bot.t(interaction, "core.config.channel_set",
+                       purpose=self.bot.t(interaction, f"core.config.purposes.{usage.value}"), channel=channel.mention),
             ephemeral=True, allowed_mentions=NO_PINGS,
         )
 
@@ -85,7 +89,8 @@ class ConfigGroup(app_commands.Group, name="config", description="Réglages de R
         check_role_assignable(role, interaction.guild.me)
         await guild_config.set_role(self.bot.db, interaction.guild_id, usage.value, role.id)
         await interaction.response.send_message(
-            self.bot.t(interaction, "core.config.role_set", purpose=usage.name, role=role.mention),
+            self.bot.t(interaction, "core.config.role_set",
+                       purpose=self.bot.t(interaction, f"core.config.purposes.{usage.value}"), role=role.mention),
             ephemeral=True, allowed_mentions=NO_PINGS,
         )
 
