@@ -540,6 +540,14 @@ class Intervisions:
             )
         return users
 
+    async def claim_once(self, session_id: int, label: str, user_id: int) -> bool:
+        """True the first time (session, label, user) is claimed: a message sent once per key."""
+        result = await self.db.execute(
+            "INSERT OR IGNORE INTO intervision_reminders_sent (session_id, label, user_id) VALUES (?, ?, ?)",
+            (session_id, label, user_id),
+        )
+        return result.rowcount > 0
+
     async def note_dm_failure(self, guild_id: int, user_id: int) -> bool:
         """True the first time a member's DMs are found closed (log it then, not every time)."""
         result = await self.db.execute(

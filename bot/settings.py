@@ -148,9 +148,36 @@ class ModerationSettings:
     report_key_file: str = "data/report-hmac.key"
 
 
+def _check_booking_role(value: str) -> tuple[str, str] | None:
+    if value in ("", "pair_aidant", "membre", "confiance", "moderation"):
+        return None
+    return f"rôle inconnu «{value}»", "écrire pair_aidant, membre, confiance, moderation, ou \"\" pour tout le monde"
+
+
+def _check_clock_time(value: str) -> tuple[str, str] | None:
+    parts = value.split(":")
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60:
+        return None
+    return f"heure invalide «{value}»", "écrire HH:MM, par exemple 14:00"
+
+
+def _check_places(value: int) -> tuple[str, str] | None:
+    return None if 1 <= value <= 500 else (f"nombre de places hors limites ({value})", "entre 1 et 500")
+
+
 @dataclass(frozen=True, slots=True)
 class IntervisionsSettings:
     reminder_hours_before: tuple[float, ...] = (24.0, 1.0)
+    # Role purpose (see /config role) a member needs to book a seat; "" lets every member book.
+    booking_role: str = field(default="pair_aidant", metadata={"check": _check_booking_role})
+    default_duration_minutes: int = field(default=150, metadata={"check": _check_positive})
+    default_places: int = field(default=12, metadata={"check": _check_places})
+    # Start hour used when a date is typed without one (« 3 décembre »).
+    default_start_time: str = field(default="14:00", metadata={"check": _check_clock_time})
+    # The private thread is archived this long after the session's end.
+    archive_after_hours: float = field(default=2.0, metadata={"check": _check_positive})
+    # Occurrences created by an open-ended rule (« le premier jeudi du mois »).
+    series_default_count: int = field(default=6, metadata={"check": _check_positive})
 
 
 @dataclass(frozen=True, slots=True)
