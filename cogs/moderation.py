@@ -295,16 +295,8 @@ class Moderation(commands.Cog):
         """
         if action not in moderation.SANCTIONS:
             raise ValueError(f"unknown sanction {action!r}")
-        db, now = self.bot.db, timeutil.now()
-        article = self.article(article_id)
-        moderation.check_sanction_duration(action, duration)
-        config = await self.bot.guild_config(guild.id)
-        me = guild.me
-        recused = actor.id != me.id and await moderation.is_recused(db, guild.id, actor.id, member.id)
-        moderation.authorize(
-            moderation.ACTION_COMMANDS[action], party(actor, config), party(me, config), owner_id=guild.owner_id,
-            target=party(member, config), recused=recused,
-        )
+        db, now, me = self.bot.db, timeutil.now(), guild.me
+        article, config = await self.check_sanction(guild, member, actor, action, article_id, duration)
         if action == "warn":
             days = article.warning_expiry_days if article is not None else None
             expires = moderation.warning_expiry(now, days, self.bot.settings.moderation.warning_expiry_days)
@@ -347,6 +339,20 @@ class Moderation(commands.Cog):
         log.info("case %s: %s on %s by %s in guild %s", case.number, action, member.id, actor.id, guild.id)
         return case
 
+    async def check_sanction(self, guild: discord.Guild, member: discord.Member, actor: discord.Member, action: str,
+                             article_id: str, duration: dt.timedelta | None) -> tuple[Article | None, GuildConfig]:
+        """Every check of a sanction, without side effects: article, duration, permissions, hierarchy, recusal."""
+        article = self.article(article_id)
+        moderation.check_sanction_duration(action, duration)
+        config = await self.bot.guild_config(guild.id)
+        me = guild.me
+        recused = actor.id != me.id and await moderation.is_recused(self.bot.db, guild.id, actor.id, member.id)
+        moderation.authorize(
+            moderation.ACTION_COMMANDS[action], party(actor, config), party(me, config), owner_id=guild.owner_id,
+            target=party(member, config), recused=recused,
+        )
+        return article, config
+
     async def _escalate(self, guild: discord.Guild, member: discord.Member, case: Case, article: Article | None) -> str | None:
         """Apply the ladder's rung reached by this warning, as the bot's own case; return the next human step."""
         db, now = self.bot.db, timeutil.now()
@@ -383,6 +389,8 @@ class Moderation(commands.Cog):
                            article_id: str, reason: str, duration: dt.timedelta | None = None, *,
                            delete_seconds: int = 0) -> None:
         actor = require_guild_member(interaction)
+        # Checks first (they are quick), so that a refusal is answered straight away.
+        await self.check_sanction(interaction.guild, member, actor, action, article_id, duration)
         await interaction.response.defer(ephemeral=True, thinking=True)
         case = await self.sanction(interaction.guild, member, actor, action, article_id, reason, duration,
                                    delete_seconds=delete_seconds)

@@ -1,0 +1,167 @@
+"""Moderation end to end on the Discord double: warnings, timeouts, timed bans, reports, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from bot import moderation, timeutil
+from bot.sandbox.harness import running_sandbox
+
+# Only the cogs this area needs: the test does not depend on other areas being finished.
+ENV = {"RELAIS_COGS__ENABLED": "[admin, moderation]"}
+
+
+@pytest.fixture
+async def sandbox(tmp_path):
+    async with running_sandbox(tmp_path / "relais.db", environ=ENV) as running:
+        yield running
+        assert running.double.unknown_routes == [], "the bot called routes the double does not know"
+
+
+async def _settle(seconds: float = 0.3) -> None:
+    await asyncio.sleep(seconds)
+
+
+async def _cases(sandbox, member: str) -> list[moderation.Case]:
+    return await moderation.member_cases(sandbox.bot.db, sandbox.guild_id, sandbox.driver.user_id(member))
+
+
+async def test_warning_dm_names_the_article_and_how_to_contest(sandbox):
+    driver = sandbox.driver
+    result = await driver.slash("sami", "mod avertir", membre="ines", article="questions_intrusives",
+                                raison="Question insistante sur le traitement de Noah")
+    reply = await result.wait_followup()
+    assert "cas n°1" in reply.content
+    dm = driver.dms("ines")[-1].content
+    article = sandbox.bot.get_cog("Moderation").charter.article("questions_intrusives")
+    assert f"Article {article.number}" in dm and article.title in dm
+    assert "Question insistante" in dm and "/recours" in dm and "1" in dm
+    log = driver.bot_messages("mod-log")[-1]
+    assert "Cas n°1" in log.embeds[0]["title"]
+    cases = await _cases(sandbox, "ines")
+    assert [c.action for c in cases] == ["warn"] and cases[0].expires_at is not None
+
+
+async def test_timeout_is_visible_on_the_member_and_revocable(sandbox):
+    driver = sandbox.driver
+    result = await driver.slash("sami", "mod suspendre", membre="noah", duree="2h", article="bienveillance",
+                                raison="Propos blessants répétés")
+    await result.wait_followup()
+    assert driver.is_timed_out("noah")
+    assert "/recours" in driver.dms("noah")[-1].content
+    number = (await _cases(sandbox, "noah"))[0].number
+    lift = await driver.slash("sami", "mod lever", cas=number, raison="Échange apaisé")
+    await lift.wait_followup()
+    assert not driver.is_timed_out("noah")
+    assert (await _cases(sandbox, "noah"))[0].revoked_at is not None
+
+
+async def test_bad_duration_and_too_long_timeout_store_nothing(sandbox):
+    driver = sandbox.driver
+    bad = await (await driver.slash("sami", "mod suspendre", membre="noah", duree="demain",
+                                    article="bienveillance", raison="x")).wait()
+    assert bad.ephemeral and "10m" in bad.content
+    long = await (await driver.slash("sami", "mod suspendre", membre="noah", duree="30j",
+                                     article="bienveillance", raison="x")).wait()
+    assert "28 jours" in long.content
+    unknown = await (await driver.slash("sami", "mod avertir", membre="noah", article="inexistant", raison="x")).wait()
+    assert "inexistant" in unknown.content
+    assert not driver.is_timed_out("noah") and await _cases(sandbox, "noah") == []
+
+
+async def test_members_and_protected_targets_are_refused_without_a_case(sandbox):
+    driver = sandbox.driver
+    member = await (await driver.slash("ines", "mod avertir", membre="noah", article="bienveillance", raison="x")).wait()
+    assert member.ephemeral and "réservée" in member.content
+    owner = await (await driver.slash("sami", "mod expulser", membre="camille", article="bienveillance", raison="x")).wait()
+    assert "propriétaire" in owner.content
+    assert await _cases(sandbox, "noah") == [] and await _cases(sandbox, "camille") == []
+    assert driver.member("camille") is not None
+
+
+async def test_timed_ban_is_lifted_on_time_even_across_a_restart(sandbox):
+    driver = sandbox.driver
+    result = await driver.slash("sami", "mod bannir", membre="lea", article="publicite", raison="Spam commercial",
+                                duree="3j")
+    await result.wait_followup()
+    lea = driver.user_id("lea")
+    assert lea in driver.bans()
+    assert "/recours" in driver.dms("lea")[-1].content  # told before the ban, while still reachable
+    case = (await _cases(sandbox, "lea"))[0]
+    await sandbox.stop_bot()
+    # Three days pass while the bot is down: its timer is now overdue.
+    from bot.db import Database
+    from bot.timers import TimerService
+
+    db = await Database.open(sandbox.settings.database.path)
+    await TimerService(db).reschedule(sandbox.guild_id, case.timer_key, timeutil.now() - dt.timedelta(seconds=1))
+    await db.close()
+    await sandbox.start_bot()
+    for _ in range(50):
+        if lea not in driver.bans():
+            break
+        await _settle(0.1)
+    assert lea not in driver.bans()
+    assert (await _cases(sandbox, "lea"))[0].ended_at is not None
+    assert any("terme" in m.content for m in driver.bot_messages("mod-log") if m.content)
+
+
+async def test_report_is_handled_from_its_card(sandbox):
+    driver = sandbox.driver
+    offending = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle, lien en bio !")
+    await _settle()
+    opened = await (await driver.message_context("noah", "Signaler à la modération", offending)).wait()
+    submitted = await driver.submit_modal("noah", opened, {"what": "Publicité pour des produits", "article": "publicite"})
+    await submitted.wait_followup()
+    second = await (await driver.message_context("ines", "Signaler à la modération", offending)).wait()
+    await (await driver.submit_modal("ines", second, {"what": "Pub", "anonymous": "yes"})).wait_followup()
+    cards = [m for m in driver.bot_messages("signalements") if m.embeds]
+    assert len(cards) == 1  # merged into one card
+    card = cards[0]
+    fields = {f["name"]: f["value"] for f in card.embeds[0]["fields"]}
+    assert fields["Nombre de signalements"] == "2"
+    assert f"<@{driver.user_id('noah')}>" in fields["Signalé par (visible de l'équipe seulement)"]
+    assert "anonyme" in fields["Signalé par (visible de l'équipe seulement)"]
+    assert all(driver.user_id("noah") != m.author_id for m in driver.dms("lea"))
+    report_id = int(card.embeds[0]["title"].split("n°")[1])
+    clicked = await driver.click("sami", card, f"relais:moderation:report:delete:{report_id}")
+    await clicked.wait_followup()
+    assert offending.id not in {m.id for m in driver.messages("ressources")}
+    notices = driver.dms("noah")
+    assert notices and "traité" in notices[-1].content
+    assert not any("traité" in m.content for m in driver.dms("ines"))  # anonymous: nobody to tell
+    # The reported member never learns who reported: no DM names the reporters.
+    assert not any("noah" in m.content.lower() or "inès" in m.content.lower() for m in driver.dms("lea"))
+
+
+async def test_report_mentions_only_the_moderators_on_duty(sandbox):
+    driver = sandbox.driver
+    sami = driver.user_id("sami")
+    plan = await driver.slash("sami", "permanence planifier", moderateurs=f"<@{sami}>", periode="1 sem",
+                              debut="maintenant")
+    assert "Permanence enregistrée" in (await plan.wait()).content
+    who = await (await driver.slash("lea", "permanence qui")).wait()
+    assert f"<@{sami}>" in who.content
+    result = await driver.slash("noah", "signaler", description="Un échange qui dérape dans entraide")
+    opened = await result.wait()
+    await (await driver.submit_modal("noah", opened, {})).wait_followup()
+    card = [m for m in driver.bot_messages("signalements") if m.embeds][-1]
+    assert card.content == f"Nouveau signalement — permanence : <@{sami}>"
+    request = [r for r in driver.requests if r.method == "POST" and r.path.endswith(
+        f"/channels/{driver.channel('signalements').id}/messages")][-1]
+    assert [int(u) for u in request.json["allowed_mentions"]["users"]] == [sami]
+    assert not request.json["allowed_mentions"].get("parse")
+
+
+async def test_appeal_reaches_the_team_but_not_the_acting_moderator(sandbox):
+    driver = sandbox.driver
+    await (await driver.slash("sami", "mod avertir", membre="ines", article="bienveillance", raison="Ton sec")).wait_followup()
+    result = await (await driver.slash("ines", "recours", cas=1, texte="Je ne voulais blesser personne.")).wait()
+    assert result.ephemeral
+    # Sami is the only moderator and acted: nobody else may read it, the mod-log says so.
+    assert "personne d'autre" in driver.bot_messages("mod-log")[-1].content
+    other = await (await driver.slash("noah", "recours", cas=1, texte="Moi aussi")).wait()
+    assert "Je ne trouve pas" in other.content
