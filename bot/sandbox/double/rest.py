@@ -310,7 +310,9 @@ class Rest:
     def _make_command(self, raw: dict[str, Any], guild_id: str | None, existing: dict[int, Command]) -> Command:
         ctype = int(raw.get("type", 1))
         name = raw.get("name") or ""
-        if not re.match(r"^[-_\w]{1,32}$", name) or (ctype == 1 and name != name.lower()):
+        # Slash commands: lower-case [-_\w]; user and message commands may have capitals and spaces.
+        pattern = r"^[-_\w]{1,32}$" if ctype == 1 else r"^[-_\w ]{1,32}$"
+        if not re.match(pattern, name) or (ctype == 1 and name != name.lower()) or name != name.strip():
             raise form_error("name", "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
         if ctype == 1 and not 1 <= len(raw.get("description") or "") <= 100:
             raise form_error("description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
