@@ -32,6 +32,11 @@ from bot.sandbox.harness import running_sandbox
 COMMANDS: list[tuple[str, str, dict]] = [
     ("lea", "aide", {}),
     ("camille", "config voir", {}),
+    # moderation
+    ("sami", "mod dossier", {"membre": "ines"}),
+    ("sami", "mod note", {"membre": "noah", "texte": "Point d'étape après l'échange de mardi"}),
+    ("lea", "permanence qui", {}),
+    ("noah", "signaler", {"description": "Un échange qui dérape dans entraide"}),
 ]
 
 
