@@ -588,7 +588,7 @@ async def submit_offer(
 
 async def _decided(db: Database, guild_id: int, offer_id: int) -> UserError:
     offer = await get_offer(db, guild_id, offer_id)  # raises NotFound
-    return UserError("jobs.queue.already_decided", id=offer_id, status=offer.status)
+    return UserError(f"jobs.queue.already.{offer.status}", id=offer_id)
 
 
 async def approve(
@@ -646,7 +646,7 @@ async def update_offer(
     current = await get_offer(db, guild_id, offer_id)
     _require_owner_or_moderator(current, actor_id, is_moderator)
     if not current.is_open:
-        raise UserError("jobs.errors.closed", id=offer_id, status=current.status)
+        raise UserError(f"jobs.errors.closed.{current.status}", id=offer_id)
     clean = validate(inp, config, now, from_feed=current.source is not None)
     stamp = timeutil.to_db(now)
     expires = None
@@ -681,7 +681,7 @@ async def close_offer(
     _require_owner_or_moderator(current, actor_id, is_moderator)
     allowed = ("pending", "published") if status == "withdrawn" else ("published",)
     if current.status not in allowed:
-        raise UserError("jobs.errors.closed", id=offer_id, status=current.status)
+        raise UserError(f"jobs.errors.closed.{current.status}", id=offer_id)
     stamp = timeutil.to_db(now)
     row = await db.fetchone(
         "UPDATE job_offers SET status = ?, closed_at = ?, updated_at = ?"

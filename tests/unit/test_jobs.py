@@ -211,7 +211,7 @@ async def test_queue_approve_is_for_moderators_and_happens_once(db):
     assert published.expires_at == offer.deadline
     with pytest.raises(UserError) as caught:
         await jobs.approve(db, G, offer.id, moderator_id=3, is_moderator=True, now=NOW, default_expiry_days=60)
-    assert caught.value.key == "jobs.queue.already_decided"
+    assert caught.value.key == "jobs.queue.already.published"
     with pytest.raises(NotFound):
         await jobs.approve(db, G, 999, moderator_id=3, is_moderator=True, now=NOW, default_expiry_days=60)
 
@@ -259,7 +259,7 @@ async def test_withdraw_and_filled_permissions(db):
     assert filled.status == "filled"
     with pytest.raises(UserError) as caught:
         await jobs.close_offer(db, G, offer.id, status="withdrawn", actor_id=2, is_moderator=True, now=NOW)
-    assert caught.value.key == "jobs.errors.closed"
+    assert caught.value.key == "jobs.errors.closed.filled"
 
 
 async def test_list_open_filters_and_paginates(db):
