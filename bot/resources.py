@@ -105,7 +105,7 @@ class DuplicateResource(UserError):
     """The link is in the library already; ``existing`` says by whom and when."""
 
     def __init__(self, existing: Resource) -> None:
-        super().__init__("resources.share.duplicate", id=existing.id)
+        super().__init__("resources.share.duplicate_short", id=existing.id)
         self.existing = existing
 
 
@@ -148,8 +148,9 @@ def clean_text(value: str | None) -> str:
 
 
 def check_no_mentions(value: str, field_name: str) -> None:
+    """Mentions are refused (``field_name``: title, description or themes), never silently sent."""
     if _MENTION.search(value):
-        raise UserError("resources.input.mentions", field=field_name)
+        raise UserError(f"resources.input.mentions_{field_name}")
 
 
 def clean_title(value: str | None) -> str | None:
@@ -160,7 +161,7 @@ def clean_title(value: str | None) -> str | None:
         return None
     if len(text) > MAX_TITLE:
         raise UserError("resources.input.title_too_long", limit=MAX_TITLE, length=len(text))
-    check_no_mentions(text, "titre")
+    check_no_mentions(text, "title")
     return text
 
 
@@ -203,7 +204,7 @@ def parse_themes(value: str | Iterable[str] | None) -> tuple[str, ...]:
             continue
         if len(theme) > MAX_THEME_CHARS:
             raise UserError("resources.input.theme_too_long", theme=theme[:MAX_THEME_CHARS] + "…", limit=MAX_THEME_CHARS)
-        check_no_mentions(theme, "thèmes")
+        check_no_mentions(theme, "themes")
         key = fold(theme)
         if key not in seen:
             seen.add(key)

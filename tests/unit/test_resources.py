@@ -70,10 +70,10 @@ async def test_same_link_in_another_guild_is_not_a_duplicate(db):
         ({"url": "https://ok.org", "themes": "t" * 10_000}, "resources.input.too_many_themes"),
         ({"url": "https://ok.org", "themes": ", ".join(f"theme{i}" for i in range(50))}, "resources.input.too_many_themes"),
         ({"url": "https://ok.org", "kind": "recette"}, "resources.input.unknown_kind"),
-        ({"url": "https://ok.org", "title": "@everyone"}, "resources.input.mentions"),
-        ({"url": "https://ok.org", "title": "<@&123456789012345678> <@42>"}, "resources.input.mentions"),
-        ({"url": "https://ok.org", "description": "voir @here"}, "resources.input.mentions"),
-        ({"url": "https://ok.org", "themes": "emploi, @everyone"}, "resources.input.mentions"),
+        ({"url": "https://ok.org", "title": "@everyone"}, "resources.input.mentions_title"),
+        ({"url": "https://ok.org", "title": "<@&123456789012345678> <@42>"}, "resources.input.mentions_title"),
+        ({"url": "https://ok.org", "description": "voir @here"}, "resources.input.mentions_description"),
+        ({"url": "https://ok.org", "themes": "emploi, @everyone"}, "resources.input.mentions_themes"),
     ],
 )
 async def test_bad_input_is_refused_with_a_specific_key_and_stores_nothing(db, fields, key):
