@@ -49,6 +49,8 @@ CREATE TABLE intervision_bookings (
     PRIMARY KEY (session_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX intervision_bookings_queue ON intervision_bookings (session_id, status, seq);
+-- MAX(seq) of a session in O(log n): the next arrival number inside the booking statement.
+CREATE INDEX intervision_bookings_order ON intervision_bookings (session_id, seq);
 CREATE INDEX intervision_bookings_member ON intervision_bookings (guild_id, user_id);
 
 CREATE TABLE intervision_topics (
