@@ -1,0 +1,122 @@
+"""Benchmark of job-alert matching (a script that prints figures, not a test).
+
+    python bench/jobs.py            # 10,000 subscriptions × 1,000 new offers
+    python bench/jobs.py --quick    # 2,000 × 200 for a CI smoke run
+
+On a real SQLite file in a temporary directory: the subscriptions are stored with
+``set_subscription``, then for every new offer we compute who gets alerted, twice in the same run:
+1. the index (``AlertIndexCache`` → ``AlertIndex.match``): loaded once, then a lookup per offer;
+2. the naive scan: every subscription checked against every offer (``naive_match``).
+Both answers are compared offer by offer; the ratio of the two times is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot import jobs, timeutil
+from bot.db import Database
+
+GUILD = 4242
+KEYWORDS = [
+    "addiction", "logement", "psychiatrie", "équipe mobile", "pair-aidance", "rétablissement", "nuit", "jeunes",
+    "précarité", "réduction des risques", "hôpital", "CMP", "GEM", "insertion", "santé mentale", "formation",
+    "expert de vécu", "travailleur pair", "médiateur de santé pair", "accueil", "rue", "prison", "famille",
+]
+FILLER = ("accompagner les personnes accueillies co-animer des groupes participer aux réunions d'équipe "
+          "rédiger des transmissions soutenir l'accès aux droits orienter vers le réseau").split()
+
+
+def make_subscriptions(rng: random.Random, count: int) -> list[dict]:
+    regions = jobs.DEFAULT_CONFIG.region_names
+    contracts = jobs.DEFAULT_CONFIG.contracts
+    subs = []
+    for user in range(1, count + 1):
+        subs.append({
+            "user": user,
+            "regions": tuple(rng.sample(regions, rng.choice((0, 1, 1, 2, 3)))),
+            "contracts": tuple(rng.sample(contracts, rng.choice((0, 0, 1, 2)))),
+            "keywords": tuple(rng.sample(KEYWORDS, rng.choice((0, 0, 1, 2, 3)))),
+            "rhythm": rng.choice(jobs.RHYTHMS),
+        })
+    return subs
+
+
+def make_offers(rng: random.Random, count: int) -> list[tuple[str, str, str]]:
+    regions = jobs.DEFAULT_CONFIG.region_names
+    contracts = jobs.DEFAULT_CONFIG.contracts
+    offers = []
+    for _ in range(count):
+        words = rng.sample(FILLER, 12) + rng.sample(KEYWORDS, 2)
+        rng.shuffle(words)
+        offers.append((rng.choice(regions), rng.choice(contracts), "Poste de pair-aidant·e " + " ".join(words)))
+    return offers
+
+
+async def run(subscriptions: int, offers_count: int, seed: int) -> None:
+    rng = random.Random(seed)
+    subs = make_subscriptions(rng, subscriptions)
+    offers = make_offers(rng, offers_count)
+    with tempfile.TemporaryDirectory() as folder:
+        db = await Database.open(Path(folder) / "bench.db")
+        try:
+            now = timeutil.now()
+            started = time.perf_counter()
+            async with db.transaction():
+                for s in subs:
+                    await jobs.set_subscription(db, GUILD, s["user"], regions=s["regions"], contracts=s["contracts"],
+                                                keywords=s["keywords"], rhythm=s["rhythm"], now=now)
+            stored = time.perf_counter() - started
+            print(f"{subscriptions:,} subscriptions stored in {stored:.2f} s")
+
+            # 1. the index: built once from the database (version check + load), then one lookup per offer
+            cache = jobs.AlertIndexCache()
+            started = time.perf_counter()
+            index = await cache.get(db, GUILD)
+            built = time.perf_counter() - started
+            started = time.perf_counter()
+            indexed = []
+            for region, contract, text in offers:
+                index = await cache.get(db, GUILD)  # what the bot does per offer: one version query
+                indexed.append(index.match(region, contract, text))
+            matched_indexed = time.perf_counter() - started
+
+            # 2. the naive scan of every subscription per offer (subscriptions already in memory)
+            loaded = await jobs.load_subscriptions(db, GUILD)
+            started = time.perf_counter()
+            naive = [jobs.naive_match(loaded, region, contract, text) for region, contract, text in offers]
+            matched_naive = time.perf_counter() - started
+        finally:
+            await db.close()
+
+    if indexed != naive:
+        bad = sum(1 for a, b in zip(indexed, naive, strict=True) if a != b)
+        raise SystemExit(f"MISMATCH: the index and the naive scan disagree on {bad} offers")
+    alerts = sum(len(m) for m in indexed)
+    print(f"{offers_count:,} new offers → {alerts:,} alerts (identical answers from both methods)")
+    print(f"index build (load from SQLite + index): {built * 1000:.1f} ms")
+    print(f"index matching:  {matched_indexed:.3f} s total, {matched_indexed / offers_count * 1e3:.3f} ms per offer")
+    print(f"naive scan:      {matched_naive:.3f} s total, {matched_naive / offers_count * 1e3:.3f} ms per offer")
+    print(f"ratio naive / index (matching): {matched_naive / matched_indexed:.1f}×")
+    print(f"ratio naive / (index build + matching): {matched_naive / (built + matched_indexed):.1f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    subscriptions, offers = (2_000, 200) if args.quick else (10_000, 1_000)
+    asyncio.run(run(subscriptions, offers, args.seed))
+
+
+if __name__ == "__main__":
+    main()
