@@ -381,6 +381,12 @@ def load_charter(config_dir: Path) -> Charter:
     charter = parse_charter(doc, problems) if doc.data is not None or not problems else None
     if problems or charter is None:
         raise ConfigError(problems or [Problem(str(path), 1, "charte vide", "voir la documentation")])
+    # What only the engine knows (a keyword empty once normalised, a pattern matching empty text).
+    from bot import automod
+
+    engine_problems = automod.check_rules(charter, str(path), doc)
+    if engine_problems:
+        raise ConfigError(engine_problems)
     return charter
 
 
