@@ -212,8 +212,9 @@ class IntervisionsCog(commands.Cog):
                                        default_time=_clock_time(self.bot.settings.intervisions.default_start_time))
         draft = self._draft(title, slot, fin, tz, place, places, self._check_member(facilitator),
                             self._check_member(secretary), online)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # Validated and stored before deferring, so a refusal is a plain ephemeral answer.
         session = await self.domain.create(interaction.guild_id, draft, created_by=interaction.user.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
         notes = await self.publish(interaction.guild, session)
         locale = self.bot.locale_for(interaction)
         text = self.bot.t(interaction, "intervisions.plan.done", id=session.id, title=session.title,

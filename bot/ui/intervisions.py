@@ -168,7 +168,7 @@ class MinutesModal(RelaisModal):
 
         def field(key: str, value: str, *, long: bool = True) -> discord.ui.TextInput[Any]:
             item: discord.ui.TextInput[Any] = discord.ui.TextInput(
-                label=t(f"intervisions.minutes.{key}")[:45], placeholder=t(f"intervisions.minutes.{key}_hint")[:100],
+                custom_id=key, label=t(f"intervisions.minutes.{key}")[:45], placeholder=t(f"intervisions.minutes.{key}_hint")[:100],
                 style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
                 required=False, max_length=1000 if long else 200, default=value or None,
             )
