@@ -11,7 +11,7 @@ from bot.yamlfile import ConfigError, Problem
 
 # Feature areas add "module:function" entries; each function takes the config folder and
 # returns a list of problems (it must never raise on bad input).
-AREA_CHECKS: tuple[str, ...] = ("bot.charter:check_config", "bot.moderation:check_config", "bot.jobs:check_config")
+AREA_CHECKS: tuple[str, ...] = ("bot.charter:check_config", "bot.moderation:check_config", "bot.jobs:check_config", "bot.resources:check_config")
 
 
 def _resolve(entry: str) -> Callable[[Path], list[Problem]]:

@@ -28,7 +28,7 @@ from bot.resources import (
     make_draft,
 )
 from bot.resources_search import fold
-from bot.urls import normalize_url, validate_http_url
+from bot.urls import validate_http_url
 from bot.yamlfile import Problem
 
 FALLBACK_THEMES = (
@@ -101,21 +101,33 @@ def _build(doc: yamlfile.YamlDocument, problems: list[Problem]) -> tuple[Library
     if doc.data is None and problems:
         return LibraryFile(), problems
     built = config_schema.build(LibraryFile, doc.data, doc, (), problems)
-    if config_schema.is_missing(built):
-        return LibraryFile(), problems
+    # Duplicates and member-level rules are checked on the raw entries, so they are reported even
+    # when another entry has a schema mistake.
+    raw = doc.data.get("library") if isinstance(doc.data, dict) else None
     seen: dict[str, int] = {}
-    for index, entry in enumerate(built.library):
-        key = normalize_url(entry.url)
-        if key in seen:
+    for index, entry in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str) or not isinstance(entry.get("title"), str):
+            continue
+        try:
+            draft = make_draft(
+                0, entry["url"], title=entry["title"], kind=str(entry.get("type") or "article"),
+                themes=[str(t) for t in entry.get("themes") or []] if isinstance(entry.get("themes"), list) else None,
+                description=str(entry.get("description") or ""),
+            )
+        except UserError as exc:
+            start = doc.line(("library", index))
+            end = doc.line(("library", index + 1)) if index + 1 < len(raw) else 10**9
+            if not any(p.file == doc.file and start <= p.line < end for p in problems):  # not reported yet
+                problems.append(doc.problem(("library", index), f"entrée refusée ({exc.key})", "corriger le texte de cette entrée"))
+            continue
+        if draft.url_key in seen:
             problems.append(doc.problem(
-                ("library", index, "url"), f"lien déjà présent dans l'entrée n°{seen[key] + 1}",
+                ("library", index, "url"), f"lien déjà présent dans l'entrée n°{seen[draft.url_key] + 1}",
                 "supprimer l'une des deux entrées",
             ))
-        seen.setdefault(key, index)
-        try:
-            make_draft(0, entry.url, title=entry.title, kind=entry.type, themes=entry.themes, description=entry.description)
-        except UserError as exc:
-            problems.append(doc.problem(("library", index), f"entrée refusée ({exc.key})", "corriger le texte de cette entrée"))
+        seen.setdefault(draft.url_key, index)
+    if config_schema.is_missing(built):
+        return LibraryFile(), problems
     return built, problems
 
 
