@@ -165,3 +165,25 @@ async def test_appeal_reaches_the_team_but_not_the_acting_moderator(sandbox):
     assert "personne d'autre" in driver.bot_messages("mod-log")[-1].content
     other = await (await driver.slash("noah", "recours", cas=1, texte="Moi aussi")).wait()
     assert "Je ne trouve pas" in other.content
+
+
+async def test_appeal_opens_a_private_thread_without_the_acting_moderator(sandbox):
+    driver, bot = sandbox.driver, sandbox.bot
+    ines, sami = driver.user_id("ines"), driver.user_id("sami")
+    await bot.http.add_role(sandbox.guild_id, ines, driver.role_id("moderation"))  # a second moderator
+    for _ in range(30):
+        member = bot.get_guild(sandbox.guild_id).get_member(ines)
+        if member and any(r.id == driver.role_id("moderation") for r in member.roles):
+            break
+        await _settle(0.1)
+    await (await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance",
+                              raison="Moqueries")).wait_followup()
+    result = await (await driver.slash("noah", "recours", cas=1, texte="C'était de l'humour entre nous.")).wait()
+    assert "transmis" in result.content
+    await _settle()
+    threads = [t for t in driver.threads("signalements") if "cas n°1" in t.name]
+    assert len(threads) == 1 and threads[0].type == 12  # private thread
+    posted = driver.messages(threads[0])[-1]
+    assert f"<@{ines}>" in posted.content and f"<@{sami}>" not in posted.content
+    assert "humour" in posted.content
+    assert sami not in driver.thread_members(threads[0])
