@@ -37,6 +37,8 @@ COMMANDS: list[tuple[str, str, dict]] = [
     ("sami", "mod note", {"membre": "noah", "texte": "Point d'étape après l'échange de mardi"}),
     ("lea", "permanence qui", {}),
     ("noah", "signaler", {"description": "Un échange qui dérape dans entraide"}),
+    # intervisions
+    ("noah", "intervision liste", {}),
 ]
 
 
