@@ -39,6 +39,8 @@ COMMANDS: list[tuple[str, str, dict]] = [
     ("noah", "signaler", {"description": "Un échange qui dérape dans entraide"}),
     # intervisions
     ("noah", "intervision liste", {}),
+    # jobs
+    ("noah", "offre liste", {}),
 ]
 
 
