@@ -244,15 +244,16 @@ INTRUSIVE_DEFAULTS: tuple[tuple[tuple[str, ...], str], ...] = (
 
 # Self-harm or suicidal talk, first person, present or future. Past tenses ("j'ai voulu mourir",
 # "j'avais des idées noires") and talk about others, trainings or films do not match.
-_I_WANT = (r"(?:je veux|je voudrais|j'ai envie de|j ai envie de|jai envie de|je vais|je pense a|je pense serieusement a"
-           r"|j'ai juste envie de|j'aimerais|je prefererais|je compte|j'ai decide de|je n'ai plus qu'a|je n'attends que de)")
+_I_WANT = (r"(?:je veux|je voudrais|je vais|je pense a|je pense serieusement a|j'aimerais|je prefererais|je compte"
+           r"|(?:j'ai|j ai|jai) (?:juste |tellement |vraiment )?envie d(?:e\b|')|j'ai decide d(?:e\b|')"
+           r"|je n'ai plus qu'a|je n'attends que d(?:e\b|'))")
 _DIE = (r"(?:mourir(?!\s+de\s+(?:rire|honte|faim|froid|chaud|ennui|peur|envie))|me tuer|me suicider|en finir(?!\s+avec)"
         r"|me foutre en l'air|me faire du mal|me scarifier|me mutiler|me jeter (?:sous|du haut|par la fenetre)|me pendre"
         r"|disparaitre (?:pour toujours|a jamais|definitivement)|ne plus me reveiller|ne plus exister|partir pour de bon)")
 DISTRESS_DEFAULTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("mourir", "me tuer", "me suicider", "en finir", "me foutre", "me faire du mal", "me scarifier", "me mutiler",
       "me jeter", "me pendre", "disparaitre", "me reveiller", "plus exister", "pour de bon"),
-     rf"\b{_I_WANT}\s+(?:vraiment\s+|juste\s+|bientot\s+)?{_DIE}"),
+     rf"\b{_I_WANT}\s*(?:vraiment\s+|juste\s+|bientot\s+)?{_DIE}"),
     (("vivre", "cette vie", "aucun sens", "sers plus", "vaux plus", "je vive"),
      r"\b(?:je (?:ne )?veux plus vivre|je n'ai plus (?:envie|la force|aucune raison) de vivre|j'ai plus (?:envie|la force|aucune raison) de vivre"
      r"|plus (?:aucune )?envie de vivre|je n'en peux plus de vivre|j'en peux plus de (?:vivre|cette vie)"

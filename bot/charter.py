@@ -397,6 +397,9 @@ def check_config(config_dir: Path) -> list[Problem]:
         load_charter(config_dir)
     except ConfigError as exc:
         problems.extend(exc.problems)
+    from bot import care
+
+    problems.extend(care.check_config(config_dir))
     return problems
 
 
@@ -504,6 +507,17 @@ async def claim_welcome(db: Database, guild_id: int, user_id: int) -> bool:
         "INSERT INTO charter_welcomes (guild_id, user_id, sent_at) VALUES (?, ?, ?) "
         "ON CONFLICT (guild_id, user_id) DO NOTHING",
         (guild_id, user_id, timeutil.to_db(timeutil.now())),
+    )
+    return result.rowcount == 1
+
+
+async def claim_automod_action(db: Database, guild_id: int, message_id: int, rule_id: str, user_id: int,
+                               channel_id: int, action: str) -> bool:
+    """Act at most once per (message, rule): an edit re-checks the message, Discord may repeat an event."""
+    result = await db.execute(
+        "INSERT INTO automod_actions (guild_id, message_id, rule_id, user_id, channel_id, action, acted_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, message_id, rule_id) DO NOTHING",
+        (guild_id, message_id, rule_id, user_id, channel_id, action, timeutil.to_db(timeutil.now())),
     )
     return result.rowcount == 1
 
