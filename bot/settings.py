@@ -146,6 +146,14 @@ class ModerationSettings:
     reports_per_hour: int = field(default=6, metadata={"check": _check_positive})
     # Secret key of the anonymous reporters' hashes: a file OUTSIDE the database, created 0600.
     report_key_file: str = "data/report-hmac.key"
+    # -- charter and automod (cogs/charter.py) --
+    automod_enabled: bool = True
+    # Also send a discreet alert to the moderators on duty when a message sounds like distress.
+    distress_alert_moderators: bool = False
+    # Remove the member role from those who have not re-accepted a new charter version.
+    remove_on_charter_change: bool = False
+    # One welcome message per newcomer (a DM, or the "accueil" channel when DMs are closed).
+    welcome_newcomers: bool = True
 
 
 def _check_booking_role(value: str) -> tuple[str, str] | None:
