@@ -9,7 +9,7 @@ import sys
 import bot
 
 # Each module adds its sub-commands with ``register(subparsers)``.
-CLI_MODULES = ("bot.cli", "bot.sandbox.cli", "bot.cli_jobs", "bot.cli_resources",)
+CLI_MODULES = ("bot.cli", "bot.sandbox.cli", "bot.cli_jobs", "bot.cli_resources", "bot.cli_charter",)
 
 
 def build_parser() -> argparse.ArgumentParser:
