@@ -15,11 +15,11 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -36,6 +36,7 @@ PRAGMAS = (
 )
 
 Row = sqlite3.Row
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -175,25 +176,57 @@ class Database:
         async with self._lock:
             yield
 
+    async def _in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in aiosqlite's worker thread in ONE hop (``execute`` then ``fetchall`` then
+        ``close`` through the public API take three); hot paths like bookings feel the difference."""
+        conn = self._conn
+        return await conn._execute(lambda: work(conn._conn))
+
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> WriteResult:
+        def work(raw: sqlite3.Connection) -> WriteResult:
+            cursor = raw.execute(sql, params)
+            try:
+                return WriteResult(cursor.rowcount, cursor.lastrowid)
+            finally:
+                cursor.close()
+
         async with self._statement_slot():
-            async with self._conn.execute(sql, params) as cur:
-                return WriteResult(cur.rowcount, cur.lastrowid)
+            return await self._in_thread(work)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        rows = list(rows)
+
+        def work(raw: sqlite3.Connection) -> int:
+            cursor = raw.executemany(sql, rows)
+            try:
+                return cursor.rowcount
+            finally:
+                cursor.close()
+
         async with self._statement_slot():
-            async with self._conn.executemany(sql, rows) as cur:
-                return cur.rowcount
+            return await self._in_thread(work)
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        def work(raw: sqlite3.Connection) -> Row | None:
+            cursor = raw.execute(sql, params)
+            try:
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+
         async with self._statement_slot():
-            async with self._conn.execute(sql, params) as cur:
-                return await cur.fetchone()
+            return await self._in_thread(work)
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        def work(raw: sqlite3.Connection) -> list[Row]:
+            cursor = raw.execute(sql, params)
+            try:
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+
         async with self._statement_slot():
-            async with self._conn.execute(sql, params) as cur:
-                return list(await cur.fetchall())
+            return await self._in_thread(work)
 
     async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -209,14 +242,14 @@ class Database:
             marker = _OpenTransaction(self, asyncio.current_task())
             token = _open_transaction.set(marker)
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._in_thread(lambda raw: raw.execute("BEGIN IMMEDIATE").close())
                 try:
                     yield self
                 except BaseException:
-                    await self._conn.execute("ROLLBACK")
+                    await self._in_thread(lambda raw: raw.execute("ROLLBACK").close())
                     raise
                 else:
-                    await self._conn.execute("COMMIT")
+                    await self._in_thread(lambda raw: raw.execute("COMMIT").close())
             finally:
                 marker.active = False
                 _open_transaction.reset(token)
