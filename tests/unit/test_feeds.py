@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -233,3 +234,35 @@ def test_parse_rejects_garbage_and_reads_both_formats():
         feeds.parse(b"\x00\x01 not xml at all")
     assert [e.guid for e in feeds.parse(RSS.encode())] == ["offre-1", "offre-2", "offre-3"]
     assert [e.link for e in feeds.parse(ATOM.encode())] == ["https://emplois.example.fr/7"]
+
+
+async def test_cli_poll_once_prints_what_it_found_and_schedules_posting(tmp_path, server):
+    from bot import cli_jobs, guild_config
+    from bot.db import Database
+    from bot.timers import TimerService
+    from tests.helpers import copy_config, make_settings
+
+    config_dir = copy_config(tmp_path)
+    (config_dir / "jobs.yaml").write_text(
+        (config_dir / "jobs.yaml").read_text(encoding="utf-8").replace(
+            "feeds: []", f"feeds:\n  - name: Réseau\n    url: {server.base}/rss\n    region: Wallonie\n"
+        ),
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path, RELAIS_FEATURES__ALLOW_LOOPBACK_URLS="true")
+    settings = dataclasses.replace(settings, config_dir=config_dir)
+    db = await Database.open(settings.database.path)
+    await guild_config.set_channel(db, G, "offres", 555)
+    await db.close()
+
+    lines: list[str] = []
+    assert await cli_jobs.poll_once(settings, None, out=lines.append) == 0
+    assert "3 nouvelle(s) offre(s)" in lines[0] and "Réseau" in lines[0]
+    assert any("Comptable" in line and "en attente de validation" in line for line in lines)
+    lines.clear()
+    assert await cli_jobs.poll_once(settings, None, out=lines.append) == 0
+    assert "inchangé" in lines[0] and lines[-1].startswith("0 nouvelle")
+    db = await Database.open(settings.database.path)
+    pending = await TimerService(db).pending(G, jobs.KIND_PROCESS)
+    await db.close()
+    assert len(pending) == 3  # the running bot posts them
