@@ -156,3 +156,23 @@ async def test_filled_offer_is_marked_on_its_announcement(sandbox):
     assert done.ephemeral
     await eventually(lambda: [m for m in driver.bot_messages("offres-emploi")
                               if m.id == announcement.id and m.content and "Poste pourvu" in m.content])
+
+
+async def test_closed_dms_are_recorded_and_not_retried(sandbox):
+    driver = sandbox.driver
+    await (await driver.slash("noah", "offre alertes", contrats="CDD")).wait()
+    driver.refuse_dms("noah")
+    await submit(driver, "sami")  # moderator: published at once, alert due at once
+    db = sandbox.bot.db
+    noah = driver.user_id("noah")
+
+    async def failures():
+        return await db.fetchval("SELECT dm_failures FROM job_subscriptions WHERE user_id = ?", (noah,))
+
+    for _ in range(100):
+        if await failures():
+            break
+        await asyncio.sleep(0.05)
+    assert await failures() == 1
+    assert await db.fetchval("SELECT state FROM job_alerts WHERE user_id = ?", (noah,)) == "failed"
+    assert [m for m in driver.dms("noah") if m.embeds] == []
