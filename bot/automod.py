@@ -306,6 +306,14 @@ SEVERITY = {"care": 0, "remind": 1, "flag": 2, "delete": 3, "warn": 4, "timeout"
 _QUOTE_CHARS = ('"',)
 
 
+def _ends_word(text: str, end: int) -> bool:
+    """A keyword ends a word, possibly with a French plural ``s`` or ``x`` (``connards``)."""
+    after = end + 1
+    if after == len(text) or text[after] not in _WORD:
+        return True
+    return text[after] in "sx" and (after + 1 == len(text) or text[after + 1] not in _WORD)
+
+
 def _inside_quotes(folded: str, start: int) -> bool:
     """A match inside quotation marks is somebody quoted ("ne jamais demander « quelle est ta pathologie ? »")."""
     before = folded[:start]
@@ -434,7 +442,7 @@ class Engine:
                 for kind, payload in values:
                     if kind == "kw":
                         start = end - length + 1
-                        if (start == 0 or sk[start - 1] not in _WORD) and (end + 1 == len(sk) or sk[end + 1] not in _WORD):
+                        if (start == 0 or sk[start - 1] not in _WORD) and _ends_word(sk, end):
                             rule, norm = payload
                             if (rule.id, norm) not in seen_kw:
                                 seen_kw.add((rule.id, norm))
@@ -489,7 +497,7 @@ class Engine:
             return
         for end, (length, values) in self._collapsed.iter(text):
             start = end - length + 1
-            if (start == 0 or text[start - 1] not in _WORD) and (end + 1 == len(text) or text[end + 1] not in _WORD):
+            if (start == 0 or text[start - 1] not in _WORD) and _ends_word(text, end):
                 for _, (rule, norm) in values:
                     if (rule.id, norm) not in seen:
                         seen.add((rule.id, norm))
@@ -501,10 +509,10 @@ class Engine:
         everything except care (a moderator in distress deserves the same message as anyone)."""
         exempt = exempt or Exemption()
         at = message.at or time.time()
-        hits = [h for h in self.check(message.content) if self._applies(h.rule, message, exempt)]
+        hits = [h for h in self.check(message.content) if self.applies(h.rule, message, exempt)]
         for rule in self._mass:
             count = message.mention_count + (rule.threshold if message.mentions_everyone else 0)
-            if count >= rule.threshold and self._applies(rule, message, exempt):
+            if count >= rule.threshold and self.applies(rule, message, exempt):
                 hits.append(Hit(rule, str(count), "count", count))
         key = (message.guild_id, message.author_id)
         if self._flood:
@@ -515,7 +523,7 @@ class Engine:
                 times.popleft()
             for rule in self._flood:
                 recent = sum(1 for t in times if t >= at - rule.seconds)
-                if recent >= rule.threshold and self._applies(rule, message, exempt):
+                if recent >= rule.threshold and self.applies(rule, message, exempt):
                     hits.append(Hit(rule, str(recent), "rate", recent))
         if self._repeat and len(message.content.strip()) >= 8:
             digest = hash(" ".join(fold(message.content).split()))
@@ -526,7 +534,7 @@ class Engine:
                 copies.popleft()
             for rule in self._repeat:
                 channels = {c for t, d, c in copies if d == digest and t >= at - rule.seconds}
-                if len(channels) >= rule.threshold and self._applies(rule, message, exempt):
+                if len(channels) >= rule.threshold and self.applies(rule, message, exempt):
                     hits.append(Hit(rule, str(len(channels)), "copies", len(channels)))
         return hits
 
@@ -545,7 +553,7 @@ class Engine:
         self._times.pop((guild_id, author_id), None)
         self._copies.pop((guild_id, author_id), None)
 
-    def _applies(self, rule: Rule, message: MessageInput, exempt: Exemption) -> bool:
+    def applies(self, rule: Rule, message: MessageInput, exempt: Exemption) -> bool:
         if rule.action == "care":
             return True
         if message.is_moderator:

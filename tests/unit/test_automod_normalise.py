@@ -65,6 +65,8 @@ def matched(text: str) -> set[str]:
         ("« connard »", "connard"),
         ("l’connard", "connard"),
         ("connard🙂", "connard"),
+        ("bande de connards", "connard"),
+        ("c o n n a r d s", "connard"),
         ("(connard)", "connard"),
     ],
 )

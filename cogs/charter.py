@@ -1,0 +1,459 @@
+"""/charte voir|publier|tester, the acceptance button, welcome and version notices, automod, /urgence.
+
+Thin: rules, SQL and matching live in ``bot/charter.py``, ``bot/automod.py`` and ``bot/care.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import automod, care
+from bot import charter as charter_domain
+from bot.client import RelaisBot
+from bot.errors import NotAllowed, UserError
+from bot.guild_config import GuildConfig
+from bot.ui import charter as ui
+from bot.ui.base import NO_PINGS, send_ephemeral
+from bot.ui.checks import is_moderator, require_moderator
+
+log = logging.getLogger(__name__)
+
+COUNTRY_CHOICES = [
+    app_commands.Choice(name="Belgique", value="be"),
+    app_commands.Choice(name="France", value="fr"),
+    app_commands.Choice(name="Suisse", value="ch"),
+    app_commands.Choice(name="Québec", value="qc"),
+]
+
+
+@app_commands.guild_only()
+class CharterGroup(app_commands.Group, name="charte", description="La charte de fonctionnement de la communauté"):
+    def __init__(self, cog: Charter) -> None:
+        super().__init__()
+        self.cog = cog
+
+    @app_commands.command(name="voir", description="Lire la charte, ou un seul de ses articles")
+    @app_commands.describe(article="Numéro, identifiant ou titre d'un article (facultatif)")
+    async def show(self, interaction: discord.Interaction, article: str | None = None) -> None:
+        await self.cog.show(interaction, article)
+
+    @show.autocomplete("article")
+    async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        found = charter_domain.find_articles(self.cog.charter, current)
+        return [app_commands.Choice(name=f"{a.number}. {a.title}"[:100], value=a.id) for a in found[:25]]
+
+    @app_commands.command(name="publier", description="Publier la charte et son bouton d'acceptation dans le salon de la charte")
+    @app_commands.default_permissions(manage_guild=True)
+    async def publish(self, interaction: discord.Interaction) -> None:
+        await self.cog.publish(interaction)
+
+    @app_commands.command(name="tester", description="Voir quelles règles automatiques un texte déclencherait, et pourquoi")
+    @app_commands.describe(texte="Le texte à tester (rien n'est publié)")
+    @app_commands.default_permissions(manage_messages=True)
+    async def test(self, interaction: discord.Interaction, texte: app_commands.Range[str, 1, 2000]) -> None:
+        await self.cog.test(interaction, texte)
+
+
+class Charter(commands.Cog):
+    def __init__(self, bot: RelaisBot) -> None:
+        self.bot = bot
+        config_dir = bot.settings.config_dir
+        self.charter = charter_domain.load_charter(config_dir)
+        self.engine = automod.Engine(self.charter)
+        self.lines = care.load_crisis_lines(config_dir)
+        self.care_cooldown = care.CareCooldown()
+        self.group = CharterGroup(self)
+        self._notified_guilds: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.group)
+        self.bot.add_dynamic_items(ui.AcceptCharterButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.group.name)
+        self.bot.remove_dynamic_items(ui.AcceptCharterButton)
+        for task in self._tasks:
+            task.cancel()
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- /charte voir ------------------------------------------------------------------------------
+    async def show(self, interaction: discord.Interaction, article_query: str | None) -> None:
+        t = lambda key, **kw: self.bot.t(interaction, key, **kw)  # noqa: E731
+        if article_query:
+            article = self.charter.article(article_query.strip())
+            if article is None:
+                found = charter_domain.find_articles(self.charter, article_query)
+                article = found[0] if len(found) == 1 else None
+            if article is None:
+                raise UserError("charter.view.unknown_article", query=article_query[:60],
+                                ids=", ".join(str(a.number) for a in self.charter.articles))
+            await interaction.response.send_message(embed=ui.article_embed(self.charter, article, t), ephemeral=True)
+            return
+        embeds = ui.charter_embeds(self.charter, t)
+        if len(embeds) == 1:
+            await interaction.response.send_message(embed=embeds[0], ephemeral=True)
+            return
+        view = ui.Pager(embeds, interaction.user.id, t("charter.view.previous"), t("charter.view.next"))
+        await interaction.response.send_message(embed=embeds[0], view=view, ephemeral=True)
+
+    # -- /charte publier ---------------------------------------------------------------------------
+    async def publish(self, interaction: discord.Interaction) -> None:
+        if not interaction.permissions.manage_guild:
+            raise NotAllowed("charter.publish.admins_only")
+        config = await self.bot.guild_config(interaction.guild_id)
+        channel_id = config.channel("charte")
+        channel = interaction.guild.get_channel(channel_id) if channel_id else None
+        if channel is None or not isinstance(channel, discord.TextChannel):
+            raise UserError("charter.publish.no_channel")
+        perms = channel.permissions_for(interaction.guild.me)
+        if not (perms.send_messages and perms.embed_links and perms.view_channel):
+            raise UserError("charter.publish.cannot_post", channel=channel.mention)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        gid = interaction.guild_id
+        t = lambda key, **kw: self.bot.t(gid, key, **kw)  # noqa: E731
+        embeds = ui.charter_embeds(self.charter, t)
+        for embed in embeds[:-1]:
+            await channel.send(embed=embed, allowed_mentions=NO_PINGS)
+        message = await channel.send(
+            content=t("charter.publish.call_to_action"), embed=embeds[-1],
+            view=ui.accept_view(gid, t("charter.accept.button")), allowed_mentions=NO_PINGS,
+        )
+        await charter_domain.record_publication(self.bot.db, gid, self.charter.version, channel.id, message.id)
+        await charter_domain.observe_version(self.bot.db, gid, self.charter.version)
+        log.info("charter %s published in guild %s channel %s", self.charter.version, gid, channel.id)
+        await interaction.followup.send(self.bot.t(interaction, "charter.publish.done", channel=channel.mention,
+                                                   version=self.charter.version), ephemeral=True)
+
+    # -- the button ----------------------------------------------------------------------------------
+    async def accept(self, interaction: discord.Interaction, guild_id: int) -> None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            raise UserError("charter.accept.unknown_guild")
+        member = guild.get_member(interaction.user.id)
+        if member is None:
+            try:
+                member = await guild.fetch_member(interaction.user.id)
+            except discord.NotFound:
+                raise UserError("charter.accept.not_member") from None
+        config = await self.bot.guild_config(guild_id)
+        version = self.charter.version
+        new = await charter_domain.record_acceptance(self.bot.db, guild_id, member.id, version)
+        role_note = await self._grant_member_role(guild, member, config)
+        key = "charter.accept.done" if new else "charter.accept.already"
+        log.info("charter %s accepted by %s in guild %s (new=%s)", version, member.id, guild_id, new)
+        await send_ephemeral(interaction, self.bot.t(interaction, key, version=version) + role_note)
+
+    async def _grant_member_role(self, guild: discord.Guild, member: discord.Member, config: GuildConfig) -> str:
+        role_id = config.role("membre")
+        role = guild.get_role(role_id) if role_id else None
+        if role is None:
+            return ""
+        if member.get_role(role.id) is not None:
+            return ""
+        me = guild.me
+        if not me.guild_permissions.manage_roles or role >= me.top_role:
+            log.warning("cannot grant member role %s in guild %s (permission or hierarchy)", role.id, guild.id)
+            return "\n" + self.bot.t(guild.id, "charter.accept.role_failed")
+        await member.add_roles(role, reason=f"Charte {self.charter.version} acceptée")
+        return "\n" + self.bot.t(guild.id, "charter.accept.role_granted", role=role.name)
+
+    # -- /charte tester --------------------------------------------------------------------------------
+    async def test(self, interaction: discord.Interaction, text: str) -> None:
+        config = await self.bot.guild_config(interaction.guild_id)
+        require_moderator(interaction.user, config)
+        hits = self.engine.check(text)
+        t = lambda key, **kw: self.bot.t(interaction, key, **kw)  # noqa: E731
+        lines = [t("charter.test.normalised", text=automod.fold(text)[:300])]
+        if not hits:
+            lines.append(t("charter.test.none"))
+        for hit in hits:
+            article = self.charter.article(hit.rule.article)
+            lines.append(t(
+                "charter.test.hit", rule=hit.rule.id, kind=hit.rule.kind, matched=hit.matched[:100],
+                how=t(f"charter.test.via_{hit.via}") if hit.via in ("text", "spelled", "repeated") else hit.via,
+                article=f"{article.number}. {article.title}" if article else hit.rule.article,
+                action=t(f"charter.actions.{hit.rule.action}"),
+            ))
+        chosen = automod.strongest(hits)
+        if chosen is not None and sum(1 for h in hits if h.rule.action != "care") > 1:
+            lines.append(t("charter.test.one_action", rule=chosen.rule.id))
+        lines.append(t("charter.test.stateful"))
+        await send_ephemeral(interaction, "\n".join(lines)[:2000])
+
+    # -- /urgence ---------------------------------------------------------------------------------------
+    @app_commands.command(name="urgence", description="Lignes d'écoute et d'urgence, et comment joindre la modération")
+    @app_commands.describe(pays="Votre pays (par défaut : tous)")
+    @app_commands.choices(pays=COUNTRY_CHOICES)
+    async def emergency(self, interaction: discord.Interaction, pays: app_commands.Choice[str] | None = None) -> None:
+        t = lambda key, **kw: self.bot.t(interaction, key, **kw)  # noqa: E731
+        countries = [self.lines.country(pays.value)] if pays else self.lines.ordered()
+        duty = ""
+        if interaction.guild is not None:
+            duty = await self._duty_text(interaction.guild, t)
+        embed = ui.crisis_embed(countries, t, title_key="charter.care.title", intro_key="charter.care.emergency_intro", duty=duty)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    async def _duty_ids(self, guild: discord.Guild) -> list[int]:
+        moderation_cog = self.bot.get_cog("Moderation")
+        on_duty = getattr(moderation_cog, "on_duty", None)
+        ids: list[int] = list(on_duty(guild.id)) if callable(on_duty) else []
+        if ids:
+            return ids
+        config = await self.bot.guild_config(guild.id)
+        role = guild.get_role(config.role("moderation") or 0)
+        return [m.id for m in role.members if not m.bot] if role else []
+
+    async def _duty_text(self, guild: discord.Guild, t) -> str:
+        ids = await self._duty_ids(guild)
+        if not ids:
+            return t("charter.care.duty_none")
+        return t("charter.care.duty", moderators=", ".join(f"<@{i}>" for i in ids[:10]))
+
+    # -- newcomers and version changes -------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        settings = self.bot.settings
+        if member.bot or not settings.moderation.welcome_newcomers or not settings.features.welcome_message:
+            return
+        if not await charter_domain.claim_welcome(self.bot.db, member.guild.id, member.id):
+            return
+        config = await self.bot.guild_config(member.guild.id)
+        charter_channel = config.channel("charte")
+        text = self.bot.t(member.guild.id, "charter.welcome.text", server=member.guild.name,
+                          charter=f"<#{charter_channel}>" if charter_channel else "/charte voir")
+        try:
+            await member.send(text, allowed_mentions=NO_PINGS)
+            return
+        except discord.HTTPException:
+            pass
+        welcome_id = config.channel("accueil")
+        channel = member.guild.get_channel(welcome_id) if welcome_id else None
+        if isinstance(channel, discord.TextChannel):
+            await channel.send(f"{member.mention} " + text, allowed_mentions=discord.AllowedMentions(users=[member]))
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        for guild in self.bot.guilds:
+            if guild.id not in self._notified_guilds:
+                self._notified_guilds.add(guild.id)
+                self._spawn(self.notify_version_change(guild))
+
+    async def notify_version_change(self, guild: discord.Guild) -> int:
+        """Tell, once, the members who accepted an older charter; returns how many were told."""
+        try:
+            previous = await charter_domain.observe_version(self.bot.db, guild.id, self.charter.version)
+            if previous is None:
+                return 0
+            version = self.charter.version
+            pending = await charter_domain.pending_notices(self.bot.db, guild.id, version)
+            config = await self.bot.guild_config(guild.id)
+            channel = guild.get_channel(config.channel("charte") or 0)
+            role = guild.get_role(config.role("membre") or 0)
+            told = 0
+            for user_id in pending:
+                if not await charter_domain.claim_notice(self.bot.db, guild.id, user_id, version):
+                    continue
+                member = guild.get_member(user_id)
+                if member is None:
+                    await charter_domain.set_notice_channel(self.bot.db, guild.id, user_id, version, "gone")
+                    continue
+                via = await self._send_notice(guild, member, channel, previous)
+                await charter_domain.set_notice_channel(self.bot.db, guild.id, user_id, version, via)
+                told += via != "failed"
+                if self.bot.settings.moderation.remove_on_charter_change and role and member.get_role(role.id):
+                    try:
+                        await member.remove_roles(role, reason=f"Charte {version} pas encore acceptée")
+                    except discord.HTTPException:
+                        log.warning("could not remove member role from %s in guild %s", member.id, guild.id)
+            log.info("charter %s → %s in guild %s: %d member(s) told", previous, version, guild.id, told)
+            return told
+        except Exception:
+            log.exception("charter version notices failed in guild %s", guild.id)
+            return 0
+
+    async def _send_notice(self, guild: discord.Guild, member: discord.Member, channel, previous: str) -> str:
+        text = self.bot.t(guild.id, "charter.notice.text", server=guild.name, version=self.charter.version, previous=previous)
+        view = ui.accept_view(guild.id, self.bot.t(guild.id, "charter.accept.button"))
+        try:
+            await member.send(text, view=view, allowed_mentions=NO_PINGS)
+            return "dm"
+        except discord.HTTPException:
+            pass
+        if isinstance(channel, discord.TextChannel):
+            try:
+                await channel.send(f"{member.mention} " + text, view=view, allowed_mentions=discord.AllowedMentions(users=[member]))
+                return "channel"
+            except discord.HTTPException:
+                log.warning("charter notice for %s could not be posted in %s", member.id, channel.id)
+        return "failed"
+
+    # -- automod -----------------------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        await self.moderate(message)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        message = getattr(payload, "message", None)
+        if message is None or payload.guild_id is None:
+            return
+        if "content" not in payload.data:
+            return  # an embed appearing, a pin: not an edit of the text
+        await self.moderate(message, edited=True)
+
+    async def moderate(self, message: discord.Message, *, edited: bool = False) -> list[automod.Hit]:
+        if (message.guild is None or message.author.bot or message.webhook_id is not None
+                or not self.bot.settings.moderation.automod_enabled or self.bot.db is None):
+            return []
+        member = message.author if isinstance(message.author, discord.Member) else message.guild.get_member(message.author.id)
+        if member is None:
+            return []
+        config = await self.bot.guild_config(message.guild.id)
+        moderator = is_moderator(member, config)
+        mentions = {u.id for u in message.mentions if u.id != member.id} | {r.id for r in message.role_mentions}
+        item = automod.MessageInput(
+            guild_id=message.guild.id, channel_id=message.channel.id, author_id=member.id, content=message.content or "",
+            message_id=message.id, role_ids=frozenset(r.id for r in member.roles), mention_count=len(mentions),
+            mentions_everyone=message.mention_everyone, is_moderator=moderator,
+        )
+        if edited:  # an edit is checked for its text, not counted again for flood or repeats
+            exemption = self._exemption(config)
+            hits = [h for h in self.engine.check(item.content) if self.engine.applies(h.rule, item, exemption)]
+        else:
+            hits = self.engine.evaluate(item, exempt=self._exemption(config))
+        if not hits:
+            return []
+        if any(h.rule.action == "care" for h in hits):
+            await self._care(message, member, next(h for h in hits if h.rule.action == "care"))
+        chosen = automod.strongest(hits)
+        if chosen is not None and not moderator:
+            if await charter_domain.claim_automod_action(self.bot.db, message.guild.id, message.id, chosen.rule.id,
+                                                         member.id, message.channel.id, chosen.rule.action):
+                await self._act(message, member, config, chosen)
+        return hits
+
+    def _exemption(self, config: GuildConfig) -> automod.Exemption:
+        return automod.resolve_exemption(self.charter, config.roles, config.channels)
+
+    async def _act(self, message: discord.Message, member: discord.Member, config: GuildConfig, hit: automod.Hit) -> None:
+        rule = hit.rule
+        article = self.charter.article(rule.article)
+        gid = message.guild.id
+        log.info("automod %s: rule %s on message %s by %s", rule.action, rule.id, message.id, member.id)
+        if rule.action == "remind":
+            await self._remind(message, member, rule, article)
+        elif rule.action == "flag":
+            await self._flag(message, config, hit, article)
+        elif rule.action == "delete":
+            try:
+                await message.delete()
+            except discord.NotFound:
+                pass
+            except discord.HTTPException:
+                log.warning("automod could not delete message %s in guild %s: flagging instead", message.id, gid)
+                await self._flag(message, config, hit, article)
+                return
+            await self._private_notice(message, member, rule, article, deleted=True)
+            if rule.kind in ("flood", "repeated_message"):
+                self.engine.forget(gid, member.id)
+        elif rule.action in ("warn", "timeout"):
+            moderation_cog = self.bot.get_cog("Moderation")
+            sanction = getattr(moderation_cog, "sanction", None)
+            if sanction is None:
+                await self._flag(message, config, hit, article)
+                return
+            duration = dt.timedelta(seconds=rule.duration_seconds) if rule.action == "timeout" and rule.duration_seconds else None
+            try:
+                await sanction(message.guild, member, actor=message.guild.me, action=rule.action, article_id=rule.article,
+                               reason=rule.notice, duration=duration)
+            except (UserError, discord.HTTPException) as exc:
+                log.warning("automod %s refused for %s in guild %s (%r): flagging instead", rule.action, member.id, gid, exc)
+                await self._flag(message, config, hit, article)
+            if rule.kind in ("flood", "repeated_message"):
+                self.engine.forget(gid, member.id)
+
+    async def _remind(self, message: discord.Message, member: discord.Member, rule, article) -> None:
+        gid = message.guild.id
+        text = self.bot.t(gid, "charter.remind.text", notice=rule.notice,
+                          article=f"{article.number}. {article.title}" if article else rule.article)
+        if rule.reminder == "private":
+            try:
+                await member.send(text + "\n" + self.bot.t(gid, "charter.remind.where", link=message.jump_url), allowed_mentions=NO_PINGS)
+                return
+            except discord.HTTPException:
+                pass
+        try:
+            await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.warning("automod reminder could not be posted for message %s", message.id)
+
+    async def _private_notice(self, message: discord.Message, member: discord.Member, rule, article, *, deleted: bool) -> None:
+        gid = message.guild.id
+        text = self.bot.t(
+            gid, "charter.deleted.text", channel=message.channel.mention, notice=rule.notice,
+            number=article.number if article else "?", title=article.title if article else rule.article,
+            article_text=article.text if article else "", content=(message.content or "")[:1500],
+        )
+        try:
+            await member.send(text[:2000], allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            try:
+                await message.channel.send(
+                    self.bot.t(gid, "charter.deleted.public", number=article.number if article else "?",
+                               title=article.title if article else rule.article),
+                    allowed_mentions=NO_PINGS,
+                )
+            except discord.HTTPException:
+                log.warning("automod notice for %s could not be delivered", member.id)
+
+    async def _flag(self, message: discord.Message, config: GuildConfig, hit: automod.Hit, article) -> None:
+        gid = message.guild.id
+        channel_id = config.channel("signalements") or config.channel("modlog")
+        channel = message.guild.get_channel(channel_id) if channel_id else None
+        if not isinstance(channel, discord.TextChannel):
+            log.warning("automod flag in guild %s: no reports or mod-log channel configured", gid)
+            return
+        embed = ui.flag_card(hit.rule, article, message, hit.matched, lambda key, **kw: self.bot.t(gid, key, **kw))
+        await channel.send(embed=embed, allowed_mentions=NO_PINGS)
+
+    async def _care(self, message: discord.Message, member: discord.Member, hit: automod.Hit) -> None:
+        gid = message.guild.id
+        if not self.care_cooldown.should_send(gid, member.id, time.time()):
+            return
+        t = lambda key, **kw: self.bot.t(gid, key, **kw)  # noqa: E731
+        duty = await self._duty_text(message.guild, t)
+        embed = ui.crisis_embed(self.lines.ordered(), t, title_key="charter.care.dm_title", intro_key="charter.care.dm_intro", duty=duty)
+        try:
+            await member.send(embed=embed, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.info("care message could not be sent privately to %s (DMs closed)", member.id)
+        if self.bot.settings.moderation.distress_alert_moderators:
+            for user_id in await self._duty_ids(message.guild):
+                if user_id == member.id:
+                    continue
+                moderator = message.guild.get_member(user_id)
+                if moderator is None:
+                    continue
+                try:
+                    await moderator.send(t("charter.care.alert", member=member.display_name, link=message.jump_url),
+                                         allowed_mentions=NO_PINGS)
+                except discord.HTTPException:
+                    log.info("distress alert not delivered to moderator %s", user_id)
+        log.info("care message for a distress hit (rule %s) in guild %s", hit.rule.id, gid)
+
+
+async def setup(bot: RelaisBot) -> None:
+    await bot.add_cog(Charter(bot))
+
