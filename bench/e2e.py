@@ -41,6 +41,10 @@ COMMANDS: list[tuple[str, str, dict]] = [
     ("noah", "intervision liste", {}),
     # jobs
     ("noah", "offre liste", {}),
+    # charter
+    ("lea", "charte voir", {"article": "confidentialite"}),
+    ("sami", "charte tester", {"texte": "Tu es vraiment rétabli ?"}),
+    ("lea", "urgence", {}),
 ]
 
 

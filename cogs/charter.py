@@ -25,6 +25,8 @@ from bot.ui.checks import is_moderator, require_moderator
 
 log = logging.getLogger(__name__)
 
+# Automod reads /config (exempt roles and channels) from this cache; a change applies within this delay.
+CONFIG_TTL = 30.0
 COUNTRY_CHOICES = [
     app_commands.Choice(name="Belgique", value="be"),
     app_commands.Choice(name="France", value="fr"),
@@ -72,6 +74,8 @@ class Charter(commands.Cog):
         self.group = CharterGroup(self)
         self._notified_guilds: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._configs: dict[int, tuple[float, GuildConfig]] = {}
+        self._config_locks: dict[int, asyncio.Lock] = {}
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.group)
@@ -302,7 +306,12 @@ class Charter(commands.Cog):
     # -- automod -----------------------------------------------------------------------------------------
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        await self.moderate(message)
+        try:
+            await self.moderate(message)
+        except Exception:
+            if self.bot.is_closed():  # shutting down: the database may already be closed
+                return
+            raise
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -320,7 +329,9 @@ class Charter(commands.Cog):
         member = message.author if isinstance(message.author, discord.Member) else message.guild.get_member(message.author.id)
         if member is None:
             return []
-        config = await self.bot.guild_config(message.guild.id)
+        config = await self._cached_config(message.guild.id)
+        if config is None:
+            return []
         moderator = is_moderator(member, config)
         mentions = {u.id for u in message.mentions if u.id != member.id} | {r.id for r in message.role_mentions}
         item = automod.MessageInput(
@@ -343,6 +354,23 @@ class Charter(commands.Cog):
                                                          member.id, message.channel.id, chosen.rule.action):
                 await self._act(message, member, config, chosen)
         return hits
+
+    async def _cached_config(self, guild_id: int) -> GuildConfig | None:
+        """Every message is checked: read the guild's channels and roles at most every CONFIG_TTL seconds,
+        once for all the messages arriving meanwhile."""
+        cached = self._configs.get(guild_id)
+        if cached is not None and time.monotonic() - cached[0] < CONFIG_TTL:
+            return cached[1]
+        lock = self._config_locks.setdefault(guild_id, asyncio.Lock())
+        async with lock:
+            cached = self._configs.get(guild_id)
+            if cached is not None and time.monotonic() - cached[0] < CONFIG_TTL:
+                return cached[1]
+            if self.bot.db is None or self.bot.is_closed():
+                return None
+            config = await self.bot.guild_config(guild_id)
+            self._configs[guild_id] = (time.monotonic(), config)
+            return config
 
     def _exemption(self, config: GuildConfig) -> automod.Exemption:
         return automod.resolve_exemption(self.charter, config.roles, config.channels)
