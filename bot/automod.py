@@ -521,10 +521,16 @@ class Engine:
             window = max(r.seconds for r in self._flood)
             while times and times[0] < at - window:
                 times.popleft()
+            flooding = False
             for rule in self._flood:
                 recent = sum(1 for t in times if t >= at - rule.seconds)
                 if recent >= rule.threshold and self.applies(rule, message, exempt):
                     hits.append(Hit(rule, str(recent), "rate", recent))
+                    flooding = True
+            if flooding:
+                # Count afresh from here, before any await: one sanction per burst, not one per
+                # extra message that arrives while the first sanction is being applied.
+                times.clear()
         if self._repeat and len(message.content.strip()) >= 8:
             digest = hash(" ".join(fold(message.content).split()))
             copies = self._remember(self._copies, key)
@@ -532,10 +538,14 @@ class Engine:
             window = max(r.seconds for r in self._repeat)
             while copies and copies[0][0] < at - window:
                 copies.popleft()
+            repeating = False
             for rule in self._repeat:
                 channels = {c for t, d, c in copies if d == digest and t >= at - rule.seconds}
                 if len(channels) >= rule.threshold and self.applies(rule, message, exempt):
                     hits.append(Hit(rule, str(len(channels)), "copies", len(channels)))
+                    repeating = True
+            if repeating:
+                copies.clear()
         return hits
 
     def _remember(self, table: OrderedDict, key: tuple[int, int]) -> deque:
@@ -547,11 +557,6 @@ class Engine:
         else:
             table.move_to_end(key)
         return entry
-
-    def forget(self, guild_id: int, author_id: int) -> None:
-        """After acting on a flood, start counting again (one timeout, not one per extra message)."""
-        self._times.pop((guild_id, author_id), None)
-        self._copies.pop((guild_id, author_id), None)
 
     def applies(self, rule: Rule, message: MessageInput, exempt: Exemption) -> bool:
         if rule.action == "care":

@@ -394,8 +394,6 @@ class Charter(commands.Cog):
                 await self._flag(message, config, hit, article)
                 return
             await self._private_notice(message, member, rule, article, deleted=True)
-            if rule.kind in ("flood", "repeated_message"):
-                self.engine.forget(gid, member.id)
         elif rule.action in ("warn", "timeout"):
             moderation_cog = self.bot.get_cog("Moderation")
             sanction = getattr(moderation_cog, "sanction", None)
@@ -409,8 +407,6 @@ class Charter(commands.Cog):
             except (UserError, discord.HTTPException) as exc:
                 log.warning("automod %s refused for %s in guild %s (%r): flagging instead", rule.action, member.id, gid, exc)
                 await self._flag(message, config, hit, article)
-            if rule.kind in ("flood", "repeated_message"):
-                self.engine.forget(gid, member.id)
 
     async def _remind(self, message: discord.Message, member: discord.Member, rule, article) -> None:
         gid = message.guild.id
