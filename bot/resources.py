@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from bot import timeutil
 from bot.db import Database
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.resources_search import SearchResult, boost_for, fold, search_ids, tier_for
+from bot.resources_search import SearchResult, boost_for, fold, forget_guilds, search_ids, tier_for
 from bot.urls import normalize_url, validate_http_url
 from bot.yamlfile import Problem
 
@@ -381,6 +381,7 @@ async def _insert(db: Database, draft: Draft, title: str, description: str, now:
         if existing is None:
             raise
         raise DuplicateResource(existing) from None
+    forget_guilds(db)  # the search's "single guild" shortcut must notice a new guild at once
     return await get(db, draft.guild_id, resource_id)
 
 

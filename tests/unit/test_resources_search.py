@@ -97,7 +97,7 @@ async def test_common_words_use_a_capped_candidate_set_that_keeps_voted_resource
         await add(db, f"https://r{i}.org", f"Notes rétablissement {i}", minutes=i + 1)
     for voter in range(5):
         await resources.toggle_vote(db, G, old_voted.id, voter, T0)
-    result = await search_ids(db, G, "rétablissement", cap=10, page_size=5)
+    result = await search_ids(db, G, "rétablissement", cap=10, voted_cap=5, page_size=5)
     assert not result.exact
     assert result.ids[0] == old_voted.id
     assert result.has_next

@@ -1,0 +1,202 @@
+"""Benchmark of the resource search: 100,000 resources of French text, 200 varied queries.
+
+Compares the domain search (``bot.resources.search``: FTS5, capped candidate ranking) with a
+naive ``LIKE '%…%'`` scan over the same table in the same run, and prints p50/p99 of both, the
+ratio, the slowest query, and PASS/MISS against the goal (p99 < 10 ms, at least 20× faster).
+
+    python bench/search.py [--rows 100000] [--queries 200] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot import resources
+from bot.db import Database
+from bot.resources_search import boost_for, query_terms, tier_for
+
+GUILD = 1
+GOAL_P99_MS = 10.0
+GOAL_RATIO = 20.0
+
+# Everyday French, most frequent first (the order drives a Zipf distribution).
+COMMON = """
+de la le et les des en un une du pour à dans sur au par avec qui que est pas plus sont aux ce ou
+se son sa ses nous vous leur être avoir fait faire comme mais aussi tout tous entre sans sous très
+peut bien dont cette ces même autre après avant chaque encore deux trois temps vie personnes
+""".split()
+DOMAIN = """
+pair-aidance pair-aidant pair-aidante pairs santé mentale rétablissement accompagnement équipe
+équipes expérience vécu savoir expérientiel formation formations soutien usagers soins psychiatrie
+addiction addictions précarité logement emploi travail travailleur médiateur médiatrice réseau
+association intervision intervisions stigmatisation déstigmatisation espoir parcours témoignage
+famille familles droits insertion recrutement entretien embauche projet guide podcast article
+événement rencontre groupe parole écoute confiance autonomie pouvoir agir hôpital service structure
+institution bénévolat stage poste contrat salarié professionnel professionnels université licence
+diplôme recherche étude résultats outil outils atelier ateliers réduction risques rue hébergement
+social sociale médico-social psychique psychiques troubles souffrance crise urgence prévention
+sensibilisation information coordination fédération plateforme bruxelles wallonie france belgique
+lille lyon paris mons liège namur charleroi marseille toulouse bordeaux nantes rennes grenoble
+identité relation proximité distance posture éthique déontologie confidentialité charte gouvernance
+participation citoyenneté inclusion handicap jeunesse adolescents adultes seniors femmes migrants
+""".split()
+SYLLABLES = "ba be bi bo bu da de di do du fa fe fi fo la le li lo lu ma me mi mo mu na ne ni no nu pa pe pi po ra re ri ro ru sa se si so ta te ti to va ve vi vo".split()
+SITES = [f"{name}.{tld}" for name in ("psycom", "pat", "smes", "travail-pair", "entantquetelle", "afmosp", "ccoms",
+                                       "reseau", "plateforme", "asbl", "journal", "revue", "podcast", "univ")
+         for tld in ("org", "be", "fr", "com", "net")]
+THEMES = ["rétablissement", "stigmatisation", "emploi", "formation", "addictions", "précarité", "santé mentale",
+          "droits", "témoignage", "intervision", "famille", "logement"]
+
+
+def build_vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    rare = {"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 4))) for _ in range(6000)}
+    words = COMMON + DOMAIN + sorted(rare)
+    weights = [1.0 / (rank + 8) ** 1.07 for rank in range(len(words))]
+    return words, weights
+
+
+def make_rows(count: int, rng: random.Random) -> tuple[list[tuple], list[str]]:
+    words, weights = build_vocabulary(rng)
+    start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp()
+    rows = []
+    for i in range(count):
+        title = " ".join(rng.choices(words, weights, k=rng.randint(4, 11))).capitalize()
+        description = " ".join(rng.choices(words, weights, k=rng.randint(15, 70)))
+        if rng.random() < 0.7:  # the community's own word, in most rows
+            description += " pair-aidance"
+        themes = ", ".join(rng.sample(THEMES, rng.randint(0, 3)))
+        site = rng.choice(SITES)
+        votes = rng.choice([0] * 30 + [1, 1, 2, 3, 5, 8, 13])
+        rows.append((
+            GUILD, f"https://{site}/r/{i}", f"https://{site}/r/{i}", site, title, description,
+            rng.choice(resources.KINDS), themes, 1000 + i % 500, 1000 + i % 500, "discord",
+            start + i * 600, votes, boost_for(votes), tier_for(votes),
+        ))
+    return rows, words
+
+
+def make_queries(words: list[str], rng: random.Random, count: int) -> list[tuple[str, dict]]:
+    common = COMMON[:40] + ["pair-aidance", "santé mentale", "rétablissement", "accompagnement", "sante", "Pair-Aidance"]
+    domain = DOMAIN
+    rare = words[len(COMMON) + len(DOMAIN):]
+    queries: list[tuple[str, dict]] = []
+    makers = [
+        lambda: (rng.choice(common), {}),                                      # words found in most rows
+        lambda: (rng.choice(domain), {}),                                      # medium frequency
+        lambda: (rng.choice(rare), {}),                                        # rare
+        lambda: (f"{rng.choice(domain)} {rng.choice(domain)}", {}),            # two words
+        lambda: (f"{rng.choice(common)} {rng.choice(common)} {rng.choice(domain)}", {}),
+        lambda: (f"{rng.choice(domain)} {rng.choice(rare)}", {}),
+        lambda: (f'"{rng.choice(domain)}" NEAR({rng.choice(common)} -x*', {}),  # syntax characters
+        lambda: (rng.choice(domain).upper().replace("É", "E"), {}),            # accents dropped
+        lambda: (rng.choice(common), {"kind": rng.choice(resources.KINDS)}),   # common word + type filter
+        lambda: (rng.choice(domain), {"theme": rng.choice(THEMES)}),           # with theme filter
+    ]
+    while len(queries) < count:
+        for make in makers:
+            if len(queries) < count:
+                queries.append(make())
+    return queries
+
+
+def like_sql(query: str) -> tuple[str, list]:
+    """A naive search: every word must appear somewhere, most useful first. ``NOT INDEXED`` keeps
+    SQLite from walking the votes index and stopping at the first five hits: a search that ranks its
+    matches has to look at every row, as this scan does."""
+    words = [" ".join(p) for p in query_terms(query)]
+    clauses, params = [], []
+    for word in words:
+        clauses.append("(title LIKE ? OR description LIKE ? OR themes LIKE ? OR site LIKE ?)")
+        params += [f"%{word}%"] * 4
+    sql = (
+        "SELECT id FROM resources NOT INDEXED WHERE guild_id = ? AND removed_at IS NULL AND " + " AND ".join(clauses)
+        + " ORDER BY useful_count DESC, id DESC LIMIT 5"
+    )
+    return sql, [GUILD, *params]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+async def run(rows_count: int, query_count: int, seed: int) -> int:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as folder:
+        db = await Database.open(Path(folder) / "bench.db")
+        try:
+            print(f"building {rows_count:,} resources …", flush=True)
+            began = time.perf_counter()
+            rows, words = make_rows(rows_count, rng)
+            async with db.transaction():
+                await db.executemany(
+                    "INSERT INTO resources (guild_id, url, url_key, site, title, description, kind, themes, author_id, "
+                    "shared_by, source, created_at, useful_count, boost, tier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            await db.execute("INSERT INTO resources_fts (resources_fts) VALUES ('optimize')")
+            await db.execute("ANALYZE")
+            print(f"  built in {time.perf_counter() - began:.1f} s", flush=True)
+
+            queries = make_queries(words, rng, query_count)
+            for query, filters in queries[:20]:  # warm the page cache
+                await resources.search(db, GUILD, query, page_size=5, **filters)
+
+            fts_ms: list[tuple[float, str, int]] = []
+            for query, filters in queries:
+                began = time.perf_counter()
+                page = await resources.search(db, GUILD, query, page_size=5, **filters)
+                fts_ms.append(((time.perf_counter() - began) * 1000, query + (f" {filters}" if filters else ""), page.total))
+
+            like_ms: list[float] = []
+            for query, filters in queries:
+                sql, params = like_sql(query)
+                if filters.get("kind"):
+                    sql = sql.replace("WHERE guild_id = ?", "WHERE kind = ? AND guild_id = ?")
+                    params = [filters["kind"], *params]
+                began = time.perf_counter()
+                await db.fetchall(sql, params)
+                like_ms.append((time.perf_counter() - began) * 1000)
+        finally:
+            await db.close()
+
+    times = [t for t, _, _ in fts_ms]
+    p50, p99, worst = statistics.median(times), percentile(times, 99), max(fts_ms)
+    like_p50, like_p99 = statistics.median(like_ms), percentile(like_ms, 99)
+    ratio = like_p50 / p50 if p50 else float("inf")
+    print(f"\n{len(queries)} queries over {rows_count:,} resources")
+    print(f"  FTS5 domain search : p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {worst[0]:.2f} ms ({worst[1]!r}, {worst[2]} matches)")
+    print(f"  LIKE '%…%' scan    : p50 {like_p50:7.2f} ms   p99 {like_p99:7.2f} ms")
+    print(f"  ratio (LIKE / FTS, p50): {ratio:.0f}×   (p99: {like_p99 / p99:.0f}×)")
+    slow = sorted(fts_ms, reverse=True)[:5]
+    print("  slowest searches: " + "; ".join(f"{q!r} {t:.2f} ms" for t, q, _ in slow))
+    ok = p99 < GOAL_P99_MS and ratio >= GOAL_RATIO
+    print(f"{'PASS' if ok else 'MISS'}: goal p99 < {GOAL_P99_MS:.0f} ms and ≥ {GOAL_RATIO:.0f}× faster than the scan")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    return asyncio.run(run(args.rows, args.queries, args.seed))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+
