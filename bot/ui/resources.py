@@ -215,18 +215,22 @@ class ResourceModal(RelaisModal):
         values = values or {}
         self._on_submit = on_submit
         self.title_input = discord.ui.TextInput(
+            custom_id="title",
             label=t("resources.modal.title"), required=title_required, max_length=MAX_TITLE,
             default=values.get("title") or None, placeholder=t("resources.modal.title_hint"),
         )
         self.kind_input = discord.ui.TextInput(
+            custom_id="kind",
             label=t("resources.modal.kind"), required=False, max_length=20,
             default=values.get("kind") or None, placeholder=t("resources.modal.kind_hint"),
         )
         self.themes_input = discord.ui.TextInput(
+            custom_id="themes",
             label=t("resources.modal.themes"), required=False, max_length=400,
             default=values.get("themes") or None, placeholder=t("resources.modal.themes_hint"),
         )
         self.description_input = discord.ui.TextInput(
+            custom_id="description",
             label=t("resources.modal.description"), required=False, max_length=MAX_DESCRIPTION,
             style=discord.TextStyle.paragraph, default=values.get("description") or None,
         )
