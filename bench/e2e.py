@@ -41,6 +41,8 @@ COMMANDS: list[tuple[str, str, dict]] = [
     ("noah", "intervision liste", {}),
     # jobs
     ("noah", "offre liste", {}),
+    # resources
+    ("lea", "ressource chercher", {"requete": "rétablissement"}),
     # charter
     ("lea", "charte voir", {"article": "confidentialite"}),
     ("sami", "charte tester", {"texte": "Tu es vraiment rétabli ?"}),

@@ -17,7 +17,7 @@ from typing import Any
 from bot.sandbox.harness import Sandbox
 
 # Modules played in this order; each defines ``async def play(tour)``.
-SCENES: tuple[str, ...] = ("bot.sandbox.tour.foundation", "bot.sandbox.tour.charter", "bot.sandbox.tour.moderation", "bot.sandbox.tour.intervisions", "bot.sandbox.tour.jobs")
+SCENES: tuple[str, ...] = ("bot.sandbox.tour.foundation", "bot.sandbox.tour.charter", "bot.sandbox.tour.moderation", "bot.sandbox.tour.intervisions", "bot.sandbox.tour.jobs", "bot.sandbox.tour.resources")
 
 SETTLE_SECONDS = 0.3
 
