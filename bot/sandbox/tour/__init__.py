@@ -8,11 +8,13 @@ modals, messages) and the tour prints what they did and what the bot answered or
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import importlib
 import re
 import textwrap
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.sandbox.harness import Sandbox
 
@@ -20,6 +22,8 @@ from bot.sandbox.harness import Sandbox
 SCENES: tuple[str, ...] = ("bot.sandbox.tour.foundation", "bot.sandbox.tour.charter", "bot.sandbox.tour.moderation", "bot.sandbox.tour.intervisions", "bot.sandbox.tour.jobs", "bot.sandbox.tour.resources")
 
 SETTLE_SECONDS = 0.3
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
 
 
 class Tour:
@@ -87,6 +91,14 @@ class Tour:
             found = world.users.get(int(match.group(1)))
             return f"@{found.global_name or found.username}" if found else match.group(0)
 
+        def timestamp(match: re.Match[str]) -> str:
+            moment = dt.datetime.fromtimestamp(int(match.group(1)), ZoneInfo("Europe/Brussels"))
+            if match.group(2) == "R":
+                days = (moment - dt.datetime.now(moment.tzinfo)).days
+                return f"dans {days} jours" if days >= 0 else f"il y a {-days} jours"
+            return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} à {moment.hour}h{moment.minute:02d}"
+
+        text = re.sub(r"<t:(\d+)(?::(\w))?>", timestamp, text)
         text = re.sub(r"<#(\d+)>", channel, text)
         text = re.sub(r"<@&(\d+)>", role, text)
         return re.sub(r"<@!?(\d+)>", user, text)
@@ -116,8 +128,10 @@ def render_message(message: Any) -> list[str]:
         if embed.get("description"):
             wrapped = [w for p in embed["description"].splitlines() for w in (textwrap.wrap(p, width=92) or [""])]
             lines += ["┃ " + line for line in wrapped[:8]]
-        for fld in embed.get("fields", [])[:8]:
-            lines.append(f"┃ {fld.get('name')} : {str(fld.get('value'))[:80]}")
+        for fld in embed.get("fields", [])[:10]:
+            value = [w for p in str(fld.get("value")).splitlines() for w in (textwrap.wrap(p, width=88) or [""])]
+            lines.append(f"┃ {fld.get('name')} :")
+            lines += ["┃   " + line for line in value[:6]]
     buttons = [
         component.get("label") or component.get("placeholder") or component.get("custom_id")
         for row in message.components
