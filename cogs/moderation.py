@@ -591,6 +591,20 @@ class Moderation(commands.Cog):
             "moderation.reports.thanks_anonymous" if anonymous else "moderation.reports.thanks")
         await send_ephemeral(interaction, self.bot.t(interaction, key))
 
+    async def report_from_feature(self, guild: discord.Guild, reporter_id: int, description: str, *,
+                                  channel_id: int | None, message_id: int | None, target_id: int | None,
+                                  excerpt: str = "") -> reports.Filed:
+        """A report raised by another feature's button (a shared resource, …): same queue, same card,
+        same merging per message and the same secrecy about who reported as a member's own report."""
+        filed = await reports.file_report(
+            self.bot.db, self.key, guild.id, reporter_id=reporter_id, description=description, now=timeutil.now(),
+            anonymous=False, notify=True, message_id=message_id, channel_id=channel_id, target_id=target_id,
+            excerpt=excerpt, article=None, per_hour=self.bot.settings.moderation.reports_per_hour,
+        )
+        if not filed.duplicate:
+            await self.show_card(guild, filed.report, new=not filed.merged)
+        return filed
+
     async def show_card(self, guild: discord.Guild, report: reports.Report, *, new: bool) -> None:
         """Post the card (mentioning only the moderators on duty who may handle it) or update it."""
         config = await self.bot.guild_config(guild.id)

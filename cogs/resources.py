@@ -288,8 +288,20 @@ class Resources(commands.Cog):
         await send_ephemeral(interaction, t("resources.report.thanks" if delivered else "resources.report.no_channel"))
 
     async def report_resource(self, resource: Resource, reporter_id: int) -> bool:
-        """The one place a report goes. Today: a card in the mod-log channel, for moderators only
-        (the author is never told who reported). The moderation report flow can replace this."""
+        """The one place a report goes: the moderation report queue when that cog is loaded (merged per
+        announcement, duty pings, handling buttons), else a moderators-only card in the mod-log channel.
+        Either way the author is never told who reported."""
+        moderation_cog = self.bot.get_cog("Moderation")
+        guild = self.bot.get_guild(resource.guild_id)
+        if moderation_cog is not None and guild is not None:
+            await moderation_cog.report_from_feature(
+                guild, reporter_id,
+                self.tr(resource.guild_id)("resources.report.description", title=resource.title, url=resource.url),
+                channel_id=resource.thread_id or resource.channel_id, message_id=resource.message_id,
+                target_id=resource.shared_by, excerpt=resource.title,
+            )
+            log.info("resource %s reported by %s to the moderation queue", resource.id, reporter_id)
+            return True
         config = await self.bot.guild_config(resource.guild_id)
         channel_id = config.channel("modlog")
         channel = self.bot.get_channel(channel_id) if channel_id else None

@@ -142,3 +142,24 @@ async def test_removal_by_moderator_and_refusal_for_another_member(sandbox):
     await eventually(lambda: card.id not in [m.id for m in driver.bot_messages("ressources")])
     gone = await (await driver.slash("ines", "ressource voir", id=1)).wait()
     assert "Je ne trouve pas" in gone.content
+
+
+async def test_report_button_feeds_the_moderation_queue_when_it_is_loaded(tmp_path):
+    env = {**ENV, "RELAIS_COGS__ENABLED": "[admin, moderation, resources]"}
+    async with running_sandbox(tmp_path / "relais.db", environ=env) as sandbox:
+        driver = sandbox.driver
+        await share(driver)
+        card = (await eventually(lambda: announcements(driver)))[-1]
+        for who in ("noah", "lea"):
+            reported = await (await driver.click(who, card.id, "relais:resources:report:1")).wait()
+            assert reported.ephemeral and "modération" in reported.content
+        cards = await eventually(lambda: [m for m in driver.bot_messages("signalements") if m.embeds])
+        await asyncio.sleep(0.3)
+        cards = [m for m in driver.bot_messages("signalements") if m.embeds]
+        assert len(cards) == 1, "two reports of one announcement merge into one card"
+        fields = {f["name"]: f["value"] for f in cards[0].embeds[0].get("fields", [])}
+        assert "2" in " ".join(fields.values())
+        assert any(c.get("custom_id", "").startswith("relais:moderation:report:")
+                   for row in cards[0].components for c in row["components"])
+        assert not driver.dms("ines"), "the person who shared is not told who reported"
+        assert sandbox.double.unknown_routes == []
