@@ -19,10 +19,8 @@ import asyncio
 import datetime as dt
 import hashlib
 import html
-import ipaddress
 import logging
 import re
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -30,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 import feedparser
 
-from bot import jobs, timeutil
+from bot import jobs, netguard, timeutil
 from bot.db import Database
 from bot.errors import UserError
 from bot.urls import normalize_url, validate_http_url
@@ -77,36 +75,19 @@ class FeedReport:
 
 
 # -- fetching ---------------------------------------------------------------------------------------------
-def _forbidden_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    return ip.is_loopback or ip.is_link_local or ip.is_unspecified
-
-
 async def check_url_allowed(url: str, *, allow_loopback: bool) -> None:
-    """Refuse non-http(s) URLs, and hosts that resolve to this machine unless allowed."""
+    """Refuse non-http(s) URLs and literal addresses of the bot's network; names are checked after
+    DNS resolution by the session's resolver (``bot.netguard``)."""
     try:
         validate_http_url(url)
     except UserError as exc:
         raise FeedError(f"adresse refusée ({exc.key.rsplit('.', 1)[-1]}) : {url[:200]}") from None
-    if allow_loopback:
-        return
     host = urlsplit(url).hostname or ""
-    try:
-        addresses = [host] if _is_ip(host) else [
-            info[4][0] for info in await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        ]
-    except OSError as exc:
-        raise FeedError(f"nom de domaine introuvable : {host} ({exc.strerror or exc})") from None
-    if host.lower() == "localhost" or any(_forbidden_address(a) for a in addresses):
+    literal = netguard.literal_ip(host)
+    if (literal and not netguard.address_allowed(literal, allow_loopback=allow_loopback)) or (
+        host.lower() == "localhost" and not allow_loopback
+    ):
         raise FeedError(f"adresse locale refusée : {host}")
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 async def fetch(
@@ -146,6 +127,8 @@ async def fetch(
     except TimeoutError:
         raise FeedError(f"pas de réponse en {timeout_seconds:g} s") from None
     except aiohttp.ClientError as exc:
+        if netguard.is_blocked(exc):
+            raise FeedError(f"adresse locale refusée : {urlsplit(current).hostname}") from None
         raise FeedError(f"connexion impossible ({type(exc).__name__})") from None
 
 
@@ -307,7 +290,7 @@ async def poll_guild(
 ) -> list[FeedReport]:
     """Poll every configured feed for one guild, one after the other (feeds are few and slow)."""
     own = session is None
-    session = session or aiohttp.ClientSession()
+    session = session or netguard.guarded_session(allow_loopback=allow_loopback)
     try:
         return [
             await poll_feed(db, guild_id, feed, config, session=session, now=now, timeout_seconds=timeout_seconds,

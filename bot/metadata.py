@@ -11,77 +11,29 @@ link-local, multicast and reserved ranges are always refused.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import socket
-from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
 
+from bot.netguard import (
+    AddressCheck,
+    default_check,
+    guarded_session,
+    is_blocked,
+    literal_ip,
+)
 from bot.resources import PageInfo
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "RelaisBot/1.0 (link preview; +https://github.com/)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-AddressCheck = Callable[[str, int], bool]
-
-
-class BlockedAddress(OSError):
-    """The link leads to an address the bot must not contact."""
 
 
 class FetchRefused(Exception):
     """The page could not be previewed (not HTML, too many redirects, blocked address, …)."""
-
-
-def address_allowed(ip: str, *, allow_loopback: bool = False) -> bool:
-    """Public unicast addresses only; loopback too when explicitly allowed."""
-    try:
-        address = ipaddress.ip_address(ip.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if address.is_loopback:
-        return allow_loopback
-    return not (
-        address.is_private or address.is_link_local or address.is_multicast or address.is_reserved
-        or address.is_unspecified or not address.is_global
-    )
-
-
-def default_check(allow_loopback: bool) -> AddressCheck:
-    return lambda ip, port: address_allowed(ip, allow_loopback=allow_loopback)
-
-
-class GuardedResolver(AbstractResolver):
-    """Resolves names, then drops every address the check refuses (no address left: error)."""
-
-    def __init__(self, check: AddressCheck) -> None:
-        self._inner = aiohttp.ThreadedResolver()
-        self._check = check
-
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        results = await self._inner.resolve(host, port, family)
-        allowed = [r for r in results if self._check(r["host"], port)]
-        if not allowed:
-            log.warning("link preview refused: %s resolves to a blocked address", host)
-            raise BlockedAddress(f"{host} resolves to a blocked address")
-        return allowed
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
-def _literal_ip(host: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(host.strip("[]")))
-    except ValueError:
-        return None
 
 
 class _MetaParser(HTMLParser):
@@ -141,10 +93,9 @@ async def fetch_page_info(
 ) -> PageInfo:
     """Fetch ``url`` and read its preview; raises FetchRefused (or a network error) on failure."""
     check = check or default_check(allow_loopback)
-    connector = aiohttp.TCPConnector(resolver=GuardedResolver(check), use_dns_cache=False, limit=2)
     client_timeout = aiohttp.ClientTimeout(total=time_limit, sock_connect=time_limit)
-    async with aiohttp.ClientSession(
-        connector=connector, timeout=client_timeout, trust_env=False,
+    async with guarded_session(
+        check=check, timeout=client_timeout, trust_env=False,
         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9"},
     ) as session:
         async with asyncio.timeout(time_limit):
@@ -157,7 +108,7 @@ async def _follow(session: aiohttp.ClientSession, url: str, *, max_bytes: int, m
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchRefused(f"not a web address: {url[:100]}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        literal = _literal_ip(parts.hostname)
+        literal = literal_ip(parts.hostname)
         if literal is not None and not check(literal, port):
             log.warning("link preview refused: %s is a blocked address", literal)
             raise FetchRefused(f"blocked address {literal}")
@@ -177,7 +128,7 @@ async def _follow(session: aiohttp.ClientSession, url: str, *, max_bytes: int, m
                 body = await _read_limited(response, max_bytes)
                 charset = response.charset or "utf-8"
         except aiohttp.ClientConnectorError as exc:
-            if isinstance(exc.os_error, BlockedAddress):
+            if is_blocked(exc):
                 raise FetchRefused(str(exc.os_error)) from None
             raise
         try:

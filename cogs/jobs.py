@@ -8,12 +8,11 @@ import datetime as dt
 import logging
 from typing import Any
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import feeds, jobs, timeutil
+from bot import feeds, jobs, netguard, timeutil
 from bot.client import RelaisBot
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.timers import Timer
@@ -568,7 +567,7 @@ class Jobs(commands.Cog):
     # -- feeds ---------------------------------------------------------------------------------------------
     async def poll_feeds_now(self) -> list[tuple[int, list[feeds.FeedReport]]]:
         results = []
-        async with aiohttp.ClientSession() as session:
+        async with netguard.guarded_session(allow_loopback=self.bot.settings.features.allow_loopback_urls) as session:
             for guild_id in await feeds.guilds_with_jobs_channel(self.bot.db):
                 if self.bot.get_guild(guild_id) is None:
                     continue

@@ -266,3 +266,16 @@ async def test_cli_poll_once_prints_what_it_found_and_schedules_posting(tmp_path
     pending = await TimerService(db).pending(G, jobs.KIND_PROCESS)
     await db.close()
     assert len(pending) == 3  # the running bot posts them
+
+
+async def test_a_name_that_resolves_to_this_machine_is_refused_at_connection(db, server):
+    """The address is checked after DNS, so a public-looking name cannot lead back to the bot's host."""
+    from bot import netguard
+
+    resolver = netguard.GuardedResolver(netguard.default_check(False))
+    with pytest.raises(netguard.BlockedAddress):
+        await resolver.resolve("localhost", server.port)
+    await resolver.close()
+    async with netguard.guarded_session(allow_loopback=False) as session:
+        with pytest.raises(feeds.FeedError, match="locale"):
+            await feeds.fetch(session, "http://10.0.0.1/feed", allow_loopback=False)

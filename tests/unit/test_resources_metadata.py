@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from aiohttp import web
 
-from bot.metadata import FetchRefused, address_allowed, fetch_page_info, make_fetcher, parse_html
+from bot.metadata import FetchRefused, fetch_page_info, make_fetcher, parse_html
+from bot.netguard import address_allowed
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <title>  Titre   de secours </title>
