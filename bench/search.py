@@ -181,9 +181,15 @@ async def run(rows_count: int, query_count: int, seed: int) -> int:
     print(f"  ratio (LIKE / FTS, p50): {ratio:.0f}×   (p99: {like_p99 / p99:.0f}×)")
     slow = sorted(fts_ms, reverse=True)[:5]
     print("  slowest searches: " + "; ".join(f"{q!r} {t:.2f} ms" for t, q, _ in slow))
-    ok = p99 < GOAL_P99_MS and ratio >= GOAL_RATIO
-    print(f"{'PASS' if ok else 'MISS'}: goal p99 < {GOAL_P99_MS:.0f} ms and ≥ {GOAL_RATIO:.0f}× faster than the scan")
-    return 0 if ok else 1
+    p99_ratio = like_p99 / p99 if p99 else float("inf")
+    goals = [
+        (p99 < GOAL_P99_MS, f"p99 < {GOAL_P99_MS:.0f} ms ({p99:.2f} ms)"),
+        (ratio >= GOAL_RATIO, f"≥ {GOAL_RATIO:.0f}× faster than the scan at p50 ({ratio:.0f}×)"),
+        (p99_ratio >= GOAL_RATIO, f"≥ {GOAL_RATIO:.0f}× faster than the scan at p99 ({p99_ratio:.0f}×)"),
+    ]
+    for ok, what in goals:
+        print(f"{'PASS' if ok else 'MISS'}: {what}")
+    return 0 if all(ok for ok, _ in goals) else 1
 
 
 def main() -> int:
