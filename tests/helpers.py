@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -20,3 +21,16 @@ def copy_config(tmp_path: Path) -> Path:
 def make_settings(tmp_path: Path, **env: str) -> settings_module.Settings:
     environ = {"RELAIS_DATABASE__PATH": str(tmp_path / "relais.db"), **env}
     return settings_module.load(CONFIG, environ)
+
+
+async def eventually(check, seconds: float = 5.0):
+    """Poll ``check`` until it returns something truthy (returned), failing after ``seconds``:
+    end-to-end tests wait on state the bot changes in its own tasks."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        value = check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)

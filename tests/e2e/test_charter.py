@@ -11,6 +11,7 @@ import pytest
 
 from bot import charter as charter_domain
 from bot.sandbox.harness import running_sandbox
+from tests.helpers import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 # Only the cogs this area needs (moderation gives automod's warn/timeout their cases).
@@ -35,14 +36,6 @@ async def settle(seconds: float = 0.4) -> None:
     await asyncio.sleep(seconds)
 
 
-async def wait_until(condition, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 def accept_id(sandbox) -> str:
     return f"relais:charter:accept:{sandbox.guild_id}"
 
@@ -61,7 +54,7 @@ async def test_publish_then_a_newcomer_accepts_and_gets_the_member_role(sandbox)
     click = await driver.click("lea", last.id, accept_id(sandbox))
     await click.wait()
     assert "Merci" in click.content and click.ephemeral
-    await wait_until(lambda: "Membre" in driver.role_names("lea"))
+    await eventually(lambda: "Membre" in driver.role_names("lea"))
     assert await charter_domain.has_accepted(sandbox.bot.db, sandbox.guild_id, driver.user_id("lea"),
                                              sandbox.bot.get_cog("Charter").charter.version)
     again = await driver.click("lea", last.id, accept_id(sandbox))
@@ -79,8 +72,8 @@ async def test_publish_is_for_administrators_only(sandbox):
 async def test_insult_is_deleted_with_a_private_notice_naming_the_article(sandbox):
     driver = sandbox.driver
     message = await driver.send_message("ines", "ressources", "Franchement, espèce de c0nn4rd.")
-    await wait_until(lambda: all(m.id != message.id for m in driver.messages("ressources")))
-    await wait_until(lambda: bool(driver.dms("ines")))
+    await eventually(lambda: all(m.id != message.id for m in driver.messages("ressources")))
+    await eventually(lambda: bool(driver.dms("ines")))
     dm = driver.dms("ines")[-1].content
     article = sandbox.bot.get_cog("Charter").charter.article("bienveillance")
     assert f"Article {article.number}" in dm and article.title in dm
@@ -93,7 +86,7 @@ async def test_an_edit_that_adds_an_insult_is_caught(sandbox):
     await settle()
     assert any(m.id == message.id for m in driver.messages("ressources"))
     await driver.edit_message(message, "Bonjour bande de c o n n a r d s")
-    await wait_until(lambda: all(m.id != message.id for m in driver.messages("ressources")))
+    await eventually(lambda: all(m.id != message.id for m in driver.messages("ressources")))
 
 
 async def test_moderators_messages_are_never_deleted(sandbox):
@@ -106,7 +99,7 @@ async def test_moderators_messages_are_never_deleted(sandbox):
 async def test_intrusive_question_gets_a_gentle_public_reminder(sandbox):
     driver = sandbox.driver
     message = await driver.send_message("ines", "ressources", "Noah, c'est quoi ton diagnostic exactement ?")
-    await wait_until(lambda: any(m.author_id != driver.user_id("ines") for m in driver.messages("ressources")))
+    await eventually(lambda: any(m.author_id != driver.user_id("ines") for m in driver.messages("ressources")))
     assert any(m.id == message.id for m in driver.messages("ressources"))  # not deleted
     reminder = driver.bot_messages("ressources")[-1].content
     assert "Petit rappel" in reminder and "article 5" in reminder.lower()
@@ -115,7 +108,7 @@ async def test_intrusive_question_gets_a_gentle_public_reminder(sandbox):
 async def test_distress_gets_a_private_care_message_and_nothing_else(sandbox):
     driver = sandbox.driver
     message = await driver.send_message("noah", "ressources", "Je n'ai plus envie de vivre, je suis épuisé.")
-    await wait_until(lambda: bool(driver.dms("noah")))
+    await eventually(lambda: bool(driver.dms("noah")))
     dm = driver.dms("noah")[-1]
     text = " ".join(str(f.get("value", "")) for f in dm.embeds[0]["fields"])
     assert "0800 32 123" in text and "3114" in text
@@ -164,11 +157,11 @@ async def test_version_change_notice_after_restart(sandbox, config_dir):
                             encoding="utf-8")
     before = len(driver.dms("ines"))
     await sandbox.restart_bot()
-    await wait_until(lambda: len(driver.dms("ines")) > before)
+    await eventually(lambda: len(driver.dms("ines")) > before)
     notice = driver.dms("ines")[-1]
     assert "2025-02" in notice.content
     # Noah refuses DMs: told once in the charter channel instead
-    await wait_until(lambda: any("2025-02" in (m.content or "") for m in driver.bot_messages("charte")))
+    await eventually(lambda: any("2025-02" in (m.content or "") for m in driver.bot_messages("charte")))
     assert "Membre" in driver.role_names("ines")  # nobody removed by default
     # re-accepting from the DM records the new version
     await (await driver.click("ines", notice.id, accept_id(sandbox))).wait()

@@ -10,6 +10,7 @@ import pytest
 
 from bot import jobs, timeutil
 from bot.sandbox.harness import running_sandbox
+from tests.helpers import eventually
 
 ENV = {"RELAIS_COGS__ENABLED": "[admin, jobs]"}
 
@@ -27,17 +28,6 @@ async def sandbox(tmp_path):
     async with running_sandbox(tmp_path / "relais.db", environ=ENV) as running:
         yield running
         assert running.double.unknown_routes == [], "the bot called routes the double does not know"
-
-
-async def eventually(check, seconds: float = 5.0):
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 def future_date(days: int = 20) -> str:

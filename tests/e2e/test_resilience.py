@@ -6,16 +6,9 @@ from __future__ import annotations
 import asyncio
 
 from bot import moderation
+from tests.helpers import eventually
 
 ACCEPT = "relais:charter:accept:{guild}"
-
-
-async def wait_until(condition, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 async def test_persistent_button_still_works_after_a_restart(sandbox):
@@ -26,14 +19,14 @@ async def test_persistent_button_still_works_after_a_restart(sandbox):
     click = await driver.click("lea", announcement.id, ACCEPT.format(guild=sandbox.guild_id))
     await click.wait()
     assert click.ephemeral and "Merci" in click.content
-    await wait_until(lambda: "Membre" in driver.role_names("lea"))
+    await eventually(lambda: "Membre" in driver.role_names("lea"))
 
 
 async def test_a_message_delivered_twice_is_acted_on_once(sandbox):
     driver = sandbox.driver
     before = len(driver.bot_messages("signalements"))
     message = await driver.send_message("noah", "accueil", "Profitez du code promo RELAIS pour ma formation !")
-    await wait_until(lambda: len(driver.bot_messages("signalements")) == before + 1)
+    await eventually(lambda: len(driver.bot_messages("signalements")) == before + 1)
     sent = await sandbox.double.gateway.redeliver("MESSAGE_CREATE", lambda d: d["id"] == str(message.id))
     assert sent >= 1
     await asyncio.sleep(0.5)
@@ -44,7 +37,7 @@ async def test_a_replay_after_resume_is_acted_on_once(sandbox):
     driver = sandbox.driver
     await sandbox.double.drop_connections(resumable=True)
     await driver.send_message("ines", "accueil", "Investis en crypto, rendement garanti")
-    await wait_until(lambda: len(driver.bot_messages("signalements")) == 1)
+    await eventually(lambda: len(driver.bot_messages("signalements")) == 1)
     await sandbox.double.drop_connections(resumable=True)
     await asyncio.sleep(0.5)
     assert len(driver.bot_messages("signalements")) == 1
@@ -54,8 +47,8 @@ async def test_automod_timeout_is_a_real_case_like_a_moderators(sandbox):
     driver = sandbox.driver
     for i in range(8):
         await driver.send_message("noah", "accueil", f"message rapide numéro {i}")
-    await wait_until(lambda: driver.is_timed_out("noah"), seconds=8)
+    await eventually(lambda: driver.is_timed_out("noah"), seconds=8)
     cases = await moderation.member_cases(sandbox.bot.db, sandbox.guild_id, driver.user_id("noah"))
     assert [c.action for c in cases] == ["timeout"]
     assert cases[0].article == "tour_de_parole"
-    await wait_until(lambda: any("tour" in m.content.lower() or m.embeds for m in driver.dms("noah")))
+    await eventually(lambda: any("tour" in m.content.lower() or m.embeds for m in driver.dms("noah")))

@@ -10,6 +10,7 @@ import pytest
 
 from bot import resources, timeutil
 from bot.sandbox.harness import running_sandbox
+from tests.helpers import eventually
 
 ENV = {"RELAIS_COGS__ENABLED": "[admin, resources]", "RELAIS_RESOURCES__SHARE_COOLDOWN_SECONDS": "0"}
 
@@ -19,17 +20,6 @@ async def sandbox(tmp_path):
     async with running_sandbox(tmp_path / "relais.db", environ=ENV) as running:
         yield running
         assert running.double.unknown_routes == [], "the bot called routes the double does not know"
-
-
-async def eventually(check, seconds: float = 5.0):
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 def custom_ids(message) -> list[str]:
