@@ -182,51 +182,30 @@ class Database:
         conn = self._conn
         return await conn._execute(lambda: work(conn._conn))
 
-    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> WriteResult:
-        def work(raw: sqlite3.Connection) -> WriteResult:
-            cursor = raw.execute(sql, params)
+    async def _statement(self, sql: str, params: Any, read: Callable[[sqlite3.Cursor], T], *, many: bool = False) -> T:
+        """One statement (or ``executemany``) and what ``read`` takes from its cursor, in one hop."""
+
+        def work(raw: sqlite3.Connection) -> T:
+            cursor = raw.executemany(sql, params) if many else raw.execute(sql, params)
             try:
-                return WriteResult(cursor.rowcount, cursor.lastrowid)
+                return read(cursor)
             finally:
                 cursor.close()
 
         async with self._statement_slot():
             return await self._in_thread(work)
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> WriteResult:
+        return await self._statement(sql, params, lambda cursor: WriteResult(cursor.rowcount, cursor.lastrowid))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        rows = list(rows)
-
-        def work(raw: sqlite3.Connection) -> int:
-            cursor = raw.executemany(sql, rows)
-            try:
-                return cursor.rowcount
-            finally:
-                cursor.close()
-
-        async with self._statement_slot():
-            return await self._in_thread(work)
+        return await self._statement(sql, list(rows), lambda cursor: cursor.rowcount, many=True)
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        def work(raw: sqlite3.Connection) -> Row | None:
-            cursor = raw.execute(sql, params)
-            try:
-                return cursor.fetchone()
-            finally:
-                cursor.close()
-
-        async with self._statement_slot():
-            return await self._in_thread(work)
+        return await self._statement(sql, params, sqlite3.Cursor.fetchone)
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        def work(raw: sqlite3.Connection) -> list[Row]:
-            cursor = raw.execute(sql, params)
-            try:
-                return cursor.fetchall()
-            finally:
-                cursor.close()
-
-        async with self._statement_slot():
-            return await self._in_thread(work)
+        return await self._statement(sql, params, sqlite3.Cursor.fetchall)
 
     async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -242,10 +242,8 @@ def _apply_environment(doc: yamlfile.YamlDocument, environ: Mapping[str, str], p
             value = yaml.safe_load(raw) if raw.strip() else None
         except yaml.YAMLError:
             value = raw
-        if isinstance(value, str | int | float | bool) or value is None or isinstance(value, list):
-            pass
-        else:
-            value = raw
+        if not (value is None or isinstance(value, str | int | float | bool | list)):
+            value = raw  # a mapping or a date: keep the text, the schema will say what is expected
         target = data.setdefault(section, {})
         if not isinstance(target, dict):
             continue  # the file's own problem is reported by the schema
