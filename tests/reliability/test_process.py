@@ -32,10 +32,17 @@ async def wait_until(predicate, within: float = 30) -> None:
             await asyncio.sleep(0.05)
 
 
+def connected_sessions(double: DiscordDouble) -> int:
+    """Sessions on a live socket that have been sent READY and their guilds: commands are synced in
+    setup_hook, before the gateway connects, so a finished sync does not mean the bot can be reached."""
+    guilds = len(double.world.guilds)
+    return sum(1 for s in double.sessions.values() if s.conn is not None and s.seq >= 1 + guilds)
+
+
 async def test_sigterm_closes_cleanly(tmp_path):
     async with DiscordDouble() as double:
         process = await start_relais(double, tmp_path / "relais.db", "--no-supervisor")
-        await wait_until(lambda: double.command_syncs == 1)
+        await wait_until(lambda: double.command_syncs == 1 and connected_sessions(double) == 1)
         await (await double.driver.slash("lea", "aide")).wait(timeout=10)
         process.send_signal(signal.SIGTERM)
         output = (await asyncio.wait_for(process.communicate(), 30))[0].decode()
@@ -48,13 +55,12 @@ async def test_sigterm_closes_cleanly(tmp_path):
 async def test_kill_9_loses_nothing_and_restarts_without_a_second_sync(tmp_path):
     async with DiscordDouble() as double:
         process = await start_relais(double, tmp_path / "relais.db", "--no-supervisor")
-        await wait_until(lambda: double.command_syncs == 1)
+        await wait_until(lambda: double.command_syncs == 1 and connected_sessions(double) == 1)
         await (await double.driver.slash("camille", "config fuseau", fuseau="Europe/Paris")).wait(timeout=10)
         process.kill()
         await process.communicate()
         again = await start_relais(double, tmp_path / "relais.db", "--no-supervisor")
-        await wait_until(lambda: double.gateway.identify_count >= 2)
-        await asyncio.sleep(0.5)  # READY, GUILD_CREATE and the short guild-ready wait
+        await wait_until(lambda: double.gateway.identify_count >= 2 and connected_sessions(double) == 1)
         shown = await (await double.driver.slash("camille", "config voir")).wait(timeout=20)
         assert "Europe/Paris" in shown.content
         assert double.command_syncs == 1
