@@ -7,6 +7,7 @@ import discord
 import pytest
 
 from bot.sandbox import DiscordDouble
+from tests.helpers import eventually
 
 
 async def test_message_round_trip(double: DiscordDouble, run_client, make_bot) -> None:
@@ -28,10 +29,7 @@ async def test_message_round_trip(double: DiscordDouble, run_client, make_bot) -
     assert reply.mentions == []  # mention_author=False honoured through allowed_mentions
     # The bot also receives its own message through the gateway, so its cache stays true.
     await double.driver.wait_for_event("MESSAGE_CREATE", lambda d: d["id"] == str(reply.id))
-    for _ in range(50):
-        if len(seen) == 2:
-            break
-        await asyncio.sleep(0.01)
+    await eventually(lambda: len(seen) == 2)
     assert [m.content for m in seen] == ["ping", "pong"]
     assert seen[0].author.display_name == "Inès"
 
@@ -112,8 +110,7 @@ async def test_timeout_kick_ban_and_hierarchy(double: DiscordDouble, run_client,
     await lea.timeout(dt.timedelta(minutes=10), reason="flood")
     assert double.driver.is_timed_out("lea")
     await double.driver.wait_for_event("GUILD_MEMBER_UPDATE")
-    await asyncio.sleep(0.05)
-    assert guild.get_member(lea.id).is_timed_out()
+    await eventually(lambda: guild.get_member(lea.id).is_timed_out())
     assert any(r.reason == "flood" for r in double.requests)
     with pytest.raises(discord.Forbidden) as info:
         await guild.get_member(double.driver.user_id("camille")).timeout(dt.timedelta(minutes=1))
@@ -125,8 +122,7 @@ async def test_timeout_kick_ban_and_hierarchy(double: DiscordDouble, run_client,
     assert double.driver.member("noah") is None
     await guild.ban(discord.Object(double.driver.user_id("ines")), reason="spam")
     assert double.driver.bans() == {double.driver.user_id("ines"): "spam"}
-    await asyncio.sleep(0.05)
-    assert guild.get_member(double.driver.user_id("ines")) is None
+    await eventually(lambda: guild.get_member(double.driver.user_id("ines")) is None)
     assert [b.user.name async for b in guild.bans()] == ["ines"]
 
 
@@ -140,7 +136,7 @@ async def test_threads_forum_and_members(double: DiscordDouble, run_client, make
     ines = guild.get_member(double.driver.user_id("ines"))
     await private.add_user(ines)
     await double.driver.wait_for_event("THREAD_MEMBERS_UPDATE")
-    await asyncio.sleep(0.05)
+    await eventually(lambda: (t := guild.get_thread(private.id)) is not None and ines.id in {m.id for m in t.members})
     assert {t.name for t in double.driver.threads("intervisions")} == {"jeudi", "binôme"}
     assert double.driver.thread_members("binôme") == [double.application_id, ines.id]
     cached = guild.get_thread(private.id)
@@ -167,13 +163,11 @@ async def test_scheduled_event_and_roles(double: DiscordDouble, run_client, make
     )
     await event.edit(name="Permanence du vendredi")
     assert [e.name for e in double.driver.scheduled_events()] == ["Permanence du vendredi"]
-    await asyncio.sleep(0.05)
-    assert guild.get_scheduled_event(event.id).name == "Permanence du vendredi"
+    await eventually(lambda: guild.get_scheduled_event(event.id).name == "Permanence du vendredi")
     await event.delete()
     assert double.driver.scheduled_events() == []
     role = await guild.create_role(name="Bénévole", mentionable=True)
-    await asyncio.sleep(0.05)
-    assert guild.get_role(role.id) is not None
+    await eventually(lambda: guild.get_role(role.id) is not None)
 
 
 async def test_member_join_and_leave(double: DiscordDouble, run_client, make_bot) -> None:
@@ -190,5 +184,4 @@ async def test_member_join_and_leave(double: DiscordDouble, run_client, make_bot
     assert member.name == "zoe"
     await double.driver.member_leave("zoe")
     await double.driver.wait_for_event("GUILD_MEMBER_REMOVE")
-    await asyncio.sleep(0.05)
-    assert bot.get_guild(double.guild.id).get_member(member.id) is None
+    await eventually(lambda: bot.get_guild(double.guild.id).get_member(member.id) is None)
