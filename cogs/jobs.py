@@ -328,6 +328,23 @@ class Jobs(commands.Cog):
         wanted = {jobs.fold(offer.region), jobs.fold(offer.contract)}
         return [tag for tag in forum.available_tags if jobs.fold(tag.name) in wanted][:5]
 
+    async def _refresh_post(self, thread: discord.Thread, offer: jobs.Offer) -> None:
+        """Keep a forum post's title and region/contract tags in step with an edited offer; tags the
+        moderators added by hand (not a region or contract name) stay."""
+        changes: dict[str, Any] = {}
+        name = _post_name(offer)
+        if thread.name != name:
+            changes["name"] = name
+        forum = thread.parent
+        if isinstance(forum, discord.ForumChannel):
+            ours = {jobs.fold(n) for n in (*self.config.region_names, *self.config.contracts)}
+            kept = [tag for tag in thread.applied_tags if jobs.fold(tag.name) not in ours]
+            tags = (self._forum_tags(forum, offer) + kept)[:5]
+            if {tag.id for tag in tags} != {tag.id for tag in thread.applied_tags}:
+                changes["applied_tags"] = tags
+        if changes:
+            await thread.edit(**changes)
+
     async def _announce(self, offer: jobs.Offer) -> None:
         config = await self.bot.guild_config(offer.guild_id)
         channel = await self._channel(config.channel("offres"))
@@ -342,7 +359,7 @@ class Jobs(commands.Cog):
             embed = ui.offer_embed(t, offer)
             if isinstance(channel, discord.ForumChannel):
                 created = await channel.create_thread(
-                    name=f"{offer.title} — {offer.employer}"[:100], content=content, embed=embed,
+                    name=_post_name(offer), content=content, embed=embed,
                     applied_tags=self._forum_tags(channel, offer), allowed_mentions=mentions,
                 )
                 await jobs.set_announcement(db, offer.guild_id, offer.id, channel.id, created.message.id,
@@ -375,6 +392,8 @@ class Jobs(commands.Cog):
                 content=f"**{closure}**" if closure else None, embed=ui.offer_embed(t, offer, closure=closure),
                 allowed_mentions=NO_PINGS,
             )
+            if thread is not None and not closure:
+                await self._refresh_post(thread, offer)
             if thread is not None and closure:
                 await thread.edit(archived=True, locked=True)
         except discord.NotFound:
@@ -605,6 +624,10 @@ class Jobs(commands.Cog):
                 jobs.FEEDS_TIMER_GUILD, jobs.KIND_FEEDS, timeutil.now() + dt.timedelta(hours=self.settings.feed_poll_hours), {},
                 key=jobs.FEEDS_TIMER_KEY,
             )
+
+
+def _post_name(offer: jobs.Offer) -> str:
+    return f"{offer.title} — {offer.employer}"[:100]
 
 
 def _long_fields(offer: jobs.Offer) -> dict[str, str]:
