@@ -444,6 +444,12 @@ class Intervisions:
         if not (is_moderator or actor_id in (session.created_by, session.facilitator_id)):
             raise NotAllowed("intervisions.errors.organisers_only")
 
+    def require_can_change(self, session: Session, actor_id: int, is_moderator: bool) -> None:
+        """What move/cancel/places check first, for the cog to run before asking a question
+        (« cette séance ou toute la série ? ») that the member could not usefully answer."""
+        self._require_organiser(session, actor_id, is_moderator)
+        self._require_scheduled(session)
+
     @staticmethod
     def _require_scheduled(session: Session) -> None:
         if session.status == "cancelled":

@@ -512,6 +512,8 @@ class IntervisionsCog(commands.Cog):
     async def cancel(self, interaction: discord.Interaction, session_id: int, reason: str) -> None:
         session = await self.domain.get(interaction.guild_id, session_id)
         is_mod = await self._is_mod(interaction)
+        # Refuse before asking « cette séance ou toute la série ? », not after the member chose.
+        self.domain.require_can_change(session, interaction.user.id, is_mod)
         if session.series_id is None:
             await interaction.response.defer(ephemeral=True, thinking=True)
             await self._do_cancel(interaction, session, reason, is_mod, whole_series=False)
