@@ -381,7 +381,7 @@ class Resources(commands.Cog):
                 themes=fields["themes"], kind=fields["kind"] or None, now=timeutil.now(),
             )
             log.info("resource %s edited by %s", resource_id, modal_interaction.user.id)
-            await self.refresh_announcement(edited)
+            await self.refresh_announcement(edited, retitle=True)
             await send_ephemeral(modal_interaction, self.tr(modal_interaction)("resources.edit.done", id=edited.id))
 
         await interaction.response.send_modal(
@@ -428,7 +428,8 @@ class Resources(commands.Cog):
         except discord.HTTPException:
             log.warning("could not delete the announcement of resource %s", resource.id, exc_info=True)
 
-    async def refresh_announcement(self, resource: Resource) -> None:
+    async def refresh_announcement(self, resource: Resource, *, retitle: bool = False) -> None:
+        """Update the card; with ``retitle`` (after an edit), a forum post's name and tags follow too."""
         if not (resource.channel_id and resource.message_id):
             return
         channel = self.bot.get_channel(resource.thread_id or resource.channel_id)
@@ -439,6 +440,11 @@ class Resources(commands.Cog):
             await channel.get_partial_message(resource.message_id).edit(
                 embed=ui.resource_embed(t, resource), view=ui.card_view(t, resource)
             )
+            if retitle and isinstance(channel, discord.Thread) and isinstance(channel.parent, discord.ForumChannel):
+                name = resource.title[:100]
+                tags = forum_tags(channel.parent, [ui.kind_label(t, resource.kind), *resource.themes])
+                if channel.name != name or {tag.id for tag in channel.applied_tags} != {tag.id for tag in tags}:
+                    await channel.edit(name=name, applied_tags=tags)
         except discord.HTTPException:
             log.warning("could not refresh the announcement of resource %s", resource.id, exc_info=True)
 
