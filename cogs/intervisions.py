@@ -427,7 +427,14 @@ class IntervisionsCog(commands.Cog):
     async def on_vote_click(self, interaction: discord.Interaction, topic_id: int) -> None:
         voted, topic = await self.domain.toggle_vote(interaction.guild_id, topic_id, interaction.user.id)
         t = self.tg(interaction.guild_id)
-        await interaction.response.edit_message(view=ui.topic_view(t, topic))
+        if interaction.message is not None and interaction.message.id == topic.message_id:
+            await interaction.response.edit_message(view=ui.topic_view(t, topic))
+        else:
+            # A button of /intervision sujet liste: redraw the whole list (every topic keeps its
+            # button), then the topic's public post, whose count changed too.
+            content, view = await self._topic_list(interaction)
+            await interaction.response.edit_message(content=content, view=view)
+            await self._refresh_topic_post(interaction.guild, topic)
         await interaction.followup.send(
             self.bot.t(interaction, "intervisions.topics.voted" if voted else "intervisions.topics.unvoted"),
             ephemeral=True)
@@ -576,18 +583,35 @@ class IntervisionsCog(commands.Cog):
             except discord.HTTPException as exc:
                 log.info("topic %s not posted: %s", topic.id, exc)
 
-    async def list_topics(self, interaction: discord.Interaction) -> None:
+    async def _refresh_topic_post(self, guild: discord.Guild | None, topic: domain_module.Topic) -> None:
+        if guild is None or not topic.message_id:
+            return
+        config = await self.bot.guild_config(guild.id)
+        channel = guild.get_channel(config.channel("intervisions") or 0)
+        if isinstance(channel, discord.TextChannel):
+            try:
+                await channel.get_partial_message(topic.message_id).edit(view=ui.topic_view(self.tg(guild.id), topic))
+            except discord.HTTPException as exc:
+                log.info("topic %s: post not updated: %s", topic.id, exc)
+
+    async def _topic_list(self, interaction: discord.Interaction) -> tuple[str, discord.ui.View | None]:
         topics = await self.domain.topics(interaction.guild_id, limit=20)
         if not topics:
-            await send_ephemeral(interaction, self.bot.t(interaction, "intervisions.topics.empty"))
-            return
+            return self.bot.t(interaction, "intervisions.topics.empty"), None
         t = self.ti(interaction)
         lines = [t("intervisions.topics.title")] + [
             t("intervisions.topics.line", id=tp.id, text=tp.text, votes=tp.votes) for tp in topics]
         view = discord.ui.View(timeout=None)
         for tp in topics[:25]:
             view.add_item(ui.TopicVoteButton(tp.id, f"#{tp.id} · 👍 {tp.votes}"))
-        await send_ephemeral(interaction, "\n".join(lines)[:2000], view=view)
+        return "\n".join(lines)[:2000], view
+
+    async def list_topics(self, interaction: discord.Interaction) -> None:
+        content, view = await self._topic_list(interaction)
+        if view is None:
+            await send_ephemeral(interaction, content)
+        else:
+            await send_ephemeral(interaction, content, view=view)
 
     async def retain_topic(self, interaction: discord.Interaction, topic_id: int, session_id: int) -> None:
         topic, session = await self.domain.retain_topic(interaction.guild_id, topic_id, session_id,
