@@ -151,6 +151,12 @@ def _variants() -> dict[str, str]:
 _LETTER_CLASS = _variants()
 
 
+def _skeleton(text: str) -> bytes:
+    """ASCII letters left after decomposition: a per-character map, so a substring's skeleton is a
+    substring of the skeleton (what makes it a safe pre-filter for ``_phrase_pattern``)."""
+    return unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore")
+
+
 def _phrase_pattern(phrase: list[str]) -> re.Pattern[str]:
     """Matches the phrase in *casefolded* text, accents ignored, as whole words (hyphens allowed)."""
     words = ["".join(_LETTER_CLASS.get(ch, re.escape(ch)) for ch in fold(w)) for w in phrase]
@@ -263,21 +269,29 @@ async def search_ids(
     else:
         idfs = [1.0]  # one word: its idf is the same for every candidate
     patterns = [_phrase_pattern(p) for p in phrases]
+    # Most candidates matched in their description only: a C-speed substring test on an ASCII
+    # skeleton (never a false negative) spares them the accent-aware regex, the costliest step.
+    needles = [_skeleton(p[0]) for p in phrases]
+    site_needles = [n.decode("ascii") for n in needles]
     titles = [row[1].casefold() for row in rows]
     title_lengths = [len(t.split()) for t in titles]
     average = max(1.0, sum(title_lengths) / len(title_lengths))
     ranked = []
     for row, title, length in zip(rows, titles, title_lengths, strict=True):
-        themes, site = row[2].casefold(), row[3]
+        title_skeleton = _skeleton(title)
+        themes = row[2].casefold()
+        themes_skeleton = _skeleton(themes) if themes else b""
+        site = row[3]
+        site_is_ascii = site.isascii()
         score = 0.0
-        for idf, pattern in zip(idfs, patterns, strict=True):
+        for idf, pattern, needle, site_needle in zip(idfs, patterns, needles, site_needles, strict=True):
             term = DESCRIPTION_WEIGHT
-            tf = len(pattern.findall(title))
+            tf = len(pattern.findall(title)) if needle in title_skeleton else 0
             if tf:
                 term += TITLE_WEIGHT * tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * length / average))
-            if themes and pattern.search(themes):
+            if needle in themes_skeleton and pattern.search(themes):
                 term += THEMES_WEIGHT
-            if pattern.search(site):
+            if (site_needle in site or not site_is_ascii) and pattern.search(site):
                 term += SITE_WEIGHT
             score += idf * term
         ranked.append((-score * row[4], -row[5], -row[0]))

@@ -156,3 +156,22 @@ async def test_arbitrary_unicode_is_safe_in_match(db, text):
         await resources.search(db, G, text)
     except UserError as exc:
         assert exc.key == "resources.search.empty"
+
+
+async def test_accented_title_and_theme_matches_still_rank_first(db):
+    in_description = await add(db, "https://a.org", "Guide pratique", description="Un mot sur la santé des pairs")
+    in_title = await add(db, "https://b.org", "SANTÉ des pair-aidant·es", description="Rien d'autre.")
+    in_themes = await add(db, "https://c.org", "Un atelier", description="sante", themes="Santé mentale")
+    assert await ids(db, "sante") == [in_title.id, in_themes.id, in_description.id]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="aeéèEÉcçœßoôÔ-' ", min_size=1, max_size=6), min_size=1, max_size=6).map(" ".join),
+    st.text(alphabet="aeéèEÉcçœßoôÔ", min_size=1, max_size=4),
+)
+def test_the_ascii_pre_filter_never_hides_a_real_match(text, word):
+    from bot.resources_search import _phrase_pattern, _skeleton
+
+    if _phrase_pattern([word]).search(text.casefold()):
+        assert _skeleton(word) in _skeleton(text)
