@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
 import sys
 
+import pytest
+
 from bot.sandbox.double import DiscordDouble
 from bot.sandbox.harness import sandbox_environment
 from bot.supervisor import EXIT_DO_NOT_RETRY
 from tests.helpers import REPO
+
+STARTED: list[asyncio.subprocess.Process] = []
+
+
+@pytest.fixture(autouse=True)
+async def no_process_left_behind():
+    """A failing test must not leave a bot running (or its pipes open past the event loop)."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+        await process.communicate()
 
 
 async def start_relais(double: DiscordDouble, db, *args: str, token: str | None = None) -> asyncio.subprocess.Process:
@@ -19,10 +36,12 @@ async def start_relais(double: DiscordDouble, db, *args: str, token: str | None 
     env.update(sandbox_environment(double, db))
     env["DISCORD_TOKEN"] = token or double.token
     env["RELAIS_SUPERVISOR__BACKOFF_INITIAL"] = "0.2"
-    return await asyncio.create_subprocess_exec(
+    process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", *args, cwd=REPO, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
+    STARTED.append(process)
+    return process
 
 
 async def wait_until(predicate, within: float = 30) -> None:
