@@ -69,6 +69,10 @@ def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: 
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = _scalar(key_node)
+            if isinstance(key, bool) and isinstance(key_node, yaml.ScalarNode):
+                # YAML 1.1 reads a key such as `off:` or `yes:` as a boolean; in our files a key is
+                # a name, so keep the text as written (`reminders.off`, not `reminders.False`).
+                key = key_node.value
             if key in result:
                 problems.append(
                     Problem(file, key_node.start_mark.line + 1, f"la clé «{key}» est écrite deux fois", "n'en garder qu'une")

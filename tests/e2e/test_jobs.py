@@ -234,8 +234,6 @@ async def test_alerts_off_stops_the_dms(sandbox):
     assert await sandbox.bot.db.fetchval("SELECT count(*) FROM job_alerts WHERE user_id = ?", (noah,)) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="bot/yamlfile.py reads the unquoted locale key `off:` as the YAML 1.1 boolean "
-                   "False, so jobs.alerts.off is missing and the member reads the raw key 'jobs.alerts.off'")
 async def test_alerts_off_confirms_in_french(sandbox):
     driver = sandbox.driver
     await (await driver.slash("noah", "offre alertes", regions="Bruxelles")).wait()

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import re
+
 from bot import i18n
-from tests.helpers import CONFIG
+from tests.helpers import CONFIG, REPO
 
 
 def test_french_and_english_texts_with_fallback_to_french():
@@ -30,3 +32,18 @@ def test_locale_choice_prefers_member_then_guild_then_default():
     assert i18n.pick_locale("de", "en") == "en"
     assert i18n.pick_locale("de", None) == "fr"
     assert i18n.pick_locale(None, None, default="en") == "en"
+
+
+def test_every_text_key_written_in_the_code_exists_in_french():
+    """A key missing from the catalog reaches members as the raw key (« jobs.alerts.off »)."""
+    catalog = i18n.Catalog.load(CONFIG)
+    french = catalog.texts["fr"]
+    groups = {key.rsplit(".", 1)[0] for key in french}  # keys completed at run time, e.g. f"{group}.{x}"
+    roots = "|".join(sorted({key.split(".")[0] for key in french}))
+    literal = re.compile(rf"""["']((?:{roots})\.[a-z0-9_]+(?:\.[a-z0-9_]+)+)["']""")
+    missing = []
+    for source in sorted([*(REPO / "bot").rglob("*.py"), *(REPO / "cogs").rglob("*.py")]):
+        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+            missing += [f"{source.relative_to(REPO)}:{number} {key}" for key in literal.findall(line)
+                        if key not in french and key not in groups]
+    assert missing == []

@@ -104,3 +104,11 @@ def test_check_all_accepts_shipped_config_and_rejects_a_broken_locale(tmp_path):
     [problem] = config_check.check_all(config, {})
     assert problem.file.endswith("en/core.yaml") and "core.errors.cooldown" in problem.message
     assert "{seconds}" in problem.hint
+
+
+def test_yaml_keys_that_look_like_booleans_stay_names():
+    from bot import yamlfile
+
+    document, problems = yamlfile.parse("reminders:\n  on: Rappels activés\n  off: Rappels désactivés\nflag: off\n", "x.yaml")
+    assert problems == []
+    assert document.data == {"reminders": {"on": "Rappels activés", "off": "Rappels désactivés"}, "flag": False}
