@@ -187,3 +187,116 @@ async def test_appeal_opens_a_private_thread_without_the_acting_moderator(sandbo
     assert f"<@{ines}>" in posted.content and f"<@{sami}>" not in posted.content
     assert "humour" in posted.content
     assert sami not in driver.thread_members(threads[0])
+
+
+def _reply(result) -> str:
+    """The text of a (possibly deferred) ephemeral answer: after « thinking… » the followup edits it."""
+    return (result.followups[-1].content if result.followups else result.content) or ""
+
+
+async def _pending_keys(sandbox) -> list[str]:
+    return [t.key for t in await sandbox.bot.timers.pending(sandbox.guild_id)]
+
+
+async def test_unban_lifts_the_ban_on_discord_and_cancels_its_timer(sandbox):
+    driver = sandbox.driver
+    lea = driver.user_id("lea")
+    await (await driver.slash("sami", "mod bannir", membre="lea", article="publicite", raison="Spam commercial",
+                              duree="3j")).wait_followup()
+    assert lea in driver.bans()
+    ban = (await _cases(sandbox, "lea"))[0]
+    assert ban.timer_key in await _pending_keys(sandbox)
+
+    refused = await (await driver.slash("noah", "mod debannir", utilisateur="lea", raison="Je la connais")).wait_done()
+    assert refused.ephemeral and "réservée à l'équipe de modération" in _reply(refused)
+    assert lea in driver.bans() and len(await _cases(sandbox, "lea")) == 1
+
+    result = await driver.slash("sami", "mod debannir", utilisateur="lea", raison="Échange apaisé par courriel")
+    done = await result.wait_followup()
+    assert result.ephemeral and "le bannissement de" in done.content and "est levé (cas n°2)" in done.content
+    assert lea not in driver.bans()
+    by_action = {c.action: c for c in await _cases(sandbox, "lea")}
+    assert sorted(by_action) == ["ban", "unban"] and by_action["unban"].number == 2
+    ban = by_action["ban"]
+    assert ban.ended_at is not None
+    assert ban.timer_key not in await _pending_keys(sandbox), "the 3-day timer must not fire on a lifted ban"
+    log = [m for m in driver.bot_messages("mod-log") if m.embeds][-1].embeds[0]
+    assert log["title"] == "Cas n°2 — Levée de bannissement" and "Échange apaisé" in str(log["fields"])
+    await driver.member_join("lea")  # she can come back
+    assert driver.member("lea") is not None
+
+    not_banned = await (await driver.slash("sami", "mod debannir", utilisateur="noah", raison="x")).wait_done()
+    assert not_banned.ephemeral and "n'est pas banni·e de ce serveur" in _reply(not_banned)
+    assert await _cases(sandbox, "noah") == [], "nothing recorded when Discord had no ban to lift"
+
+
+async def test_note_is_private_and_shows_in_the_dossier(sandbox):
+    driver = sandbox.driver
+    result = await (await driver.slash("sami", "mod note", membre="noah",
+                                       texte="A demandé un temps d'échange après la réunion.")).wait_done()
+    assert result.ephemeral
+    assert _reply(result).startswith("Note ajoutée au dossier de") and "(cas n°1)" in _reply(result)
+    assert "Le membre n'est pas prévenu" in _reply(result)
+    assert driver.dms("noah") == [], "a note is never sent to the member"
+    log = [m for m in driver.bot_messages("mod-log") if m.embeds][-1].embeds[0]
+    assert log["title"] == "Cas n°1 — Note privée"
+
+    dossier = await (await driver.slash("sami", "mod dossier", membre="noah")).wait_done()
+    assert dossier.ephemeral
+    embed = dossier.embeds[0] if dossier.embeds else dossier.followups[-1].embeds[0]
+    assert "1 cas au total, dont 0 avertissement(s) encore actif(s)" in embed["description"]
+    field = embed["fields"][0]
+    assert field["name"].startswith("n°1 · Note privée") and "A demandé un temps d'échange" in field["value"]
+
+    for who in ("ines", "lea"):
+        member = await (await driver.slash(who, "mod note", membre="noah", texte="Je note aussi")).wait_done()
+        assert member.ephemeral and "réservée à l'équipe de modération" in _reply(member)
+    peek = await (await driver.slash("ines", "mod dossier", membre="noah")).wait_done()
+    assert "réservée" in _reply(peek) and not peek.embeds
+    blank = await (await driver.slash("sami", "mod note", membre="noah", texte="   ")).wait_done()
+    assert blank.ephemeral and "Écrivez une raison" in _reply(blank)
+    assert [c.number for c in await _cases(sandbox, "noah")] == [1]
+
+
+async def test_recusal_blocks_actions_and_report_pings_until_withdrawn(sandbox):
+    driver = sandbox.driver
+    sami, noah = driver.user_id("sami"), driver.user_id("noah")
+    declared = await (await driver.slash("sami", "mod recusation", membre="noah")).wait_done()
+    assert declared.ephemeral and "vous ne traiterez rien qui concerne" in _reply(declared)
+    assert any(m.content == f"<@{sami}> se récuse pour tout ce qui concerne <@{noah}>."
+               for m in driver.bot_messages("mod-log"))
+    again = await (await driver.slash("sami", "mod recusation", membre="noah")).wait_done()
+    assert "Vous êtes déjà récusé·e pour" in _reply(again)
+
+    for path, options in (("mod avertir", {"article": "bienveillance", "raison": "Ton sec"}),
+                          ("mod note", {"texte": "Observation"}), ("mod dossier", {})):
+        refused = await (await driver.slash("sami", path, membre="noah", **options)).wait_done()
+        assert refused.ephemeral and "Vous vous êtes récusé·e pour cette personne" in _reply(refused), path
+    assert await _cases(sandbox, "noah") == []
+
+    # Reports about Noah neither ping Sami (on duty) nor let Sami handle them.
+    await (await driver.slash("sami", "permanence planifier", moderateurs=f"<@{sami}>", periode="1 sem",
+                              debut="maintenant")).wait()
+    opened = await (await driver.slash("ines", "signaler", description="Remarques blessantes", membre="noah")).wait()
+    await (await driver.submit_modal("ines", opened, {})).wait_followup()
+    card = [m for m in driver.bot_messages("signalements") if m.embeds][-1]
+    assert f"<@{sami}>" not in card.content
+    posted = [r for r in driver.requests if r.method == "POST" and r.path.endswith(
+        f"/channels/{driver.channel('signalements').id}/messages")][-1]
+    assert str(sami) not in [str(u) for u in posted.json["allowed_mentions"].get("users", [])]
+    report_id = int(card.embeds[0]["title"].split("n°")[1])
+    claim = await (await driver.click("sami", card, f"relais:moderation:report:claim:{report_id}")).wait_done()
+    assert "récusé·e" in _reply(claim)
+
+    self_recusal = await (await driver.slash("sami", "mod recusation", membre="sami")).wait_done()
+    assert "vis-à-vis de vous-même" in _reply(self_recusal)
+    member = await (await driver.slash("lea", "mod recusation", membre="noah")).wait_done()
+    assert "réservée à l'équipe de modération" in _reply(member)
+
+    withdrawn = await (await driver.slash("sami", "mod recusation", membre="noah", retirer=True)).wait_done()
+    assert "vous n'êtes plus récusé·e pour" in _reply(withdrawn)
+    assert any(m.content == f"<@{sami}> ne se récuse plus pour <@{noah}>." for m in driver.bot_messages("mod-log"))
+    warned = await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance", raison="Ton sec")
+    assert "cas n°1" in (await warned.wait_followup()).content
+    none_left = await (await driver.slash("sami", "mod recusation", membre="noah", retirer=True)).wait_done()
+    assert "Vous n'étiez pas récusé·e pour" in _reply(none_left)
