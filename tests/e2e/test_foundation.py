@@ -122,3 +122,44 @@ async def test_sharded_bot_runs_on_the_double(tmp_path):
         assert sandbox.bot.shard_count == 2
         result = await (await sandbox.driver.slash("lea", "aide")).wait()
         assert "/aide" in result.content
+
+
+async def test_config_langue_switches_public_messages_and_fallback_replies_to_english(sandbox):
+    from tests.helpers import eventually
+
+    driver, bot = sandbox.driver, sandbox.bot
+    driver.set_locale("lea", "de")  # a client language Relais does not speak: the server's language applies
+    before = await (await driver.slash("lea", "aide")).wait()
+    assert "Ce que vous pouvez faire" in before.content
+
+    refused = await (await driver.slash("noah", "config langue", langue="English")).wait()
+    assert refused.ephemeral and "réservée" in refused.content
+    assert (await bot.guild_config(sandbox.guild_id)).locale is None
+
+    switched = await (await driver.slash("camille", "config langue", langue="English")).wait()
+    assert switched.ephemeral and switched.content == "Langue des annonces : English."  # Camille's client is French
+    assert (await bot.guild_config(sandbox.guild_id)).locale == "en"
+    shown = await (await driver.slash("camille", "config voir")).wait()
+    assert "Langue des annonces : en" in shown.content
+
+    english = await (await driver.slash("lea", "aide")).wait()
+    assert "What you can do" in english.content and "/help" in english.content
+    french = await (await driver.slash("ines", "aide")).wait()
+    assert "Ce que vous pouvez faire" in french.content, "a member's own language still wins"
+
+    # Public messages follow the server's language; the sharer's private reply stays in hers.
+    shared = await (await driver.slash("ines", "ressource partager", url="https://pat.support/", titre="PAT")).wait()
+    assert shared.content.startswith("Merci !")
+    card = (await eventually(lambda: [m for m in driver.bot_messages("ressources") if m.embeds]))[-1]
+    names = [f["name"] for f in card.embeds[0]["fields"]]
+    assert names == ["Type", "Shared by"] and card.embeds[0]["footer"]["text"].startswith("Resource #1")
+    assert [b.get("label") for row in card.components for b in row["components"]] == ["Useful · 0", "Report"]
+
+    await sandbox.restart_bot()  # the choice is stored, not only remembered
+    still = await (await driver.slash("lea", "aide")).wait()
+    assert "What you can do" in still.content
+
+    back = await (await driver.slash("camille", "config langue", langue="fr")).wait()
+    assert back.content == "Langue des annonces : Français."
+    again = await (await driver.slash("lea", "aide")).wait()
+    assert "Ce que vous pouvez faire" in again.content
