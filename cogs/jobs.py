@@ -388,9 +388,13 @@ class Jobs(commands.Cog):
         try:
             if thread is not None and thread.archived:
                 await thread.edit(archived=False)
+            if closure:
+                content = f"**{closure}**"
+            else:  # keep the region line of the announcement; an edit never notifies the role again
+                role = self._ping_role(self.bot.get_guild(offer.guild_id), offer.region)
+                content = t("jobs.announce.ping", role=role.mention, region=offer.region) if role else None
             await channel.get_partial_message(offer.announce_message_id).edit(
-                content=f"**{closure}**" if closure else None, embed=ui.offer_embed(t, offer, closure=closure),
-                allowed_mentions=NO_PINGS,
+                content=content, embed=ui.offer_embed(t, offer, closure=closure), allowed_mentions=NO_PINGS,
             )
             if thread is not None and not closure:
                 await self._refresh_post(thread, offer)

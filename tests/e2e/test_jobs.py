@@ -456,7 +456,7 @@ async def test_region_role_is_the_only_mention_of_an_announcement(tmp_path):
         role_id = driver.role_id("offres-bxl")
         jobs_channel = driver.channel("offres-emploi").id
         mark = len(driver.requests)
-        _, announcement = await published_by(sandbox, "sami")
+        offer_id, announcement = await published_by(sandbox, "sami")
         assert announcement.content == f"<@&{role_id}> — nouvelle offre en Bruxelles"
         assert announcement.mention_roles == [role_id] and not announcement.mention_everyone
         posted = [r for r in driver.requests[mark:]
@@ -465,6 +465,17 @@ async def test_region_role_is_the_only_mention_of_an_announcement(tmp_path):
         mentions = posted[0].json["allowed_mentions"]
         assert mentions["parse"] == [] and [int(r) for r in mentions["roles"]] == [role_id]
         assert "users" not in mentions or mentions["users"] == []
+
+        # an edit keeps the region line but allows no mention (the role is not notified twice)
+        mark = len(driver.requests)
+        opened = await (await driver.slash("sami", "offre modifier", id=offer_id, lieu="Ixelles")).wait()
+        await (await driver.submit_modal("sami", opened, {})).wait()
+        await eventually(lambda: "Ixelles" in (field(announcement.embeds[0], "Lieu") or ""))
+        assert announcement.content == f"<@&{role_id}> — nouvelle offre en Bruxelles"
+        edits = [r for r in driver.requests[mark:]
+                 if r.method == "PATCH" and r.path == f"/channels/{jobs_channel}/messages/{announcement.id}"]
+        assert edits and not edits[-1].json["allowed_mentions"].get("roles")
+        assert edits[-1].json["allowed_mentions"]["parse"] == []
 
         # another region has no role: nothing is mentioned at all
         mark = len(driver.requests)
