@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -428,15 +429,29 @@ class Resources(commands.Cog):
         except discord.HTTPException:
             log.warning("could not delete the announcement of resource %s", resource.id, exc_info=True)
 
+    async def _announcement_channel(self, resource: Resource) -> Any:
+        """The post or channel of the announcement: archived posts are not in discord.py's cache."""
+        channel_id = resource.thread_id or resource.channel_id
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except (discord.NotFound, discord.Forbidden):
+                return None
+        return channel
+
     async def refresh_announcement(self, resource: Resource, *, retitle: bool = False) -> None:
         """Update the card; with ``retitle`` (after an edit), a forum post's name and tags follow too."""
         if not (resource.channel_id and resource.message_id):
             return
-        channel = self.bot.get_channel(resource.thread_id or resource.channel_id)
-        if channel is None:
-            return
         t = self.tr(resource.guild_id)
         try:
+            channel = await self._announcement_channel(resource)
+            if channel is None:
+                return
+            if isinstance(channel, discord.Thread) and channel.archived:
+                # Forum posts archive themselves after a quiet week; a vote or an edit revives them.
+                await channel.edit(archived=False)
             await channel.get_partial_message(resource.message_id).edit(
                 embed=ui.resource_embed(t, resource), view=ui.card_view(t, resource)
             )

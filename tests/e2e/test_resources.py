@@ -351,6 +351,15 @@ async def test_forum_channel_gets_one_tagged_post_per_resource(forum_sandbox):
     await eventually(lambda: post.applied_tags == [FORUM_TAGS["podcast"]])
     assert button(driver.message_obj(starter.id), "relais:resources:useful:1")["label"].endswith("1")
 
+    # A post archived by Discord after a quiet week leaves discord.py's cache; an edit still reaches it.
+    thread = sandbox.bot.get_channel(post.id)
+    await thread.edit(archived=True)
+    await eventually(lambda: sandbox.bot.get_channel(post.id) is None)
+    opened = await (await driver.slash("ines", "ressource modifier", id=1)).wait()
+    await (await driver.submit_modal("ines", opened, {"title": "En tant que telle, épisode 3 (archives)"})).wait()
+    await eventually(lambda: "(archives)" in driver.message_obj(starter.id).embeds[0]["title"])
+    await eventually(lambda: post.name == "En tant que telle, épisode 3 (archives)" and not post.archived)
+
     # A resource without a matching tag is still posted, without tags.
     await share(driver, who="noah", url="https://exemple.org/guide", titre="Guide pratique", type="guide")
     second = await eventually(lambda: [t for t in driver.threads("entraide") if t.name == "Guide pratique"])
