@@ -4,7 +4,9 @@ A case is the record of one moderation action, numbered per guild. The cog perfo
 Discord action (timeout, kick, ban…) between ``begin_case`` and ``confirm_case``: the case is
 written ``pending`` first (so the member's DM can name its number), confirmed once Discord
 accepted, and deleted by ``abandon_case`` when Discord refused — no case ever records an
-action that did not happen. Everything that ends later (a warning expiring, a timeout ending,
+action that did not happen. A crash in between leaves it ``pending``; at the next start the cog
+asks Discord whether the action took effect (``applied_on_discord``) and confirms or drops it,
+so an applied sanction is never lost from the member's record. Everything that ends later (a warning expiring, a timeout ending,
 a timed ban being lifted) is a durable timer of kind ``CASE_TIMER`` keyed by the case.
 """
 
@@ -300,13 +302,29 @@ async def record_case(
     return await confirm_case(db, timers, case)
 
 
-async def purge_pending(db: Database, now: dt.datetime) -> int:
-    """Pending cases left by a crash between the Discord call and the confirmation."""
-    result = await db.execute(
-        "DELETE FROM mod_cases WHERE state = 'pending' AND created_at < ?",
+async def pending_cases(db: Database, now: dt.datetime) -> list[Case]:
+    """Cases left ``pending`` by a crash between writing them and confirming them (older than
+    the grace period, so a sanction still in flight is never taken for one)."""
+    rows = await db.fetchall(
+        f"SELECT {_CASE_COLUMNS} FROM mod_cases WHERE state = 'pending' AND created_at < ? ORDER BY id",
         (timeutil.to_db(now - PENDING_GRACE),),
     )
-    return result.rowcount
+    return [_case(r) for r in rows]
+
+
+def applied_on_discord(
+    case: Case, *, now: dt.datetime, present: bool, timed_out_until: dt.datetime | None, banned: bool
+) -> bool:
+    """Whether Discord shows the pending case's action as done. Only timeouts, kicks and bans
+    act on Discord; any other pending case never reached the member and is dropped."""
+    if case.action == "timeout":
+        return present and timed_out_until is not None and timed_out_until > now
+    if case.action == "ban":
+        return banned
+    if case.action == "kick":
+        # Gone without a ban: the kick went through (or they left, which the kick asked for anyway).
+        return not present and not banned
+    return False
 
 
 async def get_case(db: Database, guild_id: int, number: int) -> Case:

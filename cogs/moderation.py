@@ -4,6 +4,7 @@ and bot/duty.py; texts in config/locales/*/moderation.yaml; embeds and views in 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -156,6 +157,7 @@ class Moderation(commands.Cog):
         self.charter: Charter | None = None
         self.ladder = moderation.DEFAULT_LADDER
         self._rotas: dict[int, duty.Rota] = {}
+        self._settling: asyncio.Task[None] | None = None
         self._key: bytes | None = None
         self.mod_group = ModGroup(self)
         self.duty_group = DutyGroup(self)
@@ -171,10 +173,13 @@ class Moderation(commands.Cog):
         self.bot.add_dynamic_items(ui.ReportButton)
         self.bot.timers.register(moderation.CASE_TIMER, self._on_case_timer)
         self.bot.timers.register(duty.DUTY_TIMER, self._on_duty_timer)
-        await moderation.purge_pending(self.bot.db, timeutil.now())
         self._rotas = {r.guild_id: r for r in await duty.all_rotas(self.bot.db)}
+        # Discord can only be asked once the guilds are in: wait for ready in the background.
+        self._settling = asyncio.create_task(self.settle_pending_cases(), name="relais-settle-pending-cases")
 
     async def cog_unload(self) -> None:
+        if self._settling is not None:
+            self._settling.cancel()
         self.bot.tree.remove_command(self.mod_group.name)
         self.bot.tree.remove_command(self.duty_group.name)
         self.bot.tree.remove_command(self.report_menu.name, type=discord.AppCommandType.message)
@@ -338,6 +343,54 @@ class Moderation(commands.Cog):
         await self.post_log(guild.id, config, embed=embed)
         log.info("case %s: %s on %s by %s in guild %s", case.number, action, member.id, actor.id, guild.id)
         return case
+
+    # -- recovery after a crash ---------------------------------------------------------------
+    async def settle_pending_cases(self) -> None:
+        """Confirm the cases a crash left pending whose action Discord shows as done; drop the rest."""
+        try:
+            await self.bot.wait_until_ready()
+            now = timeutil.now()
+            for case in await moderation.pending_cases(self.bot.db, now):
+                guild = self.bot.get_guild(case.guild_id)
+                if guild is not None:  # otherwise left pending for a later start
+                    await self._settle(guild, case, now)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("settling the pending moderation cases failed; they stay pending until the next start")
+
+    async def _settle(self, guild: discord.Guild, case: Case, now: dt.datetime) -> None:
+        try:
+            member = guild.get_member(case.member_id) or await guild.fetch_member(case.member_id)
+        except discord.NotFound:
+            member = None
+        banned = False
+        if case.action in ("ban", "kick"):
+            try:
+                await guild.fetch_ban(discord.Object(case.member_id))
+                banned = True
+            except discord.NotFound:
+                pass
+        applied = moderation.applied_on_discord(
+            case, now=now, present=member is not None, banned=banned,
+            timed_out_until=member.timed_out_until if member is not None else None,
+        )
+        if not applied:
+            await moderation.abandon_case(self.bot.db, case)
+            log.info("pending case %s (%s) in guild %s dropped: not applied on Discord", case.number, case.action, guild.id)
+            return
+        case = await moderation.confirm_case(self.bot.db, self.bot.timers, case)
+        try:
+            article = self.article(case.article)
+        except UserError:  # the charter changed since
+            article = None
+        # Kicked and banned members were told before the action; a timeout's DM comes after it.
+        dm_sent = await self.dm(case.member_id, self.case_dm(guild, case, article)) if case.action == "timeout" else True
+        t = self.t_guild(guild.id)
+        embed = ui.case_embed(t, case, article)
+        embed.set_footer(text=t("moderation.log.restored") + ("" if dm_sent else " " + t("moderation.log.dm_closed")))
+        await self.post_log(guild.id, await self.bot.guild_config(guild.id), embed=embed)
+        log.info("pending case %s (%s) in guild %s confirmed after a restart", case.number, case.action, guild.id)
 
     async def check_sanction(self, guild: discord.Guild, member: discord.Member, actor: discord.Member, action: str,
                              article_id: str, duration: dt.timedelta | None) -> tuple[Article | None, GuildConfig]:

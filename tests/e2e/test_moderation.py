@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import discord
 import pytest
 
 from bot import moderation, timeutil
 from bot.sandbox.harness import running_sandbox
+from tests.helpers import eventually
 
 # Only the cogs this area needs: the test does not depend on other areas being finished.
 ENV = {"RELAIS_COGS__ENABLED": "[admin, moderation]"}
@@ -300,3 +302,44 @@ async def test_recusal_blocks_actions_and_report_pings_until_withdrawn(sandbox):
     assert "cas n°1" in (await warned.wait_followup()).content
     none_left = await (await driver.slash("sami", "mod recusation", membre="noah", retirer=True)).wait_done()
     assert "Vous n'étiez pas récusé·e pour" in _reply(none_left)
+
+
+async def test_cases_left_pending_by_a_crash_are_settled_from_discord_at_restart(sandbox):
+    """A crash between Discord accepting a sanction and its confirmation must not lose the case,
+    and a case whose action never reached Discord must not be recorded."""
+    driver, bot, guild_id = sandbox.driver, sandbox.bot, sandbox.guild_id
+    sami, noah, ines, lea = (driver.user_id(n) for n in ("sami", "noah", "ines", "lea"))
+    before_crash = timeutil.now() - dt.timedelta(hours=1)
+
+    async def pending(member_id: int, action: str, expires: dt.datetime | None) -> moderation.Case:
+        return await moderation.begin_case(
+            bot.db, guild_id, member_id=member_id, moderator_id=sami, action=action, article="bienveillance",
+            reason="Propos blessants", now=before_crash, expires_at=expires,
+        )
+
+    guild = bot.get_guild(guild_id)
+    until = timeutil.now() + dt.timedelta(hours=2)
+    timed_out = await pending(noah, "timeout", until)
+    await guild.get_member(noah).timeout(until)          # Discord accepted, then the crash
+    banned = await pending(lea, "ban", None)
+    await guild.ban(discord.Object(lea))                  # Discord accepted, then the crash
+    never_sent = await pending(ines, "kick", None)       # the crash came before the Discord call
+    mark = len(driver.bot_messages("mod-log"))
+
+    await sandbox.restart_bot()
+    bot = sandbox.bot
+
+    def restored() -> list:
+        return [m for m in driver.bot_messages("mod-log")[mark:]
+                if "rétabli au redémarrage" in (m.embeds[0].get("footer") or {}).get("text", "")]
+
+    await eventually(lambda: len(restored()) == 2)
+    assert {m.embeds[0]["title"].split(" ")[0] for m in restored()} == {"Cas"}
+    assert [c.number for c in await _cases(sandbox, "noah")] == [timed_out.number]
+    assert [c.number for c in await _cases(sandbox, "lea")] == [banned.number]
+    assert await _cases(sandbox, "ines") == []
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM mod_cases WHERE state = 'pending'") == 0
+    assert never_sent.number not in {c.number for c in await _cases(sandbox, "ines")}
+    # the timeout's end is scheduled and the member is told, as after a normal sanction
+    assert [t.key for t in await bot.timers.pending(guild_id, moderation.CASE_TIMER)] == [timed_out.timer_key]
+    assert any(f"n°{timed_out.number}" in m.content and "/recours" in m.content for m in driver.dms("noah"))

@@ -253,3 +253,30 @@ def test_ladder_mistakes_are_reported_with_file_and_line(tmp_path):
     assert any("n'exclut jamais" in p.message for p in problems)
     with pytest.raises(Exception):  # noqa: B017 - ConfigError listing all of them
         m.load_ladder(tmp_path)
+
+
+async def test_pending_cases_are_those_older_than_the_grace_period(db):
+    old = await m.begin_case(db, G, member_id=5, moderator_id=1, action="timeout", article="a", reason="x", now=T0)
+    await m.begin_case(db, G, member_id=6, moderator_id=1, action="ban", article="a", reason="y",
+                       now=T0 + m.PENDING_GRACE)
+    confirmed = await m.begin_case(db, G, member_id=7, moderator_id=1, action="kick", article="a", reason="z", now=T0)
+    await db.execute("UPDATE mod_cases SET state = 'confirmed' WHERE id = ?", (confirmed.id,))
+    later = T0 + m.PENDING_GRACE + dt.timedelta(seconds=1)
+    assert [c.number for c in await m.pending_cases(db, later)] == [old.number]  # the newer one may be in flight
+
+
+@pytest.mark.parametrize(("action", "present", "timed_out", "banned", "applied"), [
+    ("timeout", True, True, False, True),
+    ("timeout", True, False, False, False),
+    ("timeout", False, False, False, False),
+    ("ban", False, False, True, True),
+    ("ban", True, False, False, False),
+    ("kick", False, False, False, True),
+    ("kick", True, False, False, False),
+    ("kick", False, False, True, False),   # banned since by someone else: not this kick
+    ("warn", True, False, False, False),   # no Discord action: the member was never told, drop it
+])
+async def test_a_pending_case_is_applied_only_when_discord_shows_it(db, action, present, timed_out, banned, applied):
+    case = await m.begin_case(db, G, member_id=5, moderator_id=1, action=action, article="a", reason="x", now=T0)
+    until = T0 + dt.timedelta(hours=1) if timed_out else T0 - dt.timedelta(hours=1)
+    assert m.applied_on_discord(case, now=T0, present=present, timed_out_until=until, banned=banned) is applied
