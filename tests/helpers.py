@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from bot import settings as settings_module
+from bot.sandbox.harness import Sandbox, running_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "config"
@@ -34,3 +38,12 @@ async def eventually(check, seconds: float = 5.0):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def checked_sandbox(tmp_path: Path, **options: Any) -> AsyncIterator[Sandbox]:
+    """``running_sandbox`` on ``tmp_path/relais.db`` that fails the test if the bot called a
+    route the double does not know (a gap must not pass silently)."""
+    async with running_sandbox(tmp_path / "relais.db", **options) as running:
+        yield running
+        assert running.double.unknown_routes == [], "the bot called routes the double does not know"

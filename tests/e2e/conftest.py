@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.harness import running_sandbox
+from tests.helpers import checked_sandbox
 
 CLEAN_ENV: dict[str, str] = {}
 
 
 @pytest.fixture
 async def sandbox(tmp_path):
-    async with running_sandbox(tmp_path / "relais.db", environ=CLEAN_ENV) as running:
+    async with checked_sandbox(tmp_path, environ=CLEAN_ENV) as running:
         yield running
-        assert running.double.unknown_routes == [], "the bot called routes the double does not know"
 
 
 @pytest.fixture
 async def unconfigured_sandbox(tmp_path):
-    async with running_sandbox(tmp_path / "relais.db", environ=CLEAN_ENV, configure=False) as running:
+    async with checked_sandbox(tmp_path, environ=CLEAN_ENV, configure=False) as running:
         yield running
-        assert running.double.unknown_routes == []

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import charter as charter_domain
-from bot.sandbox.harness import running_sandbox
-from tests.helpers import eventually
+from tests.helpers import checked_sandbox, eventually
 
 REPO = Path(__file__).resolve().parents[2]
 # Only the cogs this area needs (moderation gives automod's warn/timeout their cases).
@@ -27,9 +26,8 @@ def config_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def sandbox(tmp_path, config_dir):
-    async with running_sandbox(tmp_path / "relais.db", config_dir=config_dir, environ=ENV) as running:
+    async with checked_sandbox(tmp_path, config_dir=config_dir, environ=ENV) as running:
         yield running
-        assert running.double.unknown_routes == [], "the bot called routes the double does not know"
 
 
 async def settle(seconds: float = 0.4) -> None:

@@ -13,8 +13,7 @@ import pytest
 
 from bot import jobs, timeutil
 from bot.sandbox.double.seed import RoleSpec, seed_guild
-from bot.sandbox.harness import running_sandbox
-from tests.helpers import copy_config, eventually
+from tests.helpers import checked_sandbox, copy_config, eventually
 
 ENV = {"RELAIS_COGS__ENABLED": "[admin, jobs]"}
 
@@ -29,9 +28,8 @@ LONG_FIELDS = {
 
 @pytest.fixture
 async def sandbox(tmp_path):
-    async with running_sandbox(tmp_path / "relais.db", environ=ENV) as running:
+    async with checked_sandbox(tmp_path, environ=ENV) as running:
         yield running
-        assert running.double.unknown_routes == [], "the bot called routes the double does not know"
 
 
 def future_date(days: int = 20) -> str:
@@ -209,9 +207,8 @@ def field(embed: dict, name: str) -> str | None:
 
 @contextlib.asynccontextmanager
 async def custom_sandbox(tmp_path, *, seed=None, config_dir=None):
-    async with running_sandbox(tmp_path / "relais.db", environ=ENV, seed=seed, config_dir=config_dir) as running:
+    async with checked_sandbox(tmp_path, environ=ENV, seed=seed, config_dir=config_dir) as running:
         yield running
-        assert running.double.unknown_routes == [], "the bot called routes the double does not know"
 
 
 # -- /offre alertes-off ----------------------------------------------------------------------------------

@@ -9,8 +9,7 @@ import discord
 import pytest
 
 from bot import moderation, timeutil
-from bot.sandbox.harness import running_sandbox
-from tests.helpers import eventually
+from tests.helpers import checked_sandbox, eventually
 
 # Only the cogs this area needs: the test does not depend on other areas being finished.
 ENV = {"RELAIS_COGS__ENABLED": "[admin, moderation]"}
@@ -18,9 +17,8 @@ ENV = {"RELAIS_COGS__ENABLED": "[admin, moderation]"}
 
 @pytest.fixture
 async def sandbox(tmp_path):
-    async with running_sandbox(tmp_path / "relais.db", environ=ENV) as running:
+    async with checked_sandbox(tmp_path, environ=ENV) as running:
         yield running
-        assert running.double.unknown_routes == [], "the bot called routes the double does not know"
 
 
 async def _settle(seconds: float = 0.3) -> None:

@@ -11,17 +11,15 @@ import pytest
 
 from bot import resources, timeutil
 from bot.sandbox.double.seed import seed_guild
-from bot.sandbox.harness import running_sandbox
-from tests.helpers import eventually
+from tests.helpers import checked_sandbox, eventually
 
 ENV = {"RELAIS_COGS__ENABLED": "[admin, resources]", "RELAIS_RESOURCES__SHARE_COOLDOWN_SECONDS": "0"}
 
 
 @pytest.fixture
 async def sandbox(tmp_path):
-    async with running_sandbox(tmp_path / "relais.db", environ=ENV) as running:
+    async with checked_sandbox(tmp_path, environ=ENV) as running:
         yield running
-        assert running.double.unknown_routes == [], "the bot called routes the double does not know"
 
 
 def custom_ids(message) -> list[str]:
@@ -138,7 +136,7 @@ async def test_removal_by_moderator_and_refusal_for_another_member(sandbox):
 
 async def test_report_button_feeds_the_moderation_queue_when_it_is_loaded(tmp_path):
     env = {**ENV, "RELAIS_COGS__ENABLED": "[admin, moderation, resources]"}
-    async with running_sandbox(tmp_path / "relais.db", environ=env) as sandbox:
+    async with checked_sandbox(tmp_path, environ=env) as sandbox:
         driver = sandbox.driver
         await share(driver)
         card = (await eventually(lambda: announcements(driver)))[-1]
@@ -315,9 +313,8 @@ async def forum_sandbox(tmp_path):
         {"id": str(FORUM_TAGS["rétablissement"]), "name": "Rétablissement", "moderated": False, "emoji_id": None,
          "emoji_name": None},
     ]
-    async with running_sandbox(tmp_path / "relais.db", environ=ENV, seed=seed) as running:
+    async with checked_sandbox(tmp_path, environ=ENV, seed=seed) as running:
         yield running
-        assert running.double.unknown_routes == [], "the bot called routes the double does not know"
 
 
 async def test_forum_channel_gets_one_tagged_post_per_resource(forum_sandbox):
