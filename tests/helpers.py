@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,10 +30,13 @@ def make_settings(tmp_path: Path, **env: str) -> settings_module.Settings:
 
 async def eventually(check, seconds: float = 5.0):
     """Poll ``check`` until it returns something truthy (returned), failing after ``seconds``:
-    end-to-end tests wait on state the bot changes in its own tasks."""
+    end-to-end tests wait on state the bot changes in its own tasks. ``check`` may be a
+    coroutine function (state read from the database)."""
     deadline = asyncio.get_running_loop().time() + seconds
     while True:
         value = check()
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
         if asyncio.get_running_loop().time() > deadline:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
+from discord.ext import commands
+
+from tests.helpers import checked_sandbox, eventually
 
 
 async def test_login_syncs_commands_once(sandbox):
@@ -87,10 +89,7 @@ async def test_resumable_drop_during_activity_loses_and_duplicates_nothing(sandb
     sent = [await sandbox.driver.send_message("ines", "accueil", f"avant {i}") for i in range(3)]
     await sandbox.double.drop_connections(resumable=True)
     sent += [await sandbox.driver.send_message("noah", "accueil", f"pendant {i}") for i in range(5)]
-    for _ in range(100):
-        if len(seen) >= len(sent):
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: len(seen) >= len(sent))
     assert sorted(seen) == sorted(m.id for m in sent)
 
 
@@ -113,11 +112,7 @@ async def test_english_client_gets_english_replies_and_french_stays_default(sand
 
 
 async def test_sharded_bot_runs_on_the_double(tmp_path):
-    from discord.ext import commands
-
-    from bot.sandbox.harness import running_sandbox
-
-    async with running_sandbox(tmp_path / "sharded.db", environ={"RELAIS_DISCORD__SHARD_COUNT": "2"}) as sandbox:
+    async with checked_sandbox(tmp_path, environ={"RELAIS_DISCORD__SHARD_COUNT": "2"}) as sandbox:
         assert isinstance(sandbox.bot, commands.AutoShardedBot)
         assert sandbox.bot.shard_count == 2
         result = await (await sandbox.driver.slash("lea", "aide")).wait()
@@ -125,8 +120,6 @@ async def test_sharded_bot_runs_on_the_double(tmp_path):
 
 
 async def test_config_langue_switches_public_messages_and_fallback_replies_to_english(sandbox):
-    from tests.helpers import eventually
-
     driver, bot = sandbox.driver, sandbox.bot
     driver.set_locale("lea", "de")  # a client language Relais does not speak: the server's language applies
     before = await (await driver.slash("lea", "aide")).wait()

@@ -72,11 +72,7 @@ async def test_plan_book_waitlist_promote_remind_minutes(sandbox):
 
     # the 24 h reminder: bring it forward and let the real dispatcher fire it
     assert await bot.timers.reschedule(sandbox.guild_id, iv.reminder_key(session.id, 24), timeutil.now())
-    for _ in range(50):
-        if any("Petit rappel" in m.content for m in driver.dms("camille")):
-            break
-        await asyncio.sleep(0.1)
-    assert any("Petit rappel" in m.content for m in driver.dms("camille"))
+    await eventually(lambda: any("Petit rappel" in m.content for m in driver.dms("camille")))
     assert any("Réunion ouverte" in m.content and "1/1" in m.content for m in driver.dms("ines"))
 
     # minutes by the facilitator, posted in the thread; topics join the backlog
@@ -121,11 +117,10 @@ async def test_cancel_and_member_leaving(sandbox):
     await (await driver.click("noah", post, f"relais:intervisions:book:{session.id}")).wait()
     await (await driver.click("ines", post, f"relais:intervisions:book:{session.id}")).wait()
     await driver.member_leave("noah")
-    for _ in range(30):
-        if (await domain.participants(sandbox.guild_id, session.id)).booked == (driver.user_id("ines"),):
-            break
-        await asyncio.sleep(0.1)
-    assert (await domain.participants(sandbox.guild_id, session.id)).booked == (driver.user_id("ines"),)
+    async def only_ines_booked() -> bool:
+        return (await domain.participants(sandbox.guild_id, session.id)).booked == (driver.user_id("ines"),)
+
+    await eventually(only_ines_booked)
     cancelled = await (await driver.slash("sami", "intervision annuler", id=session.id, raison="salle indisponible")).wait_done()
     assert cancelled.ephemeral
     await settle()

@@ -5,14 +5,15 @@ with tags, the region role ping's allowed_mentions and the daily digest."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 
 import pytest
 
 from bot import jobs, timeutil
+from bot.db import Database
 from bot.sandbox.double.seed import RoleSpec, seed_guild
+from bot.timers import TimerService
 from tests.helpers import checked_sandbox, copy_config, eventually
 
 ENV = {"RELAIS_COGS__ENABLED": "[admin, jobs]"}
@@ -77,8 +78,6 @@ async def test_offer_goes_from_submission_to_expiry(sandbox):
 
     # The deadline passes while the bot is stopped; on restart the expiry fires once.
     await sandbox.stop_bot()
-    from bot.db import Database
-    from bot.timers import TimerService
 
     db = await Database.open(sandbox.settings.database.path)
     past = timeutil.to_db(timeutil.now() - dt.timedelta(minutes=1))
@@ -162,11 +161,7 @@ async def test_closed_dms_are_recorded_and_not_retried(sandbox):
     async def failures():
         return await db.fetchval("SELECT dm_failures FROM job_subscriptions WHERE user_id = ?", (noah,))
 
-    for _ in range(100):
-        if await failures():
-            break
-        await asyncio.sleep(0.05)
-    assert await failures() == 1
+    assert await eventually(failures) == 1
     assert await db.fetchval("SELECT state FROM job_alerts WHERE user_id = ?", (noah,)) == "failed"
     assert [m for m in driver.dms("noah") if m.embeds] == []
 
@@ -513,10 +508,10 @@ async def test_daily_digest_is_one_dm_when_its_timer_fires(sandbox):
                                  (driver.user_id("noah"),))
         return [tuple(r) for r in rows]
 
-    for _ in range(100):
-        if (await states())[0][1] == "sent":
-            break
-        await asyncio.sleep(0.05)
+    async def first_sent() -> bool:
+        return (await states())[0][1] == "sent"
+
+    await eventually(first_sent)
     assert await states() == [(kept, "sent"), (gone, "dropped")]
     assert await bot.timers.pending(sandbox.guild_id, jobs.KIND_DIGEST) == []
     assert len(driver.dms("noah")) == 1

@@ -9,6 +9,8 @@ import discord
 import pytest
 
 from bot import moderation, timeutil
+from bot.db import Database
+from bot.timers import TimerService
 from tests.helpers import checked_sandbox, eventually
 
 # Only the cogs this area needs: the test does not depend on other areas being finished.
@@ -93,18 +95,12 @@ async def test_timed_ban_is_lifted_on_time_even_across_a_restart(sandbox):
     case = (await _cases(sandbox, "lea"))[0]
     await sandbox.stop_bot()
     # Three days pass while the bot is down: its timer is now overdue.
-    from bot.db import Database
-    from bot.timers import TimerService
 
     db = await Database.open(sandbox.settings.database.path)
     await TimerService(db).reschedule(sandbox.guild_id, case.timer_key, timeutil.now() - dt.timedelta(seconds=1))
     await db.close()
     await sandbox.start_bot()
-    for _ in range(50):
-        if lea not in driver.bans():
-            break
-        await _settle(0.1)
-    assert lea not in driver.bans()
+    await eventually(lambda: lea not in driver.bans())
     assert (await _cases(sandbox, "lea"))[0].ended_at is not None
     assert any("terme" in m.content for m in driver.bot_messages("mod-log") if m.content)
 
@@ -171,11 +167,11 @@ async def test_appeal_opens_a_private_thread_without_the_acting_moderator(sandbo
     driver, bot = sandbox.driver, sandbox.bot
     ines, sami = driver.user_id("ines"), driver.user_id("sami")
     await bot.http.add_role(sandbox.guild_id, ines, driver.role_id("moderation"))  # a second moderator
-    for _ in range(30):
+    def ines_is_a_moderator() -> bool:
         member = bot.get_guild(sandbox.guild_id).get_member(ines)
-        if member and any(r.id == driver.role_id("moderation") for r in member.roles):
-            break
-        await _settle(0.1)
+        return member is not None and any(r.id == driver.role_id("moderation") for r in member.roles)
+
+    await eventually(ines_is_a_moderator)
     await (await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance",
                               raison="Moqueries")).wait_followup()
     result = await (await driver.slash("noah", "recours", cas=1, texte="C'était de l'humour entre nous.")).wait()

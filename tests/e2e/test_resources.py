@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 
 import pytest
 
@@ -246,8 +247,6 @@ async def test_edit_with_bad_input_explains_and_changes_nothing(sandbox):
 
 
 def listed_ids(embed) -> list[int]:
-    import re
-
     return [int(n) for n in re.findall(r"`n°(\d+)`", embed["description"])]
 
 
@@ -374,18 +373,6 @@ async def test_forum_channel_gets_one_tagged_post_per_resource(forum_sandbox):
     await eventually(lambda: post.id not in [t.id for t in driver.threads("entraide")])
 
 
-async def until(check, seconds: float = 5.0):
-    """``eventually`` for an async check (state read from the database)."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        value = await check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
 def digests(driver, channel="ressources"):
     return [m for m in driver.bot_messages(channel)
             if m.embeds and (m.embeds[0].get("title") or "").startswith("📚 Les ressources de la semaine")]
@@ -419,11 +406,11 @@ async def test_weekly_digest_is_posted_once_when_its_timer_fires(sandbox):
     assert "Voici les nouveautés de la bibliothèque" in embed["description"]
     assert listed_ids(embed) == [3, 2], "the week's new resources, most useful first; old and removed ones left out"
     assert "👍 1" in embed["description"].splitlines()[-2]
-    following = await until(next_digest_scheduled)
+    following = await eventually(next_digest_scheduled)
     local = following.due_at.astimezone(timeutil.zone("Europe/Brussels"))
     assert (local.weekday(), local.hour, local.minute) == (0, 9, 0), "next Monday at 9:00, the server's time"
 
     # The timer firing again for the same week (a crash, a restart) does not post it twice.
     assert await bot.timers.reschedule(guild_id, key, timeutil.now())
-    await until(next_digest_scheduled)
+    await eventually(next_digest_scheduled)
     assert len(digests(driver)) == 1
