@@ -14,9 +14,11 @@ LIMIT (measured: the same 7.5 ms for LIMIT 1 and LIMIT 400). The plan therefore 
 1. **Candidates** (rowids only, no scoring): the newest ``cap + 1`` matches of the full
    expression. FTS5 walks doclists newest-first lazily and stops, so this costs ~0.2 ms even for
    a word in every row. At most ``cap`` back means every match is a candidate: the ranking is exact.
-2. Otherwise the words are very common; the set is completed with the newest ``cap`` matches that
-   carry a usefulness tier token (``u1`` = at least one « Utile » vote, kept in the index by the
-   domain), so voted resources are not lost behind recent ones.
+2. Otherwise the words are very common; the set is completed with the newest ``voted_cap`` (40)
+   matches that carry a usefulness tier token (``u1`` = at least one « Utile » vote, kept in the
+   index by the domain), so voted resources are not lost behind recent ones. Forty covers the
+   first eight pages of five; the walk to find them is the costliest statement of a search with
+   several words, roughly in proportion to that number.
 3. **Scoring** in Python over the candidates' short columns (title, themes, site: one statement
    fetches them, a few microseconds each to score): BM25 term saturation on the title (k1 = 1.2,
    b = 0.75, weight 10), a theme or site match adds 6 or 2, and a flat 3 stands for the
@@ -41,7 +43,7 @@ from bot.errors import UserError
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 8
 DEFAULT_CAP = 150
-VOTED_CAP = 75
+VOTED_CAP = 40
 TIER_THRESHOLDS = ((1, "u1"), (3, "u3"), (10, "u10"))
 
 _WORD = re.compile(r"[^\W_]+")
@@ -213,6 +215,11 @@ async def _only_guild(db: Database, guild_id: int) -> bool:
         _only_guild_cache.clear()
     _only_guild_cache[key] = (other is None, now)
     return other is None
+
+
+def forget_document_frequencies() -> None:
+    """Drop the cached word counts (benchmarks measure every search as a first one)."""
+    _df_cache.clear()
 
 
 def forget_guilds(db: Database) -> None:
