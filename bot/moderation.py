@@ -32,7 +32,6 @@ MAX_BAN = dt.timedelta(days=3650)
 MAX_REASON = 500
 MAX_NOTE = 1000
 MAX_APPEAL = 1500
-PENDING_GRACE = dt.timedelta(minutes=10)
 
 ACTIONS = ("warn", "timeout", "kick", "ban", "unban", "note", "conversation", "proposal")
 SANCTIONS = ("warn", "timeout", "kick", "ban")
@@ -302,12 +301,12 @@ async def record_case(
     return await confirm_case(db, timers, case)
 
 
-async def pending_cases(db: Database, now: dt.datetime) -> list[Case]:
-    """Cases left ``pending`` by a crash between writing them and confirming them (older than
-    the grace period, so a sanction still in flight is never taken for one)."""
+async def pending_cases(db: Database, written_before: dt.datetime) -> list[Case]:
+    """Cases left ``pending`` by a crash between writing them and confirming them: those written
+    before this process started (``written_before``), so a sanction in flight now is never one."""
     rows = await db.fetchall(
         f"SELECT {_CASE_COLUMNS} FROM mod_cases WHERE state = 'pending' AND created_at < ? ORDER BY id",
-        (timeutil.to_db(now - PENDING_GRACE),),
+        (timeutil.to_db(written_before),),
     )
     return [_case(r) for r in rows]
 

@@ -174,8 +174,9 @@ class Moderation(commands.Cog):
         self.bot.timers.register(moderation.CASE_TIMER, self._on_case_timer)
         self.bot.timers.register(duty.DUTY_TIMER, self._on_duty_timer)
         self._rotas = {r.guild_id: r for r in await duty.all_rotas(self.bot.db)}
-        # Discord can only be asked once the guilds are in: wait for ready in the background.
-        self._settling = asyncio.create_task(self.settle_pending_cases(), name="relais-settle-pending-cases")
+        # Discord can only be asked once the guilds are in: wait for ready in the background. Only
+        # cases written before now are a crash's leftovers (a supervisor restarts within seconds).
+        self._settling = asyncio.create_task(self.settle_pending_cases(timeutil.now()), name="relais-settle-pending-cases")
 
     async def cog_unload(self) -> None:
         if self._settling is not None:
@@ -345,19 +346,18 @@ class Moderation(commands.Cog):
         return case
 
     # -- recovery after a crash ---------------------------------------------------------------
-    async def settle_pending_cases(self) -> None:
-        """Confirm the cases a crash left pending whose action Discord shows as done; drop the rest."""
-        try:
-            await self.bot.wait_until_ready()
-            now = timeutil.now()
-            for case in await moderation.pending_cases(self.bot.db, now):
-                guild = self.bot.get_guild(case.guild_id)
-                if guild is not None:  # otherwise left pending for a later start
-                    await self._settle(guild, case, now)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("settling the pending moderation cases failed; they stay pending until the next start")
+    async def settle_pending_cases(self, started_at: dt.datetime) -> None:
+        """Confirm the cases a crash left pending whose action Discord shows as done; drop the rest.
+        A case Discord cannot be asked about now stays pending for the next start."""
+        await self.bot.wait_until_ready()
+        for case in await moderation.pending_cases(self.bot.db, started_at):
+            guild = self.bot.get_guild(case.guild_id)
+            if guild is None:
+                continue
+            try:
+                await self._settle(guild, case, timeutil.now())
+            except Exception:  # a background task: nobody else would see it
+                log.exception("pending case %s in guild %s not settled; left for the next start", case.number, guild.id)
 
     async def _settle(self, guild: discord.Guild, case: Case, now: dt.datetime) -> None:
         try:
