@@ -349,7 +349,10 @@ class Moderation(commands.Cog):
     async def settle_pending_cases(self, started_at: dt.datetime) -> None:
         """Confirm the cases a crash left pending whose action Discord shows as done; drop the rest.
         A case Discord cannot be asked about now stays pending for the next start."""
-        await self.bot.wait_until_ready()
+        try:
+            await self.bot.wait_until_ready()
+        except RuntimeError:  # never logged in: the cogs were loaded without Discord (checks, tests)
+            return
         for case in await moderation.pending_cases(self.bot.db, started_at):
             guild = self.bot.get_guild(case.guild_id)
             if guild is None:
