@@ -161,6 +161,19 @@ class RelaisBot(commands.Bot):
             locale = self.locale_for(guild_id=where)
         return self.catalog.t(locale, key, **params)
 
+    async def channel_or_fetch(self, channel_id: int | None) -> Any:
+        """A channel or thread by id, asked of Discord when not cached (discord.py drops archived
+        threads from its cache); ``None`` when it is gone or hidden from the bot."""
+        if not channel_id:
+            return None
+        channel = self.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.fetch_channel(channel_id)
+            except (discord.NotFound, discord.Forbidden):
+                return None
+        return channel
+
     async def guild_config(self, guild_id: int) -> guild_config.GuildConfig:
         assert self.db is not None
         return await guild_config.get(self.db, guild_id)

@@ -180,17 +180,6 @@ class Jobs(commands.Cog):
     async def _timezone(self, guild_id: int) -> str:
         return self.bot.timezone_name(await self.bot.guild_config(guild_id))
 
-    async def _channel(self, channel_id: int | None) -> Any:
-        if not channel_id:
-            return None
-        channel = self.bot.get_channel(channel_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(channel_id)
-            except (discord.NotFound, discord.Forbidden):
-                return None
-        return channel
-
     def _deadline(self, text: str | None, timezone: str) -> Any:
         if text is None or not text.strip():
             return None
@@ -289,7 +278,7 @@ class Jobs(commands.Cog):
 
     async def _post_queue_card(self, offer: jobs.Offer) -> None:
         config = await self.bot.guild_config(offer.guild_id)
-        channel = await self._channel(config.channel("offres_moderation") or config.channel("modlog"))
+        channel = await self.bot.channel_or_fetch(config.channel("offres_moderation") or config.channel("modlog"))
         if channel is None:
             log.warning("job offer %s waits but no moderation channel is configured (guild=%s)", offer.id,
                         offer.guild_id)
@@ -304,7 +293,7 @@ class Jobs(commands.Cog):
         await jobs.set_queue_message(self.bot.db, offer.guild_id, offer.id, channel.id, message.id)
 
     async def _refresh_queue_card(self, offer: jobs.Offer) -> None:
-        channel = await self._channel(offer.queue_channel_id)
+        channel = await self.bot.channel_or_fetch(offer.queue_channel_id)
         if channel is None or offer.queue_message_id is None:
             return
         t = self.t_for(offer.guild_id)
@@ -347,7 +336,7 @@ class Jobs(commands.Cog):
 
     async def _announce(self, offer: jobs.Offer) -> None:
         config = await self.bot.guild_config(offer.guild_id)
-        channel = await self._channel(config.channel("offres"))
+        channel = await self.bot.channel_or_fetch(config.channel("offres"))
         db = self.bot.db
         if channel is None:
             log.warning("job offer %s published but no jobs channel is configured (guild=%s)", offer.id, offer.guild_id)
@@ -379,7 +368,7 @@ class Jobs(commands.Cog):
 
     async def _edit_announcement(self, offer: jobs.Offer) -> None:
         """Show the current state of a published or closed offer on its announcement."""
-        channel = await self._channel(offer.announce_thread_id or offer.announce_channel_id)
+        channel = await self.bot.channel_or_fetch(offer.announce_thread_id or offer.announce_channel_id)
         if channel is None or offer.announce_message_id is None:
             return
         t = self.t_for(offer.guild_id)
@@ -612,7 +601,7 @@ class Jobs(commands.Cog):
         if not (report.became_broken or report.recovered):
             return
         config = await self.bot.guild_config(guild_id)
-        channel = await self._channel(config.channel("modlog"))
+        channel = await self.bot.channel_or_fetch(config.channel("modlog"))
         key = "jobs.feeds.broken" if report.became_broken else "jobs.feeds.recovered"
         text = self.bot.t(guild_id, key, name=report.feed.name, url=report.feed.url, error=report.error or "")
         if channel is None:

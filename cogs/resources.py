@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -418,8 +417,9 @@ class Resources(commands.Cog):
     async def delete_announcement(self, resource: Resource) -> None:
         try:
             if resource.thread_id:
-                thread = self.bot.get_channel(resource.thread_id) or await self.bot.fetch_channel(resource.thread_id)
-                await thread.delete()
+                thread = await self.bot.channel_or_fetch(resource.thread_id)
+                if thread is not None:
+                    await thread.delete()
             elif resource.channel_id and resource.message_id:
                 channel = self.bot.get_channel(resource.channel_id)
                 if channel is not None:
@@ -429,24 +429,13 @@ class Resources(commands.Cog):
         except discord.HTTPException:
             log.warning("could not delete the announcement of resource %s", resource.id, exc_info=True)
 
-    async def _announcement_channel(self, resource: Resource) -> Any:
-        """The post or channel of the announcement: archived posts are not in discord.py's cache."""
-        channel_id = resource.thread_id or resource.channel_id
-        channel = self.bot.get_channel(channel_id)
-        if channel is None:
-            try:
-                channel = await self.bot.fetch_channel(channel_id)
-            except (discord.NotFound, discord.Forbidden):
-                return None
-        return channel
-
     async def refresh_announcement(self, resource: Resource, *, retitle: bool = False) -> None:
         """Update the card; with ``retitle`` (after an edit), a forum post's name and tags follow too."""
         if not (resource.channel_id and resource.message_id):
             return
         t = self.tr(resource.guild_id)
         try:
-            channel = await self._announcement_channel(resource)
+            channel = await self.bot.channel_or_fetch(resource.thread_id or resource.channel_id)
             if channel is None:
                 return
             if isinstance(channel, discord.Thread) and channel.archived:
