@@ -313,6 +313,11 @@ class Jobs(commands.Cog):
             return guild.get_role(int(wanted))
         return discord.utils.get(guild.roles, name=str(wanted))
 
+    def _region_line(self, t: ui.Translate, offer: jobs.Offer) -> tuple[str | None, discord.Role | None]:
+        """The announcement's « @rôle — nouvelle offre en … » line and its role, when the region has one."""
+        role = self._ping_role(self.bot.get_guild(offer.guild_id), offer.region)
+        return (t("jobs.announce.ping", role=role.mention, region=offer.region) if role else None), role
+
     def _forum_tags(self, forum: discord.ForumChannel, offer: jobs.Offer) -> list[discord.ForumTag]:
         wanted = {jobs.fold(offer.region), jobs.fold(offer.contract)}
         return [tag for tag in forum.available_tags if jobs.fold(tag.name) in wanted][:5]
@@ -342,8 +347,7 @@ class Jobs(commands.Cog):
             log.warning("job offer %s published but no jobs channel is configured (guild=%s)", offer.id, offer.guild_id)
         else:
             t = self.t_for(offer.guild_id)
-            role = self._ping_role(self.bot.get_guild(offer.guild_id), offer.region)
-            content = t("jobs.announce.ping", role=role.mention, region=offer.region) if role else None
+            content, role = self._region_line(t, offer)
             mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role]) if role else NO_PINGS
             embed = ui.offer_embed(t, offer)
             if isinstance(channel, discord.ForumChannel):
@@ -380,8 +384,7 @@ class Jobs(commands.Cog):
             if closure:
                 content = f"**{closure}**"
             else:  # keep the region line of the announcement; an edit never notifies the role again
-                role = self._ping_role(self.bot.get_guild(offer.guild_id), offer.region)
-                content = t("jobs.announce.ping", role=role.mention, region=offer.region) if role else None
+                content, _ = self._region_line(t, offer)
             await channel.get_partial_message(offer.announce_message_id).edit(
                 content=content, embed=ui.offer_embed(t, offer, closure=closure), allowed_mentions=NO_PINGS,
             )
