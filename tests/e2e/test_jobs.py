@@ -171,16 +171,6 @@ def offer_id_of(message) -> int:
     return int(message.embeds[0]["footer"]["text"].split("n° ")[1].split(" ")[0])
 
 
-def modal_values(opened) -> dict[str, str]:
-    """The pre-filled values of the text inputs of the modal the bot opened."""
-    values = {}
-    for row in opened.modal["components"]:
-        for c in row.get("components") or [row.get("component")]:
-            if c and c.get("custom_id"):
-                values[c["custom_id"]] = c.get("value") or ""
-    return values
-
-
 async def published_by(sandbox, who: str, **options):
     """Submit as ``who``; if the offer waits in the queue, Sami approves it. Returns (offer id, announcement)."""
     driver = sandbox.driver
@@ -249,7 +239,7 @@ async def test_submitter_edits_through_the_prefilled_form_and_the_announcement_f
     opened = await (await driver.slash("ines", "offre modifier", id=offer_id, intitule="Pair-aidant·e en équipe mobile",
                                        date_limite=new_deadline)).wait()
     assert opened.modal is not None
-    assert modal_values(opened) == LONG_FIELDS  # what was written is there to change, not to retype
+    assert opened.modal_values == LONG_FIELDS  # what was written is there to change, not to retype
     done = await (await driver.submit_modal("ines", opened, {"working_time": "Temps plein"})).wait()
     assert done.ephemeral and f"L'offre n° {offer_id} est mise à jour." in done.content
 
@@ -291,7 +281,7 @@ async def test_bad_edit_is_refused_in_french_and_nothing_changes(sandbox):
     assert announcement.edited_timestamp is None and field(announcement.embeds[0], "Missions") == LONG_FIELDS["missions"]
     # the retry button reopens the form with what was typed, still tied to the same offer
     reopened = await (await driver.click("ines", mention.message, mention.components[0]["components"][0]["custom_id"])).wait()
-    assert modal_values(reopened)["missions"] == "Venez @here"
+    assert reopened.modal_values["missions"] == "Venez @here"
     fixed = await (await driver.submit_modal("ines", reopened, {"missions": "Co-animer un groupe d'entraide."})).wait()
     assert fixed.ephemeral and "mise à jour" in fixed.content
     await eventually(lambda: field(announcement.embeds[0], "Missions") == "Co-animer un groupe d'entraide.")

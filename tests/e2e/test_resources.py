@@ -160,21 +160,6 @@ def card_of(driver, resource_id: int):
     return next(m for m in announcements(driver) if f"relais:resources:useful:{resource_id}" in custom_ids(m))
 
 
-def modal_values(opened) -> dict[str, str]:
-    found: dict[str, str] = {}
-
-    def walk(items):
-        for c in items:
-            if c.get("type") == 4:
-                found[c["custom_id"]] = c.get("value") or ""
-            walk(c.get("components") or [])
-            if isinstance(c.get("component"), dict):
-                walk([c["component"]])
-
-    walk(opened.modal.get("components") or [])
-    return found
-
-
 async def test_edit_by_author_and_moderator_updates_the_announcement_others_refused(sandbox):
     driver, db, guild_id = sandbox.driver, sandbox.bot.db, sandbox.guild_id
     await share(driver, type="projet", themes="emploi", description="Formations et intervisions.")
@@ -189,7 +174,7 @@ async def test_edit_by_author_and_moderator_updates_the_announcement_others_refu
 
     opened = await (await driver.slash("ines", "ressource modifier", id=1)).wait()
     assert opened.modal is not None and opened.modal["title"] == "Modifier la ressource n°1"
-    assert modal_values(opened) == {
+    assert opened.modal_values == {
         "title": "PAT, le soutien aux équipes qui engagent des pairs", "kind": "projet", "themes": "emploi",
         "description": "Formations et intervisions.",
     }
@@ -215,7 +200,7 @@ async def test_edit_by_author_and_moderator_updates_the_announcement_others_refu
 
     # A moderator may correct someone else's resource, through the same form.
     by_moderator = await (await driver.slash("sami", "ressource modifier", id=1)).wait()
-    assert modal_values(by_moderator)["title"] == "PAT : soutenir les équipes pair-aidantes"
+    assert by_moderator.modal_values["title"] == "PAT : soutenir les équipes pair-aidantes"
     fixed = await (await driver.submit_modal("sami", by_moderator, {"description": "Formations, intervisions, outils."})).wait()
     assert fixed.ephemeral and "n°1 est mise à jour" in fixed.content
     await eventually(lambda: driver.message_obj(card_id).embeds[0].get("description") == "Formations, intervisions, outils.")

@@ -176,6 +176,23 @@ class InteractionResult:
         return None
 
     @property
+    def modal_values(self) -> dict[str, str]:
+        """The pre-filled value of each text input of the opened modal, by ``custom_id``
+        (inputs sit in action rows, or in labels as ``component``)."""
+        found: dict[str, str] = {}
+
+        def walk(items: list[dict[str, Any]]) -> None:
+            for c in items:
+                if c.get("type") == 4:
+                    found[c["custom_id"]] = c.get("value") or ""
+                walk(c.get("components") or [])
+                if isinstance(c.get("component"), dict):
+                    walk([c["component"]])
+
+        walk((self.modal or {}).get("components") or [])
+        return found
+
+    @property
     def choices(self) -> list[dict[str, Any]] | None:
         for cb in self.record.callbacks:
             if cb["type"] == 8:
