@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.automod import Engine
-from bot.charter import Article, Charter, Rule
+from bot.charter.automod import Engine
+from bot.charter.charter import Article, Charter, Rule
 
 # -- a realistic charter ----------------------------------------------------------------------------
 INSULTS = [

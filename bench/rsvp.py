@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import intervisions as iv
-from bot.db import PRAGMAS, Database
-from bot.timers import TimerService
+from bot.core.db import PRAGMAS, Database
+from bot.core.timers import TimerService
+from bot.intervisions import sessions as iv
 
 GUILD = 4242
 PLACES = 12

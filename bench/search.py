@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import resources
-from bot.db import Database
-from bot.resources_search import boost_for, forget_document_frequencies, query_terms, tier_for
+from bot.core.db import Database
+from bot.resources import library as resources
+from bot.resources.search import boost_for, forget_document_frequencies, query_terms, tier_for
 
 GUILD = 1
 GOAL_P99_MS = 10.0

@@ -29,9 +29,9 @@ from pathlib import Path
 # Runnable as a plain script from anywhere: make the repository importable first.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import timeutil
-from bot.db import PRAGMAS, Database
-from bot.timers import Timer, TimerService
+from bot.core import timeutil
+from bot.core.db import PRAGMAS, Database
+from bot.core.timers import Timer, TimerService
 
 GUILD = 4242
 YEAR = 365 * 24 * 3600.0

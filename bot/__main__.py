@@ -9,7 +9,7 @@ import sys
 import bot
 
 # Each module adds its sub-commands with ``register(subparsers)``.
-CLI_MODULES = ("bot.cli", "bot.sandbox.cli", "bot.cli_jobs", "bot.cli_resources", "bot.cli_charter",)
+CLI_MODULES = ("bot.cli", "bot.sandbox.cli", "bot.jobs.cli", "bot.resources.cli", "bot.charter.cli",)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,9 +9,10 @@ import os
 import sys
 from pathlib import Path
 
-from bot import config_check, logs
-from bot import settings as settings_module
-from bot.yamlfile import ConfigError
+from bot import config_check
+from bot.core import logs
+from bot.core import settings as settings_module
+from bot.core.yamlfile import ConfigError
 
 log = logging.getLogger("relais")
 
@@ -75,7 +76,7 @@ def run_bot(settings: settings_module.Settings) -> int:
     import discord
 
     from bot.client import create_bot, run_until_stopped
-    from bot.db import DatabaseTooNew
+    from bot.core.db import DatabaseTooNew
     from bot.supervisor import EXIT_DO_NOT_RETRY
 
     token = settings_module.load_token(settings)
@@ -113,7 +114,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 # -- db --------------------------------------------------------------------------------------------
 async def _db_upgrade(path: str) -> list[int]:
-    from bot.db import Database
+    from bot.core.db import Database
 
     db = await Database.open(path, migrate=False)
     try:
@@ -123,7 +124,7 @@ async def _db_upgrade(path: str) -> list[int]:
 
 
 async def _db_backup(path: str, destination: Path) -> Path:
-    from bot.db import Database
+    from bot.core.db import Database
 
     db = await Database.open(path, migrate=False)
     try:
@@ -133,7 +134,7 @@ async def _db_backup(path: str, destination: Path) -> Path:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from bot.db import DatabaseTooNew
+    from bot.core.db import DatabaseTooNew
 
     settings = load_settings(args)
     try:

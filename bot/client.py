@@ -15,13 +15,13 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import guild_config, i18n
-from bot.db import Database
-from bot.errors import UserError
-from bot.settings import DEFAULT_API_BASE_URL, DEFAULT_GATEWAY_URL, Settings
-from bot.timers import TimerService
-from bot.translator import RelaisTranslator
+from bot.core import guild_config, i18n
+from bot.core.db import Database
+from bot.core.errors import UserError
+from bot.core.settings import DEFAULT_API_BASE_URL, DEFAULT_GATEWAY_URL, Settings
+from bot.core.timers import TimerService
 from bot.ui.base import NO_PINGS, send_ephemeral, set_log_context
+from bot.ui.translator import RelaisTranslator
 
 log = logging.getLogger(__name__)
 TREE_HASH_KEY = "command_tree_hash"

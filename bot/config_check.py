@@ -6,8 +6,8 @@ import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from bot import i18n, settings
-from bot.yamlfile import ConfigError, Problem
+from bot.core import i18n, settings
+from bot.core.yamlfile import ConfigError, Problem
 
 # Feature areas add "module:function" entries; each function takes the config folder and
 # returns a list of problems (it must never raise on bad input).

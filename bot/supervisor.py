@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bot.settings import SupervisorSettings
+from bot.core.settings import SupervisorSettings
 
 log = logging.getLogger(__name__)
 

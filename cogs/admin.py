@@ -7,9 +7,9 @@ from discord import app_commands
 from discord.ext import commands
 
 import bot as relais
-from bot import guild_config, timeutil
 from bot.client import RelaisBot
-from bot.errors import UserError
+from bot.core import guild_config, timeutil
+from bot.core.errors import UserError
 from bot.ui.base import NO_PINGS
 
 CHANNEL_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in guild_config.CHANNEL_PURPOSES.items()]

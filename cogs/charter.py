@@ -14,12 +14,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import automod, care
-from bot import charter as charter_domain
+from bot.charter import automod, care, ui
+from bot.charter import charter as charter_domain
 from bot.client import RelaisBot
-from bot.errors import NotAllowed, UserError
-from bot.guild_config import GuildConfig
-from bot.ui import charter as ui
+from bot.core.errors import NotAllowed, UserError
+from bot.core.guild_config import GuildConfig
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import is_moderator, require_moderator
 

@@ -12,13 +12,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import french_dates, ical, timeutil
-from bot import intervisions as domain_module
 from bot.client import RelaisBot
-from bot.errors import UserError
-from bot.intervisions import Intervisions, Session, SessionDraft
-from bot.timers import Timer
-from bot.ui import intervisions as ui
+from bot.core import timeutil
+from bot.core.errors import UserError
+from bot.core.timers import Timer
+from bot.intervisions import french_dates, ical, ui
+from bot.intervisions import sessions as domain_module
+from bot.intervisions.sessions import Intervisions, Session, SessionDraft
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator
 

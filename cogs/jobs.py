@@ -12,11 +12,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import feeds, jobs, netguard, timeutil
 from bot.client import RelaisBot
-from bot.errors import NotAllowed, NotFound, UserError
-from bot.timers import Timer
-from bot.ui import jobs as ui
+from bot.core import netguard, timeutil
+from bot.core.errors import NotAllowed, NotFound, UserError
+from bot.core.timers import Timer
+from bot.jobs import feeds, ui
+from bot.jobs import offers as jobs
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator, require_moderator
 

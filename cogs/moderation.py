@@ -13,18 +13,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import duty, moderation, reports, timeutil
 from bot.client import RelaisBot
-from bot.errors import NotAllowed, NotFound, UserError
-from bot.guild_config import GuildConfig
-from bot.moderation import Case, Party
-from bot.timers import Timer
-from bot.ui import moderation as ui
+from bot.core import timeutil
+from bot.core.errors import NotAllowed, NotFound, UserError
+from bot.core.guild_config import GuildConfig
+from bot.core.timers import Timer
+from bot.moderation import cases as moderation
+from bot.moderation import duty, reports, ui
+from bot.moderation.cases import Case, Party
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator
 
 try:  # the charter capability provides the articles; moderation works (with ids only) without it
-    from bot.charter import Article, Charter, load_charter
+    from bot.charter.charter import Article, Charter, load_charter
 except ImportError:  # pragma: no cover - only while the charter is not installed
     Article = Charter = None  # type: ignore[assignment,misc]
     load_charter = None  # type: ignore[assignment]

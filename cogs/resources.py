@@ -13,14 +13,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import resources, timeutil
 from bot.client import RelaisBot
-from bot.errors import NotAllowed, UserError
-from bot.metadata import make_fetcher
-from bot.resources import DuplicateResource, Resource
-from bot.resources_library import default_themes
-from bot.timers import Timer
-from bot.ui import resources as ui
+from bot.core import timeutil
+from bot.core.errors import NotAllowed, UserError
+from bot.core.timers import Timer
+from bot.resources import library as resources
+from bot.resources import ui
+from bot.resources.library import DuplicateResource, Resource
+from bot.resources.metadata import make_fetcher
+from bot.resources.starter import default_themes
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import is_moderator, require_can_act_on
 
@@ -501,7 +502,7 @@ class Resources(commands.Cog):
 
 def forum_tags(channel: discord.ForumChannel, names: list[str]) -> list[discord.ForumTag]:
     """Existing forum tags whose names match the type or a theme (case and accents ignored)."""
-    from bot.resources_search import fold
+    from bot.resources.search import fold
 
     wanted = {fold(n) for n in names}
     return [tag for tag in channel.available_tags if fold(tag.name) in wanted][:5]

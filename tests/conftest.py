@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.db import Database
+from bot.core.db import Database
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from bot import settings as settings_module
+from bot.core import settings as settings_module
 from bot.sandbox.harness import Sandbox, running_sandbox
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,9 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot import logs
 from bot.cli import add_config_options
-from bot.yamlfile import ConfigError
+from bot.core import logs
+from bot.core.yamlfile import ConfigError
 
 INTRO = """\
 Relais — bac à sable : le vrai bot, face à un double local de Discord (aucun jeton, aucune connexion).

@@ -18,10 +18,10 @@ import discord
 import discord.gateway
 import discord.http
 
-from bot import guild_config
-from bot import settings as settings_module
 from bot.client import RelaisBot, create_bot
-from bot.db import Database
+from bot.core import guild_config
+from bot.core import settings as settings_module
+from bot.core.db import Database
 from bot.sandbox.double import DiscordDouble, SeedSpec
 
 # The seeded guild's channels and roles (by the double's keys) for each configuration purpose.

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import discord
 
-from bot import logs
+from bot.core import logs
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.errors import NotAllowed
-from bot.guild_config import GuildConfig
+from bot.core.errors import NotAllowed
+from bot.core.guild_config import GuildConfig
 
 
 def has_configured_role(member: discord.Member, config: GuildConfig, purpose: str) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import charter as charter_domain
+from bot.charter import charter as charter_domain
 from tests.helpers import checked_sandbox, eventually
 
 REPO = Path(__file__).resolve().parents[2]

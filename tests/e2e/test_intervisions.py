@@ -8,8 +8,8 @@ import asyncio
 import aiohttp
 import icalendar
 
-from bot import intervisions as iv
-from bot import timeutil
+from bot.core import timeutil
+from bot.intervisions import sessions as iv
 from tests.helpers import eventually
 
 

@@ -10,10 +10,11 @@ import datetime as dt
 
 import pytest
 
-from bot import jobs, timeutil
-from bot.db import Database
+from bot.core import timeutil
+from bot.core.db import Database
+from bot.core.timers import TimerService
+from bot.jobs import offers as jobs
 from bot.sandbox.double.seed import RoleSpec, seed_guild
-from bot.timers import TimerService
 from tests.helpers import checked_sandbox, copy_config, eventually
 
 ENV = {"RELAIS_COGS__ENABLED": "[admin, jobs]"}

@@ -8,9 +8,10 @@ import datetime as dt
 import discord
 import pytest
 
-from bot import moderation, timeutil
-from bot.db import Database
-from bot.timers import TimerService
+from bot.core import timeutil
+from bot.core.db import Database
+from bot.core.timers import TimerService
+from bot.moderation import cases as moderation
 from tests.helpers import checked_sandbox, eventually
 
 # Only the cogs this area needs: the test does not depend on other areas being finished.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot import moderation
+from bot.moderation import cases as moderation
 from tests.helpers import eventually
 
 ACCEPT = "relais:charter:accept:{guild}"

@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from bot import resources, timeutil
+from bot.core import timeutil
+from bot.resources import library as resources
 from bot.sandbox.double.seed import seed_guild
 from tests.helpers import checked_sandbox, eventually
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot import intervisions as iv
-from bot import timeutil
+from bot.core import timeutil
+from bot.intervisions import sessions as iv
 
 
 async def play(tour) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from bot import timeutil
+from bot.core import timeutil
 
 
 async def play(tour) -> None:

@@ -1,0 +1,75 @@
+"""``relais charter test "…"``: which automod rules a text triggers, and why — to tune the charter safely."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.charter import automod
+from bot.charter.charter import Charter, load_charter
+from bot.core import settings as settings_module
+from bot.core.yamlfile import ConfigError
+
+VIA = {
+    "text": "tel quel après normalisation",
+    "spelled": "lettres séparées recollées",
+    "repeated": "lettres répétées réduites",
+}
+ACTIONS = {
+    "remind": "rappel bienveillant de l'article",
+    "flag": "carte dans le salon des signalements",
+    "delete": "suppression + message privé citant l'article",
+    "warn": "avertissement (un cas de modération)",
+    "timeout": "exclusion temporaire (un cas de modération)",
+    "care": "message de soin privé à l'auteur·e, rien d'autre",
+}
+
+
+def explain(charter: Charter, text: str) -> list[str]:
+    """Lines describing what ``text`` triggers (content rules only: flood and repeats need a history)."""
+    engine = automod.Engine(charter)
+    hits = engine.check(text)
+    lines = [f"Texte normalisé : {automod.fold(text)!r}"]
+    if not hits:
+        lines.append("Aucune règle déclenchée.")
+        return lines
+    for hit in hits:
+        article = charter.article(hit.rule.article)
+        where = f"article {article.number} « {article.title} »" if article else hit.rule.article
+        lines.append(
+            f"• règle « {hit.rule.id} » ({hit.rule.kind}) — {where}\n"
+            f"    trouvé : « {hit.matched} » ({VIA.get(hit.via, hit.via)})\n"
+            f"    action : {hit.rule.action} — {ACTIONS.get(hit.rule.action, '')}"
+        )
+    chosen = automod.strongest(hits)
+    if chosen is not None and len([h for h in hits if h.rule.action != "care"]) > 1:
+        lines.append(f"Une seule action est appliquée : la plus forte, celle de « {chosen.rule.id} ».")
+    return lines
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    config_dir = args.config or settings_module.default_config_dir()
+    try:
+        charter = load_charter(config_dir)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    text = " ".join(args.text)
+    if not text.strip():
+        print("Relais : donnez un texte à tester, par exemple : relais charter test \"quelle est ta pathologie ?\"",
+              file=sys.stderr)
+        return 2
+    for line in explain(charter, text):
+        print(line)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    charter = sub.add_parser("charter", help="la charte : tester les règles de modération automatique")
+    charter_sub = charter.add_subparsers(dest="charter_command", required=True)
+    test = charter_sub.add_parser("test", help="quelles règles un texte déclenche, et pourquoi")
+    test.add_argument("text", nargs="+", help="le texte à tester (entre guillemets)")
+    test.add_argument("--config", type=Path, default=None, metavar="DIR", help="dossier de configuration (défaut : ./config)")
+    test.set_defaults(func=cmd_test)

@@ -1,0 +1,128 @@
+"""Embeds, the persistent acceptance button and the pager of the charter; crisis-line cards."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import discord
+
+from bot.charter.care import Country
+from bot.charter.charter import Article, Charter, Rule
+from bot.ui.base import RelaisView, guarded
+
+CHARTER_COLOUR = discord.Colour.from_rgb(88, 140, 126)
+CARE_COLOUR = discord.Colour.from_rgb(214, 150, 90)
+FLAG_COLOUR = discord.Colour.orange()
+Text = Callable[..., str]
+
+
+def article_field(article: Article) -> tuple[str, str]:
+    return f"{article.number}. {article.title}", article.text[:1024]
+
+
+def charter_embeds(charter: Charter, t: Text, per_page: int = 4) -> list[discord.Embed]:
+    """The preamble, then the articles a few per page (embeds stay well under Discord's limits)."""
+    articles = list(charter.articles)
+    chunks = [articles[i:i + per_page] for i in range(0, len(articles), per_page)] or [[]]
+    embeds = []
+    for index, chunk in enumerate(chunks):
+        embed = discord.Embed(title=charter.title, colour=CHARTER_COLOUR)
+        if index == 0:
+            embed.description = charter.preamble[:4000]
+        for article in chunk:
+            name, value = article_field(article)
+            embed.add_field(name=name, value=value, inline=False)
+        embed.set_footer(text=t("charter.view.footer", version=charter.version, page=index + 1, pages=len(chunks)))
+        embeds.append(embed)
+    return embeds
+
+
+def article_embed(charter: Charter, article: Article, t: Text) -> discord.Embed:
+    embed = discord.Embed(title=f"{article.number}. {article.title}", description=article.text, colour=CHARTER_COLOUR)
+    embed.set_footer(text=t("charter.view.article_footer", title=charter.title, version=charter.version))
+    return embed
+
+
+class AcceptCharterButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:charter:accept:(?P<guild_id>\d+)"):
+    """« J'ai lu et j'accepte la charte »: in the charter channel and in version-change notices (DMs
+    included, hence the guild id in the custom id). Survives restarts."""
+
+    def __init__(self, guild_id: int, label: str = "") -> None:
+        super().__init__(discord.ui.Button(
+            label=label or "J'ai lu et j'accepte la charte", style=discord.ButtonStyle.success,
+            custom_id=f"relais:charter:accept:{guild_id}", emoji="✅",
+        ))
+        self.guild_id = guild_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> AcceptCharterButton:
+        return cls(int(match["guild_id"]), item.label or "")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = interaction.client.get_cog("Charter")
+        await cog.accept(interaction, self.guild_id)
+
+
+def accept_view(guild_id: int, label: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(AcceptCharterButton(guild_id, label))
+    return view
+
+
+class Pager(RelaisView):
+    """« ◀ » / « ▶ » over a list of embeds, for the person who asked (ephemeral, not persistent)."""
+
+    def __init__(self, embeds: list[discord.Embed], owner_id: int, previous: str, following: str) -> None:
+        super().__init__(timeout=600)
+        self.embeds = embeds
+        self.owner_id = owner_id
+        self.index = 0
+        self.previous_button.label = previous
+        self.next_button.label = following
+        self._sync()
+
+    def _sync(self) -> None:
+        self.previous_button.disabled = self.index == 0
+        self.next_button.disabled = self.index >= len(self.embeds) - 1
+
+    async def _show(self, interaction: discord.Interaction) -> None:
+        self._sync()
+        await interaction.response.edit_message(embed=self.embeds[self.index], view=self)
+
+    @discord.ui.button(label="◀", style=discord.ButtonStyle.secondary)
+    async def previous_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.index = max(0, self.index - 1)
+        await self._show(interaction)
+
+    @discord.ui.button(label="▶", style=discord.ButtonStyle.secondary)
+    async def next_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.index = min(len(self.embeds) - 1, self.index + 1)
+        await self._show(interaction)
+
+
+def crisis_embed(countries: list[Country], t: Text, *, title_key: str = "charter.care.title",
+                 intro_key: str = "charter.care.intro", duty: str = "") -> discord.Embed:
+    embed = discord.Embed(title=t(title_key), description=t(intro_key), colour=CARE_COLOUR)
+    for country in countries[:6]:
+        lines = [t("charter.care.line", name=line.name, number=line.number, hours=line.hours) for line in country.lines]
+        lines.append(t("charter.care.emergency", number=country.emergency))
+        embed.add_field(name=country.name, value="\n".join(lines)[:1024], inline=False)
+    if duty:
+        embed.add_field(name=t("charter.care.duty_title"), value=duty[:1024], inline=False)
+    embed.set_footer(text=t("charter.care.footer"))
+    return embed
+
+
+def flag_card(rule: Rule, article: Article | None, message: discord.Message, matched: str, t: Text) -> discord.Embed:
+    """The card an automod ``flag`` posts for moderators: what, where, which article (no ping)."""
+    embed = discord.Embed(title=t("charter.flag.title", rule=rule.id), colour=FLAG_COLOUR,
+                          description=(message.content or "")[:1000] or t("charter.flag.no_text"))
+    embed.add_field(name=t("charter.flag.author"), value=f"{message.author.mention} (`{message.author.id}`)")
+    embed.add_field(name=t("charter.flag.where"), value=f"{message.channel.mention} — [{t('charter.flag.link')}]({message.jump_url})")
+    if article is not None:
+        embed.add_field(name=t("charter.flag.article"), value=f"{article.number}. {article.title}", inline=False)
+    embed.add_field(name=t("charter.flag.matched"), value=f"« {matched[:200]} »", inline=False)
+    return embed

@@ -1,0 +1,26 @@
+"""Idempotent event handling: Discord may deliver a gateway event twice (RESUME replays)."""
+
+from __future__ import annotations
+
+from bot.core import timeutil
+from bot.core.db import Database
+
+
+async def first_delivery(db: Database, guild_id: int, kind: str, event_id: int) -> bool:
+    """Record that ``event_id`` of ``kind`` is being handled; False if it was handled before.
+
+    Call it inside the same transaction as the writes it protects, so a crash cannot record the
+    event without its effects (or the effects without the record).
+    """
+    result = await db.execute(
+        "INSERT OR IGNORE INTO processed_events (guild_id, event_id, kind, handled_at) VALUES (?, ?, ?, ?)",
+        (guild_id, event_id, kind, timeutil.to_db(timeutil.now())),
+    )
+    return result.rowcount == 1
+
+
+async def forget_older_than(db: Database, days: int = 14) -> int:
+    """Replays only span minutes; old records are dropped to keep the table small."""
+    cutoff = timeutil.to_db(timeutil.now()) - days * 86400
+    result = await db.execute("DELETE FROM processed_events WHERE handled_at < ?", (cutoff,))
+    return result.rowcount

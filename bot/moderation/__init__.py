@@ -1,0 +1,6 @@
+"""Moderation: numbered cases and sanctions, reports (anonymous if wished), duty rota.
+Offers ``cases.Moderation``, ``reports`` and ``duty`` to the cogs and, via a service, to other capabilities."""
+
+from bot.moderation.cases import check_config
+
+__all__ = ["check_config"]
