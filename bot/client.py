@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.core import guild_config, i18n
 from bot.core.db import Database
 from bot.core.errors import UserError
+from bot.core.registry import Registry
 from bot.core.settings import DEFAULT_API_BASE_URL, DEFAULT_GATEWAY_URL, Settings
 from bot.core.timers import TimerService
 from bot.ui.base import NO_PINGS, send_ephemeral, set_log_context
@@ -87,6 +88,8 @@ class RelaisBot(commands.Bot):
         self.timers: TimerService | None = None
         self._guild_locales: dict[int, str | None] = {}
         self.commands_synced = False
+        # What capabilities offer each other and their buttons (see bot/services.py).
+        self.services = Registry()
 
     # -- start-up and shutdown ----------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -160,6 +163,10 @@ class RelaisBot(commands.Bot):
         else:
             locale = self.locale_for(guild_id=where)
         return self.catalog.t(locale, key, **params)
+
+    def texts(self, where: discord.Interaction | int | None) -> i18n.Translate:
+        """The text lookup for an interaction (its member's language) or a guild id (the guild's)."""
+        return lambda key, /, **params: self.t(where, key, **params)
 
     async def channel_or_fetch(self, channel_id: int | None) -> Any:
         """A channel or thread by id, asked of Discord when not cached (discord.py drops archived

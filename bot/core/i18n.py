@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 DEFAULT_LOCALE = "fr"
 LOCALES = ("fr", "en")
 COMMANDS_SECTION = "commands"
+
+# The one shape of a text lookup handed to renderers: ``t("key", field=value)``.
+Translate = Callable[..., str]
 
 
 def _flatten(data: Any, prefix: str, out: dict[str, str], lines: dict[str, tuple[str, int]],

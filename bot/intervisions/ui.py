@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.core.i18n import Translate
 from bot.intervisions import french_dates
 from bot.intervisions.sessions import Minutes, Session, Topic
 from bot.ui.base import RelaisModal, RelaisView, guarded
@@ -15,7 +16,6 @@ from bot.ui.base import RelaisModal, RelaisView, guarded
 if TYPE_CHECKING:
     from cogs.intervisions import IntervisionsCog
 
-Translate = Callable[..., str]
 COLOUR = discord.Colour.from_rgb(76, 139, 245)
 CANCELLED_COLOUR = discord.Colour.from_rgb(150, 150, 150)
 

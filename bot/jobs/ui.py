@@ -9,10 +9,9 @@ from typing import Any
 import discord
 
 from bot.core import timeutil
+from bot.core.i18n import Translate
 from bot.jobs import offers as jobs
 from bot.ui.base import RelaisModal, RelaisView, guarded
-
-Translate = Callable[..., str]
 
 OPEN_COLOUR = discord.Colour.from_rgb(46, 139, 87)
 PENDING_COLOUR = discord.Colour.from_rgb(230, 160, 40)

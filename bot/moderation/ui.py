@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.core.i18n import Translate
 from bot.moderation.cases import Case
 from bot.moderation.reports import Report, Reporters
 from bot.ui.base import RelaisModal, RelaisView, guarded
@@ -16,7 +16,6 @@ from bot.ui.base import RelaisModal, RelaisView, guarded
 if TYPE_CHECKING:
     from bot.charter.charter import Article
 
-Translate = Callable[..., str]
 COLOURS = {
     "warn": discord.Colour.gold(),
     "timeout": discord.Colour.orange(),
