@@ -1,5 +1,5 @@
 """/intervision …: plan sessions and series, book with a waitlist, reminders, private thread,
-scheduled events, calendar, topics, minutes and offers. Thin: rules live in bot/intervisions.py."""
+scheduled events, calendar, topics, minutes and offers. Thin: rules live in bot/intervisions/."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.client import RelaisBot
 from bot.core import timeutil
 from bot.core.errors import UserError
+from bot.core.i18n import Translate
 from bot.core.timers import Timer
 from bot.intervisions import french_dates, ical, ui
 from bot.intervisions import sessions as domain_module
@@ -30,147 +31,34 @@ def _clock_time(text: str) -> dt.time:
     return dt.time(int(hour), int(minute))
 
 
-class SujetGroup(app_commands.Group, name="sujet", description="Les sujets à traiter en intervision"):
-    def __init__(self, cog: IntervisionsCog) -> None:
-        super().__init__()
-        self.cog = cog
-
-    @app_commands.command(name="proposer", description="Proposer un sujet pour une prochaine intervision")
-    @app_commands.describe(texte="Le sujet, en une ou deux phrases")
-    async def propose(self, interaction: discord.Interaction, texte: app_commands.Range[str, 3, 300]) -> None:
-        await self.cog.propose_topic(interaction, texte)
-
-    @app_commands.command(name="liste", description="Les sujets proposés, les plus demandés d'abord")
-    async def list_topics(self, interaction: discord.Interaction) -> None:
-        await self.cog.list_topics(interaction)
-
-    @app_commands.command(name="retenir", description="Retenir un sujet pour une séance (animation)")
-    @app_commands.describe(id="Numéro du sujet", session="Numéro de la séance")
-    async def retain(self, interaction: discord.Interaction, id: int, session: int) -> None:
-        await self.cog.retain_topic(interaction, id, session)
-
-
-class ProposerGroup(app_commands.Group, name="proposer", description="Proposer d'accueillir ou d'animer une séance"):
-    def __init__(self, cog: IntervisionsCog) -> None:
-        super().__init__()
-        self.cog = cog
-
-    @app_commands.command(name="accueil", description="Proposer d'accueillir une séance dans vos locaux")
-    @app_commands.describe(id="Numéro de la séance")
-    async def host(self, interaction: discord.Interaction, id: int) -> None:
-        await self.cog.offer(interaction, id, "accueil")
-
-    @app_commands.command(name="animation", description="Proposer d'animer une séance")
-    @app_commands.describe(id="Numéro de la séance")
-    async def facilitate(self, interaction: discord.Interaction, id: int) -> None:
-        await self.cog.offer(interaction, id, "animation")
-
-
-@app_commands.guild_only()
-class IntervisionGroup(app_commands.Group, name="intervision", description="Intervisions entre pair-aidant·es"):
-    def __init__(self, cog: IntervisionsCog) -> None:
-        super().__init__()
-        self.cog = cog
-        self.add_command(SujetGroup(cog))
-        self.add_command(ProposerGroup(cog))
-
-    @app_commands.command(name="planifier", description="Planifier une séance d'intervision")
-    @app_commands.describe(
-        titre="Titre de la séance", date="Par exemple « 3 décembre 14h » ou « 14/01 14h-16h30 »",
-        fin="Heure de fin (« 16h30 ») ou durée (« +2h30 ») ; 2 h 30 par défaut", lieu="Adresse ou lien",
-        places="Nombre de places (1 à 500)", animation="Qui anime", secretaire="Qui prend les notes",
-        en_ligne="La séance a lieu en ligne",
-    )
-    async def plan(self, interaction: discord.Interaction, titre: app_commands.Range[str, 1, 100], date: str,
-                   fin: str | None = None, lieu: app_commands.Range[str, 1, 200] | None = None,
-                   places: int | None = None, animation: discord.User | None = None,
-                   secretaire: discord.User | None = None, en_ligne: bool = False) -> None:
-        await self.cog.plan(interaction, titre, date, fin, lieu, places, animation, secretaire, en_ligne)
-
-    @app_commands.command(name="serie", description="Planifier une série de séances (aperçu puis confirmation)")
-    @app_commands.describe(
-        titre="Titre commun", dates="« 3/12, 14/01, 18/02 de 14h à 16h30 » ou « le premier jeudi du mois à 14h »",
-        fin="Heure de fin ou durée", lieu="Adresse ou lien", places="Nombre de places (1 à 500)",
-        animation="Qui anime", secretaire="Qui prend les notes", en_ligne="Les séances ont lieu en ligne",
-    )
-    async def series(self, interaction: discord.Interaction, titre: app_commands.Range[str, 1, 100], dates: str,
-                     fin: str | None = None, lieu: app_commands.Range[str, 1, 200] | None = None,
-                     places: int | None = None, animation: discord.User | None = None,
-                     secretaire: discord.User | None = None, en_ligne: bool = False) -> None:
-        await self.cog.series(interaction, titre, dates, fin, lieu, places, animation, secretaire, en_ligne)
-
-    @app_commands.command(name="liste", description="Les prochaines séances")
-    async def list_sessions(self, interaction: discord.Interaction) -> None:
-        await self.cog.list_sessions(interaction)
-
-    @app_commands.command(name="voir", description="Le détail d'une séance")
-    @app_commands.describe(id="Numéro de la séance")
-    async def show(self, interaction: discord.Interaction, id: int) -> None:
-        await self.cog.show(interaction, id)
-
-    @app_commands.command(name="deplacer", description="Déplacer une séance (seulement celle-ci)")
-    @app_commands.describe(id="Numéro de la séance", date="Nouvelle date, par exemple « 17/12 14h-16h30 »")
-    async def move(self, interaction: discord.Interaction, id: int, date: str) -> None:
-        await self.cog.move(interaction, id, date)
-
-    @app_commands.command(name="annuler", description="Annuler une séance (ou toute sa série)")
-    @app_commands.describe(id="Numéro de la séance", raison="Raison donnée aux inscrit·es")
-    async def cancel(self, interaction: discord.Interaction, id: int, raison: app_commands.Range[str, 1, 300]) -> None:
-        await self.cog.cancel(interaction, id, raison)
-
-    @app_commands.command(name="places", description="Changer le nombre de places d'une séance")
-    @app_commands.describe(id="Numéro de la séance", places="Nouveau nombre de places (1 à 500)")
-    async def places(self, interaction: discord.Interaction, id: int, places: int) -> None:
-        await self.cog.set_places(interaction, id, places)
-
-    @app_commands.command(name="participants", description="Qui est inscrit (animation, secrétariat, modération)")
-    @app_commands.describe(id="Numéro de la séance")
-    async def participants(self, interaction: discord.Interaction, id: int) -> None:
-        await self.cog.participants(interaction, id)
-
-    @app_commands.command(name="rappels", description="Recevoir ou non les rappels en message privé")
-    @app_commands.describe(actif="Oui pour recevoir les rappels")
-    async def reminders(self, interaction: discord.Interaction, actif: bool) -> None:
-        await self.cog.reminders(interaction, actif)
-
-    @app_commands.command(name="calendrier", description="Les prochaines séances en fichier agenda (.ics)")
-    async def calendar(self, interaction: discord.Interaction) -> None:
-        await self.cog.calendar(interaction)
-
-    @app_commands.command(name="compte-rendu", description="Écrire le compte rendu d'une séance")
-    @app_commands.describe(id="Numéro de la séance")
-    async def minutes(self, interaction: discord.Interaction, id: int) -> None:
-        await self.cog.minutes(interaction, id)
-
-
 class IntervisionsCog(commands.Cog):
+    # Declared once: these methods are the handlers Discord calls (discord.py copies the groups
+    # per cog instance). Python parameters are English; ``rename`` keeps the French names members see.
+    intervision = app_commands.Group(
+        name="intervision", description="Intervisions entre pair-aidant·es",
+        guild_only=True, allowed_contexts=app_commands.AppCommandContext(guild=True),
+    )
+
     def __init__(self, bot: RelaisBot) -> None:
         self.bot = bot
         cfg = bot.settings.intervisions
         assert bot.db is not None
         self.domain = Intervisions(bot.db, bot.timers, reminder_hours=cfg.reminder_hours_before,
                                    archive_after=dt.timedelta(hours=cfg.archive_after_hours))
-        self.group = IntervisionGroup(self)
-        bot.tree.add_command(self.group)
         self._event_permission_warned: set[int] = set()
 
     async def cog_load(self) -> None:
         assert self.bot.timers is not None
         self.bot.timers.register(domain_module.REMINDER_KIND, self.on_reminder_timer)
         self.bot.timers.register(domain_module.ARCHIVE_KIND, self.on_archive_timer)
+        self.bot.services.provide(ui.IntervisionButtonActions, self)
         self.bot.add_dynamic_items(*ui.DYNAMIC_ITEMS)
 
     async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.group.name)
         self.bot.remove_dynamic_items(*ui.DYNAMIC_ITEMS)
+        self.bot.services.withdraw(ui.IntervisionButtonActions, self)
 
     # -- helpers -------------------------------------------------------------------------------
-    def tg(self, guild_id: int):
-        return lambda key, **p: self.bot.t(guild_id, key, **p)
-
-    def ti(self, interaction: discord.Interaction):
-        return lambda key, **p: self.bot.t(interaction, key, **p)
-
     async def tz_name(self, guild_id: int) -> str:
         return self.bot.timezone_name(await self.bot.guild_config(guild_id))
 
@@ -190,28 +78,41 @@ class IntervisionsCog(commands.Cog):
             raise UserError("intervisions.errors.unknown_member", member=str(user)[:40])
         return user.id
 
-    def _draft(self, title: str, slot: french_dates.Slot, fin: str | None, tz: str, place: str | None,
-               places: int | None, facilitator: int | None, secretary: int | None, online: bool) -> SessionDraft:
+    def _draft(self, *, title: str, slot: french_dates.Slot, end_text: str | None, tz: str, place: str | None,
+               places: int | None, facilitator_id: int | None, secretary_id: int | None,
+               online: bool) -> SessionDraft:
         cfg = self.bot.settings.intervisions
-        if fin:
-            end = french_dates.parse_end(fin, slot.start, tz)
+        if end_text:
+            end = french_dates.parse_end(end_text, slot.start, tz)
         elif slot.end is not None:
             end = slot.end
         else:
             end = (slot.start.astimezone(dt.UTC) + dt.timedelta(minutes=cfg.default_duration_minutes)).astimezone(slot.start.tzinfo)
-        return SessionDraft(title, slot.start, end, place, online, cfg.default_places if places is None else places,
-                            facilitator, secretary)
+        return SessionDraft(title=title, start=slot.start, end=end, place=place, online=online,
+                            capacity=cfg.default_places if places is None else places,
+                            facilitator_id=facilitator_id, secretary_id=secretary_id)
 
     # -- planning ------------------------------------------------------------------------------
-    async def plan(self, interaction: discord.Interaction, title: str, date: str, fin: str | None, place: str | None,
-                   places: int | None, facilitator: discord.User | None, secretary: discord.User | None,
-                   online: bool) -> None:
+    @intervision.command(name="planifier", description="Planifier une séance d'intervision")
+    @app_commands.rename(title="titre", end="fin", place="lieu", facilitator="animation",
+                         secretary="secretaire", online="en_ligne")
+    @app_commands.describe(
+        title="Titre de la séance", date="Par exemple « 3 décembre 14h » ou « 14/01 14h-16h30 »",
+        end="Heure de fin (« 16h30 ») ou durée (« +2h30 ») ; 2 h 30 par défaut", place="Adresse ou lien",
+        places="Nombre de places (1 à 500)", facilitator="Qui anime", secretary="Qui prend les notes",
+        online="La séance a lieu en ligne",
+    )
+    async def plan(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 100], date: str,
+                   end: str | None = None, place: app_commands.Range[str, 1, 200] | None = None,
+                   places: int | None = None, facilitator: discord.User | None = None,
+                   secretary: discord.User | None = None, online: bool = False) -> None:
         await self._require_mod(interaction)
         tz = await self.tz_name(interaction.guild_id)
         slot = french_dates.parse_when(date, tz, timeutil.now(),
                                        default_time=_clock_time(self.bot.settings.intervisions.default_start_time))
-        draft = self._draft(title, slot, fin, tz, place, places, self._check_member(facilitator),
-                            self._check_member(secretary), online)
+        draft = self._draft(title=title, slot=slot, end_text=end, tz=tz, place=place, places=places,
+                            facilitator_id=self._check_member(facilitator),
+                            secretary_id=self._check_member(secretary), online=online)
         # Validated and stored before deferring, so a refusal is a plain ephemeral answer.
         session = await self.domain.create(interaction.guild_id, draft, created_by=interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -221,16 +122,29 @@ class IntervisionsCog(commands.Cog):
                           when=ui.when_text(session, tz, locale))
         await interaction.followup.send("\n".join([text, *notes]), ephemeral=True, allowed_mentions=NO_PINGS)
 
-    async def series(self, interaction: discord.Interaction, title: str, dates: str, fin: str | None,
-                     place: str | None, places: int | None, facilitator: discord.User | None,
-                     secretary: discord.User | None, online: bool) -> None:
+    @intervision.command(name="serie",
+                         description="Planifier une série de séances (aperçu puis confirmation)")
+    @app_commands.rename(title="titre", end="fin", place="lieu", facilitator="animation",
+                         secretary="secretaire", online="en_ligne")
+    @app_commands.describe(
+        title="Titre commun",
+        dates="« 3/12, 14/01, 18/02 de 14h à 16h30 » ou « le premier jeudi du mois à 14h »",
+        end="Heure de fin ou durée", place="Adresse ou lien", places="Nombre de places (1 à 500)",
+        facilitator="Qui anime", secretary="Qui prend les notes", online="Les séances ont lieu en ligne",
+    )
+    async def series(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 100],
+                     dates: str, end: str | None = None, place: app_commands.Range[str, 1, 200] | None = None,
+                     places: int | None = None, facilitator: discord.User | None = None,
+                     secretary: discord.User | None = None, online: bool = False) -> None:
         await self._require_mod(interaction)
         cfg = self.bot.settings.intervisions
         tz = await self.tz_name(interaction.guild_id)
         slots = french_dates.parse_series(dates, tz, timeutil.now(), default_time=_clock_time(cfg.default_start_time),
                                           default_count=cfg.series_default_count)
-        fac, sec = self._check_member(facilitator), self._check_member(secretary)
-        drafts = [self._draft(title, s, fin, tz, place, places, fac, sec, online) for s in slots]
+        facilitator_id, secretary_id = self._check_member(facilitator), self._check_member(secretary)
+        drafts = [self._draft(title=title, slot=slot, end_text=end, tz=tz, place=place, places=places,
+                              facilitator_id=facilitator_id, secretary_id=secretary_id, online=online)
+                  for slot in slots]
         locale = self.bot.locale_for(interaction)
         lines = [f"• {french_dates.format_range(d.start, d.end, locale)}" for d in drafts]
         preview = self.bot.t(interaction, "intervisions.series.preview", title=title, count=len(drafts),
@@ -256,10 +170,11 @@ class IntervisionsCog(commands.Cog):
         ], on_choice)
         await interaction.response.send_message(preview[:2000], view=view, ephemeral=True)
 
+    # -- publishing ----------------------------------------------------------------------------------
     async def publish(self, guild: discord.Guild, session: Session) -> list[str]:
         """Announcement with buttons, private thread, scheduled event. Returns notes for the organiser."""
         notes: list[str] = []
-        t = self.tg(guild.id)
+        t = self.bot.texts(guild.id)
         config = await self.bot.guild_config(guild.id)
         channel_id = config.channel("intervisions")
         channel = guild.get_channel(channel_id) if channel_id else None
@@ -331,7 +246,7 @@ class IntervisionsCog(commands.Cog):
         channel = self.bot.get_channel(session.channel_id)
         if not isinstance(channel, discord.TextChannel):
             return
-        t = self.tg(guild_id)
+        t = self.bot.texts(guild_id)
         tz = await self.tz_name(guild_id)
         try:
             await channel.get_partial_message(session.message_id).edit(
@@ -426,7 +341,7 @@ class IntervisionsCog(commands.Cog):
 
     async def on_vote_click(self, interaction: discord.Interaction, topic_id: int) -> None:
         voted, topic = await self.domain.toggle_vote(interaction.guild_id, topic_id, interaction.user.id)
-        t = self.tg(interaction.guild_id)
+        t = self.bot.texts(interaction.guild_id)
         if interaction.message is not None and interaction.message.id == topic.message_id:
             await interaction.response.edit_message(view=ui.topic_view(t, topic))
         else:
@@ -440,6 +355,7 @@ class IntervisionsCog(commands.Cog):
             ephemeral=True)
 
     # -- reading ---------------------------------------------------------------------------------
+    @intervision.command(name="liste", description="Les prochaines séances")
     async def list_sessions(self, interaction: discord.Interaction) -> None:
         sessions = await self.domain.upcoming(interaction.guild_id, limit=15)
         if not sessions:
@@ -447,14 +363,17 @@ class IntervisionsCog(commands.Cog):
             return
         tz = await self.tz_name(interaction.guild_id)
         locale = self.bot.locale_for(interaction)
-        t = self.ti(interaction)
+        t = self.bot.texts(interaction)
         lines = [t("intervisions.list.title")] + [ui.session_line(t, s, tz, locale) for s in sessions]
         await send_ephemeral(interaction, "\n".join(lines)[:2000])
 
+    @intervision.command(name="voir", description="Le détail d'une séance")
+    @app_commands.rename(session_id="id")
+    @app_commands.describe(session_id="Numéro de la séance")
     async def show(self, interaction: discord.Interaction, session_id: int) -> None:
         session = await self.domain.get(interaction.guild_id, session_id)
         tz = await self.tz_name(interaction.guild_id)
-        t = self.ti(interaction)
+        t = self.bot.texts(interaction)
         embed = ui.announcement_embed(t, session, tz, self.bot.locale_for(interaction))
         mine = await self.domain.status_of(session.id, interaction.user.id)
         if mine is not None:
@@ -463,39 +382,11 @@ class IntervisionsCog(commands.Cog):
                 else t("intervisions.show.you_wait", position=mine.position))
         await send_ephemeral(interaction, embed=embed, view=ui.announcement_view(t, session))
 
-    async def participants(self, interaction: discord.Interaction, session_id: int) -> None:
-        session = await self.domain.get(interaction.guild_id, session_id)
-        if not (session.may_lead(interaction.user.id) or await self._is_mod(interaction)):
-            raise UserError("intervisions.errors.leads_or_mods")
-        people = await self.domain.participants(interaction.guild_id, session_id)
-        await send_ephemeral(interaction, self._participants_text(interaction.guild, session, people,
-                                                                  self.ti(interaction)))
-
-    def _participants_text(self, guild: discord.Guild | None, session: Session, people: domain_module.Participants,
-                           t: Any) -> str:
-        def name(user_id: int) -> str:
-            member = guild.get_member(user_id) if guild else None
-            return member.display_name if member else f"<@{user_id}>"
-
-        booked = "\n".join(f"{i}. {name(u)}" for i, u in enumerate(people.booked, 1)) or "—"
-        waiting = "\n".join(f"{i}. {name(u)}" for i, u in enumerate(people.waitlist, 1)) or "—"
-        return t("intervisions.participants.text", title=session.title, booked_count=len(people.booked),
-                 capacity=session.capacity, booked=booked, waiting_count=len(people.waitlist), waiting=waiting)[:2000]
-
-    async def reminders(self, interaction: discord.Interaction, enabled: bool) -> None:
-        await self.domain.set_reminders(interaction.guild_id, interaction.user.id, enabled)
-        await send_ephemeral(interaction, self.bot.t(
-            interaction, "intervisions.reminders.on" if enabled else "intervisions.reminders.off"))
-
-    async def calendar(self, interaction: discord.Interaction) -> None:
-        sessions = await self.domain.upcoming(interaction.guild_id, limit=100)
-        tz = await self.tz_name(interaction.guild_id)
-        data = ical.build_calendar(sessions, tz, name=self.bot.t(interaction, "intervisions.calendar.name"),
-                                   cancelled_word=self.bot.t(interaction, "intervisions.calendar.cancelled"))
-        await send_ephemeral(interaction, self.bot.t(interaction, "intervisions.calendar.all", count=len(sessions)),
-                             file=discord.File(io.BytesIO(data), filename="intervisions.ics"))
-
     # -- changing ---------------------------------------------------------------------------------
+    @intervision.command(name="deplacer", description="Déplacer une séance (seulement celle-ci)")
+    @app_commands.rename(session_id="id")
+    @app_commands.describe(session_id="Numéro de la séance",
+                           date="Nouvelle date, par exemple « 17/12 14h-16h30 »")
     async def move(self, interaction: discord.Interaction, session_id: int, date: str) -> None:
         session = await self.domain.get(interaction.guild_id, session_id)
         tz = await self.tz_name(interaction.guild_id)
@@ -516,7 +407,11 @@ class IntervisionsCog(commands.Cog):
                           when=ui.when_text(moved, tz, self.bot.locale_for(interaction)))
         await interaction.followup.send(text + (f"\n{note}" if note else ""), ephemeral=True)
 
-    async def cancel(self, interaction: discord.Interaction, session_id: int, reason: str) -> None:
+    @intervision.command(name="annuler", description="Annuler une séance (ou toute sa série)")
+    @app_commands.rename(session_id="id", reason="raison")
+    @app_commands.describe(session_id="Numéro de la séance", reason="Raison donnée aux inscrit·es")
+    async def cancel(self, interaction: discord.Interaction, session_id: int,
+                     reason: app_commands.Range[str, 1, 300]) -> None:
         session = await self.domain.get(interaction.guild_id, session_id)
         is_mod = await self._is_mod(interaction)
         # Refuse before asking « cette séance ou toute la série ? », not after the member chose.
@@ -554,6 +449,9 @@ class IntervisionsCog(commands.Cog):
         await interaction.followup.send(self.bot.t(interaction, "intervisions.cancel.done", count=len(cancelled)),
                                         ephemeral=True)
 
+    @intervision.command(name="places", description="Changer le nombre de places d'une séance")
+    @app_commands.rename(session_id="id")
+    @app_commands.describe(session_id="Numéro de la séance", places="Nouveau nombre de places (1 à 500)")
     async def set_places(self, interaction: discord.Interaction, session_id: int, places: int) -> None:
         session, promoted = await self.domain.set_capacity(interaction.guild_id, session_id, places,
                                                            actor_id=interaction.user.id,
@@ -563,8 +461,88 @@ class IntervisionsCog(commands.Cog):
         await self.announce_promotions(interaction.guild_id, session, promoted)
         await self.refresh(interaction.guild_id, session_id)
 
-    # -- topics, minutes, offers ------------------------------------------------------------------------
-    async def propose_topic(self, interaction: discord.Interaction, text: str) -> None:
+    # -- participants, reminders, calendar ---------------------------------------------------------
+    @intervision.command(name="participants",
+                         description="Qui est inscrit (animation, secrétariat, modération)")
+    @app_commands.rename(session_id="id")
+    @app_commands.describe(session_id="Numéro de la séance")
+    async def participants(self, interaction: discord.Interaction, session_id: int) -> None:
+        session = await self.domain.get(interaction.guild_id, session_id)
+        if not (session.may_lead(interaction.user.id) or await self._is_mod(interaction)):
+            raise UserError("intervisions.errors.leads_or_mods")
+        people = await self.domain.participants(interaction.guild_id, session_id)
+        await send_ephemeral(interaction, self._participants_text(interaction.guild, session, people,
+                                                                  self.bot.texts(interaction)))
+
+    def _participants_text(self, guild: discord.Guild | None, session: Session,
+                           people: domain_module.Participants, t: Translate) -> str:
+        def name(user_id: int) -> str:
+            member = guild.get_member(user_id) if guild else None
+            return member.display_name if member else f"<@{user_id}>"
+
+        booked = "\n".join(f"{i}. {name(u)}" for i, u in enumerate(people.booked, 1)) or "—"
+        waiting = "\n".join(f"{i}. {name(u)}" for i, u in enumerate(people.waitlist, 1)) or "—"
+        return t("intervisions.participants.text", title=session.title, booked_count=len(people.booked),
+                 capacity=session.capacity, booked=booked, waiting_count=len(people.waitlist),
+                 waiting=waiting)[:2000]
+
+    @intervision.command(name="rappels", description="Recevoir ou non les rappels en message privé")
+    @app_commands.rename(enabled="actif")
+    @app_commands.describe(enabled="Oui pour recevoir les rappels")
+    async def reminders(self, interaction: discord.Interaction, enabled: bool) -> None:
+        await self.domain.set_reminders(interaction.guild_id, interaction.user.id, enabled)
+        await send_ephemeral(interaction, self.bot.t(
+            interaction, "intervisions.reminders.on" if enabled else "intervisions.reminders.off"))
+
+    @intervision.command(name="calendrier", description="Les prochaines séances en fichier agenda (.ics)")
+    async def calendar(self, interaction: discord.Interaction) -> None:
+        sessions = await self.domain.upcoming(interaction.guild_id, limit=100)
+        tz = await self.tz_name(interaction.guild_id)
+        data = ical.build_calendar(sessions, tz, name=self.bot.t(interaction, "intervisions.calendar.name"),
+                                   cancelled_word=self.bot.t(interaction, "intervisions.calendar.cancelled"))
+        await send_ephemeral(interaction,
+                             self.bot.t(interaction, "intervisions.calendar.all", count=len(sessions)),
+                             file=discord.File(io.BytesIO(data), filename="intervisions.ics"))
+
+    # -- minutes -------------------------------------------------------------------------------------
+    @intervision.command(name="compte-rendu", description="Écrire le compte rendu d'une séance")
+    @app_commands.rename(session_id="id")
+    @app_commands.describe(session_id="Numéro de la séance")
+    async def minutes(self, interaction: discord.Interaction, session_id: int) -> None:
+        session = await self.domain.get(interaction.guild_id, session_id)
+        if not session.may_lead(interaction.user.id):
+            raise UserError("intervisions.errors.leads_only")
+        existing = await self.domain.minutes(interaction.guild_id, session_id)
+
+        async def on_submit(inner: discord.Interaction, fields: dict[str, str]) -> None:
+            saved = await self.domain.save_minutes(inner.guild_id, session_id, inner.user.id, **fields)
+            await inner.response.send_message(
+                self.bot.t(inner, "intervisions.minutes.saved", topics=len(saved.new_topics)), ephemeral=True)
+            text = ui.minutes_text(self.bot.texts(inner.guild_id), session, saved)
+            thread = self.bot.get_channel(session.thread_id or 0)
+            if isinstance(thread, discord.Thread):
+                try:
+                    if thread.archived:
+                        await thread.edit(archived=False)
+                    await thread.send(text, allowed_mentions=NO_PINGS)
+                except discord.HTTPException as exc:
+                    log.warning("minutes of %s not posted in thread: %s", session_id, exc)
+            for topic in saved.new_topics:
+                await self._post_topic(inner.guild, topic)
+
+        await interaction.response.send_modal(
+            ui.MinutesModal(self.bot.texts(interaction), session, existing, on_submit))
+
+    # -- topics ------------------------------------------------------------------------------------
+    # Declared after the commands above: subgroups follow them in the order Discord shows.
+    topic = app_commands.Group(name="sujet", description="Les sujets à traiter en intervision",
+                               parent=intervision)
+
+    @topic.command(name="proposer", description="Proposer un sujet pour une prochaine intervision")
+    @app_commands.rename(text="texte")
+    @app_commands.describe(text="Le sujet, en une ou deux phrases")
+    async def propose_topic(self, interaction: discord.Interaction,
+                            text: app_commands.Range[str, 3, 300]) -> None:
         topic = await self.domain.propose_topic(interaction.guild_id, interaction.user.id, text)
         await self._post_topic(interaction.guild, topic)
         await send_ephemeral(interaction, self.bot.t(interaction, "intervisions.topics.proposed", id=topic.id))
@@ -575,7 +553,7 @@ class IntervisionsCog(commands.Cog):
         config = await self.bot.guild_config(guild.id)
         channel = guild.get_channel(config.channel("intervisions") or 0)
         if isinstance(channel, discord.TextChannel):
-            t = self.tg(guild.id)
+            t = self.bot.texts(guild.id)
             try:
                 message = await channel.send(t("intervisions.topics.post", id=topic.id, text=topic.text),
                                              view=ui.topic_view(t, topic), allowed_mentions=NO_PINGS)
@@ -590,7 +568,8 @@ class IntervisionsCog(commands.Cog):
         channel = guild.get_channel(config.channel("intervisions") or 0)
         if isinstance(channel, discord.TextChannel):
             try:
-                await channel.get_partial_message(topic.message_id).edit(view=ui.topic_view(self.tg(guild.id), topic))
+                await channel.get_partial_message(topic.message_id).edit(
+                    view=ui.topic_view(self.bot.texts(guild.id), topic))
             except discord.HTTPException as exc:
                 log.info("topic %s: post not updated: %s", topic.id, exc)
 
@@ -598,7 +577,7 @@ class IntervisionsCog(commands.Cog):
         topics = await self.domain.topics(interaction.guild_id, limit=20)
         if not topics:
             return self.bot.t(interaction, "intervisions.topics.empty"), None
-        t = self.ti(interaction)
+        t = self.bot.texts(interaction)
         lines = [t("intervisions.topics.title")] + [
             t("intervisions.topics.line", id=tp.id, text=tp.text, votes=tp.votes) for tp in topics]
         view = discord.ui.View(timeout=None)
@@ -606,6 +585,7 @@ class IntervisionsCog(commands.Cog):
             view.add_item(ui.TopicVoteButton(tp.id, f"#{tp.id} · 👍 {tp.votes}"))
         return "\n".join(lines)[:2000], view
 
+    @topic.command(name="liste", description="Les sujets proposés, les plus demandés d'abord")
     async def list_topics(self, interaction: discord.Interaction) -> None:
         content, view = await self._topic_list(interaction)
         if view is None:
@@ -613,6 +593,9 @@ class IntervisionsCog(commands.Cog):
         else:
             await send_ephemeral(interaction, content, view=view)
 
+    @topic.command(name="retenir", description="Retenir un sujet pour une séance (animation)")
+    @app_commands.rename(topic_id="id", session_id="session")
+    @app_commands.describe(topic_id="Numéro du sujet", session_id="Numéro de la séance")
     async def retain_topic(self, interaction: discord.Interaction, topic_id: int, session_id: int) -> None:
         topic, session = await self.domain.retain_topic(interaction.guild_id, topic_id, session_id,
                                                         actor_id=interaction.user.id,
@@ -624,31 +607,24 @@ class IntervisionsCog(commands.Cog):
             await thread.send(self.bot.t(interaction.guild_id, "intervisions.topics.retained_thread", text=topic.text),
                               allowed_mentions=NO_PINGS)
 
-    async def minutes(self, interaction: discord.Interaction, session_id: int) -> None:
-        session = await self.domain.get(interaction.guild_id, session_id)
-        if not session.may_lead(interaction.user.id):
-            raise UserError("intervisions.errors.leads_only")
-        existing = await self.domain.minutes(interaction.guild_id, session_id)
+    # -- offers ------------------------------------------------------------------------------------
+    offer_group = app_commands.Group(name="proposer",
+                                     description="Proposer d'accueillir ou d'animer une séance",
+                                     parent=intervision)
 
-        async def on_submit(inner: discord.Interaction, fields: dict[str, str]) -> None:
-            saved = await self.domain.save_minutes(inner.guild_id, session_id, inner.user.id, **fields)
-            await inner.response.send_message(
-                self.bot.t(inner, "intervisions.minutes.saved", topics=len(saved.new_topics)), ephemeral=True)
-            text = ui.minutes_text(self.tg(inner.guild_id), session, saved)
-            thread = self.bot.get_channel(session.thread_id or 0)
-            if isinstance(thread, discord.Thread):
-                try:
-                    if thread.archived:
-                        await thread.edit(archived=False)
-                    await thread.send(text, allowed_mentions=NO_PINGS)
-                except discord.HTTPException as exc:
-                    log.warning("minutes of %s not posted in thread: %s", session_id, exc)
-            for topic in saved.new_topics:
-                await self._post_topic(inner.guild, topic)
+    @offer_group.command(name="accueil", description="Proposer d'accueillir une séance dans vos locaux")
+    @app_commands.rename(session_id="id")
+    @app_commands.describe(session_id="Numéro de la séance")
+    async def offer_to_host(self, interaction: discord.Interaction, session_id: int) -> None:
+        await self._offer(interaction, session_id, "accueil")
 
-        await interaction.response.send_modal(ui.MinutesModal(self.ti(interaction), session, existing, on_submit))
+    @offer_group.command(name="animation", description="Proposer d'animer une séance")
+    @app_commands.rename(session_id="id")
+    @app_commands.describe(session_id="Numéro de la séance")
+    async def offer_to_facilitate(self, interaction: discord.Interaction, session_id: int) -> None:
+        await self._offer(interaction, session_id, "animation")
 
-    async def offer(self, interaction: discord.Interaction, session_id: int, kind: str) -> None:
+    async def _offer(self, interaction: discord.Interaction, session_id: int, kind: str) -> None:
         session, new = await self.domain.offer(interaction.guild_id, session_id, interaction.user.id, kind)
         await send_ephemeral(interaction, self.bot.t(
             interaction, f"intervisions.offer.{kind}" if new else "intervisions.offer.already", title=session.title))
@@ -683,7 +659,7 @@ class IntervisionsCog(commands.Cog):
                                                                    session.facilitator_id):
             people = await self.domain.participants(guild_id, session.id)
             await self.dm(guild_id, session.facilitator_id, self._participants_text(
-                self.bot.get_guild(guild_id), session, people, self.tg(guild_id)))
+                self.bot.get_guild(guild_id), session, people, self.bot.texts(guild_id)))
 
     async def on_archive_timer(self, timer: Timer) -> None:
         try:
@@ -719,3 +695,4 @@ class IntervisionsCog(commands.Cog):
 
 async def setup(bot: RelaisBot) -> None:
     await bot.add_cog(IntervisionsCog(bot))
+

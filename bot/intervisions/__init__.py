@@ -1,2 +1,3 @@
 """Intervision scheduling: sessions, bookings with waitlist, French dates, iCalendar export.
-Offers ``sessions.Intervisions``; ``ui`` holds its embeds, buttons and modals."""
+Offers ``sessions.Intervisions``; ``ui`` holds its embeds, buttons and modals, and declares
+``IntervisionButtonActions``, which the cog provides through ``bot.services`` for the buttons."""

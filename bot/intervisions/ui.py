@@ -1,29 +1,40 @@
-"""Embeds, persistent buttons and modals of the intervisions cog (texts from the locale files)."""
+"""Embeds, persistent buttons and modals of the intervisions capability (texts from the locale files)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot.core.i18n import Translate
+from bot.core.registry import Registry
 from bot.intervisions import french_dates
 from bot.intervisions.sessions import Minutes, Session, Topic
 from bot.ui.base import RelaisModal, RelaisView, guarded
-
-if TYPE_CHECKING:
-    from cogs.intervisions import IntervisionsCog
 
 COLOUR = discord.Colour.from_rgb(76, 139, 245)
 CANCELLED_COLOUR = discord.Colour.from_rgb(150, 150, 150)
 
 
-def _cog(interaction: discord.Interaction) -> IntervisionsCog:
-    cog = interaction.client.get_cog("IntervisionsCog")  # type: ignore[union-attr]
-    assert cog is not None, "intervisions cog not loaded"
-    return cog  # type: ignore[return-value]
+class IntervisionButtonActions(Protocol):
+    """What the persistent buttons below need; the intervisions cog provides it through
+    ``bot.services`` while loaded, so this module never imports the cog."""
+
+    async def on_book_click(self, interaction: discord.Interaction, session_id: int) -> None: ...
+
+    async def on_withdraw_click(self, interaction: discord.Interaction, session_id: int) -> None: ...
+
+    async def on_ics_click(self, interaction: discord.Interaction, session_id: int) -> None: ...
+
+    async def on_vote_click(self, interaction: discord.Interaction, topic_id: int) -> None: ...
+
+
+def _actions(interaction: discord.Interaction) -> IntervisionButtonActions:
+    # Raises CapabilityDisabled (a kind message) when the intervisions cog is not loaded.
+    services: Registry = interaction.client.services  # type: ignore[attr-defined]
+    return services.require(IntervisionButtonActions)
 
 
 def when_text(session: Session, tz_name: str, locale: str) -> str:
@@ -91,13 +102,13 @@ class _SessionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relai
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = _cog(interaction)
+        actions = _actions(interaction)
         if self.action == "book":
-            await cog.on_book_click(interaction, self.session_id)
+            await actions.on_book_click(interaction, self.session_id)
         elif self.action == "withdraw":
-            await cog.on_withdraw_click(interaction, self.session_id)
+            await actions.on_withdraw_click(interaction, self.session_id)
         else:
-            await cog.on_ics_click(interaction, self.session_id)
+            await actions.on_ics_click(interaction, self.session_id)
 
 
 class TopicVoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:intervisions:vote:(?P<id>\d+)"):
@@ -112,7 +123,7 @@ class TopicVoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rela
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).on_vote_click(interaction, self.topic_id)
+        await _actions(interaction).on_vote_click(interaction, self.topic_id)
 
 
 DYNAMIC_ITEMS = (_SessionButton, TopicVoteButton)
