@@ -33,6 +33,8 @@ PRAGMAS = (
     # Erased text (GDPR erasure, retracted reports) must not linger in free pages.
     "PRAGMA secure_delete = ON",
     "PRAGMA synchronous = NORMAL",
+    # The WAL is truncated back to 4 MiB after checkpoints: erased text must not linger there either.
+    "PRAGMA journal_size_limit = 4194304",
 )
 
 Row = sqlite3.Row
@@ -242,6 +244,11 @@ class Database:
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the main file and empty it: after an erasure, the erased text was
+        overwritten in the file (``secure_delete``) and leaves no copy in the WAL."""
+        await self.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def backup(self, destination: str | os.PathLike[str]) -> Path:
         """A consistent online copy through SQLite's backup API, safe while the bot writes."""

@@ -199,6 +199,18 @@ class JobsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    # A member who left is erased after this many days (0: never); coming back before cancels it.
+    erase_after_leave_days: int = field(default=30, metadata={"check": _check_not_negative})
+    # Retention, in days: then purged (reports, automod records, timers, alerts) or pseudonymised (cases).
+    closed_reports_days: int = field(default=365, metadata={"check": _check_positive})
+    automod_records_days: int = field(default=365, metadata={"check": _check_positive})
+    finished_timers_days: int = field(default=365, metadata={"check": _check_positive})
+    cases_days: int = field(default=365, metadata={"check": _check_positive})
+    delivered_alerts_days: int = field(default=90, metadata={"check": _check_positive})
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     general: GeneralSettings = GeneralSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -211,6 +223,7 @@ class Settings:
     moderation: ModerationSettings = ModerationSettings()
     intervisions: IntervisionsSettings = IntervisionsSettings()
     jobs: JobsSettings = JobsSettings()
+    privacy: PrivacySettings = PrivacySettings()
     config_dir: Path = field(default=Path("config"), metadata={"internal": True})
 
     def with_database(self, path: str | os.PathLike[str]) -> Settings:

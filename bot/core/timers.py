@@ -58,6 +58,8 @@ from bot.core import timeutil
 from bot.core.db import Database
 
 log = logging.getLogger(__name__)
+# Payload flag: delete the row once the handler succeeded instead of keeping it as ``done``.
+FORGET_WHEN_DONE = "forget_when_done"
 
 _UTC = timeutil.UTC
 _MAX_ERROR_CHARS = 1000
@@ -465,6 +467,12 @@ class TimerService:
         async with self._db.transaction():
             if done:
                 await self._db.executemany("UPDATE timers SET status = 'done'" + guard, done)
+                # A timer that carried someone's id only to act once (an erasure's follow-ups) leaves no row.
+                await self._db.executemany(
+                    "DELETE FROM timers WHERE id = ? AND status = 'done'"
+                    " AND json_extract(payload, '$." + FORGET_WHEN_DONE + "') = 1",
+                    [(row[0],) for row in done],
+                )
             if retry:
                 await self._db.executemany(
                     "UPDATE timers SET status = 'pending', due_at = ?, last_error = ?" + guard, retry
