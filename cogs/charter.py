@@ -101,8 +101,10 @@ class Charter(commands.Cog):
         return [app_commands.Choice(name=f"{a.number}. {a.title}"[:100], value=a.id) for a in found[:25]]
 
     # -- /charte publier ---------------------------------------------------------------------------
-    @charter_group.command(name="publier",
-                           description="Publier la charte et son bouton d'acceptation dans le salon de la charte")
+    @charter_group.command(
+        name="publier",
+        description="Publier la charte et son bouton d'acceptation dans le salon de la charte",
+    )
     @app_commands.default_permissions(manage_guild=True)
     async def publish(self, interaction: discord.Interaction) -> None:
         if not interaction.permissions.manage_guild:
@@ -400,8 +402,8 @@ class Charter(commands.Cog):
                 return
             duration = dt.timedelta(seconds=rule.duration_seconds) if rule.action == "timeout" and rule.duration_seconds else None
             try:
-                await moderation.sanction(message.guild, member, actor=message.guild.me, action=rule.action, article_id=rule.article,
-                               reason=rule.notice, duration=duration)
+                await moderation.sanction(message.guild, member, actor=message.guild.me, action=rule.action,
+                                          article_id=rule.article, reason=rule.notice, duration=duration)
             except (UserError, discord.HTTPException) as exc:
                 log.warning("automod %s refused for %s in guild %s (%r): flagging instead", rule.action, member.id, gid, exc)
                 await self._flag(message, config, hit, article)

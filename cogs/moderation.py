@@ -363,8 +363,8 @@ class Moderation(commands.Cog):
     async def timeout(self, interaction: discord.Interaction, member: discord.Member,
                       duration: app_commands.Range[str, 1, 30], article: str,
                       reason: app_commands.Range[str, 1, 500]) -> None:
-        await self.run_sanction(interaction, member=member, action="timeout", article_id=article, reason=reason,
-                                duration=moderation.parse_duration(duration))
+        await self.run_sanction(interaction, member=member, action="timeout", article_id=article,
+                                reason=reason, duration=moderation.parse_duration(duration))
 
     @mod_group.command(name="expulser", description="Expulser un membre du serveur (il pourra revenir)")
     @app_commands.rename(member="membre", reason="raison")
@@ -375,14 +375,16 @@ class Moderation(commands.Cog):
         await self.run_sanction(interaction, member=member, action="kick", article_id=article, reason=reason)
 
     @mod_group.command(name="bannir", description="Bannir un membre, pour une durée ou sans limite")
-    @app_commands.rename(member="membre", reason="raison", delete_messages="supprimer_messages", duration="duree")
+    @app_commands.rename(member="membre", reason="raison", delete_messages="supprimer_messages",
+                         duration="duree")
     @app_commands.describe(member="La personne concernée", article="L'article de la charte",
                            reason="Ce qui s'est passé, en quelques mots",
                            delete_messages="Supprimer aussi ses messages récents",
                            duration="Facultatif : par exemple 7j ou 2 sem")
     @app_commands.choices(delete_messages=DELETE_CHOICES)
     async def ban(self, interaction: discord.Interaction, member: discord.Member, article: str,
-                  reason: app_commands.Range[str, 1, 500], delete_messages: app_commands.Choice[int] | None = None,
+                  reason: app_commands.Range[str, 1, 500],
+                  delete_messages: app_commands.Choice[int] | None = None,
                   duration: app_commands.Range[str, 1, 30] | None = None) -> None:
         await self.run_sanction(interaction, member=member, action="ban", article_id=article, reason=reason,
                                 duration=moderation.parse_duration(duration) if duration else None,
@@ -447,7 +449,8 @@ class Moderation(commands.Cog):
         await self.post_log(guild.id, config, embed=ui.case_embed(self.bot.texts(guild.id), case, None))
         await send_ephemeral(interaction, self.bot.t(interaction, "moderation.done.unban", number=case.number, member=str(user)))
 
-    @mod_group.command(name="lever", description="Révoquer un cas (lève la suspension ou le bannissement en cours)")
+    @mod_group.command(name="lever",
+                       description="Révoquer un cas (lève la suspension ou le bannissement en cours)")
     @app_commands.rename(number="cas", reason="raison")
     @app_commands.describe(number="Le numéro du cas", reason="Pourquoi il est levé")
     async def revoke(self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 10_000_000],
@@ -502,7 +505,8 @@ class Moderation(commands.Cog):
         else:
             await send_ephemeral(interaction, embed=pages[0], view=ui.PagesView(pages, interaction.user.id))
 
-    @mod_group.command(name="note", description="Ajouter une note privée au dossier (le membre n'est pas prévenu)")
+    @mod_group.command(name="note",
+                       description="Ajouter une note privée au dossier (le membre n'est pas prévenu)")
     @app_commands.rename(user="membre", text="texte")
     @app_commands.describe(user="La personne concernée", text="La note, visible par l'équipe seulement")
     async def note(self, interaction: discord.Interaction, user: discord.User,
@@ -517,8 +521,10 @@ class Moderation(commands.Cog):
 
     @mod_group.command(name="recusation", description="Se déclarer en conflit d'intérêts avec un membre")
     @app_commands.rename(user="membre", withdraw="retirer")
-    @app_commands.describe(user="La personne concernée", withdraw="Retirer une récusation déclarée auparavant")
-    async def recuse(self, interaction: discord.Interaction, user: discord.User, withdraw: bool = False) -> None:
+    @app_commands.describe(user="La personne concernée",
+                           withdraw="Retirer une récusation déclarée auparavant")
+    async def recuse(self, interaction: discord.Interaction, user: discord.User,
+                     withdraw: bool = False) -> None:
         on = not withdraw
         actor = require_guild_member(interaction)
         config = await self.bot.guild_config(interaction.guild_id)
@@ -590,14 +596,16 @@ class Moderation(commands.Cog):
     # -- reports ------------------------------------------------------------------------------
     @app_commands.command(name="signaler", description="Signaler discrètement une situation à l'équipe de modération")
     @app_commands.rename(member="membre")
-    @app_commands.describe(description="Ce qui s'est passé", member="La personne concernée, si vous le souhaitez")
+    @app_commands.describe(description="Ce qui s'est passé",
+                           member="La personne concernée, si vous le souhaitez")
     @app_commands.guild_only()
     async def report_command(self, interaction: discord.Interaction, description: app_commands.Range[str, 1, 1000],
                              member: discord.Member | None = None) -> None:
         async def submit(inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool) -> None:
             await self.file_report(inner, what, article, anonymous, notify, message=None, target=member)
 
-        await interaction.response.send_modal(ui.ReportModal(self.bot.texts(interaction), submit, description=description))
+        modal = ui.ReportModal(self.bot.texts(interaction), submit, description=description)
+        await interaction.response.send_modal(modal)
 
     async def report_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         async def submit(inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool) -> None:
@@ -692,11 +700,12 @@ class Moderation(commands.Cog):
                 member = guild.get_member(report.target_id) or await guild.fetch_member(report.target_id)
                 await inner.response.defer(ephemeral=True, thinking=True)
                 case = await self.sanction(guild, member, actor, "warn", article, reason)
-                await self._close_report(inner, guild, report_id, "resolved",
-                                         guild_texts("moderation.reports.resolution_warned", number=case.number))
+                resolution = guild_texts("moderation.reports.resolution_warned", number=case.number)
+                await self._close_report(inner, guild, report_id, "resolved", resolution)
 
-            await interaction.response.send_modal(ui.WarnModal(self.bot.texts(interaction), submit, article=report.article,
-                                                               reason=report.description))
+            modal = ui.WarnModal(self.bot.texts(interaction), submit, article=report.article,
+                                 reason=report.description)
+            await interaction.response.send_modal(modal)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         if action == "claim":
@@ -729,10 +738,12 @@ class Moderation(commands.Cog):
         await send_ephemeral(interaction, self.bot.t(interaction, "moderation.reports.closed", resolution=resolution))
 
     # -- /permanence ---------------------------------------------------------------------------
-    @duty_group.command(name="planifier", description="Organiser la permanence tournante (équipe de modération)")
+    @duty_group.command(name="planifier",
+                        description="Organiser la permanence tournante (équipe de modération)")
     @app_commands.rename(moderators="moderateurs", period="periode", start="debut")
     @app_commands.describe(moderators="Les personnes, dans l'ordre des tours (mentionnez-les)",
-                           period="Durée d'un tour, par exemple 1 sem ou 1j", start="Par exemple 3/3 9h, ou maintenant")
+                           period="Durée d'un tour, par exemple 1 sem ou 1j",
+                           start="Par exemple 3/3 9h, ou maintenant")
     async def plan_duty(self, interaction: discord.Interaction, moderators: app_commands.Range[str, 1, 1000],
                         period: app_commands.Range[str, 1, 30],
                         start: app_commands.Range[str, 1, 40] = "maintenant") -> None:
@@ -751,14 +762,16 @@ class Moderation(commands.Cog):
         now = timeutil.now()
         period_length = moderation.parse_duration(period)
         start_at = duty.parse_start(start, self.bot.timezone_name(config), now)
-        rota = await duty.plan(self.bot.db, self.bot.timers, guild.id, moderators=ids, period=period_length, start=start_at,
-                               created_by=actor.id, now=now)
+        rota = await duty.plan(self.bot.db, self.bot.timers, guild.id, moderators=ids, period=period_length,
+                               start=start_at, created_by=actor.id, now=now)
         self._rotas[guild.id] = rota
         order = ", ".join(f"<@{i}>" for i in ids)
         await self.post_log(guild.id, config, content=self.bot.t(
-            guild.id, "moderation.duty.planned_log", moderator=actor.mention, order=order, start=ui.stamp(start_at)))
-        await send_ephemeral(interaction, self.bot.t(interaction, "moderation.duty.planned", order=order,
-                                                     start=ui.stamp(start_at), next=ui.stamp(rota.next_change(now))))
+            guild.id, "moderation.duty.planned_log", moderator=actor.mention, order=order,
+            start=ui.stamp(start_at)))
+        await send_ephemeral(interaction, self.bot.t(
+            interaction, "moderation.duty.planned", order=order, start=ui.stamp(start_at),
+            next=ui.stamp(rota.next_change(now))))
 
     @plan_duty.autocomplete("period")
     async def period_autocomplete(self, interaction: discord.Interaction,

@@ -30,7 +30,8 @@ REPORT_ACTIONS = ("claim", "dismiss", "delete", "warn")
 class ReportCardActions(Protocol):
     """What the buttons of a report card need; the moderation cog provides it (``bot.services``)."""
 
-    async def on_report_button(self, interaction: discord.Interaction, action: str, report_id: int) -> None: ...
+    async def on_report_button(self, interaction: discord.Interaction, action: str,
+                               report_id: int) -> None: ...
 CASES_PER_PAGE = 8
 
 
