@@ -1,6 +1,8 @@
 """/charte voir|publier|tester, the acceptance button, welcome and version notices, automod, /urgence.
 
-Thin: rules, SQL and matching live in ``bot/charter.py``, ``bot/automod.py`` and ``bot/care.py``.
+Thin: rules, SQL and matching live in ``bot/charter/charter.py``, ``automod.py`` and ``care.py``.
+Moderation, when enabled, is reached through ``bot.services`` (``ModerationService``); without it
+the documented fallback applies (the moderation role is « on duty », sanctions become a flag card).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from bot.charter import charter as charter_domain
 from bot.client import RelaisBot
 from bot.core.errors import NotAllowed, UserError
 from bot.core.guild_config import GuildConfig
+from bot.core.i18n import Translate
+from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import is_moderator, require_moderator
 
@@ -34,35 +38,12 @@ COUNTRY_CHOICES = [
 ]
 
 
-@app_commands.guild_only()
-class CharterGroup(app_commands.Group, name="charte", description="La charte de fonctionnement de la communauté"):
-    def __init__(self, cog: Charter) -> None:
-        super().__init__()
-        self.cog = cog
-
-    @app_commands.command(name="voir", description="Lire la charte, ou un seul de ses articles")
-    @app_commands.describe(article="Numéro, identifiant ou titre d'un article (facultatif)")
-    async def show(self, interaction: discord.Interaction, article: str | None = None) -> None:
-        await self.cog.show(interaction, article)
-
-    @show.autocomplete("article")
-    async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        found = charter_domain.find_articles(self.cog.charter, current)
-        return [app_commands.Choice(name=f"{a.number}. {a.title}"[:100], value=a.id) for a in found[:25]]
-
-    @app_commands.command(name="publier", description="Publier la charte et son bouton d'acceptation dans le salon de la charte")
-    @app_commands.default_permissions(manage_guild=True)
-    async def publish(self, interaction: discord.Interaction) -> None:
-        await self.cog.publish(interaction)
-
-    @app_commands.command(name="tester", description="Voir quelles règles automatiques un texte déclencherait, et pourquoi")
-    @app_commands.describe(texte="Le texte à tester (rien n'est publié)")
-    @app_commands.default_permissions(manage_messages=True)
-    async def test(self, interaction: discord.Interaction, texte: app_commands.Range[str, 1, 2000]) -> None:
-        await self.cog.test(interaction, texte)
-
-
 class Charter(commands.Cog):
+    charter_group = app_commands.Group(
+        name="charte", description="La charte de fonctionnement de la communauté", guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+    )
+
     def __init__(self, bot: RelaisBot) -> None:
         self.bot = bot
         config_dir = bot.settings.config_dir
@@ -70,19 +51,18 @@ class Charter(commands.Cog):
         self.engine = automod.Engine(self.charter)
         self.lines = care.load_crisis_lines(config_dir)
         self.care_cooldown = care.CareCooldown()
-        self.group = CharterGroup(self)
         self._notified_guilds: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._configs: dict[int, tuple[float, GuildConfig]] = {}
         self._config_locks: dict[int, asyncio.Lock] = {}
 
     async def cog_load(self) -> None:
-        self.bot.tree.add_command(self.group)
         self.bot.add_dynamic_items(ui.AcceptCharterButton)
+        self.bot.services.provide(ui.CharterAcceptance, self)
 
     async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.group.name)
         self.bot.remove_dynamic_items(ui.AcceptCharterButton)
+        self.bot.services.withdraw(ui.CharterAcceptance, self)
         for task in self._tasks:
             task.cancel()
 
@@ -92,8 +72,11 @@ class Charter(commands.Cog):
         task.add_done_callback(self._tasks.discard)
 
     # -- /charte voir ------------------------------------------------------------------------------
-    async def show(self, interaction: discord.Interaction, article_query: str | None) -> None:
-        t = lambda key, **kw: self.bot.t(interaction, key, **kw)  # noqa: E731
+    @charter_group.command(name="voir", description="Lire la charte, ou un seul de ses articles")
+    @app_commands.rename(article_query="article")
+    @app_commands.describe(article_query="Numéro, identifiant ou titre d'un article (facultatif)")
+    async def show(self, interaction: discord.Interaction, article_query: str | None = None) -> None:
+        t = self.bot.texts(interaction)
         if article_query:
             article = self.charter.article(article_query.strip())
             if article is None:
@@ -111,7 +94,18 @@ class Charter(commands.Cog):
         view = ui.Pager(embeds, interaction.user.id, t("charter.view.previous"), t("charter.view.next"))
         await interaction.response.send_message(embed=embeds[0], view=view, ephemeral=True)
 
+    @show.autocomplete("article_query")
+    async def article_autocomplete(self, interaction: discord.Interaction,
+                                   current: str) -> list[app_commands.Choice[str]]:
+        found = charter_domain.find_articles(self.charter, current)
+        return [app_commands.Choice(name=f"{a.number}. {a.title}"[:100], value=a.id) for a in found[:25]]
+
     # -- /charte publier ---------------------------------------------------------------------------
+    @charter_group.command(
+        name="publier",
+        description="Publier la charte et son bouton d'acceptation dans le salon de la charte",
+    )
+    @app_commands.default_permissions(manage_guild=True)
     async def publish(self, interaction: discord.Interaction) -> None:
         if not interaction.permissions.manage_guild:
             raise NotAllowed("charter.publish.admins_only")
@@ -125,7 +119,7 @@ class Charter(commands.Cog):
             raise UserError("charter.publish.cannot_post", channel=channel.mention)
         await interaction.response.defer(ephemeral=True, thinking=True)
         gid = interaction.guild_id
-        t = lambda key, **kw: self.bot.t(gid, key, **kw)  # noqa: E731
+        t = self.bot.texts(gid)
         embeds = ui.charter_embeds(self.charter, t)
         for embed in embeds[:-1]:
             await channel.send(embed=embed, allowed_mentions=NO_PINGS)
@@ -173,11 +167,16 @@ class Charter(commands.Cog):
         return "\n" + self.bot.t(guild.id, "charter.accept.role_granted", role=role.name)
 
     # -- /charte tester --------------------------------------------------------------------------------
-    async def test(self, interaction: discord.Interaction, text: str) -> None:
+    @charter_group.command(name="tester",
+                           description="Voir quelles règles automatiques un texte déclencherait, et pourquoi")
+    @app_commands.rename(text="texte")
+    @app_commands.describe(text="Le texte à tester (rien n'est publié)")
+    @app_commands.default_permissions(manage_messages=True)
+    async def test(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 2000]) -> None:
         config = await self.bot.guild_config(interaction.guild_id)
         require_moderator(interaction.user, config)
         hits = self.engine.check(text)
-        t = lambda key, **kw: self.bot.t(interaction, key, **kw)  # noqa: E731
+        t = self.bot.texts(interaction)
         lines = [t("charter.test.normalised", text=automod.fold(text)[:300])]
         if not hits:
             lines.append(t("charter.test.none"))
@@ -197,11 +196,13 @@ class Charter(commands.Cog):
 
     # -- /urgence ---------------------------------------------------------------------------------------
     @app_commands.command(name="urgence", description="Lignes d'écoute et d'urgence, et comment joindre la modération")
-    @app_commands.describe(pays="Votre pays (par défaut : tous)")
-    @app_commands.choices(pays=COUNTRY_CHOICES)
-    async def emergency(self, interaction: discord.Interaction, pays: app_commands.Choice[str] | None = None) -> None:
-        t = lambda key, **kw: self.bot.t(interaction, key, **kw)  # noqa: E731
-        countries = [self.lines.country(pays.value)] if pays else self.lines.ordered()
+    @app_commands.rename(country="pays")
+    @app_commands.describe(country="Votre pays (par défaut : tous)")
+    @app_commands.choices(country=COUNTRY_CHOICES)
+    async def emergency(self, interaction: discord.Interaction,
+                        country: app_commands.Choice[str] | None = None) -> None:
+        t = self.bot.texts(interaction)
+        countries = [self.lines.country(country.value)] if country else self.lines.ordered()
         duty = ""
         if interaction.guild is not None:
             duty = await self._duty_text(interaction.guild, t)
@@ -209,16 +210,17 @@ class Charter(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     async def _duty_ids(self, guild: discord.Guild) -> list[int]:
-        moderation_cog = self.bot.get_cog("Moderation")
-        on_duty = getattr(moderation_cog, "on_duty", None)
-        ids: list[int] = list(on_duty(guild.id)) if callable(on_duty) else []
+        """The moderators on duty; the moderation role's members when no rota says otherwise or when
+        moderation is switched off."""
+        moderation = self.bot.services.get(ModerationService)
+        ids = list(moderation.on_duty(guild.id)) if moderation is not None else []
         if ids:
             return ids
         config = await self.bot.guild_config(guild.id)
         role = guild.get_role(config.role("moderation") or 0)
         return [m.id for m in role.members if not m.bot] if role else []
 
-    async def _duty_text(self, guild: discord.Guild, t) -> str:
+    async def _duty_text(self, guild: discord.Guild, t: Translate) -> str:
         ids = await self._duty_ids(guild)
         if not ids:
             return t("charter.care.duty_none")
@@ -394,15 +396,14 @@ class Charter(commands.Cog):
                 return
             await self._private_notice(message, member, rule, article, deleted=True)
         elif rule.action in ("warn", "timeout"):
-            moderation_cog = self.bot.get_cog("Moderation")
-            sanction = getattr(moderation_cog, "sanction", None)
-            if sanction is None:
+            moderation = self.bot.services.get(ModerationService)
+            if moderation is None:  # moderation switched off: the moderators decide from a card
                 await self._flag(message, config, hit, article)
                 return
             duration = dt.timedelta(seconds=rule.duration_seconds) if rule.action == "timeout" and rule.duration_seconds else None
             try:
-                await sanction(message.guild, member, actor=message.guild.me, action=rule.action, article_id=rule.article,
-                               reason=rule.notice, duration=duration)
+                await moderation.sanction(message.guild, member, actor=message.guild.me, action=rule.action,
+                                          article_id=rule.article, reason=rule.notice, duration=duration)
             except (UserError, discord.HTTPException) as exc:
                 log.warning("automod %s refused for %s in guild %s (%r): flagging instead", rule.action, member.id, gid, exc)
                 await self._flag(message, config, hit, article)
@@ -448,14 +449,14 @@ class Charter(commands.Cog):
         if not isinstance(channel, discord.TextChannel):
             log.warning("automod flag in guild %s: no reports or mod-log channel configured", gid)
             return
-        embed = ui.flag_card(hit.rule, article, message, hit.matched, lambda key, **kw: self.bot.t(gid, key, **kw))
+        embed = ui.flag_card(hit.rule, article, message, hit.matched, self.bot.texts(gid))
         await channel.send(embed=embed, allowed_mentions=NO_PINGS)
 
     async def _care(self, message: discord.Message, member: discord.Member, hit: automod.Hit) -> None:
         gid = message.guild.id
         if not self.care_cooldown.should_send(gid, member.id, time.time()):
             return
-        t = lambda key, **kw: self.bot.t(gid, key, **kw)  # noqa: E731
+        t = self.bot.texts(gid)
         duty = await self._duty_text(message.guild, t)
         embed = ui.crisis_embed(self.lines.ordered(), t, title_key="charter.care.dm_title", intro_key="charter.care.dm_intro", duty=duty)
         try:

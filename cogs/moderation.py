@@ -1,6 +1,8 @@
 """Moderation: /mod sanctions and cases, /recours, reports (/signaler, message menu, card buttons),
-and the rotating duty (/permanence). Thin: rules and SQL live in bot/moderation.py, bot/reports.py
-and bot/duty.py; texts in config/locales/*/moderation.yaml; embeds and views in bot/ui/moderation.py."""
+and the rotating duty (/permanence). Thin: rules and SQL live in bot/moderation/cases.py, reports.py
+and duty.py; texts in config/locales/*/moderation.yaml; embeds and views in bot/moderation/ui.py.
+
+It offers ``ModerationService`` (and the report cards' ``ReportCardActions``) through ``bot.services``."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+# Sanctions name the articles of the charter file, read here where capabilities are composed: the
+# moderation package itself never imports the charter, and this works with the charter cog switched off.
+from bot.charter.charter import load_charter
 from bot.client import RelaisBot
 from bot.core import timeutil
 from bot.core.errors import NotAllowed, NotFound, UserError
@@ -20,15 +25,11 @@ from bot.core.guild_config import GuildConfig
 from bot.core.timers import Timer
 from bot.moderation import cases as moderation
 from bot.moderation import duty, reports, ui
-from bot.moderation.cases import Case, Party
+from bot.moderation.cases import ArticleBook, Case, Party
+from bot.moderation.cases import CharterArticle as Article
+from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator
-
-try:  # the charter capability provides the articles; moderation works (with ids only) without it
-    from bot.charter.charter import Article, Charter, load_charter
-except ImportError:  # pragma: no cover - only while the charter is not installed
-    Article = Charter = None  # type: ignore[assignment,misc]
-    load_charter = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -55,122 +56,31 @@ def require_guild_member(interaction: discord.Interaction) -> discord.Member:
     return interaction.user
 
 
-class ModGroup(app_commands.Group, name="mod", description="Actions de modération (équipe de modération)"):
-    def __init__(self, cog: Moderation) -> None:
-        super().__init__(guild_only=True, default_permissions=discord.Permissions(moderate_members=True))
-        self.cog = cog
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        # default_permissions only hides the commands: the real check is in every command.
-        require_guild_member(interaction)
-        return True
-
-    async def article_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return self.cog.article_choices(current)
-
-    @app_commands.command(name="avertir", description="Avertir un membre en nommant l'article de la charte")
-    @app_commands.describe(membre="La personne concernée", article="L'article de la charte", raison="Ce qui s'est passé, en quelques mots")
-    async def warn(self, interaction: discord.Interaction, membre: discord.Member, article: str,
-                   raison: app_commands.Range[str, 1, 500]) -> None:
-        await self.cog.run_sanction(interaction, membre, "warn", article, raison)
-
-    @app_commands.command(name="suspendre", description="Suspendre temporairement un membre (28 jours au plus)")
-    @app_commands.describe(membre="La personne concernée", duree="Par exemple 10m, 2h, 3j ou 1 sem",
-                           article="L'article de la charte", raison="Ce qui s'est passé, en quelques mots")
-    async def timeout(self, interaction: discord.Interaction, membre: discord.Member, duree: app_commands.Range[str, 1, 30],
-                      article: str, raison: app_commands.Range[str, 1, 500]) -> None:
-        duration = moderation.parse_duration(duree)
-        await self.cog.run_sanction(interaction, membre, "timeout", article, raison, duration)
-
-    @app_commands.command(name="expulser", description="Expulser un membre du serveur (il pourra revenir)")
-    @app_commands.describe(membre="La personne concernée", article="L'article de la charte", raison="Ce qui s'est passé, en quelques mots")
-    async def kick(self, interaction: discord.Interaction, membre: discord.Member, article: str,
-                   raison: app_commands.Range[str, 1, 500]) -> None:
-        await self.cog.run_sanction(interaction, membre, "kick", article, raison)
-
-    @app_commands.command(name="bannir", description="Bannir un membre, pour une durée ou sans limite")
-    @app_commands.describe(membre="La personne concernée", article="L'article de la charte", raison="Ce qui s'est passé, en quelques mots",
-                           supprimer_messages="Supprimer aussi ses messages récents", duree="Facultatif : par exemple 7j ou 2 sem")
-    @app_commands.choices(supprimer_messages=DELETE_CHOICES)
-    async def ban(self, interaction: discord.Interaction, membre: discord.Member, article: str,
-                  raison: app_commands.Range[str, 1, 500], supprimer_messages: app_commands.Choice[int] | None = None,
-                  duree: app_commands.Range[str, 1, 30] | None = None) -> None:
-        duration = moderation.parse_duration(duree) if duree else None
-        await self.cog.run_sanction(interaction, membre, "ban", article, raison, duration,
-                                    delete_seconds=supprimer_messages.value if supprimer_messages else 0)
-
-    for _command in (warn, timeout, kick, ban):
-        _command.autocomplete("article")(article_autocomplete)
-    del _command
-
-    @app_commands.command(name="debannir", description="Lever le bannissement d'une personne")
-    @app_commands.describe(utilisateur="La personne bannie (son identifiant fonctionne aussi)", raison="Pourquoi")
-    async def unban(self, interaction: discord.Interaction, utilisateur: discord.User,
-                    raison: app_commands.Range[str, 1, 500]) -> None:
-        await self.cog.run_unban(interaction, utilisateur, raison)
-
-    @app_commands.command(name="lever", description="Révoquer un cas (lève la suspension ou le bannissement en cours)")
-    @app_commands.describe(cas="Le numéro du cas", raison="Pourquoi il est levé")
-    async def revoke(self, interaction: discord.Interaction, cas: app_commands.Range[int, 1, 10_000_000],
-                     raison: app_commands.Range[str, 1, 500]) -> None:
-        await self.cog.run_revoke(interaction, cas, raison)
-
-    @app_commands.command(name="dossier", description="L'historique de modération d'un membre (visible par vous seul·e)")
-    @app_commands.describe(membre="La personne concernée")
-    async def dossier(self, interaction: discord.Interaction, membre: discord.User) -> None:
-        await self.cog.run_dossier(interaction, membre)
-
-    @app_commands.command(name="note", description="Ajouter une note privée au dossier (le membre n'est pas prévenu)")
-    @app_commands.describe(membre="La personne concernée", texte="La note, visible par l'équipe seulement")
-    async def note(self, interaction: discord.Interaction, membre: discord.User, texte: app_commands.Range[str, 1, 1000]) -> None:
-        await self.cog.run_note(interaction, membre, texte)
-
-    @app_commands.command(name="recusation", description="Se déclarer en conflit d'intérêts avec un membre")
-    @app_commands.describe(membre="La personne concernée", retirer="Retirer une récusation déclarée auparavant")
-    async def recuse(self, interaction: discord.Interaction, membre: discord.User, retirer: bool = False) -> None:
-        await self.cog.run_recusal(interaction, membre, not retirer)
-
-
-class DutyGroup(app_commands.Group, name="permanence", description="La permanence tournante de l'équipe de modération"):
-    def __init__(self, cog: Moderation) -> None:
-        super().__init__(guild_only=True)
-        self.cog = cog
-
-    @app_commands.command(name="planifier", description="Organiser la permanence tournante (équipe de modération)")
-    @app_commands.describe(moderateurs="Les personnes, dans l'ordre des tours (mentionnez-les)",
-                           periode="Durée d'un tour, par exemple 1 sem ou 1j", debut="Par exemple 3/3 9h, ou maintenant")
-    async def plan(self, interaction: discord.Interaction, moderateurs: app_commands.Range[str, 1, 1000],
-                   periode: app_commands.Range[str, 1, 30], debut: app_commands.Range[str, 1, 40] = "maintenant") -> None:
-        await self.cog.run_plan(interaction, moderateurs, periode, debut)
-
-    @plan.autocomplete("periode")
-    async def period_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=p, value=p) for p in PERIOD_SUGGESTIONS if current.lower() in p]
-
-    @app_commands.command(name="qui", description="Qui est de permanence en ce moment")
-    async def who(self, interaction: discord.Interaction) -> None:
-        await self.cog.run_who(interaction)
-
-
 class Moderation(commands.Cog):
+    mod_group = app_commands.Group(
+        name="mod", description="Actions de modération (équipe de modération)", guild_only=True,
+        default_permissions=discord.Permissions(moderate_members=True),
+    )
+    duty_group = app_commands.Group(
+        name="permanence", description="La permanence tournante de l'équipe de modération", guild_only=True,
+    )
+
     def __init__(self, bot: RelaisBot) -> None:
         self.bot = bot
-        self.charter: Charter | None = None
+        self.charter: ArticleBook | None = None
         self.ladder = moderation.DEFAULT_LADDER
         self._rotas: dict[int, duty.Rota] = {}
         self._settling: asyncio.Task[None] | None = None
         self._key: bytes | None = None
-        self.mod_group = ModGroup(self)
-        self.duty_group = DutyGroup(self)
         self.report_menu = app_commands.ContextMenu(name="Signaler à la modération", callback=self.report_message)
         self.report_menu.guild_only = True
 
     # -- life cycle ---------------------------------------------------------------------------
     async def cog_load(self) -> None:
         self.reload_config()
-        self.bot.tree.add_command(self.mod_group)
-        self.bot.tree.add_command(self.duty_group)
         self.bot.tree.add_command(self.report_menu)
+        self.bot.services.provide(ModerationService, self)
+        self.bot.services.provide(ui.ReportCardActions, self)
         self.bot.add_dynamic_items(ui.ReportButton)
         self.bot.timers.register(moderation.CASE_TIMER, self._on_case_timer)
         self.bot.timers.register(duty.DUTY_TIMER, self._on_duty_timer)
@@ -182,19 +92,18 @@ class Moderation(commands.Cog):
     async def cog_unload(self) -> None:
         if self._settling is not None:
             self._settling.cancel()
-        self.bot.tree.remove_command(self.mod_group.name)
-        self.bot.tree.remove_command(self.duty_group.name)
         self.bot.tree.remove_command(self.report_menu.name, type=discord.AppCommandType.message)
+        self.bot.services.withdraw(ModerationService, self)
+        self.bot.services.withdraw(ui.ReportCardActions, self)
         self.bot.remove_dynamic_items(ui.ReportButton)
 
     def reload_config(self) -> None:
         config_dir = self.bot.settings.config_dir
-        if load_charter is not None:
-            try:
-                self.charter = load_charter(config_dir)
-            except Exception:
-                log.exception("charter unreadable: moderation will name articles by their id only")
-                self.charter = None
+        try:
+            self.charter = load_charter(config_dir)
+        except Exception:
+            log.exception("charter unreadable: moderation will name articles by their id only")
+            self.charter = None
         self.ladder = moderation.load_ladder(config_dir)
 
     @property
@@ -211,11 +120,7 @@ class Moderation(commands.Cog):
         if self.charter is None:
             return None
         wanted = article_id.strip()
-        found = self.charter.article(wanted)
-        if found is None:
-            for candidate in self.charter.articles:
-                if str(candidate.number) == wanted.lstrip("#"):
-                    found = candidate
+        found = moderation.find_article(self.charter, wanted)
         if found is None:
             raise UserError("moderation.errors.unknown_article", value=wanted[:40])
         return found
@@ -241,11 +146,12 @@ class Moderation(commands.Cog):
         members = role.members if role is not None else []
         return [m.id for m in members if not m.bot]
 
-    def t_guild(self, guild_id: int):
-        return lambda key, **params: self.bot.t(guild_id, key, **params)
-
-    def t_for(self, interaction: discord.Interaction):
-        return lambda key, **params: self.bot.t(interaction, key, **params)
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # /mod's default_permissions only hides it: each of its commands is checked for real.
+        command = interaction.command
+        if command is not None and command.root_parent is self.mod_group:
+            require_guild_member(interaction)
+        return True
 
     async def post_log(self, guild_id: int, config: GuildConfig, **kwargs: Any) -> discord.Message | None:
         channel_id = config.channel("modlog")
@@ -268,7 +174,7 @@ class Moderation(commands.Cog):
         return True
 
     def case_dm(self, guild: discord.Guild, case: Case, article: Article | None) -> str:
-        t = self.t_guild(guild.id)
+        t = self.bot.texts(guild.id)
         if case.expires_at is not None and case.action in ("timeout", "ban"):
             end = t("moderation.dm.until", when=ui.stamp(case.expires_at))
         elif case.action == "warn" and case.expires_at is not None:
@@ -335,7 +241,7 @@ class Moderation(commands.Cog):
         case = await moderation.confirm_case(db, self.bot.timers, case)
         if dm_sent is None:
             dm_sent = await self.dm(member, self.case_dm(guild, case, article))
-        t = self.t_guild(guild.id)
+        t = self.bot.texts(guild.id)
         next_step = None
         if action == "warn" and escalate:
             next_step = await self._escalate(guild, member, case, article)
@@ -390,7 +296,7 @@ class Moderation(commands.Cog):
             article = None
         # Kicked and banned members were told before the action; a timeout's DM comes after it.
         dm_sent = await self.dm(case.member_id, self.case_dm(guild, case, article)) if case.action == "timeout" else True
-        t = self.t_guild(guild.id)
+        t = self.bot.texts(guild.id)
         embed = ui.case_embed(t, case, article)
         embed.set_footer(text=t("moderation.log.restored") + ("" if dm_sent else " " + t("moderation.log.dm_closed")))
         await self.post_log(guild.id, await self.bot.guild_config(guild.id), embed=embed)
@@ -413,7 +319,7 @@ class Moderation(commands.Cog):
     async def _escalate(self, guild: discord.Guild, member: discord.Member, case: Case, article: Article | None) -> str | None:
         """Apply the ladder's rung reached by this warning, as the bot's own case; return the next human step."""
         db, now = self.bot.db, timeutil.now()
-        t = self.t_guild(guild.id)
+        t = self.bot.texts(guild.id)
         count = await moderation.active_warnings(db, guild.id, member.id, now)
         rung = self.ladder.rung_for(count)
         upcoming = self.ladder.next_after(count)
@@ -441,9 +347,59 @@ class Moderation(commands.Cog):
                                                            step=t(f"moderation.ladder.step_{rung.action}")))
         return next_step
 
-    # -- slash command bodies -----------------------------------------------------------------
-    async def run_sanction(self, interaction: discord.Interaction, member: discord.Member, action: str,
-                           article_id: str, reason: str, duration: dt.timedelta | None = None, *,
+    # -- /mod ---------------------------------------------------------------------------------
+    @mod_group.command(name="avertir", description="Avertir un membre en nommant l'article de la charte")
+    @app_commands.rename(member="membre", reason="raison")
+    @app_commands.describe(member="La personne concernée", article="L'article de la charte",
+                           reason="Ce qui s'est passé, en quelques mots")
+    async def warn(self, interaction: discord.Interaction, member: discord.Member, article: str,
+                   reason: app_commands.Range[str, 1, 500]) -> None:
+        await self.run_sanction(interaction, member=member, action="warn", article_id=article, reason=reason)
+
+    @mod_group.command(name="suspendre", description="Suspendre temporairement un membre (28 jours au plus)")
+    @app_commands.rename(member="membre", duration="duree", reason="raison")
+    @app_commands.describe(member="La personne concernée", duration="Par exemple 10m, 2h, 3j ou 1 sem",
+                           article="L'article de la charte", reason="Ce qui s'est passé, en quelques mots")
+    async def timeout(self, interaction: discord.Interaction, member: discord.Member,
+                      duration: app_commands.Range[str, 1, 30], article: str,
+                      reason: app_commands.Range[str, 1, 500]) -> None:
+        await self.run_sanction(interaction, member=member, action="timeout", article_id=article,
+                                reason=reason, duration=moderation.parse_duration(duration))
+
+    @mod_group.command(name="expulser", description="Expulser un membre du serveur (il pourra revenir)")
+    @app_commands.rename(member="membre", reason="raison")
+    @app_commands.describe(member="La personne concernée", article="L'article de la charte",
+                           reason="Ce qui s'est passé, en quelques mots")
+    async def kick(self, interaction: discord.Interaction, member: discord.Member, article: str,
+                   reason: app_commands.Range[str, 1, 500]) -> None:
+        await self.run_sanction(interaction, member=member, action="kick", article_id=article, reason=reason)
+
+    @mod_group.command(name="bannir", description="Bannir un membre, pour une durée ou sans limite")
+    @app_commands.rename(member="membre", reason="raison", delete_messages="supprimer_messages",
+                         duration="duree")
+    @app_commands.describe(member="La personne concernée", article="L'article de la charte",
+                           reason="Ce qui s'est passé, en quelques mots",
+                           delete_messages="Supprimer aussi ses messages récents",
+                           duration="Facultatif : par exemple 7j ou 2 sem")
+    @app_commands.choices(delete_messages=DELETE_CHOICES)
+    async def ban(self, interaction: discord.Interaction, member: discord.Member, article: str,
+                  reason: app_commands.Range[str, 1, 500],
+                  delete_messages: app_commands.Choice[int] | None = None,
+                  duration: app_commands.Range[str, 1, 30] | None = None) -> None:
+        await self.run_sanction(interaction, member=member, action="ban", article_id=article, reason=reason,
+                                duration=moderation.parse_duration(duration) if duration else None,
+                                delete_seconds=delete_messages.value if delete_messages else 0)
+
+    @warn.autocomplete("article")
+    @timeout.autocomplete("article")
+    @kick.autocomplete("article")
+    @ban.autocomplete("article")
+    async def article_autocomplete(self, interaction: discord.Interaction,
+                                   current: str) -> list[app_commands.Choice[str]]:
+        return self.article_choices(current)
+
+    async def run_sanction(self, interaction: discord.Interaction, *, member: discord.Member, action: str,
+                           article_id: str, reason: str, duration: dt.timedelta | None = None,
                            delete_seconds: int = 0) -> None:
         actor = require_guild_member(interaction)
         # Checks first (they are quick), so that a refusal is answered straight away.
@@ -467,7 +423,11 @@ class Moderation(commands.Cog):
                              target=target_party, recused=recused, bot_permission=bot_permission)
         return config
 
-    async def run_unban(self, interaction: discord.Interaction, user: discord.User, reason: str) -> None:
+    @mod_group.command(name="debannir", description="Lever le bannissement d'une personne")
+    @app_commands.rename(user="utilisateur", reason="raison")
+    @app_commands.describe(user="La personne bannie (son identifiant fonctionne aussi)", reason="Pourquoi")
+    async def unban(self, interaction: discord.Interaction, user: discord.User,
+                    reason: app_commands.Range[str, 1, 500]) -> None:
         config = await self._authorize(interaction, "debannir", user.id)
         guild, db, now = interaction.guild, self.bot.db, timeutil.now()
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -486,10 +446,15 @@ class Moderation(commands.Cog):
         if ban is not None:
             await moderation.end_case(db, ban.id, now)
             await self.bot.timers.cancel(guild.id, ban.timer_key)
-        await self.post_log(guild.id, config, embed=ui.case_embed(self.t_guild(guild.id), case, None))
+        await self.post_log(guild.id, config, embed=ui.case_embed(self.bot.texts(guild.id), case, None))
         await send_ephemeral(interaction, self.bot.t(interaction, "moderation.done.unban", number=case.number, member=str(user)))
 
-    async def run_revoke(self, interaction: discord.Interaction, number: int, reason: str) -> None:
+    @mod_group.command(name="lever",
+                       description="Révoquer un cas (lève la suspension ou le bannissement en cours)")
+    @app_commands.rename(number="cas", reason="raison")
+    @app_commands.describe(number="Le numéro du cas", reason="Pourquoi il est levé")
+    async def revoke(self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 10_000_000],
+                     reason: app_commands.Range[str, 1, 500]) -> None:
         guild, db, now = interaction.guild, self.bot.db, timeutil.now()
         case = await moderation.get_case(db, guild.id, number)
         lift = moderation.needs_lift(case, now)
@@ -518,34 +483,49 @@ class Moderation(commands.Cog):
             raise UserError("moderation.errors.discord_refused") from exc
         revoked = await moderation.revoke_case(db, self.bot.timers, guild.id, number,
                                                moderator_id=interaction.user.id, reason=reason, now=now)
-        t = self.t_guild(guild.id)
+        t = self.bot.texts(guild.id)
         await self.post_log(guild.id, config, content=t("moderation.log.revoked", number=number,
                                                        moderator=interaction.user.mention, reason=revoked.revoke_reason))
         if case.action in moderation.SANCTIONS:
             await self.dm(case.member_id, t("moderation.dm.revoked", guild=guild.name, number=number))
         await send_ephemeral(interaction, self.bot.t(interaction, "moderation.done.revoked", number=number))
 
-    async def run_dossier(self, interaction: discord.Interaction, user: discord.User) -> None:
+    @mod_group.command(name="dossier",
+                       description="L'historique de modération d'un membre (visible par vous seul·e)")
+    @app_commands.rename(user="membre")
+    @app_commands.describe(user="La personne concernée")
+    async def dossier(self, interaction: discord.Interaction, user: discord.User) -> None:
         await self._authorize(interaction, "dossier", user.id)
         guild, db, now = interaction.guild, self.bot.db, timeutil.now()
         cases = await moderation.member_cases(db, guild.id, user.id)
         active = await moderation.active_warnings(db, guild.id, user.id, now)
-        pages = ui.dossier_pages(self.t_for(interaction), str(user), cases, active, now)
+        pages = ui.dossier_pages(self.bot.texts(interaction), str(user), cases, active, now)
         if len(pages) == 1:
             await send_ephemeral(interaction, embed=pages[0])
         else:
             await send_ephemeral(interaction, embed=pages[0], view=ui.PagesView(pages, interaction.user.id))
 
-    async def run_note(self, interaction: discord.Interaction, user: discord.User, text: str) -> None:
+    @mod_group.command(name="note",
+                       description="Ajouter une note privée au dossier (le membre n'est pas prévenu)")
+    @app_commands.rename(user="membre", text="texte")
+    @app_commands.describe(user="La personne concernée", text="La note, visible par l'équipe seulement")
+    async def note(self, interaction: discord.Interaction, user: discord.User,
+                   text: app_commands.Range[str, 1, 1000]) -> None:
         config = await self._authorize(interaction, "note", user.id)
         guild = interaction.guild
         case = await moderation.record_case(self.bot.db, self.bot.timers, guild.id, member_id=user.id,
                                             moderator_id=interaction.user.id, action="note", article=None,
                                             reason=text, now=timeutil.now())
-        await self.post_log(guild.id, config, embed=ui.case_embed(self.t_guild(guild.id), case, None))
+        await self.post_log(guild.id, config, embed=ui.case_embed(self.bot.texts(guild.id), case, None))
         await send_ephemeral(interaction, self.bot.t(interaction, "moderation.done.note", number=case.number, member=str(user)))
 
-    async def run_recusal(self, interaction: discord.Interaction, user: discord.User, on: bool) -> None:
+    @mod_group.command(name="recusation", description="Se déclarer en conflit d'intérêts avec un membre")
+    @app_commands.rename(user="membre", withdraw="retirer")
+    @app_commands.describe(user="La personne concernée",
+                           withdraw="Retirer une récusation déclarée auparavant")
+    async def recuse(self, interaction: discord.Interaction, user: discord.User,
+                     withdraw: bool = False) -> None:
+        on = not withdraw
         actor = require_guild_member(interaction)
         config = await self.bot.guild_config(interaction.guild_id)
         moderation.authorize("recusation", party(actor, config), party(interaction.guild.me, config),
@@ -562,34 +542,36 @@ class Moderation(commands.Cog):
 
     # -- appeals ------------------------------------------------------------------------------
     @app_commands.command(name="recours", description="Contester une décision de modération")
-    @app_commands.describe(cas="Le numéro du cas, indiqué dans le message reçu", texte="Ce que vous souhaitez dire à l'équipe")
+    @app_commands.rename(number="cas", text="texte")
+    @app_commands.describe(number="Le numéro du cas, indiqué dans le message reçu",
+                           text="Ce que vous souhaitez dire à l'équipe")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
-    async def appeal(self, interaction: discord.Interaction, cas: app_commands.Range[int, 1, 10_000_000],
-                     texte: app_commands.Range[str, 1, 1500]) -> None:
+    async def appeal(self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 10_000_000],
+                     text: app_commands.Range[str, 1, 1500]) -> None:
         db, now = self.bot.db, timeutil.now()
         guild_id = interaction.guild_id
         if guild_id is None:  # from DMs (after an exclusion): the case says which guild
             rows = await db.fetchall(
                 "SELECT guild_id FROM mod_cases WHERE member_id = ? AND number = ? AND state = 'confirmed'",
-                (interaction.user.id, cas),
+                (interaction.user.id, number),
             )
             if len(rows) != 1:
-                raise NotFound("moderation.errors.appeal_not_yours", number=cas)
+                raise NotFound("moderation.errors.appeal_not_yours", number=number)
             guild_id = rows[0][0]
         guild = self.bot.get_guild(guild_id)
         if guild is None:
-            raise NotFound("moderation.errors.appeal_not_yours", number=cas)
+            raise NotFound("moderation.errors.appeal_not_yours", number=number)
         config = await self.bot.guild_config(guild_id)
         appeal = await moderation.file_appeal(
-            db, guild_id, cas, member_id=interaction.user.id, text=texte, on_duty=self.on_duty(guild_id),
+            db, guild_id, number, member_id=interaction.user.id, text=text, on_duty=self.on_duty(guild_id),
             moderators=self.moderators(guild, config), now=now,
         )
         await self._route_appeal(guild, config, appeal)
-        await send_ephemeral(interaction, self.bot.t(interaction, "moderation.appeal.sent", number=cas))
+        await send_ephemeral(interaction, self.bot.t(interaction, "moderation.appeal.sent", number=number))
 
     async def _route_appeal(self, guild: discord.Guild, config: GuildConfig, appeal: moderation.Appeal) -> None:
         """A private thread with only the recipients (never the moderator who acted); DMs as a fallback."""
-        t = self.t_guild(guild.id)
+        t = self.bot.texts(guild.id)
         body = t("moderation.appeal.card", number=appeal.case.number, member=f"<@{appeal.member_id}>",
                  action=t(f"moderation.actions.{appeal.case.action}"), reason=appeal.case.reason[:300],
                  text=appeal.text, recipients=" ".join(f"<@{r}>" for r in appeal.recipients) or "—")[:2000]
@@ -613,20 +595,23 @@ class Moderation(commands.Cog):
 
     # -- reports ------------------------------------------------------------------------------
     @app_commands.command(name="signaler", description="Signaler discrètement une situation à l'équipe de modération")
-    @app_commands.describe(description="Ce qui s'est passé", membre="La personne concernée, si vous le souhaitez")
+    @app_commands.rename(member="membre")
+    @app_commands.describe(description="Ce qui s'est passé",
+                           member="La personne concernée, si vous le souhaitez")
     @app_commands.guild_only()
     async def report_command(self, interaction: discord.Interaction, description: app_commands.Range[str, 1, 1000],
-                             membre: discord.Member | None = None) -> None:
+                             member: discord.Member | None = None) -> None:
         async def submit(inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool) -> None:
-            await self.file_report(inner, what, article, anonymous, notify, message=None, target=membre)
+            await self.file_report(inner, what, article, anonymous, notify, message=None, target=member)
 
-        await interaction.response.send_modal(ui.ReportModal(self.t_for(interaction), submit, description=description))
+        modal = ui.ReportModal(self.bot.texts(interaction), submit, description=description)
+        await interaction.response.send_modal(modal)
 
     async def report_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         async def submit(inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool) -> None:
             await self.file_report(inner, what, article, anonymous, notify, message=message, target=message.author)
 
-        await interaction.response.send_modal(ui.ReportModal(self.t_for(interaction), submit))
+        await interaction.response.send_modal(ui.ReportModal(self.bot.texts(interaction), submit))
 
     async def file_report(self, interaction: discord.Interaction, what: str, article_text: str | None, anonymous: bool,
                           notify: bool, *, message: discord.Message | None, target: discord.abc.User | None) -> None:
@@ -665,7 +650,7 @@ class Moderation(commands.Cog):
     async def show_card(self, guild: discord.Guild, report: reports.Report, *, new: bool) -> None:
         """Post the card (mentioning only the moderators on duty who may handle it) or update it."""
         config = await self.bot.guild_config(guild.id)
-        t = self.t_guild(guild.id)
+        t = self.bot.texts(guild.id)
         who = await reports.reporters(self.bot.db, report.id)
         link = None
         if report.message_id and report.channel_id:
@@ -706,7 +691,7 @@ class Moderation(commands.Cog):
             raise NotAllowed("moderation.errors.recused")
         if not report.is_live:
             raise UserError("moderation.reports.already_closed", handler=report.handler_id or 0)
-        t_guild = self.t_guild(guild.id)
+        guild_texts = self.bot.texts(guild.id)
         if action == "warn":
             if report.target_id is None:
                 raise UserError("moderation.reports.no_target")
@@ -715,11 +700,12 @@ class Moderation(commands.Cog):
                 member = guild.get_member(report.target_id) or await guild.fetch_member(report.target_id)
                 await inner.response.defer(ephemeral=True, thinking=True)
                 case = await self.sanction(guild, member, actor, "warn", article, reason)
-                await self._close_report(inner, guild, report_id, "resolved",
-                                         t_guild("moderation.reports.resolution_warned", number=case.number))
+                resolution = guild_texts("moderation.reports.resolution_warned", number=case.number)
+                await self._close_report(inner, guild, report_id, "resolved", resolution)
 
-            await interaction.response.send_modal(ui.WarnModal(self.t_for(interaction), submit, article=report.article,
-                                                               reason=report.description))
+            modal = ui.WarnModal(self.bot.texts(interaction), submit, article=report.article,
+                                 reason=report.description)
+            await interaction.response.send_modal(modal)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         if action == "claim":
@@ -728,7 +714,7 @@ class Moderation(commands.Cog):
             await send_ephemeral(interaction, self.bot.t(interaction, "moderation.reports.claimed"))
         elif action == "dismiss":
             await self._close_report(interaction, guild, report_id, "dismissed",
-                                     t_guild("moderation.reports.resolution_dismissed"))
+                                     guild_texts("moderation.reports.resolution_dismissed"))
         elif action == "delete":
             if not report.message_id or not report.channel_id:
                 raise UserError("moderation.reports.no_message")
@@ -740,7 +726,7 @@ class Moderation(commands.Cog):
             except discord.HTTPException as exc:
                 raise UserError("moderation.errors.discord_refused") from exc
             await self._close_report(interaction, guild, report_id, "resolved",
-                                     t_guild("moderation.reports.resolution_deleted"))
+                                     guild_texts("moderation.reports.resolution_deleted"))
 
     async def _close_report(self, interaction: discord.Interaction, guild: discord.Guild, report_id: int,
                             status: str, resolution: str) -> None:
@@ -751,14 +737,22 @@ class Moderation(commands.Cog):
             await self.dm(reporter, self.bot.t(guild.id, f"moderation.reports.notice_{status}", guild=guild.name))
         await send_ephemeral(interaction, self.bot.t(interaction, "moderation.reports.closed", resolution=resolution))
 
-    # -- duty ---------------------------------------------------------------------------------
-    async def run_plan(self, interaction: discord.Interaction, text: str, period_text: str, start_text: str) -> None:
+    # -- /permanence ---------------------------------------------------------------------------
+    @duty_group.command(name="planifier",
+                        description="Organiser la permanence tournante (équipe de modération)")
+    @app_commands.rename(moderators="moderateurs", period="periode", start="debut")
+    @app_commands.describe(moderators="Les personnes, dans l'ordre des tours (mentionnez-les)",
+                           period="Durée d'un tour, par exemple 1 sem ou 1j",
+                           start="Par exemple 3/3 9h, ou maintenant")
+    async def plan_duty(self, interaction: discord.Interaction, moderators: app_commands.Range[str, 1, 1000],
+                        period: app_commands.Range[str, 1, 30],
+                        start: app_commands.Range[str, 1, 40] = "maintenant") -> None:
         actor = require_guild_member(interaction)
         guild = interaction.guild
         config = await self.bot.guild_config(guild.id)
         if not is_moderator(actor, config):
             raise NotAllowed("core.errors.moderators_only")
-        ids = duty.parse_moderators(text)
+        ids = duty.parse_moderators(moderators)
         if not ids:
             raise UserError("moderation.duty.no_moderators")
         for user_id in ids:
@@ -766,18 +760,26 @@ class Moderation(commands.Cog):
             if member is None or member.bot or not is_moderator(member, config):
                 raise UserError("moderation.duty.not_a_moderator", member=f"<@{user_id}>")
         now = timeutil.now()
-        period = moderation.parse_duration(period_text)
-        start = duty.parse_start(start_text, self.bot.timezone_name(config), now)
-        rota = await duty.plan(self.bot.db, self.bot.timers, guild.id, moderators=ids, period=period, start=start,
-                               created_by=actor.id, now=now)
+        period_length = moderation.parse_duration(period)
+        start_at = duty.parse_start(start, self.bot.timezone_name(config), now)
+        rota = await duty.plan(self.bot.db, self.bot.timers, guild.id, moderators=ids, period=period_length,
+                               start=start_at, created_by=actor.id, now=now)
         self._rotas[guild.id] = rota
         order = ", ".join(f"<@{i}>" for i in ids)
         await self.post_log(guild.id, config, content=self.bot.t(
-            guild.id, "moderation.duty.planned_log", moderator=actor.mention, order=order, start=ui.stamp(start)))
-        await send_ephemeral(interaction, self.bot.t(interaction, "moderation.duty.planned", order=order,
-                                                     start=ui.stamp(start), next=ui.stamp(rota.next_change(now))))
+            guild.id, "moderation.duty.planned_log", moderator=actor.mention, order=order,
+            start=ui.stamp(start_at)))
+        await send_ephemeral(interaction, self.bot.t(
+            interaction, "moderation.duty.planned", order=order, start=ui.stamp(start_at),
+            next=ui.stamp(rota.next_change(now))))
 
-    async def run_who(self, interaction: discord.Interaction) -> None:
+    @plan_duty.autocomplete("period")
+    async def period_autocomplete(self, interaction: discord.Interaction,
+                                  current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=p, value=p) for p in PERIOD_SUGGESTIONS if current.lower() in p]
+
+    @duty_group.command(name="qui", description="Qui est de permanence en ce moment")
+    async def who_is_on_duty(self, interaction: discord.Interaction) -> None:
         rota = self._rotas.get(interaction.guild_id)
         now = timeutil.now()
         on_duty = rota.on_duty(now) if rota else []

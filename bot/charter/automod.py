@@ -35,7 +35,7 @@ from re import _parser as sre_parse  # the stdlib parser, used only to find lite
 
 import ahocorasick
 
-from bot.charter.charter import Charter, Rule
+from bot.charter.model import Charter, Rule
 from bot.core.yamlfile import Problem, YamlDocument
 
 # -- normalisation ------------------------------------------------------------------------------------

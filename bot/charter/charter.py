@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.charter import automod, care
+from bot.charter.model import Article, Charter, Exemptions, Rule
 from bot.core import timeutil, yamlfile
 from bot.core.db import Database
 from bot.core.yamlfile import ConfigError, Problem
@@ -40,65 +42,6 @@ DURATION = re.compile(r"^\s*(\d+)\s*(s|m|min|h|j|d)\s*$", re.IGNORECASE)
 DURATION_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "j": 86400, "d": 86400}
 MAX_TIMEOUT_SECONDS = 28 * 86400
 DEFAULT_TIMEOUT_SECONDS = 600
-
-
-@dataclass(frozen=True, slots=True)
-class Article:
-    id: str
-    number: int
-    title: str
-    text: str
-    warning_expiry_days: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    id: str
-    article: str
-    kind: str
-    action: str
-    notice: str
-    patterns: tuple[str, ...] = ()
-    threshold: int = 0
-    seconds: float = 0.0
-    duration_seconds: int | None = None
-    # "private" (a DM, or a short reply if DMs are closed) or "public" (a reply in the channel).
-    reminder: str = "private"
-    exempt_roles: tuple[str | int, ...] = ()
-    exempt_channels: tuple[str | int, ...] = ()
-    # invite_links: invite codes that are allowed (a partner community, the server's own invite).
-    allow: tuple[str, ...] = ()
-    line: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Exemptions:
-    """Roles and channels automod never acts on: configured purposes (``moderation``) or raw ids."""
-
-    roles: tuple[str | int, ...] = ()
-    channels: tuple[str | int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Charter:
-    version: str
-    title: str
-    preamble: str
-    articles: tuple[Article, ...]
-    rules: tuple[Rule, ...] = ()
-    exempt: Exemptions = field(default_factory=Exemptions)
-
-    def article(self, article_id: str) -> Article | None:
-        for article in self.articles:
-            if article.id == article_id:
-                return article
-        return None
-
-    def rule(self, rule_id: str) -> Rule | None:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        return None
 
 
 # -- parsing -----------------------------------------------------------------------------------------
@@ -382,8 +325,6 @@ def load_charter(config_dir: Path) -> Charter:
     if problems or charter is None:
         raise ConfigError(problems or [Problem(str(path), 1, "charte vide", "voir la documentation")])
     # What only the engine knows (a keyword empty once normalised, a pattern matching empty text).
-    from bot.charter import automod
-
     engine_problems = automod.check_rules(charter, str(path), doc)
     if engine_problems:
         raise ConfigError(engine_problems)
@@ -397,8 +338,6 @@ def check_config(config_dir: Path) -> list[Problem]:
         load_charter(config_dir)
     except ConfigError as exc:
         problems.extend(exc.problems)
-    from bot.charter import care
-
     problems.extend(care.check_config(config_dir))
     return problems
 

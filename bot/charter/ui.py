@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Protocol
 
 import discord
 
 from bot.charter.care import Country
-from bot.charter.charter import Article, Charter, Rule
+from bot.charter.model import Article, Charter, Rule
 from bot.ui.base import RelaisView, guarded
 
 CHARTER_COLOUR = discord.Colour.from_rgb(88, 140, 126)
@@ -44,6 +45,12 @@ def article_embed(charter: Charter, article: Article, t: Text) -> discord.Embed:
     return embed
 
 
+class CharterAcceptance(Protocol):
+    """What the acceptance button needs; the charter cog provides it (``bot.services``)."""
+
+    async def accept(self, interaction: discord.Interaction, guild_id: int) -> None: ...
+
+
 class AcceptCharterButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:charter:accept:(?P<guild_id>\d+)"):
     """« J'ai lu et j'accepte la charte »: in the charter channel and in version-change notices (DMs
     included, hence the guild id in the custom id). Survives restarts."""
@@ -62,8 +69,7 @@ class AcceptCharterButton(discord.ui.DynamicItem[discord.ui.Button], template=r"
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Charter")
-        await cog.accept(interaction, self.guild_id)
+        await interaction.client.services.require(CharterAcceptance).accept(interaction, self.guild_id)
 
 
 def accept_view(guild_id: int, label: str) -> discord.ui.View:

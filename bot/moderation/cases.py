@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core import timeutil, yamlfile
 from bot.core.db import Database
@@ -37,6 +37,41 @@ ACTIONS = ("warn", "timeout", "kick", "ban", "unban", "note", "conversation", "p
 SANCTIONS = ("warn", "timeout", "kick", "ban")
 # Which cases can be revoked, and what revoking lifts on Discord.
 LIFTABLE = {"timeout": "moderate_members", "ban": "ban_members"}
+
+
+class CharterArticle(Protocol):
+    """What moderation reads of a charter article. The charter's own articles fit it; moderation
+    declares it here so that it never imports the charter package."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def warning_expiry_days(self) -> int | None: ...
+
+
+class ArticleBook(Protocol):
+    """The articles a sanction may name (the charter, as moderation sees it)."""
+
+    @property
+    def articles(self) -> Sequence[CharterArticle]: ...
+
+    def article(self, article_id: str) -> CharterArticle | None: ...
+
+
+def find_article(book: ArticleBook, wanted: str) -> CharterArticle | None:
+    """An article by its id, or by its number (« 3 » or « #3 »)."""
+    found = book.article(wanted)
+    if found is None:
+        for candidate in book.articles:
+            if str(candidate.number) == wanted.lstrip("#"):
+                found = candidate
+    return found
 
 _CASE_COLUMNS = (
     "id, guild_id, number, member_id, moderator_id, action, article, reason, state, automatic,"

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot.core.i18n import Translate
 from bot.moderation.cases import Case
+from bot.moderation.cases import CharterArticle as Article
 from bot.moderation.reports import Report, Reporters
 from bot.ui.base import RelaisModal, RelaisView, guarded
-
-if TYPE_CHECKING:
-    from bot.charter.charter import Article
 
 COLOURS = {
     "warn": discord.Colour.gold(),
@@ -27,6 +25,13 @@ COLOURS = {
     "proposal": discord.Colour.purple(),
 }
 REPORT_ACTIONS = ("claim", "dismiss", "delete", "warn")
+
+
+class ReportCardActions(Protocol):
+    """What the buttons of a report card need; the moderation cog provides it (``bot.services``)."""
+
+    async def on_report_button(self, interaction: discord.Interaction, action: str,
+                               report_id: int) -> None: ...
 CASES_PER_PAGE = 8
 
 
@@ -176,8 +181,8 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Moderation")
-        await cog.on_report_button(interaction, self.action, self.report_id)
+        actions = interaction.client.services.require(ReportCardActions)
+        await actions.on_report_button(interaction, self.action, self.report_id)
 
 
 def report_view(t: Translate, report: Report) -> discord.ui.View:
