@@ -9,7 +9,7 @@ import sys
 import bot
 
 # Each module adds its sub-commands with ``register(subparsers)``.
-CLI_MODULES = ("bot.cli", "bot.sandbox.cli", "bot.jobs.cli", "bot.resources.cli", "bot.charter.cli",)
+CLI_MODULES = ("bot.cli", "bot.sandbox.cli", "bot.jobs.cli", "bot.resources.cli", "bot.charter.cli", "bot.data_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

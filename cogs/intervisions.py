@@ -17,7 +17,7 @@ from bot.core import timeutil
 from bot.core.errors import UserError
 from bot.core.i18n import Translate
 from bot.core.timers import Timer
-from bot.intervisions import french_dates, ical, ui
+from bot.intervisions import french_dates, ical, privacy, ui
 from bot.intervisions import sessions as domain_module
 from bot.intervisions.sessions import Intervisions, Session, SessionDraft
 from bot.ui.base import NO_PINGS, send_ephemeral
@@ -51,6 +51,7 @@ class IntervisionsCog(commands.Cog):
         assert self.bot.timers is not None
         self.bot.timers.register(domain_module.REMINDER_KIND, self.on_reminder_timer)
         self.bot.timers.register(domain_module.ARCHIVE_KIND, self.on_archive_timer)
+        self.bot.timers.register(privacy.SEATS_FREED_KIND, self.on_seats_freed_timer)
         self.bot.services.provide(ui.IntervisionButtonActions, self)
         self.bot.add_dynamic_items(*ui.DYNAMIC_ITEMS)
 
@@ -675,6 +676,13 @@ class IntervisionsCog(commands.Cog):
             except discord.HTTPException as exc:
                 log.warning("thread of %s not archived: %s", session.id, exc)
         await self.domain.mark_done(timer.guild_id, session.id)
+        await self.refresh(timer.guild_id, session.id)
+
+    async def on_seats_freed_timer(self, timer: Timer) -> None:
+        """A member erased their data: their seat went to the waitlist; tell Discord as for a withdrawal."""
+        session = await self.domain.get(timer.guild_id, int(timer.payload["session_id"]))
+        await self._thread_remove(session.thread_id, int(timer.payload["removed"]))
+        await self.announce_promotions(timer.guild_id, session, tuple(timer.payload["promoted"]))
         await self.refresh(timer.guild_id, session.id)
 
     # -- gateway events --------------------------------------------------------------------------------

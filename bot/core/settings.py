@@ -23,7 +23,7 @@ from bot.core.yamlfile import ConfigError, Problem
 ENV_PREFIX = "RELAIS_"
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
-KNOWN_COGS = ("admin", "resources", "charter", "moderation", "intervisions", "jobs")
+KNOWN_COGS = ("admin", "resources", "charter", "moderation", "intervisions", "jobs", "privacy")
 
 
 def _check_zone(value: str) -> tuple[str, str] | None:

@@ -1,6 +1,6 @@
 """Export, erasure and retention across every capability, each through its ``MemberDataHook``.
 
-The hooks are handed in (``bot/data_hooks.py`` lists them), so this package depends on no
+The hooks are handed in (``bot/data_rights.py`` lists them), so this package depends on no
 capability. An erasure is one transaction: it happens whole or not at all. What must then happen on
 Discord (a card refreshed, a post deleted, a promotion announced) is scheduled as durable timers,
 so the same code path serves ``/mes-donnees supprimer``, a member who left, and ``relais data erase``.

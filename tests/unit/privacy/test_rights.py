@@ -10,7 +10,7 @@ import pytest
 from bot.core import timeutil
 from bot.core.member_data import FORMER_MEMBER, ErasureChoices, RetentionPolicy
 from bot.core.timers import TimerService
-from bot.data_hooks import HOOKS
+from bot.data_rights import HOOKS
 from bot.moderation.reports import reporter_hash
 from bot.privacy import rights
 

@@ -1,0 +1,94 @@
+"""What a member reads about their data: the export's summary, the erasure's choice and its answer."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from bot.core.i18n import Translate
+from bot.privacy.rights import ErasureReport, MemberExport
+from bot.ui.base import RelaisView
+
+EMBED_DESCRIPTION_LIMIT = 4096
+Choose = Callable[[discord.Interaction, bool], Awaitable[None]]
+
+
+def _label(t: Translate, dotted: str) -> str:
+    area, _, name = dotted.partition(".")
+    return t(f"privacy.items.{area}.{name}")
+
+
+def _fit(lines: list[str]) -> str:
+    """Whole lines up to Discord's limit, then « … »: a summary is never cut mid-word."""
+    out, size = [], 0
+    for line in lines:
+        if size + len(line) + 1 > EMBED_DESCRIPTION_LIMIT - 2:
+            out.append("…")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
+def export_embed(t: Translate, export: MemberExport) -> discord.Embed:
+    counts = export.counts()
+    lines = [t("privacy.export.intro" if counts else "privacy.export.nothing"), ""]
+    lines += [t("privacy.export.summary_line", label=_label(t, key), count=count) for key, count in counts.items()]
+    if export.withheld:
+        lines += ["", t("privacy.export.withheld_title")] + [f"• {t(key)}" for key in export.withheld]
+    return discord.Embed(description=_fit(lines), colour=discord.Colour.blurple())
+
+
+def erasure_embed(t: Translate, report: ErasureReport) -> discord.Embed:
+    lines = [t("privacy.erase.done" if report.erased else "privacy.erase.done_nothing")]
+    lines += [t("privacy.erase.erased_line", label=_label(t, key), count=count) for key, count in report.erased.items()]
+    if report.kept:
+        lines += ["", t("privacy.erase.kept_title")]
+        for key, until in report.kept.items():
+            if until is None:
+                lines.append(t("privacy.erase.kept_anonymous", label=_label(t, key)))
+            else:
+                lines.append(t("privacy.erase.kept_until", label=_label(t, key),
+                               date=discord.utils.format_dt(until, "D")))
+    if report.followups_scheduled:
+        lines += ["", t("privacy.erase.followups")]
+    return discord.Embed(description=_fit(lines), colour=discord.Colour.green())
+
+
+class EraseChoiceView(RelaisView):
+    """Keep resources without a name, delete them too, or cancel — for the person who asked only."""
+
+    def __init__(self, t: Translate, owner_id: int, choose: Choose) -> None:
+        super().__init__(timeout=300)
+        self.owner_id = owner_id
+        self._choose = choose
+        self._t = t
+        buttons = (
+            ("privacy.erase.keep_resources", discord.ButtonStyle.danger, self._keep),
+            ("privacy.erase.delete_resources", discord.ButtonStyle.danger, self._delete),
+            ("privacy.erase.cancel", discord.ButtonStyle.secondary, self._cancel),
+        )
+        for key, style, callback in buttons:
+            button: discord.ui.Button[EraseChoiceView] = discord.ui.Button(label=t(key)[:80], style=style)
+            button.callback = callback
+            self.add_item(button)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        await super().interaction_check(interaction)
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(self._t("privacy.erase.not_yours"), ephemeral=True)
+            return False
+        return True
+
+    async def _keep(self, interaction: discord.Interaction) -> None:
+        self.stop()
+        await self._choose(interaction, True)
+
+    async def _delete(self, interaction: discord.Interaction) -> None:
+        self.stop()
+        await self._choose(interaction, False)
+
+    async def _cancel(self, interaction: discord.Interaction) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=self._t("privacy.erase.cancelled"), view=None)
