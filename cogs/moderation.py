@@ -21,6 +21,7 @@ from bot.core.timers import Timer
 from bot.moderation import cases as moderation
 from bot.moderation import duty, reports, ui
 from bot.moderation.cases import Case, Party
+from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator
 
@@ -172,6 +173,7 @@ class Moderation(commands.Cog):
         self.bot.tree.add_command(self.duty_group)
         self.bot.tree.add_command(self.report_menu)
         self.bot.add_dynamic_items(ui.ReportButton)
+        self.bot.services.provide(ModerationService, self)
         self.bot.timers.register(moderation.CASE_TIMER, self._on_case_timer)
         self.bot.timers.register(duty.DUTY_TIMER, self._on_duty_timer)
         self._rotas = {r.guild_id: r for r in await duty.all_rotas(self.bot.db)}
@@ -186,6 +188,7 @@ class Moderation(commands.Cog):
         self.bot.tree.remove_command(self.duty_group.name)
         self.bot.tree.remove_command(self.report_menu.name, type=discord.AppCommandType.message)
         self.bot.remove_dynamic_items(ui.ReportButton)
+        self.bot.services.withdraw(ModerationService, self)
 
     def reload_config(self) -> None:
         config_dir = self.bot.settings.config_dir
