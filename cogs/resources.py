@@ -1,6 +1,6 @@
 """/ressource …, the « Enregistrer comme ressource » context menu, persistent buttons, weekly digest.
 
-Thin: parse the interaction, check who may, call ``bot.resources``, render with ``bot.ui.resources``.
+Thin: parse the interaction, check who may, call ``bot.resources``, render with ``bot.resources.ui``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.resources import library as resources
 from bot.resources import ui
 from bot.resources.library import DuplicateResource, Resource
 from bot.resources.metadata import make_fetcher
+from bot.resources.search import fold
 from bot.resources.starter import default_themes
 from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
@@ -509,8 +510,6 @@ class Resources(commands.Cog):
 
 def forum_tags(channel: discord.ForumChannel, names: list[str]) -> list[discord.ForumTag]:
     """Existing forum tags whose names match the type or a theme (case and accents ignored)."""
-    from bot.resources.search import fold
-
     wanted = {fold(n) for n in names}
     return [tag for tag in channel.available_tags if fold(tag.name) in wanted][:5]
 

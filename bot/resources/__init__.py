@@ -1,5 +1,5 @@
 """Resource sharing: the library (share, vote, search), link previews, the starter library.
-Offers ``library.Resources`` to the cogs; ``ui`` holds its embeds and buttons."""
+``ui`` holds its embeds, buttons and the ``ResourceCardActions`` its buttons need."""
 
 from bot.resources.starter import check_config
 
