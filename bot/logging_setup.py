@@ -16,5 +16,9 @@ from bot.core.logs import ContextAndRedactionFilter
 def setup(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.addFilter(ContextAndRedactionFilter())
-    formatter = logging.Formatter("[{asctime}] [{levelname:<7}] {name}: {ctx}{message}", "%Y-%m-%d %H:%M:%S", style="{")
-    discord.utils.setup_logging(handler=handler, formatter=formatter, level=getattr(logging, level), root=True)
+    formatter = logging.Formatter(
+        "[{asctime}] [{levelname:<7}] {name}: {ctx}{message}", "%Y-%m-%d %H:%M:%S", style="{"
+    )
+    discord.utils.setup_logging(
+        handler=handler, formatter=formatter, level=getattr(logging, level), root=True
+    )

@@ -37,7 +37,9 @@ def check_role_assignable(role: discord.Role, me: discord.Member) -> None:
 manage_guild_rechecked = app_commands.checks.has_permissions(manage_guild=True)
 
 
-def visible_commands(tree: app_commands.CommandTree, permissions: discord.Permissions) -> list[app_commands.Command]:
+def visible_commands(
+    tree: app_commands.CommandTree, permissions: discord.Permissions
+) -> list[app_commands.Command]:
     """Leaf slash commands the caller may use, judged by their default permissions."""
     found: list[app_commands.Command] = []
 
@@ -106,7 +108,8 @@ class Admin(commands.Cog):
         await guild_config.set_channel(self.bot.db, interaction.guild_id, usage.value, channel.id)
         t = self.bot.texts(interaction)
         await interaction.response.send_message(
-            t("core.config.channel_set", purpose=t(f"core.config.purposes.{usage.value}"), channel=channel.mention),
+            t("core.config.channel_set", purpose=t(f"core.config.purposes.{usage.value}"),
+              channel=channel.mention),
             ephemeral=True, allowed_mentions=NO_PINGS,
         )
 
@@ -129,7 +132,9 @@ class Admin(commands.Cog):
     @manage_guild_rechecked
     @app_commands.rename(timezone="fuseau")
     @app_commands.describe(timezone="Par exemple Europe/Brussels ou Europe/Paris")
-    async def config_timezone(self, interaction: discord.Interaction, timezone: app_commands.Range[str, 1, 64]) -> None:
+    async def config_timezone(
+        self, interaction: discord.Interaction, timezone: app_commands.Range[str, 1, 64]
+    ) -> None:
         name = await guild_config.set_timezone(self.bot.db, interaction.guild_id, timezone)
         await interaction.response.send_message(
             self.bot.texts(interaction)("core.config.timezone_set", timezone=name), ephemeral=True
@@ -149,9 +154,13 @@ class Admin(commands.Cog):
     @app_commands.rename(language="langue")
     @app_commands.describe(language="Langue des messages publics et des rappels")
     @app_commands.choices(
-        language=[app_commands.Choice(name="Français", value="fr"), app_commands.Choice(name="English", value="en")]
+        language=[
+            app_commands.Choice(name="Français", value="fr"), app_commands.Choice(name="English", value="en")
+        ]
     )
-    async def config_language(self, interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+    async def config_language(
+        self, interaction: discord.Interaction, language: app_commands.Choice[str]
+    ) -> None:
         await guild_config.set_locale(self.bot.db, interaction.guild_id, language.value)
         self.bot.remember_guild_locale(interaction.guild_id, language.value)
         await interaction.response.send_message(

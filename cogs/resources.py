@@ -70,7 +70,8 @@ class Resources(commands.Cog):
         cfg = bot.settings.resources
         self.fetcher = make_fetcher(
             timeout=cfg.metadata_timeout_seconds, max_bytes=cfg.metadata_max_bytes,
-            max_redirects=cfg.metadata_max_redirects, allow_loopback=bot.settings.features.allow_loopback_urls,
+            max_redirects=cfg.metadata_max_redirects,
+            allow_loopback=bot.settings.features.allow_loopback_urls,
         )
 
     # -- /ressource … -------------------------------------------------------------------------------
@@ -93,7 +94,10 @@ class Resources(commands.Cog):
         themes: str | None = None,
         description: str | None = None,
     ) -> None:
-        fields = {"title": title, "kind": kind.value if kind else None, "themes": themes, "description": description}
+        fields = {
+            "title": title, "kind": kind.value if kind else None, "themes": themes,
+            "description": description,
+        }
         await self.share_flow(interaction, url, fields, author_id=interaction.user.id)
 
     @share.autocomplete("themes")
@@ -102,7 +106,9 @@ class Resources(commands.Cog):
 
     @resource.command(name="chercher", description="Chercher dans la bibliothèque de ressources")
     @app_commands.rename(query="requete", kind="type")
-    @app_commands.describe(query="Un ou plusieurs mots", kind="Seulement ce genre", theme="Seulement ce thème")
+    @app_commands.describe(
+        query="Un ou plusieurs mots", kind="Seulement ce genre", theme="Seulement ce thème"
+    )
     @app_commands.choices(kind=KIND_CHOICES)
     async def search(
         self,
@@ -284,7 +290,8 @@ class Resources(commands.Cog):
         result = await resources.toggle_vote(self.db, interaction.guild_id, resource_id, interaction.user.id, timeutil.now())
         t = self.bot.texts(interaction)
         resource = await resources.get(self.db, interaction.guild_id, resource_id)
-        await interaction.response.edit_message(view=ui.card_view(self.bot.texts(interaction.guild_id), resource))
+        public = self.bot.texts(interaction.guild_id)
+        await interaction.response.edit_message(view=ui.card_view(public, resource))
         await send_ephemeral(interaction, t("resources.vote.added" if result.voted else "resources.vote.removed", count=result.count))
         if interaction.message is not None and resource.message_id and interaction.message.id != resource.message_id:
             await self.refresh_announcement(resource)
@@ -304,7 +311,9 @@ class Resources(commands.Cog):
         if moderation is not None and guild is not None:
             await moderation.report_from_feature(
                 guild, reporter_id,
-                self.bot.texts(resource.guild_id)("resources.report.description", title=resource.title, url=resource.url),
+                self.bot.texts(resource.guild_id)(
+                    "resources.report.description", title=resource.title, url=resource.url
+                ),
                 channel_id=resource.thread_id or resource.channel_id, message_id=resource.message_id,
                 target_id=resource.shared_by, excerpt=resource.title,
             )
@@ -391,7 +400,8 @@ class Resources(commands.Cog):
             )
             log.info("resource %s edited by %s", resource_id, modal_interaction.user.id)
             await self.refresh_announcement(edited, retitle=True)
-            await send_ephemeral(modal_interaction, self.bot.texts(modal_interaction)("resources.edit.done", id=edited.id))
+            done = self.bot.texts(modal_interaction)("resources.edit.done", id=edited.id)
+            await send_ephemeral(modal_interaction, done)
 
         await interaction.response.send_modal(
             ui.ResourceModal(t, t("resources.modal.edit_title", id=resource.id), submit, values=values, title_required=True)
@@ -421,7 +431,8 @@ class Resources(commands.Cog):
         )
         log.info("resource %s removed by %s (moderator=%s)", resource_id, interaction.user.id, moderator)
         await self.delete_announcement(removed)
-        await send_ephemeral(interaction, self.bot.texts(interaction)("resources.remove.done", id=removed.id, title=removed.title))
+        t = self.bot.texts(interaction)
+        await send_ephemeral(interaction, t("resources.remove.done", id=removed.id, title=removed.title))
 
     async def delete_announcement(self, resource: Resource) -> None:
         try:

@@ -15,9 +15,14 @@ from bot.core.yamlfile import ConfigError
 
 
 def add_config_options(parser: argparse.ArgumentParser, *, db: bool = True) -> None:
-    parser.add_argument("--config", type=Path, default=None, metavar="DIR", help="dossier de configuration (défaut : ./config)")
+    parser.add_argument(
+        "--config", type=Path, default=None, metavar="DIR",
+        help="dossier de configuration (défaut : ./config)",
+    )
     if db:
-        parser.add_argument("--db", type=Path, default=None, metavar="PATH", help="fichier SQLite (remplace database.path)")
+        parser.add_argument(
+            "--db", type=Path, default=None, metavar="PATH", help="fichier SQLite (remplace database.path)"
+        )
 
 
 def load_settings(args: argparse.Namespace) -> settings_module.Settings:

@@ -92,7 +92,8 @@ class UsefulButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.services.require(ResourceCardActions).on_useful(interaction, self.resource_id)
+        actions = interaction.client.services.require(ResourceCardActions)
+        await actions.on_useful(interaction, self.resource_id)
 
 
 class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:resources:report:(?P<id>\d+)"):
@@ -109,7 +110,8 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.services.require(ResourceCardActions).on_report(interaction, self.resource_id)
+        actions = interaction.client.services.require(ResourceCardActions)
+        await actions.on_report(interaction, self.resource_id)
 
 
 class PostButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:resources:post:(?P<id>\d+)"):
@@ -128,7 +130,8 @@ class PostButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:re
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.services.require(ResourceCardActions).on_post(interaction, self.resource_id)
+        actions = interaction.client.services.require(ResourceCardActions)
+        await actions.on_post(interaction, self.resource_id)
 
 
 DYNAMIC_ITEMS = (UsefulButton, ReportButton, PostButton)
