@@ -9,9 +9,10 @@ import os
 import sys
 from pathlib import Path
 
-from bot import config_check
+from bot import config_check, logging_setup
 from bot.core import logs
 from bot.core import settings as settings_module
+from bot.core.cli_options import add_config_options, load_settings
 from bot.core.yamlfile import ConfigError
 
 log = logging.getLogger("relais")
@@ -30,25 +31,6 @@ To try Relais offline without a token: relais sandbox
 """
 
 
-def add_config_options(parser: argparse.ArgumentParser, *, db: bool = True) -> None:
-    parser.add_argument("--config", type=Path, default=None, metavar="DIR", help="dossier de configuration (défaut : ./config)")
-    if db:
-        parser.add_argument("--db", type=Path, default=None, metavar="PATH", help="fichier SQLite (remplace database.path)")
-
-
-def load_settings(args: argparse.Namespace) -> settings_module.Settings:
-    """Settings from --config, environment overrides, then --db; exits 2 listing every problem."""
-    try:
-        loaded = settings_module.load(args.config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        raise SystemExit(2) from None
-    if getattr(args, "db", None):
-        loaded = loaded.with_database(args.db)
-    return loaded
-
-
 # -- run -------------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
     from bot import supervisor
@@ -62,7 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(NO_TOKEN_MESSAGE, file=sys.stderr, end="")
         return 2
     if settings.supervisor.restart and not args.no_supervisor:
-        logs.setup(settings.logging.level)
+        logging_setup.setup(settings.logging.level)
         argv = ["run"]
         if args.config:
             argv += ["--config", str(args.config)]
@@ -81,7 +63,7 @@ def run_bot(settings: settings_module.Settings) -> int:
 
     token = settings_module.load_token(settings)
     logs.add_secret(token)
-    logs.setup(settings.logging.level)
+    logging_setup.setup(settings.logging.level)
     try:
         asyncio.run(run_until_stopped(create_bot(settings), token))
     except discord.LoginFailure:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bot import data_rights
-from bot.cli import add_config_options, load_settings
+from bot.core.cli_options import add_config_options, load_settings
 from bot.core import timeutil
 from bot.core.db import Database
 from bot.core.member_data import ErasureChoices

@@ -33,94 +33,13 @@ def check_role_assignable(role: discord.Role, me: discord.Member) -> None:
         raise UserError("core.config.role_above_bot", role=role.name, bot_role=me.top_role.name)
 
 
-@app_commands.guild_only()
-@app_commands.default_permissions(manage_guild=True)
-class ConfigGroup(app_commands.Group, name="config", description="Réglages de Relais pour ce serveur"):
-    def __init__(self, bot: RelaisBot) -> None:
-        super().__init__()
-        self.bot = bot
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        # default_permissions only hides the command; server admins can override it, so re-check.
-        if not interaction.permissions.manage_guild:
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
-
-    @app_commands.command(name="voir", description="Afficher les réglages de ce serveur")
-    async def show(self, interaction: discord.Interaction) -> None:
-        config = await self.bot.guild_config(interaction.guild_id)
-        t = self.bot.t
-        lines = [t(interaction, "core.config.show_title")]
-        unset = t(interaction, "core.config.unset")
-        for key in guild_config.CHANNEL_PURPOSES:
-            channel_id = config.channel(key)
-            value = f"<#{channel_id}>" if channel_id else unset
-            lines.append(t(interaction, "core.config.show_line", purpose=t(interaction, f"core.config.purposes.{key}"), value=value))
-        for key in guild_config.ROLE_PURPOSES:
-            role_id = config.role(key)
-            value = f"<@&{role_id}>" if role_id else unset
-            lines.append(t(interaction, "core.config.show_line", purpose=t(interaction, f"core.config.purposes.{key}"), value=value))
-        lines.append(t(interaction, "core.config.show_timezone", timezone=self.bot.timezone_name(config)))
-        lines.append(t(interaction, "core.config.show_locale", locale=config.locale or self.bot.settings.general.locale))
-        await interaction.response.send_message("\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS)
-
-    @app_commands.command(name="salon", description="Choisir le salon utilisé pour un usage")
-    @app_commands.describe(usage="À quoi sert ce salon", salon="Le salon")
-    @app_commands.choices(usage=CHANNEL_CHOICES)
-    async def channel(
-        self,
-        interaction: discord.Interaction,
-        usage: app_commands.Choice[str],
-        salon: discord.TextChannel | discord.ForumChannel,
-    ) -> None:
-        channel = salon
-        check_channel_postable(channel, interaction.guild.me)
-        await guild_config.set_channel(self.bot.db, interaction.guild_id, usage.value, channel.id)
-        await interaction.response.send_message(
-            self.bot.t(interaction, "core.config.channel_set",
-                       purpose=self.bot.t(interaction, f"core.config.purposes.{usage.value}"), channel=channel.mention),
-            ephemeral=True, allowed_mentions=NO_PINGS,
-        )
-
-    @app_commands.command(name="role", description="Choisir le rôle utilisé pour un usage")
-    @app_commands.describe(usage="À quoi sert ce rôle", role="Le rôle")
-    @app_commands.choices(usage=ROLE_CHOICES)
-    async def role(self, interaction: discord.Interaction, usage: app_commands.Choice[str], role: discord.Role) -> None:
-        check_role_assignable(role, interaction.guild.me)
-        await guild_config.set_role(self.bot.db, interaction.guild_id, usage.value, role.id)
-        await interaction.response.send_message(
-            self.bot.t(interaction, "core.config.role_set",
-                       purpose=self.bot.t(interaction, f"core.config.purposes.{usage.value}"), role=role.mention),
-            ephemeral=True, allowed_mentions=NO_PINGS,
-        )
-
-    @app_commands.command(name="fuseau", description="Choisir le fuseau horaire du serveur")
-    @app_commands.describe(fuseau="Par exemple Europe/Brussels ou Europe/Paris")
-    async def timezone(self, interaction: discord.Interaction, fuseau: app_commands.Range[str, 1, 64]) -> None:
-        name = await guild_config.set_timezone(self.bot.db, interaction.guild_id, fuseau)
-        await interaction.response.send_message(
-            self.bot.t(interaction, "core.config.timezone_set", timezone=name), ephemeral=True
-        )
-
-    @timezone.autocomplete("fuseau")
-    async def timezone_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        current = current.lower()
-        names = [n for n in timeutil.zone_names() if current in n.lower()]
-        names.sort(key=lambda n: (not n.startswith("Europe/"), n))
-        return [app_commands.Choice(name=n, value=n) for n in names[:25]]
-
-    @app_commands.command(name="langue", description="Choisir la langue des annonces du serveur")
-    @app_commands.describe(langue="Langue des messages publics et des rappels")
-    @app_commands.choices(langue=[app_commands.Choice(name="Français", value="fr"), app_commands.Choice(name="English", value="en")])
-    async def language(self, interaction: discord.Interaction, langue: app_commands.Choice[str]) -> None:
-        await guild_config.set_locale(self.bot.db, interaction.guild_id, langue.value)
-        self.bot.remember_guild_locale(interaction.guild_id, langue.value)
-        await interaction.response.send_message(
-            self.bot.t(interaction, "core.config.locale_set", locale=langue.name), ephemeral=True
-        )
+# default_permissions only hides /config; server admins can override it, so each sub-command re-checks.
+manage_guild_rechecked = app_commands.checks.has_permissions(manage_guild=True)
 
 
-def visible_commands(tree: app_commands.CommandTree, permissions: discord.Permissions) -> list[app_commands.Command]:
+def visible_commands(
+    tree: app_commands.CommandTree, permissions: discord.Permissions
+) -> list[app_commands.Command]:
     """Leaf slash commands the caller may use, judged by their default permissions."""
     found: list[app_commands.Command] = []
 
@@ -144,23 +63,121 @@ def visible_commands(tree: app_commands.CommandTree, permissions: discord.Permis
 
 
 class Admin(commands.Cog):
+    config = app_commands.Group(
+        name="config", description="Réglages de Relais pour ce serveur",
+        # What @app_commands.guild_only() sets: both the flag and the contexts Discord is sent.
+        guild_only=True, allowed_contexts=app_commands.AppCommandContext(guild=True),
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
     def __init__(self, bot: RelaisBot) -> None:
         self.bot = bot
-        self.config_group = ConfigGroup(bot)
-        bot.tree.add_command(self.config_group)
 
-    async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.config_group.name)
+    # -- /config … ----------------------------------------------------------------------------------
+    @config.command(name="voir", description="Afficher les réglages de ce serveur")
+    @manage_guild_rechecked
+    async def config_show(self, interaction: discord.Interaction) -> None:
+        config = await self.bot.guild_config(interaction.guild_id)
+        t = self.bot.texts(interaction)
+        lines = [t("core.config.show_title")]
+        unset = t("core.config.unset")
+        for key in guild_config.CHANNEL_PURPOSES:
+            channel_id = config.channel(key)
+            value = f"<#{channel_id}>" if channel_id else unset
+            lines.append(t("core.config.show_line", purpose=t(f"core.config.purposes.{key}"), value=value))
+        for key in guild_config.ROLE_PURPOSES:
+            role_id = config.role(key)
+            value = f"<@&{role_id}>" if role_id else unset
+            lines.append(t("core.config.show_line", purpose=t(f"core.config.purposes.{key}"), value=value))
+        lines.append(t("core.config.show_timezone", timezone=self.bot.timezone_name(config)))
+        lines.append(t("core.config.show_locale", locale=config.locale or self.bot.settings.general.locale))
+        await interaction.response.send_message("\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS)
 
+    @config.command(name="salon", description="Choisir le salon utilisé pour un usage")
+    @manage_guild_rechecked
+    @app_commands.rename(channel="salon")
+    @app_commands.describe(usage="À quoi sert ce salon", channel="Le salon")
+    @app_commands.choices(usage=CHANNEL_CHOICES)
+    async def config_channel(
+        self,
+        interaction: discord.Interaction,
+        usage: app_commands.Choice[str],
+        channel: discord.TextChannel | discord.ForumChannel,
+    ) -> None:
+        check_channel_postable(channel, interaction.guild.me)
+        await guild_config.set_channel(self.bot.db, interaction.guild_id, usage.value, channel.id)
+        t = self.bot.texts(interaction)
+        await interaction.response.send_message(
+            t("core.config.channel_set", purpose=t(f"core.config.purposes.{usage.value}"),
+              channel=channel.mention),
+            ephemeral=True, allowed_mentions=NO_PINGS,
+        )
+
+    @config.command(name="role", description="Choisir le rôle utilisé pour un usage")
+    @manage_guild_rechecked
+    @app_commands.describe(usage="À quoi sert ce rôle", role="Le rôle")
+    @app_commands.choices(usage=ROLE_CHOICES)
+    async def config_role(
+        self, interaction: discord.Interaction, usage: app_commands.Choice[str], role: discord.Role
+    ) -> None:
+        check_role_assignable(role, interaction.guild.me)
+        await guild_config.set_role(self.bot.db, interaction.guild_id, usage.value, role.id)
+        t = self.bot.texts(interaction)
+        await interaction.response.send_message(
+            t("core.config.role_set", purpose=t(f"core.config.purposes.{usage.value}"), role=role.mention),
+            ephemeral=True, allowed_mentions=NO_PINGS,
+        )
+
+    @config.command(name="fuseau", description="Choisir le fuseau horaire du serveur")
+    @manage_guild_rechecked
+    @app_commands.rename(timezone="fuseau")
+    @app_commands.describe(timezone="Par exemple Europe/Brussels ou Europe/Paris")
+    async def config_timezone(
+        self, interaction: discord.Interaction, timezone: app_commands.Range[str, 1, 64]
+    ) -> None:
+        name = await guild_config.set_timezone(self.bot.db, interaction.guild_id, timezone)
+        await interaction.response.send_message(
+            self.bot.texts(interaction)("core.config.timezone_set", timezone=name), ephemeral=True
+        )
+
+    @config_timezone.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        current = current.lower()
+        names = [n for n in timeutil.zone_names() if current in n.lower()]
+        names.sort(key=lambda n: (not n.startswith("Europe/"), n))
+        return [app_commands.Choice(name=n, value=n) for n in names[:25]]
+
+    @config.command(name="langue", description="Choisir la langue des annonces du serveur")
+    @manage_guild_rechecked
+    @app_commands.rename(language="langue")
+    @app_commands.describe(language="Langue des messages publics et des rappels")
+    @app_commands.choices(
+        language=[
+            app_commands.Choice(name="Français", value="fr"), app_commands.Choice(name="English", value="en")
+        ]
+    )
+    async def config_language(
+        self, interaction: discord.Interaction, language: app_commands.Choice[str]
+    ) -> None:
+        await guild_config.set_locale(self.bot.db, interaction.guild_id, language.value)
+        self.bot.remember_guild_locale(interaction.guild_id, language.value)
+        await interaction.response.send_message(
+            self.bot.texts(interaction)("core.config.locale_set", locale=language.name), ephemeral=True
+        )
+
+    # -- /aide, /a-propos ---------------------------------------------------------------------------
     @app_commands.command(name="aide", description="Les commandes de Relais que vous pouvez utiliser")
     async def help(self, interaction: discord.Interaction) -> None:
         locale = self.bot.locale_for(interaction)
-        lines = [self.bot.t(interaction, "core.help.title")]
+        t = self.bot.texts(interaction)
+        lines = [t("core.help.title")]
         for command in visible_commands(self.bot.tree, interaction.permissions):
             description = self.bot.catalog.command_text(locale, command.description) or command.description
             name = " ".join(self.bot.catalog.command_text(locale, part) or part for part in command.qualified_name.split())
             lines.append(f"• `/{name}` — {description}")
-        lines.append(self.bot.t(interaction, "core.help.footer"))
+        lines.append(t("core.help.footer"))
         await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
 
     @app_commands.command(name="a-propos", description="Version, disponibilité et latence de Relais")
@@ -170,8 +187,8 @@ class Admin(commands.Cog):
         latency = self.bot.latency
         latency_ms = "?" if latency != latency or latency == float("inf") else str(round(latency * 1000))
         await interaction.response.send_message(
-            self.bot.t(
-                interaction, "core.about", version=relais.__version__,
+            self.bot.texts(interaction)(
+                "core.about", version=relais.__version__,
                 uptime=f"{hours} h {rest // 60:02d} min", latency=latency_ms,
             ),
             ephemeral=True,

@@ -1,11 +1,10 @@
 """/ressource …, the « Enregistrer comme ressource » context menu, persistent buttons, weekly digest.
 
-Thin: parse the interaction, check who may, call ``bot.resources``, render with ``bot.ui.resources``.
+Thin: parse the interaction, check who may, call ``bot.resources``, render with ``bot.resources.ui``.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 
@@ -21,7 +20,9 @@ from bot.resources import library as resources
 from bot.resources import ui
 from bot.resources.library import DuplicateResource, Resource
 from bot.resources.metadata import make_fetcher
+from bot.resources.search import fold
 from bot.resources.starter import default_themes
+from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import is_moderator, require_can_act_on
 
@@ -51,100 +52,16 @@ def first_link(text: str) -> str | None:
     return match.group(0).rstrip(".,;:!?)]}*_~")
 
 
-@app_commands.guild_only()
-class ResourceGroup(app_commands.Group, name="ressource", description="Partager et retrouver des ressources utiles"):
-    def __init__(self, cog: Resources) -> None:
-        super().__init__()
-        self.cog = cog
-
-    @app_commands.command(name="partager", description="Partager un lien utile avec la communauté")
-    @app_commands.describe(
-        url="L'adresse de la page (https://…)",
-        titre="Le titre (sinon, je le lis sur la page)",
-        type="Le genre de ressource",
-        themes="Thèmes séparés par des virgules",
-        description="Quelques mots pour dire en quoi elle est utile",
-    )
-    @app_commands.choices(type=KIND_CHOICES)
-    async def share(
-        self,
-        interaction: discord.Interaction,
-        url: str,
-        titre: str | None = None,
-        type: app_commands.Choice[str] | None = None,
-        themes: str | None = None,
-        description: str | None = None,
-    ) -> None:
-        await self.cog.share_flow(
-            interaction, url, {"title": titre, "kind": type.value if type else None, "themes": themes,
-                               "description": description},
-            author_id=interaction.user.id,
-        )
-
-    @share.autocomplete("themes")
-    async def share_themes(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await self.cog.theme_choices(interaction, current, multiple=True)
-
-    @app_commands.command(name="chercher", description="Chercher dans la bibliothèque de ressources")
-    @app_commands.describe(requete="Un ou plusieurs mots", type="Seulement ce genre", theme="Seulement ce thème")
-    @app_commands.choices(type=KIND_CHOICES)
-    async def search(
-        self,
-        interaction: discord.Interaction,
-        requete: str,
-        type: app_commands.Choice[str] | None = None,
-        theme: str | None = None,
-    ) -> None:
-        await self.cog.search_flow(interaction, requete, type.value if type else None, theme, 0, edit=False)
-
-    @search.autocomplete("theme")
-    async def search_theme(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await self.cog.theme_choices(interaction, current, multiple=False)
-
-    @app_commands.command(name="recentes", description="Les dernières ressources partagées")
-    async def recent(self, interaction: discord.Interaction) -> None:
-        items = await resources.recent(self.cog.db, interaction.guild_id, limit=10)
-        t = self.cog.tr(interaction)
-        if not items:
-            await send_ephemeral(interaction, t("resources.list.empty"))
-            return
-        await send_ephemeral(interaction, embed=ui.list_embed(t, t("resources.list.recent_title"), items))
-
-    @app_commands.command(name="populaires", description="Les ressources jugées les plus utiles")
-    @app_commands.describe(periode="Sur quelle période compter les votes « Utile »")
-    @app_commands.choices(periode=PERIOD_CHOICES)
-    async def popular(self, interaction: discord.Interaction, periode: app_commands.Choice[str] | None = None) -> None:
-        period = periode.value if periode else "mois"
-        items = await resources.popular(self.cog.db, interaction.guild_id, now=timeutil.now(), period=period, limit=10)
-        t = self.cog.tr(interaction)
-        if not items:
-            await send_ephemeral(interaction, t("resources.list.no_votes"))
-            return
-        title = t("resources.list.popular_title", period=t(f"resources.periods.{period}"))
-        await send_ephemeral(interaction, embed=ui.popular_embed(t, title, items))
-
-    @app_commands.command(name="voir", description="Afficher une ressource par son numéro")
-    @app_commands.describe(id="Le numéro de la ressource (n°…)")
-    async def show(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:
-        resource = await resources.get(self.cog.db, interaction.guild_id, id)
-        t = self.cog.tr(interaction)
-        await send_ephemeral(interaction, embed=ui.resource_embed(t, resource), view=ui.single_post_view(t, resource))
-
-    @app_commands.command(name="modifier", description="Corriger une ressource que vous avez partagée")
-    @app_commands.describe(id="Le numéro de la ressource (n°…)")
-    async def edit(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:
-        await self.cog.edit_flow(interaction, id)
-
-    @app_commands.command(name="retirer", description="Retirer une ressource de la bibliothèque")
-    @app_commands.describe(id="Le numéro de la ressource (n°…)")
-    async def remove(self, interaction: discord.Interaction, id: app_commands.Range[int, 1]) -> None:
-        await self.cog.remove_flow(interaction, id)
-
-
 class Resources(commands.Cog):
+    resource = app_commands.Group(
+        name="ressource", description="Partager et retrouver des ressources utiles",
+        # What @app_commands.guild_only() sets: both the flag and the contexts Discord is sent.
+        guild_only=True, allowed_contexts=app_commands.AppCommandContext(guild=True),
+    )
+
     def __init__(self, bot: RelaisBot) -> None:
         self.bot = bot
-        self.group = ResourceGroup(self)
+        # Context menus cannot live in a cog's class body: added and removed with the cog.
         self.context_menu = app_commands.ContextMenu(
             name="Enregistrer comme ressource", callback=self.save_message_as_resource
         )
@@ -153,19 +70,115 @@ class Resources(commands.Cog):
         cfg = bot.settings.resources
         self.fetcher = make_fetcher(
             timeout=cfg.metadata_timeout_seconds, max_bytes=cfg.metadata_max_bytes,
-            max_redirects=cfg.metadata_max_redirects, allow_loopback=bot.settings.features.allow_loopback_urls,
+            max_redirects=cfg.metadata_max_redirects,
+            allow_loopback=bot.settings.features.allow_loopback_urls,
         )
-        bot.tree.add_command(self.group)
-        bot.tree.add_command(self.context_menu)
+
+    # -- /ressource … -------------------------------------------------------------------------------
+    @resource.command(name="partager", description="Partager un lien utile avec la communauté")
+    @app_commands.rename(title="titre", kind="type")
+    @app_commands.describe(
+        url="L'adresse de la page (https://…)",
+        title="Le titre (sinon, je le lis sur la page)",
+        kind="Le genre de ressource",
+        themes="Thèmes séparés par des virgules",
+        description="Quelques mots pour dire en quoi elle est utile",
+    )
+    @app_commands.choices(kind=KIND_CHOICES)
+    async def share(
+        self,
+        interaction: discord.Interaction,
+        url: str,
+        title: str | None = None,
+        kind: app_commands.Choice[str] | None = None,
+        themes: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        fields = {
+            "title": title, "kind": kind.value if kind else None, "themes": themes,
+            "description": description,
+        }
+        await self.share_flow(interaction, url, fields, author_id=interaction.user.id)
+
+    @share.autocomplete("themes")
+    async def share_themes(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self.theme_choices(interaction, current, multiple=True)
+
+    @resource.command(name="chercher", description="Chercher dans la bibliothèque de ressources")
+    @app_commands.rename(query="requete", kind="type")
+    @app_commands.describe(
+        query="Un ou plusieurs mots", kind="Seulement ce genre", theme="Seulement ce thème"
+    )
+    @app_commands.choices(kind=KIND_CHOICES)
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: str,
+        kind: app_commands.Choice[str] | None = None,
+        theme: str | None = None,
+    ) -> None:
+        await self.search_flow(
+            interaction, query, kind=kind.value if kind else None, theme=theme, page=0, edit=False
+        )
+
+    @search.autocomplete("theme")
+    async def search_theme(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await self.theme_choices(interaction, current, multiple=False)
+
+    @resource.command(name="recentes", description="Les dernières ressources partagées")
+    async def recent(self, interaction: discord.Interaction) -> None:
+        items = await resources.recent(self.db, interaction.guild_id, limit=10)
+        t = self.bot.texts(interaction)
+        if not items:
+            await send_ephemeral(interaction, t("resources.list.empty"))
+            return
+        await send_ephemeral(interaction, embed=ui.list_embed(t, t("resources.list.recent_title"), items))
+
+    @resource.command(name="populaires", description="Les ressources jugées les plus utiles")
+    @app_commands.rename(period="periode")
+    @app_commands.describe(period="Sur quelle période compter les votes « Utile »")
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def popular(
+        self, interaction: discord.Interaction, period: app_commands.Choice[str] | None = None
+    ) -> None:
+        period_key = period.value if period else "mois"
+        items = await resources.popular(
+            self.db, interaction.guild_id, now=timeutil.now(), period=period_key, limit=10
+        )
+        t = self.bot.texts(interaction)
+        if not items:
+            await send_ephemeral(interaction, t("resources.list.no_votes"))
+            return
+        title = t("resources.list.popular_title", period=t(f"resources.periods.{period_key}"))
+        await send_ephemeral(interaction, embed=ui.popular_embed(t, title, items))
+
+    @resource.command(name="voir", description="Afficher une ressource par son numéro")
+    @app_commands.rename(resource_id="id")
+    @app_commands.describe(resource_id="Le numéro de la ressource (n°…)")
+    async def show(self, interaction: discord.Interaction, resource_id: app_commands.Range[int, 1]) -> None:
+        resource = await resources.get(self.db, interaction.guild_id, resource_id)
+        t = self.bot.texts(interaction)
+        await send_ephemeral(interaction, embed=ui.resource_embed(t, resource), view=ui.single_post_view(t, resource))
+
+    @resource.command(name="modifier", description="Corriger une ressource que vous avez partagée")
+    @app_commands.rename(resource_id="id")
+    @app_commands.describe(resource_id="Le numéro de la ressource (n°…)")
+    async def edit(self, interaction: discord.Interaction, resource_id: app_commands.Range[int, 1]) -> None:
+        await self.edit_flow(interaction, resource_id)
+
+    @resource.command(name="retirer", description="Retirer une ressource de la bibliothèque")
+    @app_commands.rename(resource_id="id")
+    @app_commands.describe(resource_id="Le numéro de la ressource (n°…)")
+    async def remove(self, interaction: discord.Interaction, resource_id: app_commands.Range[int, 1]) -> None:
+        await self.remove_flow(interaction, resource_id)
 
     @property
     def db(self):
         return self.bot.db
 
-    def tr(self, where: discord.Interaction | int) -> ui.Translate:
-        return functools.partial(self.bot.t, where)
-
     async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.context_menu)
+        self.bot.services.provide(ui.ResourceCardActions, self)
         self.bot.add_dynamic_items(*ui.DYNAMIC_ITEMS)
         self.bot.timers.register(resources.DIGEST_KIND, self.run_digest)
         if self.bot.settings.resources.digest_enabled:
@@ -174,14 +187,14 @@ class Resources(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*ui.DYNAMIC_ITEMS)
-        self.bot.tree.remove_command(self.group.name)
+        self.bot.services.withdraw(ui.ResourceCardActions, self)
         self.bot.tree.remove_command(self.context_menu.name, type=discord.AppCommandType.message)
 
     # -- sharing ------------------------------------------------------------------------------------
     async def share_flow(
         self, interaction: discord.Interaction, url: str, fields: dict[str, str | None], *, author_id: int
     ) -> None:
-        t = self.tr(interaction)
+        t = self.bot.texts(interaction)
         draft = resources.make_draft(
             interaction.guild_id, url, title=fields.get("title"), kind=fields.get("kind"),
             themes=fields.get("themes"), description=fields.get("description"),
@@ -211,7 +224,7 @@ class Resources(commands.Cog):
             await self.ensure_digest(interaction.guild_id)
 
     async def duplicate_text(self, interaction: discord.Interaction, existing: Resource) -> str:
-        t = self.tr(interaction)
+        t = self.bot.texts(interaction)
         config = await self.bot.guild_config(interaction.guild_id)
         when = ui.format_date(existing.created_at, self.bot.timezone_name(config))
         who = f"<@{existing.author_id}>" if existing.author_id else t("resources.card.library")
@@ -226,7 +239,7 @@ class Resources(commands.Cog):
         if channel is None:
             log.info("resource %s saved without announcement: no resources channel in guild %s", resource.id, resource.guild_id)
             return False
-        t = self.tr(resource.guild_id)
+        t = self.bot.texts(resource.guild_id)
         embed, view = ui.resource_embed(t, resource), ui.card_view(t, resource)
         try:
             if isinstance(channel, discord.ForumChannel):
@@ -265,7 +278,7 @@ class Resources(commands.Cog):
             self.db, interaction.guild_id, interaction.user.id, timeutil.now(),
             self.bot.settings.resources.share_cooldown_seconds,
         )
-        t = self.tr(interaction)
+        t = self.bot.texts(interaction)
 
         async def submit(modal_interaction: discord.Interaction, values: dict[str, str]) -> None:
             await self.share_flow(modal_interaction, link, values, author_id=author_id)
@@ -275,9 +288,10 @@ class Resources(commands.Cog):
     # -- buttons ------------------------------------------------------------------------------------
     async def on_useful(self, interaction: discord.Interaction, resource_id: int) -> None:
         result = await resources.toggle_vote(self.db, interaction.guild_id, resource_id, interaction.user.id, timeutil.now())
-        t = self.tr(interaction)
+        t = self.bot.texts(interaction)
         resource = await resources.get(self.db, interaction.guild_id, resource_id)
-        await interaction.response.edit_message(view=ui.card_view(self.tr(interaction.guild_id), resource))
+        public = self.bot.texts(interaction.guild_id)
+        await interaction.response.edit_message(view=ui.card_view(public, resource))
         await send_ephemeral(interaction, t("resources.vote.added" if result.voted else "resources.vote.removed", count=result.count))
         if interaction.message is not None and resource.message_id and interaction.message.id != resource.message_id:
             await self.refresh_announcement(resource)
@@ -285,19 +299,21 @@ class Resources(commands.Cog):
     async def on_report(self, interaction: discord.Interaction, resource_id: int) -> None:
         resource = await resources.get(self.db, interaction.guild_id, resource_id)
         delivered = await self.report_resource(resource, interaction.user.id)
-        t = self.tr(interaction)
+        t = self.bot.texts(interaction)
         await send_ephemeral(interaction, t("resources.report.thanks" if delivered else "resources.report.no_channel"))
 
     async def report_resource(self, resource: Resource, reporter_id: int) -> bool:
-        """The one place a report goes: the moderation report queue when that cog is loaded (merged per
-        announcement, duty pings, handling buttons), else a moderators-only card in the mod-log channel.
-        Either way the author is never told who reported."""
-        moderation_cog = self.bot.get_cog("Moderation")
+        """The one place a report goes: the moderation report queue when moderation is enabled (merged
+        per announcement, duty pings, handling buttons), else a moderators-only card in the mod-log
+        channel. Either way the author is never told who reported."""
+        moderation = self.bot.services.get(ModerationService)
         guild = self.bot.get_guild(resource.guild_id)
-        if moderation_cog is not None and guild is not None:
-            await moderation_cog.report_from_feature(
+        if moderation is not None and guild is not None:
+            await moderation.report_from_feature(
                 guild, reporter_id,
-                self.tr(resource.guild_id)("resources.report.description", title=resource.title, url=resource.url),
+                self.bot.texts(resource.guild_id)(
+                    "resources.report.description", title=resource.title, url=resource.url
+                ),
                 channel_id=resource.thread_id or resource.channel_id, message_id=resource.message_id,
                 target_id=resource.shared_by, excerpt=resource.title,
             )
@@ -309,7 +325,7 @@ class Resources(commands.Cog):
         if channel is None:
             log.warning("resource %s reported by %s but no mod-log channel in guild %s", resource.id, reporter_id, resource.guild_id)
             return False
-        t = self.tr(resource.guild_id)
+        t = self.bot.texts(resource.guild_id)
         embed = ui.report_card(t, resource, reporter_id, self.bot.timezone_name(config))
         await channel.send(embed=embed, allowed_mentions=NO_PINGS)
         log.info("resource %s reported by %s", resource.id, reporter_id)
@@ -320,20 +336,21 @@ class Resources(commands.Cog):
         channel = interaction.channel
         if channel is None or not hasattr(channel, "send"):
             raise UserError("resources.post.no_channel")
-        t_public = self.tr(interaction.guild_id)
+        t_public = self.bot.texts(interaction.guild_id)
         await interaction.response.defer(ephemeral=True)
         await channel.send(
             t_public("resources.post.intro", member=interaction.user.mention),
             embed=ui.resource_embed(t_public, resource), view=ui.card_view(t_public, resource),
             allowed_mentions=NO_PINGS,
         )
-        await send_ephemeral(interaction, self.tr(interaction)("resources.post.done"))
+        await send_ephemeral(interaction, self.bot.texts(interaction)("resources.post.done"))
 
     # -- search -------------------------------------------------------------------------------------
     async def search_flow(
-        self, interaction: discord.Interaction, query: str, kind: str | None, theme: str | None, page: int, *, edit: bool
+        self, interaction: discord.Interaction, query: str, *, kind: str | None, theme: str | None, page: int,
+        edit: bool,
     ) -> None:
-        t = self.tr(interaction)
+        t = self.bot.texts(interaction)
         result = await resources.search(
             self.db, interaction.guild_id, query, kind=kind, theme=theme, page=page,
             page_size=self.bot.settings.resources.page_size,
@@ -343,7 +360,7 @@ class Resources(commands.Cog):
             return
 
         async def turn_page(page_interaction: discord.Interaction, new_page: int) -> None:
-            await self.search_flow(page_interaction, query, kind, theme, new_page, edit=True)
+            await self.search_flow(page_interaction, query, kind=kind, theme=theme, page=new_page, edit=True)
 
         embed = ui.search_embed(t, query, result)
         view = ui.SearchView(t, result, turn_page)
@@ -369,7 +386,7 @@ class Resources(commands.Cog):
     async def edit_flow(self, interaction: discord.Interaction, resource_id: int) -> None:
         resource = await resources.get(self.db, interaction.guild_id, resource_id)
         moderator = await self.may_moderate(interaction, resource)
-        t = self.tr(interaction)
+        t = self.bot.texts(interaction)
         values = {
             "title": resource.title, "kind": resource.kind, "themes": ", ".join(resource.themes),
             "description": resource.description,
@@ -383,7 +400,8 @@ class Resources(commands.Cog):
             )
             log.info("resource %s edited by %s", resource_id, modal_interaction.user.id)
             await self.refresh_announcement(edited, retitle=True)
-            await send_ephemeral(modal_interaction, self.tr(modal_interaction)("resources.edit.done", id=edited.id))
+            done = self.bot.texts(modal_interaction)("resources.edit.done", id=edited.id)
+            await send_ephemeral(modal_interaction, done)
 
         await interaction.response.send_modal(
             ui.ResourceModal(t, t("resources.modal.edit_title", id=resource.id), submit, values=values, title_required=True)
@@ -413,7 +431,8 @@ class Resources(commands.Cog):
         )
         log.info("resource %s removed by %s (moderator=%s)", resource_id, interaction.user.id, moderator)
         await self.delete_announcement(removed)
-        await send_ephemeral(interaction, self.tr(interaction)("resources.remove.done", id=removed.id, title=removed.title))
+        t = self.bot.texts(interaction)
+        await send_ephemeral(interaction, t("resources.remove.done", id=removed.id, title=removed.title))
 
     async def delete_announcement(self, resource: Resource) -> None:
         try:
@@ -434,7 +453,7 @@ class Resources(commands.Cog):
         """Update the card; with ``retitle`` (after an edit), a forum post's name and tags follow too."""
         if not (resource.channel_id and resource.message_id):
             return
-        t = self.tr(resource.guild_id)
+        t = self.bot.texts(resource.guild_id)
         try:
             channel = await self.bot.channel_or_fetch(resource.thread_id or resource.channel_id)
             if channel is None:
@@ -477,7 +496,7 @@ class Resources(commands.Cog):
         channel_id = config.channel("ressources")
         channel = self.bot.get_channel(channel_id) if channel_id else None
         if plan.resources and channel is not None and await resources.claim_digest(self.db, guild_id, plan.period, now):
-            t = self.tr(guild_id)
+            t = self.bot.texts(guild_id)
             target = channel
             try:
                 if isinstance(channel, discord.ForumChannel):
@@ -502,8 +521,6 @@ class Resources(commands.Cog):
 
 def forum_tags(channel: discord.ForumChannel, names: list[str]) -> list[discord.ForumTag]:
     """Existing forum tags whose names match the type or a theme (case and accents ignored)."""
-    from bot.resources.search import fold
-
     wanted = {fold(n) for n in names}
     return [tag for tag in channel.available_tags if fold(tag.name) in wanted][:5]
 

@@ -1,4 +1,7 @@
-"""Logging: discord.py's handler, each line tagged with guild/user/command, secrets redacted."""
+"""Logging: each line tagged with guild/user/command, secrets redacted.
+
+The handler is installed by ``bot.logging_setup`` (through discord.py, so the core never imports it).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import discord
 
 # Anything shaped like a bot token, in case it reaches a log through an exception message.
 TOKEN_SHAPE = re.compile(r"[MNO][A-Za-z\d_-]{23,27}\.[\w-]{6}\.[\w-]{27,40}")
@@ -52,9 +53,3 @@ def command_scope(guild_id: int | None, user_id: int | None, command: str) -> It
     finally:
         command_context.reset(token)
 
-
-def setup(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(ContextAndRedactionFilter())
-    formatter = logging.Formatter("[{asctime}] [{levelname:<7}] {name}: {ctx}{message}", "%Y-%m-%d %H:%M:%S", style="{")
-    discord.utils.setup_logging(handler=handler, formatter=formatter, level=getattr(logging, level), root=True)

@@ -12,9 +12,9 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli import add_config_options, load_settings
 from bot.core import settings as settings_module
 from bot.core import timeutil
+from bot.core.cli_options import add_config_options, load_settings
 from bot.jobs import feeds
 from bot.jobs import offers as jobs
 

@@ -1,6 +1,6 @@
 """Resource sharing: the library (share, vote, search), link previews, the starter library.
-Offers ``library.Resources`` to the cogs; ``ui`` holds its embeds and buttons."""
+``ui`` holds its embeds, buttons and the ``ResourceCardActions`` its buttons need."""
 
-from bot.resources.library import check_config
+from bot.resources.starter import check_config
 
 __all__ = ["check_config"]

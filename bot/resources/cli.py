@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli import add_config_options, load_settings
+from bot.core.cli_options import add_config_options, load_settings
 
 
 async def _guilds(db) -> list[int]:

@@ -1,8 +1,8 @@
 """The shared resource library: sharing, duplicates, votes, edits, removal, listings, digests.
 
 Discord-free: plain ids and values in, frozen dataclasses out; every rule and every SQL statement
-of the area lives here (search in ``bot/resources_search.py``, link previews in ``bot/metadata.py``,
-the YAML library and import/export in ``bot/resources_library.py``).
+of the area lives here (search in ``search.py``, link previews in ``metadata.py``, the YAML
+library, its configuration check and import/export in ``starter.py``, which builds on this module).
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ import sqlite3
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.core import timeutil
 from bot.core.db import Database
 from bot.core.errors import NotAllowed, NotFound, UserError
 from bot.core.urls import normalize_url, validate_http_url
-from bot.core.yamlfile import Problem
 from bot.resources.search import SearchResult, boost_for, fold, forget_guilds, search_ids, tier_for
 
 log = logging.getLogger(__name__)
@@ -611,11 +609,3 @@ async def guilds_with_library_channel(db: Database) -> list[int]:
     rows = await db.fetchall("SELECT guild_id FROM guild_channels WHERE purpose = 'ressources'")
     return [r[0] for r in rows]
 
-
-# -- configuration check ----------------------------------------------------------------------------
-def check_config(config_dir: Path) -> list[Problem]:
-    """``relais check``: validate config/resources.yaml (file:line for every mistake)."""
-    from bot.resources.starter import load_library_file
-
-    _, problems = load_library_file(Path(config_dir) / "resources.yaml")
-    return problems

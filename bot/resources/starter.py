@@ -212,3 +212,10 @@ def to_csv(rows: list[dict]) -> str:
 
 def theme_key(theme: str) -> str:
     return fold(theme)
+
+
+# -- configuration check ----------------------------------------------------------------------------
+def check_config(config_dir: Path) -> list[Problem]:
+    """``relais check``: validate config/resources.yaml (file:line for every mistake)."""
+    _, problems = load_library_file(Path(config_dir) / "resources.yaml")
+    return problems

@@ -2,7 +2,7 @@
 
 Persistent buttons (``DynamicItem``, stable custom ids, registered by the cog) keep working after a
 restart: ``relais:resources:useful:<id>``, ``relais:resources:report:<id>``,
-``relais:resources:post:<id>``. Their callbacks only forward to the ``Resources`` cog.
+``relais:resources:post:<id>``. Their callbacks only forward to ``ResourceCardActions``.
 """
 
 from __future__ import annotations
@@ -10,19 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 import discord
 
 from bot.core import timeutil
+from bot.core.i18n import Translate
 from bot.resources.library import KINDS, MAX_DESCRIPTION, MAX_TITLE, Popular, Resource, SearchPage
 from bot.ui.base import RelaisModal, RelaisView, guarded
 
 COLOUR = discord.Colour.from_rgb(64, 145, 108)
 
 
-class Translate(Protocol):
-    def __call__(self, key: str, /, **params: Any) -> str: ...
+class ResourceCardActions(Protocol):
+    """What a resource card's persistent buttons need; the resources cog provides it through
+    ``bot.services`` while it is loaded."""
+
+    async def on_useful(self, interaction: discord.Interaction, resource_id: int) -> None: ...
+
+    async def on_report(self, interaction: discord.Interaction, resource_id: int) -> None: ...
+
+    async def on_post(self, interaction: discord.Interaction, resource_id: int) -> None: ...
 
 
 def kind_label(t: Translate, kind: str) -> str:
@@ -84,7 +92,8 @@ class UsefulButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.get_cog("Resources").on_useful(interaction, self.resource_id)
+        actions = interaction.client.services.require(ResourceCardActions)
+        await actions.on_useful(interaction, self.resource_id)
 
 
 class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:resources:report:(?P<id>\d+)"):
@@ -101,7 +110,8 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.get_cog("Resources").on_report(interaction, self.resource_id)
+        actions = interaction.client.services.require(ResourceCardActions)
+        await actions.on_report(interaction, self.resource_id)
 
 
 class PostButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:resources:post:(?P<id>\d+)"):
@@ -120,7 +130,8 @@ class PostButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:re
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.client.get_cog("Resources").on_post(interaction, self.resource_id)
+        actions = interaction.client.services.require(ResourceCardActions)
+        await actions.on_post(interaction, self.resource_id)
 
 
 DYNAMIC_ITEMS = (UsefulButton, ReportButton, PostButton)

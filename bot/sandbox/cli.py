@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.cli import add_config_options
-from bot.core import logs
+from bot import logging_setup
+from bot.core.cli_options import add_config_options
 from bot.core.yamlfile import ConfigError
 
 INTRO = """\
@@ -81,7 +81,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     # The transcript is the output; library chatter would drown it.
-    logs.setup(os.environ.get("RELAIS_LOGGING__LEVEL", "WARNING"))
+    logging_setup.setup(os.environ.get("RELAIS_LOGGING__LEVEL", "WARNING"))
     logging.getLogger("discord").setLevel(logging.ERROR)
     try:
         return asyncio.run(_run(args))
