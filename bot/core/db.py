@@ -14,10 +14,11 @@ import contextlib
 import contextvars
 import logging
 import os
+import queue
 import re
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -113,6 +114,75 @@ def _atomically(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T
     return result
 
 
+_Job = tuple[asyncio.Future[Any], Callable[..., Any], tuple[Any, ...]]
+_Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
+SETTLE_EVERY = 64  # under a burst, wake the event loop once per this many finished jobs, not once each
+
+
+def _settle(outcomes: list[_Outcome]) -> None:
+    for future, result, error in outcomes:
+        if future.cancelled():  # its caller gave up; the job ran all the same
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+
+class _DatabaseThread:
+    """The one thread that touches the connection: jobs run one at a time in the order queued.
+
+    A queued job always runs, even if its caller is cancelled meanwhile, so a ``COMMIT`` or
+    ``ROLLBACK`` is never dropped. Finished jobs are handed back to the event loop in batches.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        # A daemon: a database someone forgot to close must not keep the process alive.
+        self._thread = threading.Thread(target=self._serve, name="relais-db", daemon=True)
+        self._thread.start()
+
+    def submit(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._jobs.put((future, work, args))
+        return future
+
+    def stop(self) -> None:
+        """Let the thread finish what is queued, then end it."""
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            job = self._jobs.get()
+            outcomes: list[_Outcome] = []
+            while job is not None:
+                future, work, args = job
+                try:
+                    outcomes.append((future, work(*args), None))
+                except BaseException as error:  # handed to the caller, like a result
+                    outcomes.append((future, None, error))
+                if len(outcomes) >= SETTLE_EVERY:
+                    self._hand_back(outcomes)
+                    outcomes = []
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+            self._hand_back(outcomes)
+            if job is None:
+                return
+
+    @staticmethod
+    def _hand_back(outcomes: list[_Outcome]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+        for outcome in outcomes:
+            by_loop.setdefault(outcome[0].get_loop(), []).append(outcome)
+        for loop, batch in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle, batch)
+
+
 class Database:
     """Owns one ``sqlite3`` connection and the single thread that may touch it.
 
@@ -121,7 +191,7 @@ class Database:
     queueing anything, and when none is open they queue without touching the lock at all.
     """
 
-    def __init__(self, path: Path, connection: sqlite3.Connection, thread: ThreadPoolExecutor) -> None:
+    def __init__(self, path: Path, connection: sqlite3.Connection, thread: _DatabaseThread) -> None:
         self.path = path
         self._conn = connection
         self._thread = thread
@@ -132,7 +202,7 @@ class Database:
     async def open(cls, path: str | os.PathLike[str], *, migrate: bool = True) -> Database:
         path = Path(path)
         _create_private_file(path)
-        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-db")
+        thread = _DatabaseThread()
 
         def connect() -> sqlite3.Connection:
             # Created in the database thread: sqlite3's same-thread check then guards our rule.
@@ -143,9 +213,9 @@ class Database:
             return conn
 
         try:
-            conn = await asyncio.get_running_loop().run_in_executor(thread, connect)
+            conn = await thread.submit(connect)
         except BaseException:
-            thread.shutdown(wait=False)
+            thread.stop()
             raise
         db = cls(path, conn, thread)
         try:
@@ -170,19 +240,15 @@ class Database:
         try:
             await self._in_thread(optimize_and_close)
         finally:
-            self._thread.shutdown(wait=True)  # idle by now: returns at once
+            self._thread.stop()  # idle by now: returns at once
 
     # -- the database thread ---------------------------------------------------------------
     async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
-        """Run ``work(connection, *args)`` in the database thread, in one hop.
-
-        Shielded: once queued, a job runs even if its caller is cancelled (a cancelled
-        ``COMMIT`` or ``ROLLBACK`` must never be dropped from the queue).
-        """
-        return await asyncio.shield(self._queue_now(work, *args))
+        """Run ``work(connection, *args)`` in the database thread, in one hop."""
+        return await self._queue_now(work, *args)
 
     def _queue_now(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-        return asyncio.wrap_future(self._thread.submit(work, self._conn, *args))
+        return self._thread.submit(work, self._conn, *args)
 
     def _inside_own_transaction(self) -> bool:
         marker = _open_transaction.get()
@@ -195,7 +261,7 @@ class Database:
         else:
             async with self._lock:  # queued behind that transaction's COMMIT or ROLLBACK
                 pending = self._queue_now(work, *args)
-        return await asyncio.shield(pending)
+        return await pending
 
     # -- migrations ------------------------------------------------------------------------
     async def schema_version(self) -> int:
