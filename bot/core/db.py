@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import logging
 import os
 import queue
@@ -22,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ PRAGMAS = (
 
 Row = sqlite3.Row
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass(slots=True)
@@ -326,16 +328,18 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Several statements in ONE hop: ``fn(connection, *args)`` runs synchronously in the
-        database thread inside one transaction (rolled back if it raises) and its result is returned.
+    async def run(self, fn: Callable[Concatenate[sqlite3.Connection, P], T], /,
+                  *args: P.args, **kwargs: P.kwargs) -> T:
+        """Several statements in ONE hop: ``fn(connection, *args, **kwargs)`` runs synchronously in
+        the database thread inside one transaction (rolled back if it raises); its result is returned.
 
         Inside ``async with db.transaction():`` of the same task it joins that transaction.
         ``fn`` must only use the connection it is given: it runs outside the event loop.
         """
+        work = functools.partial(fn, **kwargs) if kwargs else fn
         if self._inside_own_transaction():
-            return await self._in_thread(fn, *args)
-        return await self._queue_after_transactions(_atomically, fn, *args)
+            return await self._in_thread(work, *args)
+        return await self._queue_after_transactions(_atomically, work, *args)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:

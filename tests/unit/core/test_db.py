@@ -211,3 +211,12 @@ async def test_a_cancelled_caller_never_leaves_the_transaction_open(db):
     assert await db.get_meta("cancelled") is None
     await db.run(lambda conn: conn.execute("INSERT INTO meta (key, value) VALUES ('later', '1')"))
     assert await db.get_meta("later") == "1"
+
+
+async def test_run_passes_keyword_arguments_through(db):
+    def store(conn: sqlite3.Connection, *, key: str, value: str) -> str:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return key
+
+    assert await db.run(store, key="kw", value="v") == "kw"
+    assert await db.get_meta("kw") == "v"
