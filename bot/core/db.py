@@ -1,9 +1,10 @@
 """The one owner of the SQLite connection: pragmas, numbered migrations, transactions, backups.
 
-Every statement goes through one aiosqlite connection guarded by an asyncio lock, so a
+Every statement runs on one plain ``sqlite3`` connection in one dedicated thread, so a
 transaction opened by one coroutine never swallows another coroutine's statements. Code
 running inside ``async with db.transaction():`` can keep calling ``db.execute`` and friends:
 a context variable routes those calls into the open transaction instead of deadlocking.
+``db.run(fn, *args)`` runs several statements in the thread in one hop, as one transaction.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import logging
 import os
+import queue
 import re
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
-
-import aiosqlite
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ PRAGMAS = (
 
 Row = sqlite3.Row
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass(slots=True)
@@ -98,10 +101,104 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+def _run_sql(conn: sqlite3.Connection, sql: str) -> None:
+    conn.execute(sql).close()
+
+
+def _atomically(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """``fn`` inside ``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back if it raises (database thread)."""
+    conn.execute("BEGIN IMMEDIATE").close()
+    try:
+        result = fn(conn, *args)
+    except BaseException:
+        if conn.in_transaction:  # some errors (e.g. SQLITE_FULL) already rolled back
+            conn.execute("ROLLBACK").close()
+        raise
+    conn.execute("COMMIT").close()
+    return result
+
+
+_Job = tuple[asyncio.Future[Any], Callable[..., Any], tuple[Any, ...]]
+_Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
+SETTLE_EVERY = 64  # under a burst, wake the event loop once per this many finished jobs, not once each
+
+
+def _settle(outcomes: list[_Outcome]) -> None:
+    for future, result, error in outcomes:
+        if future.cancelled():  # its caller gave up; the job ran all the same
+            continue
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+
+class _DatabaseThread:
+    """The one thread that touches the connection: jobs run one at a time in the order queued.
+
+    A queued job always runs, even if its caller is cancelled meanwhile, so a ``COMMIT`` or
+    ``ROLLBACK`` is never dropped. Finished jobs are handed back to the event loop in batches.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        # A daemon: a database someone forgot to close must not keep the process alive.
+        self._thread = threading.Thread(target=self._serve, name="relais-db", daemon=True)
+        self._thread.start()
+
+    def submit(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._jobs.put((future, work, args))
+        return future
+
+    def stop(self) -> None:
+        """Let the thread finish what is queued, then end it."""
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            job = self._jobs.get()
+            outcomes: list[_Outcome] = []
+            while job is not None:
+                future, work, args = job
+                try:
+                    outcomes.append((future, work(*args), None))
+                except BaseException as error:  # handed to the caller, like a result
+                    outcomes.append((future, None, error))
+                if len(outcomes) >= SETTLE_EVERY:
+                    self._hand_back(outcomes)
+                    outcomes = []
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+            self._hand_back(outcomes)
+            if job is None:
+                return
+
+    @staticmethod
+    def _hand_back(outcomes: list[_Outcome]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+        for outcome in outcomes:
+            by_loop.setdefault(outcome[0].get_loop(), []).append(outcome)
+        for loop, batch in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle, batch)
+
+
 class Database:
-    def __init__(self, path: Path, connection: aiosqlite.Connection) -> None:
+    """Owns one ``sqlite3`` connection and the single thread that may touch it.
+
+    The thread's queue is first-in first-out, so it alone orders statements; the asyncio lock
+    only fences a multi-hop ``transaction()``: while one is open, other tasks wait before
+    queueing anything, and when none is open they queue without touching the lock at all.
+    """
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, thread: _DatabaseThread) -> None:
         self.path = path
         self._conn = connection
+        self._thread = thread
         self._lock = asyncio.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -109,31 +206,70 @@ class Database:
     async def open(cls, path: str | os.PathLike[str], *, migrate: bool = True) -> Database:
         path = Path(path)
         _create_private_file(path)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        for pragma in PRAGMAS:
-            await conn.execute(pragma)
-        db = cls(path, conn)
+        thread = _DatabaseThread()
+
+        def connect() -> sqlite3.Connection:
+            # Created in the database thread: sqlite3's same-thread check then guards our rule.
+            conn = sqlite3.connect(path, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            for pragma in PRAGMAS:
+                _run_sql(conn, pragma)
+            return conn
+
+        try:
+            conn = await thread.submit(connect)
+        except BaseException:
+            thread.stop()
+            raise
+        db = cls(path, conn, thread)
         try:
             await db.check_version()
             if migrate:
                 await db.migrate()
         except BaseException:
-            await conn.close()
+            await db._shut_down()
             raise
         return db
 
     async def close(self) -> None:
         async with self._lock:
+            await self._shut_down()
+
+    async def _shut_down(self) -> None:
+        def optimize_and_close(conn: sqlite3.Connection) -> None:
             with contextlib.suppress(Exception):
-                await self._conn.execute("PRAGMA optimize")
-            await self._conn.close()
+                _run_sql(conn, "PRAGMA optimize")
+            conn.close()
+
+        try:
+            await self._in_thread(optimize_and_close)
+        finally:
+            self._thread.stop()  # idle by now: returns at once
+
+    # -- the database thread ---------------------------------------------------------------
+    async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work(connection, *args)`` in the database thread, in one hop."""
+        return await self._queue_now(work, *args)
+
+    def _queue_now(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        return self._thread.submit(work, self._conn, *args)
+
+    def _inside_own_transaction(self) -> bool:
+        marker = _open_transaction.get()
+        return marker is not None and marker.owned_by_current_task(self)
+
+    async def _queue_after_transactions(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work`` in the database thread, never inside another task's open transaction."""
+        if self._inside_own_transaction() or not self._lock.locked():
+            pending = self._queue_now(work, *args)
+        else:
+            async with self._lock:  # queued behind that transaction's COMMIT or ROLLBACK
+                pending = self._queue_now(work, *args)
+        return await pending
 
     # -- migrations ------------------------------------------------------------------------
     async def schema_version(self) -> int:
-        async with self._conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0])
+        return await self._in_thread(lambda conn: int(conn.execute("PRAGMA user_version").fetchone()[0]))
 
     async def check_version(self) -> None:
         known = len(load_migrations())
@@ -154,10 +290,10 @@ class Database:
                     continue
                 script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
                 try:
-                    await self._conn.executescript(script)
+                    await self._in_thread(lambda conn, script=script: conn.executescript(script).close())
                 except Exception:
                     with contextlib.suppress(sqlite3.OperationalError):
-                        await self._conn.execute("ROLLBACK")
+                        await self._in_thread(_run_sql, "ROLLBACK")
                     log.exception("migration %s failed; database left at version %s", migration.name, current)
                     raise
                 log.info("applied migration %s", migration.name)
@@ -166,36 +302,17 @@ class Database:
         return applied
 
     # -- statements ------------------------------------------------------------------------
-    def _inside_own_transaction(self) -> bool:
-        marker = _open_transaction.get()
-        return marker is not None and marker.owned_by_current_task(self)
-
-    @contextlib.asynccontextmanager
-    async def _statement_slot(self) -> AsyncIterator[None]:
-        if self._inside_own_transaction():
-            yield  # already holding the lock inside our own transaction
-            return
-        async with self._lock:
-            yield
-
-    async def _in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` in aiosqlite's worker thread in ONE hop (``execute`` then ``fetchall`` then
-        ``close`` through the public API take three); hot paths like bookings feel the difference."""
-        conn = self._conn
-        return await conn._execute(lambda: work(conn._conn))
-
     async def _statement(self, sql: str, params: Any, read: Callable[[sqlite3.Cursor], T], *, many: bool = False) -> T:
         """One statement (or ``executemany``) and what ``read`` takes from its cursor, in one hop."""
 
-        def work(raw: sqlite3.Connection) -> T:
-            cursor = raw.executemany(sql, params) if many else raw.execute(sql, params)
+        def work(conn: sqlite3.Connection) -> T:
+            cursor = conn.executemany(sql, params) if many else conn.execute(sql, params)
             try:
                 return read(cursor)
             finally:
                 cursor.close()
 
-        async with self._statement_slot():
-            return await self._in_thread(work)
+        return await self._queue_after_transactions(work)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> WriteResult:
         return await self._statement(sql, params, lambda cursor: WriteResult(cursor.rowcount, cursor.lastrowid))
@@ -213,6 +330,19 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def run(self, fn: Callable[Concatenate[sqlite3.Connection, P], T], /,
+                  *args: P.args, **kwargs: P.kwargs) -> T:
+        """Several statements in ONE hop: ``fn(connection, *args, **kwargs)`` runs synchronously in
+        the database thread inside one transaction (rolled back if it raises); its result is returned.
+
+        Inside ``async with db.transaction():`` of the same task it joins that transaction.
+        ``fn`` must only use the connection it is given: it runs outside the event loop.
+        """
+        work = functools.partial(fn, **kwargs) if kwargs else fn
+        if self._inside_own_transaction():
+            return await self._in_thread(work, *args)
+        return await self._queue_after_transactions(_atomically, work, *args)
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any exception: never a half-written row."""
@@ -223,14 +353,14 @@ class Database:
             marker = _OpenTransaction(self, asyncio.current_task())
             token = _open_transaction.set(marker)
             try:
-                await self._in_thread(lambda raw: raw.execute("BEGIN IMMEDIATE").close())
+                await self._in_thread(_run_sql, "BEGIN IMMEDIATE")
                 try:
                     yield self
                 except BaseException:
-                    await self._in_thread(lambda raw: raw.execute("ROLLBACK").close())
+                    await self._in_thread(_run_sql, "ROLLBACK")
                     raise
                 else:
-                    await self._in_thread(lambda raw: raw.execute("COMMIT").close())
+                    await self._in_thread(_run_sql, "COMMIT")
             finally:
                 marker.active = False
                 _open_transaction.reset(token)
@@ -256,10 +386,13 @@ class Database:
         if destination.exists():
             raise FileExistsError(f"{destination} exists already; choose a new file name")
         _create_private_file(destination)
-        target = sqlite3.connect(destination, check_same_thread=False)
-        try:
-            async with self._statement_slot():
-                await self._conn.backup(target)
-        finally:
-            target.close()
+
+        def copy(conn: sqlite3.Connection) -> None:
+            target = sqlite3.connect(destination)
+            try:
+                conn.backup(target)
+            finally:
+                target.close()
+
+        await self._queue_after_transactions(copy)
         return destination

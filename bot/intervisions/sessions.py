@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +95,15 @@ def _session(row: Any) -> Session:
     )
 
 
+_SESSION_SQL = f"SELECT {_SESSION_COLUMNS} FROM intervision_sessions s WHERE s.id = ? AND s.guild_id = ?"
+
+
+def _found(row: Any, session_id: int) -> Session:
+    if row is None:
+        raise NotFound("intervisions.errors.not_found", id=session_id)
+    return _session(row)
+
+
 @dataclass(frozen=True, slots=True)
 class Booking:
     """The outcome of a click on « Je participe »."""
@@ -101,6 +111,19 @@ class Booking:
     status: str  # booked | waitlist
     position: int | None  # place in the waitlist (1 = next), None when booked
     already: bool  # the member was already booked or waiting: nothing changed
+
+
+_STATUS_OF_SQL = (
+    "SELECT b.status, (SELECT COUNT(*) FROM intervision_bookings w WHERE w.session_id = b.session_id"
+    " AND w.status = 'waitlist' AND w.seq <= b.seq) AS position"
+    " FROM intervision_bookings b WHERE b.session_id = ? AND b.user_id = ?"
+)
+
+
+def _existing_booking(row: Any) -> Booking | None:
+    if row is None:
+        return None
+    return Booking(row["status"], row["position"] if row["status"] == "waitlist" else None, True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,13 +231,7 @@ class Intervisions:
 
     # -- reading ---------------------------------------------------------------------------
     async def get(self, guild_id: int, session_id: int) -> Session:
-        row = await self.db.fetchone(
-            f"SELECT {_SESSION_COLUMNS} FROM intervision_sessions s WHERE s.id = ? AND s.guild_id = ?",
-            (session_id, guild_id),
-        )
-        if row is None:
-            raise NotFound("intervisions.errors.not_found", id=session_id)
-        return _session(row)
+        return _found(await self.db.fetchone(_SESSION_SQL, (session_id, guild_id)), session_id)
 
     async def upcoming(self, guild_id: int, *, limit: int = 25) -> list[Session]:
         rows = await self.db.fetchall(
@@ -251,15 +268,7 @@ class Intervisions:
         )
 
     async def status_of(self, session_id: int, user_id: int) -> Booking | None:
-        row = await self.db.fetchone(
-            "SELECT b.status, (SELECT COUNT(*) FROM intervision_bookings w WHERE w.session_id = b.session_id"
-            " AND w.status = 'waitlist' AND w.seq <= b.seq) AS position"
-            " FROM intervision_bookings b WHERE b.session_id = ? AND b.user_id = ?",
-            (session_id, user_id),
-        )
-        if row is None:
-            return None
-        return Booking(row["status"], row["position"] if row["status"] == "waitlist" else None, True)
+        return _existing_booking(await self.db.fetchone(_STATUS_OF_SQL, (session_id, user_id)))
 
     # -- creating --------------------------------------------------------------------------
     def _validate(self, draft: SessionDraft) -> SessionDraft:
@@ -346,76 +355,22 @@ class Intervisions:
                                    {"session_id": session.id}, key=archive_key(session.id))
 
     # -- booking ---------------------------------------------------------------------------
+    # Each user action below is ONE hop to the database thread (``db.run``): its statements run
+    # back to back there, in one transaction, instead of waiting for the event loop in between.
     async def book(self, guild_id: int, session_id: int, user_id: int) -> Booking:
         """ONE statement: seat or waitlist decided inside SQLite, never read-then-write."""
-        now = timeutil.to_db(self.clock())
-        row = await self.db.fetchone(
-            "INSERT INTO intervision_bookings (session_id, guild_id, user_id, seq, status, created_at)"
-            " SELECT s.id, s.guild_id, :user,"
-            "  COALESCE((SELECT MAX(seq) FROM intervision_bookings WHERE session_id = s.id), 0) + 1,"
-            "  CASE WHEN (SELECT COUNT(*) FROM intervision_bookings WHERE session_id = s.id"
-            "   AND status = 'booked') < s.capacity THEN 'booked' ELSE 'waitlist' END, :now"
-            " FROM intervision_sessions s"
-            " WHERE s.id = :sid AND s.guild_id = :gid AND s.status = 'scheduled' AND s.starts_at > :now"
-            " ON CONFLICT (session_id, user_id) DO NOTHING"
-            " RETURNING status, (SELECT COUNT(*) FROM intervision_bookings w WHERE w.session_id = :sid"
-            "  AND w.status = 'waitlist' AND w.seq < intervision_bookings.seq) + 1 AS position",
-            {"user": user_id, "now": now, "sid": session_id, "gid": guild_id},
-        )
-        if row is not None:
-            status = row["status"]
-            return Booking(status, row["position"] if status == "waitlist" else None, False)
-        # Nothing inserted: already there, or the session is closed/unknown.
-        existing = await self.status_of(session_id, user_id)
-        if existing is not None:
-            return existing
-        session = await self.get(guild_id, session_id)
-        if session.status == "cancelled":
-            raise UserError("intervisions.errors.cancelled", title=session.title)
-        raise UserError("intervisions.errors.closed", title=session.title)
+        return await self.db.run(_book, guild_id=guild_id, session_id=session_id, user_id=user_id,
+                                 now=timeutil.to_db(self.clock()))
 
     async def withdraw(self, guild_id: int, session_id: int, user_id: int) -> Withdrawal:
-        async with self.db.transaction():
-            was = await self.db.fetchval(
-                "DELETE FROM intervision_bookings WHERE guild_id = ? AND session_id = ? AND user_id = ?"
-                " RETURNING status",
-                (guild_id, session_id, user_id),
-            )
-            promoted = await self._fill_seats(session_id) if was == "booked" else ()
-        return Withdrawal(was, promoted)
-
-    async def _fill_seats(self, session_id: int) -> tuple[int, ...]:
-        """Give free seats to the first waitlisted members, in order of arrival (one statement)."""
-        rows = await self.db.fetchall(
-            "UPDATE intervision_bookings SET status = 'booked', promoted_at = :now"
-            " WHERE session_id = :sid AND status = 'waitlist' AND seq IN ("
-            "  SELECT seq FROM intervision_bookings WHERE session_id = :sid AND status = 'waitlist'"
-            "  ORDER BY seq LIMIT MAX(0, (SELECT capacity FROM intervision_sessions WHERE id = :sid"
-            "  AND status = 'scheduled') - (SELECT COUNT(*) FROM intervision_bookings"
-            "  WHERE session_id = :sid AND status = 'booked')))"
-            " RETURNING user_id, seq",
-            {"sid": session_id, "now": timeutil.to_db(self.clock())},
-        )
-        return tuple(r["user_id"] for r in sorted(rows, key=lambda r: r["seq"]))
+        return await self.db.run(_withdraw, guild_id=guild_id, session_id=session_id, user_id=user_id,
+                                 now=timeutil.to_db(self.clock()))
 
     async def member_left(self, guild_id: int, user_id: int) -> list[tuple[Session, tuple[int, ...]]]:
         """A member left the server: free their seats in upcoming sessions, promote the next ones."""
-        now = timeutil.to_db(self.clock())
-        out = []
-        async with self.db.transaction():
-            rows = await self.db.fetchall(
-                "DELETE FROM intervision_bookings WHERE guild_id = ? AND user_id = ? AND session_id IN"
-                " (SELECT id FROM intervision_sessions WHERE guild_id = ? AND status = 'scheduled' AND ends_at > ?)"
-                " RETURNING session_id, status",
-                (guild_id, user_id, guild_id, now),
-            )
-            freed = []
-            for row in rows:
-                promoted = await self._fill_seats(row["session_id"]) if row["status"] == "booked" else ()
-                freed.append((row["session_id"], promoted))
-        for session_id, promoted in freed:
-            out.append((await self.get(guild_id, session_id), promoted))
-        return out
+        freed = await self.db.run(_free_member_seats, guild_id=guild_id, user_id=user_id,
+                                  now=timeutil.to_db(self.clock()))
+        return [(await self.get(guild_id, session_id), promoted) for session_id, promoted in freed]
 
     async def set_capacity(self, guild_id: int, session_id: int, capacity: int, *, actor_id: int,
                            is_moderator: bool) -> tuple[Session, tuple[int, ...]]:
@@ -426,16 +381,8 @@ class Intervisions:
         self._require_scheduled(session)
         if not MIN_PLACES <= capacity <= MAX_PLACES:
             raise UserError("intervisions.errors.bad_places", value=capacity, low=MIN_PLACES, high=MAX_PLACES)
-        async with self.db.transaction():
-            result = await self.db.execute(
-                "UPDATE intervision_sessions SET capacity = :cap, updated_at = :now WHERE id = :sid"
-                " AND (SELECT COUNT(*) FROM intervision_bookings WHERE session_id = :sid"
-                " AND status = 'booked') <= :cap",
-                {"cap": capacity, "sid": session_id, "now": timeutil.to_db(self.clock())},
-            )
-            if result.rowcount == 0:
-                raise UserError("intervisions.errors.places_below_booked", booked=session.booked, value=capacity)
-            promoted = await self._fill_seats(session_id)
+        promoted = await self.db.run(_resize, session=session, capacity=capacity,
+                                     now=timeutil.to_db(self.clock()))
         return await self.get(guild_id, session_id), promoted
 
     # -- moving and cancelling ---------------------------------------------------------------
@@ -711,3 +658,84 @@ def _clean_block(text: str | None) -> str:
     lines = [line.rstrip() for line in (text or "").strip().splitlines()]
     return "\n".join(lines)[:MAX_SECTION]
 
+
+# -- bookings, run in the database thread through ``db.run`` (one transaction each) ------------
+def _book(conn: sqlite3.Connection, *, guild_id: int, session_id: int, user_id: int, now: str) -> Booking:
+    row = conn.execute(
+        "INSERT INTO intervision_bookings (session_id, guild_id, user_id, seq, status, created_at)"
+        " SELECT s.id, s.guild_id, :user,"
+        "  COALESCE((SELECT MAX(seq) FROM intervision_bookings WHERE session_id = s.id), 0) + 1,"
+        "  CASE WHEN (SELECT COUNT(*) FROM intervision_bookings WHERE session_id = s.id"
+        "   AND status = 'booked') < s.capacity THEN 'booked' ELSE 'waitlist' END, :now"
+        " FROM intervision_sessions s"
+        " WHERE s.id = :sid AND s.guild_id = :gid AND s.status = 'scheduled' AND s.starts_at > :now"
+        " ON CONFLICT (session_id, user_id) DO NOTHING"
+        " RETURNING status, (SELECT COUNT(*) FROM intervision_bookings w WHERE w.session_id = :sid"
+        "  AND w.status = 'waitlist' AND w.seq < intervision_bookings.seq) + 1 AS position",
+        {"user": user_id, "now": now, "sid": session_id, "gid": guild_id},
+    ).fetchone()
+    if row is not None:
+        status = row["status"]
+        return Booking(status, row["position"] if status == "waitlist" else None, False)
+    # Nothing inserted: already there, or the session is closed/unknown.
+    existing = _existing_booking(conn.execute(_STATUS_OF_SQL, (session_id, user_id)).fetchone())
+    if existing is not None:
+        return existing
+    session = _found(conn.execute(_SESSION_SQL, (session_id, guild_id)).fetchone(), session_id)
+    if session.status == "cancelled":
+        raise UserError("intervisions.errors.cancelled", title=session.title)
+    raise UserError("intervisions.errors.closed", title=session.title)
+
+
+def _withdraw(conn: sqlite3.Connection, *, guild_id: int, session_id: int, user_id: int,
+              now: str) -> Withdrawal:
+    """The withdrawal and the promotion it triggers, in one transaction."""
+    row = conn.execute(
+        "DELETE FROM intervision_bookings WHERE guild_id = ? AND session_id = ? AND user_id = ?"
+        " RETURNING status",
+        (guild_id, session_id, user_id),
+    ).fetchone()
+    was = None if row is None else row[0]
+    return Withdrawal(was, _fill_seats(conn, session_id, now) if was == "booked" else ())
+
+
+def _free_member_seats(conn: sqlite3.Connection, *, guild_id: int, user_id: int,
+                       now: str) -> list[tuple[int, tuple[int, ...]]]:
+    rows = conn.execute(
+        "DELETE FROM intervision_bookings WHERE guild_id = ? AND user_id = ? AND session_id IN"
+        " (SELECT id FROM intervision_sessions WHERE guild_id = ? AND status = 'scheduled' AND ends_at > ?)"
+        " RETURNING session_id, status",
+        (guild_id, user_id, guild_id, now),
+    ).fetchall()
+    freed = []
+    for row in rows:
+        promoted = _fill_seats(conn, row["session_id"], now) if row["status"] == "booked" else ()
+        freed.append((row["session_id"], promoted))
+    return freed
+
+
+def _resize(conn: sqlite3.Connection, *, session: Session, capacity: int, now: str) -> tuple[int, ...]:
+    result = conn.execute(
+        "UPDATE intervision_sessions SET capacity = :cap, updated_at = :now WHERE id = :sid"
+        " AND (SELECT COUNT(*) FROM intervision_bookings WHERE session_id = :sid"
+        " AND status = 'booked') <= :cap",
+        {"cap": capacity, "sid": session.id, "now": now},
+    )
+    if result.rowcount == 0:
+        raise UserError("intervisions.errors.places_below_booked", booked=session.booked, value=capacity)
+    return _fill_seats(conn, session.id, now)
+
+
+def _fill_seats(conn: sqlite3.Connection, session_id: int, now: str) -> tuple[int, ...]:
+    """Give free seats to the first waitlisted members, in order of arrival (one statement)."""
+    rows = conn.execute(
+        "UPDATE intervision_bookings SET status = 'booked', promoted_at = :now"
+        " WHERE session_id = :sid AND status = 'waitlist' AND seq IN ("
+        "  SELECT seq FROM intervision_bookings WHERE session_id = :sid AND status = 'waitlist'"
+        "  ORDER BY seq LIMIT MAX(0, (SELECT capacity FROM intervision_sessions WHERE id = :sid"
+        "  AND status = 'scheduled') - (SELECT COUNT(*) FROM intervision_bookings"
+        "  WHERE session_id = :sid AND status = 'booked')))"
+        " RETURNING user_id, seq",
+        {"sid": session_id, "now": now},
+    ).fetchall()
+    return tuple(r["user_id"] for r in sorted(rows, key=lambda r: r["seq"]))

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,45 +139,57 @@ async def file_report(
     notify = notify and not anonymous
     at = timeutil.to_db(now)
     excerpt = (excerpt or "")[:MAX_EXCERPT]
-    async with db.transaction():
-        recent = await db.fetchval(
-            "SELECT COUNT(*) FROM mod_report_entries WHERE guild_id = ? AND reporter_hash = ? AND created_at > ?",
-            (guild_id, digest, timeutil.to_db(now - RATE_WINDOW)),
-        )
-        if recent >= per_hour:
-            raise UserError("moderation.reports.rate_limited")
-        row = None
-        if message_id is not None:
-            row = await db.fetchone(
-                f"SELECT {_REPORT_COLUMNS} FROM mod_reports WHERE guild_id = ? AND message_id = ?"
-                " AND status IN ('open', 'claimed')",
-                (guild_id, message_id),
-            )
-        if row is None:
-            row = await db.fetchone(
-                "INSERT INTO mod_reports (guild_id, message_id, channel_id, target_id, excerpt, description, article,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                f" RETURNING {_REPORT_COLUMNS}",
-                (guild_id, message_id, channel_id, target_id, excerpt, description, article, at, at),
-            )
-            merged = False
-        else:
-            merged = True
+    return await db.run(
+        _file, guild_id=guild_id, message_id=message_id, channel_id=channel_id, target_id=target_id,
+        excerpt=excerpt, description=description, article=article, stored_id=stored_id, digest=digest,
+        notify=notify, at=at, window_start=timeutil.to_db(now - RATE_WINDOW), per_hour=per_hour,
+    )
+
+
+def _file(
+    conn: sqlite3.Connection, *, guild_id: int, message_id: int | None, channel_id: int | None,
+    target_id: int | None, excerpt: str, description: str, article: str | None, stored_id: int | None,
+    digest: str, notify: bool, at: str, window_start: str, per_hour: int,
+) -> Filed:
+    """``file_report``'s statements, in ONE hop to the database thread and one transaction."""
+    recent = conn.execute(
+        "SELECT COUNT(*) FROM mod_report_entries WHERE guild_id = ? AND reporter_hash = ? AND created_at > ?",
+        (guild_id, digest, window_start),
+    ).fetchone()[0]
+    if recent >= per_hour:
+        raise UserError("moderation.reports.rate_limited")
+    row = None
+    if message_id is not None:
+        row = conn.execute(
+            f"SELECT {_REPORT_COLUMNS} FROM mod_reports WHERE guild_id = ? AND message_id = ?"
+            " AND status IN ('open', 'claimed')",
+            (guild_id, message_id),
+        ).fetchone()
+    if row is None:
+        row = conn.execute(
+            "INSERT INTO mod_reports (guild_id, message_id, channel_id, target_id, excerpt, description,"
+            " article, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            f" RETURNING {_REPORT_COLUMNS}",
+            (guild_id, message_id, channel_id, target_id, excerpt, description, article, at, at),
+        ).fetchone()
+        merged = False
+    else:
+        merged = True
+    report = _report(row)
+    entry = conn.execute(
+        "INSERT INTO mod_report_entries (guild_id, report_id, reporter_id, reporter_hash, description,"
+        " notify, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, reporter_hash) DO NOTHING",
+        (guild_id, report.id, stored_id, digest, description, int(notify), at),
+    )
+    duplicate = entry.rowcount == 0
+    if merged and not duplicate:
+        row = conn.execute(
+            "UPDATE mod_reports SET count = count + 1, updated_at = ?,"
+            " article = COALESCE(article, ?) WHERE id = ?"
+            f" RETURNING {_REPORT_COLUMNS}",
+            (at, article, report.id),
+        ).fetchone()
         report = _report(row)
-        entry = await db.execute(
-            "INSERT INTO mod_report_entries (guild_id, report_id, reporter_id, reporter_hash, description, notify,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, reporter_hash) DO NOTHING",
-            (guild_id, report.id, stored_id, digest, description, int(notify), at),
-        )
-        duplicate = entry.rowcount == 0
-        if merged and not duplicate:
-            row = await db.fetchone(
-                "UPDATE mod_reports SET count = count + 1, updated_at = ?,"
-                " article = COALESCE(article, ?) WHERE id = ?"
-                f" RETURNING {_REPORT_COLUMNS}",
-                (at, article, report.id),
-            )
-            report = _report(row)
     return Filed(report, merged, duplicate)
 
 

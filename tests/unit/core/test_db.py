@@ -108,3 +108,115 @@ async def test_erased_text_is_gone_from_the_file(tmp_path):
     await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     await db.close()
     assert secret.encode() not in path.read_bytes()
+
+
+def _insert_pair_then_fail(conn: sqlite3.Connection, key: str) -> None:
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, 'first')", (key + "-1",))
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, 'second')", (key + "-2",))
+    raise RuntimeError("boom")
+
+
+async def test_run_executes_several_statements_as_one_transaction(db):
+    def write_two(conn: sqlite3.Connection, prefix: str) -> int:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, '1')", (prefix + "a",))
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, '2')", (prefix + "b",))
+        assert conn.in_transaction
+        return conn.execute("SELECT COUNT(*) FROM meta WHERE key LIKE ?", (prefix + "%",)).fetchone()[0]
+
+    assert await db.run(write_two, "p-") == 2
+    assert await db.get_meta("p-a") == "1" and await db.get_meta("p-b") == "2"
+
+
+async def test_run_rolls_back_every_statement_when_it_raises(db):
+    with pytest.raises(RuntimeError, match="boom"):
+        await db.run(_insert_pair_then_fail, "x")
+    assert await db.fetchval("SELECT COUNT(*) FROM meta WHERE key LIKE 'x-%'") == 0
+    await db.set_meta("after", "ok")  # the connection is usable: no transaction left open
+    assert await db.get_meta("after") == "ok"
+
+
+async def test_run_rolls_back_when_sqlite_refuses_a_statement(db):
+    def duplicate(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('dup', '1')")
+        conn.execute("INSERT INTO meta (key, value) VALUES ('dup', '2')")
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.run(duplicate)
+    assert await db.get_meta("dup") is None
+
+
+async def test_run_joins_the_enclosing_transaction_of_the_same_task(db):
+    with pytest.raises(RuntimeError, match="outer"):
+        async with db.transaction():
+            await db.set_meta("outer", "1")
+            seen = await db.run(
+                lambda conn: conn.execute("SELECT value FROM meta WHERE key = 'outer'").fetchone()[0])
+            assert seen == "1"  # it sees the open transaction's uncommitted row
+            await db.run(lambda conn: conn.execute("INSERT INTO meta (key, value) VALUES ('joined', '1')"))
+            raise RuntimeError("outer")
+    assert await db.get_meta("outer") is None
+    assert await db.get_meta("joined") is None  # rolled back with the enclosing transaction
+
+    async with db.transaction():
+        await db.run(lambda conn: conn.execute("INSERT INTO meta (key, value) VALUES ('kept', '1')"))
+    assert await db.get_meta("kept") == "1"
+
+
+async def test_run_from_another_task_waits_for_an_open_transaction(db):
+    async with db.transaction():
+        await db.set_meta("k", "inside")
+        task = asyncio.create_task(db.run(lambda conn: conn.execute("SELECT value FROM meta WHERE key = 'k'")
+                                          .fetchone()[0]))
+        await asyncio.sleep(0.01)
+        assert not task.done()
+        await db.set_meta("k", "committed")
+    assert await task == "committed"
+
+
+async def test_concurrent_runs_and_statements_never_lose_an_update(db):
+    await db.set_meta("counter", "0")
+
+    def increment(conn: sqlite3.Connection) -> None:
+        value = int(conn.execute("SELECT value FROM meta WHERE key = 'counter'").fetchone()[0])
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'counter'", (str(value + 1),))
+
+    async def increment_in_a_transaction() -> None:
+        async with db.transaction():
+            value = int(await db.get_meta("counter"))
+            await asyncio.sleep(0)
+            await db.set_meta("counter", str(value + 1))
+
+    jobs = [db.run(increment) for _ in range(100)]
+    jobs += [increment_in_a_transaction() for _ in range(20)]
+    jobs += [db.set_meta(f"other-{i}", "x") for i in range(50)]
+    jobs += [db.run(_insert_pair_then_fail, f"f{i}") for i in range(10)]
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    assert sum(isinstance(r, RuntimeError) for r in results) == 10
+    assert await db.get_meta("counter") == "120"
+    assert await db.fetchval("SELECT COUNT(*) FROM meta WHERE key LIKE 'other-%'") == 50
+    assert await db.fetchval("SELECT COUNT(*) FROM meta WHERE key LIKE 'f%-_'") == 0
+
+
+async def test_a_cancelled_caller_never_leaves_the_transaction_open(db):
+    async def cancelled_inside() -> None:
+        async with db.transaction():
+            await db.set_meta("cancelled", "1")
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(cancelled_inside())
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await db.get_meta("cancelled") is None
+    await db.run(lambda conn: conn.execute("INSERT INTO meta (key, value) VALUES ('later', '1')"))
+    assert await db.get_meta("later") == "1"
+
+
+async def test_run_passes_keyword_arguments_through(db):
+    def store(conn: sqlite3.Connection, *, key: str, value: str) -> str:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return key
+
+    assert await db.run(store, key="kw", value="v") == "kw"
+    assert await db.get_meta("kw") == "v"
