@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from bot import data_rights
-from bot.core.cli_options import add_config_options, load_settings
 from bot.core import timeutil
+from bot.core.cli_options import add_config_options, load_settings
 from bot.core.db import Database
 from bot.core.member_data import ErasureChoices
 from bot.core.timers import TimerService
