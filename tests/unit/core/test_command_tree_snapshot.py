@@ -14,7 +14,7 @@ from bot.client import RelaisBot
 from tests.helpers import REPO, make_settings
 
 SNAPSHOT = REPO / "tests" / "data" / "command_tree.json"
-ALL_COGS = "[admin, moderation, intervisions, jobs, resources, charter]"
+ALL_COGS = "[admin, moderation, intervisions, jobs, resources, charter, privacy]"
 
 
 def _canonical(payload: list[dict]) -> list[dict]:
