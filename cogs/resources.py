@@ -17,7 +17,7 @@ from bot.core import timeutil
 from bot.core.errors import NotAllowed, UserError
 from bot.core.timers import Timer
 from bot.resources import library as resources
-from bot.resources import ui
+from bot.resources import privacy, ui
 from bot.resources.library import DuplicateResource, Resource
 from bot.resources.metadata import make_fetcher
 from bot.resources.search import fold
@@ -181,6 +181,7 @@ class Resources(commands.Cog):
         self.bot.services.provide(ui.ResourceCardActions, self)
         self.bot.add_dynamic_items(*ui.DYNAMIC_ITEMS)
         self.bot.timers.register(resources.DIGEST_KIND, self.run_digest)
+        self.bot.timers.register(privacy.REFRESH_KIND, self.on_refresh_card_timer)
         if self.bot.settings.resources.digest_enabled:
             for guild_id in await resources.guilds_with_library_channel(self.db):
                 await self.ensure_digest(guild_id)
@@ -448,6 +449,12 @@ class Resources(commands.Cog):
             pass  # already gone
         except discord.HTTPException:
             log.warning("could not delete the announcement of resource %s", resource.id, exc_info=True)
+
+    async def on_refresh_card_timer(self, timer: Timer) -> None:
+        """A member erased their data: their resources' cards now say « membre parti·e »."""
+        resource = await resources.get(self.db, timer.guild_id, int(timer.payload["resource_id"]),
+                                       include_removed=True)
+        await self.refresh_announcement(resource)
 
     async def refresh_announcement(self, resource: Resource, *, retitle: bool = False) -> None:
         """Update the card; with ``retitle`` (after an edit), a forum post's name and tags follow too."""

@@ -50,7 +50,8 @@ def format_date(moment: dt.datetime, zone_name: str) -> str:
 
 def credit(t: Translate, resource: Resource) -> str:
     if resource.author_id is None:
-        return t("resources.card.library")
+        # Imported from the starter library, or shared by a member who erased their data.
+        return t("resources.card.library" if resource.source == "import" else "resources.card.former_member")
     if resource.shared_by and resource.shared_by != resource.author_id:
         return t("resources.card.credited", author=f"<@{resource.author_id}>", sharer=f"<@{resource.shared_by}>")
     return f"<@{resource.author_id}>"

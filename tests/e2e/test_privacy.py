@@ -82,3 +82,35 @@ async def test_a_member_who_leaves_is_erased_later_unless_they_come_back(sandbox
         return not await timers.pending(sandbox.guild_id, "privacy.erase_member")
 
     await eventually(cancelled, seconds=5)
+
+
+
+def resource_cards(driver):
+    return [m for m in driver.bot_messages("ressources") if m.embeds]
+
+
+async def erase(driver, who: str, choice: str):
+    asked = await (await driver.slash(who, "mes-donnees supprimer")).wait()
+    click = await driver.click(who, asked.message_id, button_by_label(asked.message, choice))
+    return await click.wait_edit(timeout=10)
+
+
+async def test_erasure_keeping_resources_shows_them_as_shared_by_a_former_member(sandbox):
+    driver = sandbox.driver
+    await (await driver.slash("ines", "ressource partager", url="https://pat.support/", titre="PAT")).wait()
+    card = (await eventually(lambda: resource_cards(driver)))[0]
+    assert f"<@{driver.user_id('ines')}>" in str(card.embeds[0]["fields"])
+    done = await erase(driver, "ines", "Effacer, garder mes ressources sans mon nom")
+    assert "ressources partagées — sans votre nom" in done.embeds[0]["description"]
+    await eventually(lambda: "membre parti·e" in str(driver.message_obj(card.id).embeds[0]["fields"]), 10)
+    assert f"<@{driver.user_id('ines')}>" not in str(driver.message_obj(card.id).embeds[0]["fields"])
+
+
+async def test_erasure_deleting_resources_removes_their_announcement(sandbox):
+    driver = sandbox.driver
+    await (await driver.slash("ines", "ressource partager", url="https://pat.support/", titre="PAT")).wait()
+    card = (await eventually(lambda: resource_cards(driver)))[0]
+    done = await erase(driver, "ines", "Effacer, y compris mes ressources")
+    assert "ressources partagées : 1" in done.embeds[0]["description"]
+    await eventually(lambda: not resource_cards(driver), 10)
+    assert await sandbox.bot.db.fetchval("SELECT COUNT(*) FROM resources") == 0
