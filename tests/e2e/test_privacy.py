@@ -109,7 +109,7 @@ async def test_erasure_keeping_resources_shows_them_as_shared_by_a_former_member
 async def test_erasure_deleting_resources_removes_their_announcement(sandbox):
     driver = sandbox.driver
     await (await driver.slash("ines", "ressource partager", url="https://pat.support/", titre="PAT")).wait()
-    card = (await eventually(lambda: resource_cards(driver)))[0]
+    await eventually(lambda: resource_cards(driver))
     done = await erase(driver, "ines", "Effacer, y compris mes ressources")
     assert "ressources partagées : 1" in done.embeds[0]["description"]
     await eventually(lambda: not resource_cards(driver), 10)
