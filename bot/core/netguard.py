@@ -33,14 +33,33 @@ def address_allowed(ip: str, *, allow_loopback: bool = False) -> bool:
         address = ipaddress.ip_address(ip.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            # An IPv6 wrapper reaches the IPv4 address inside it: judge that one.
+            return address_allowed(str(embedded), allow_loopback=allow_loopback)
     if address.is_loopback:
         return allow_loopback
     return not (
         address.is_private or address.is_link_local or address.is_multicast or address.is_reserved
         or address.is_unspecified or not address.is_global
     )
+
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, Teredo client, NAT64), if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def default_check(allow_loopback: bool) -> AddressCheck:
@@ -77,12 +96,25 @@ def literal_ip(host: str) -> str | None:
 
 def guarded_session(*, allow_loopback: bool = False, check: AddressCheck | None = None, **options: Any) -> aiohttp.ClientSession:
     """A client session whose every connection goes through the address check."""
-    connector = aiohttp.TCPConnector(
-        resolver=GuardedResolver(check or default_check(allow_loopback)), use_dns_cache=False, limit=4
-    )
-    return aiohttp.ClientSession(connector=connector, **options)
+    check = check or default_check(allow_loopback)
+    connector = aiohttp.TCPConnector(resolver=GuardedResolver(check), use_dns_cache=False, limit=4)
+    # aiohttp does not ask the resolver about a literal IP address: check those before the request.
+    literal_guard = aiohttp.TraceConfig()
+
+    async def refuse_blocked_literal(_session: Any, _context: Any, params: aiohttp.TraceRequestStartParams) -> None:
+        host = params.url.host or ""
+        ip = literal_ip(host)
+        if ip is not None and not check(ip, params.url.port or 0):
+            log.warning("request refused: %s is a blocked address", host)
+            raise BlockedAddress(f"{host} is a blocked address")
+
+    literal_guard.on_request_start.append(refuse_blocked_literal)
+    traces = [*options.pop("trace_configs", []), literal_guard]
+    return aiohttp.ClientSession(connector=connector, trace_configs=traces, **options)
 
 
 def is_blocked(error: BaseException) -> bool:
     """Whether an aiohttp error comes from the address check."""
+    if isinstance(error, BlockedAddress):
+        return True
     return isinstance(error, aiohttp.ClientConnectorError) and isinstance(error.os_error, BlockedAddress)

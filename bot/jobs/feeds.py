@@ -127,6 +127,8 @@ async def fetch(
             raise FeedError("trop de redirections")
     except TimeoutError:
         raise FeedError(f"pas de réponse en {timeout_seconds:g} s") from None
+    except netguard.BlockedAddress:
+        raise FeedError(f"adresse locale refusée : {urlsplit(current).hostname}") from None
     except aiohttp.ClientError as exc:
         if netguard.is_blocked(exc):
             raise FeedError(f"adresse locale refusée : {urlsplit(current).hostname}") from None

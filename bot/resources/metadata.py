@@ -19,6 +19,7 @@ import aiohttp
 
 from bot.core.netguard import (
     AddressCheck,
+    BlockedAddress,
     default_check,
     guarded_session,
     is_blocked,
@@ -127,6 +128,8 @@ async def _follow(session: aiohttp.ClientSession, url: str, *, max_bytes: int, m
                     raise FetchRefused(f"not HTML ({content_type or 'unknown'})")
                 body = await _read_limited(response, max_bytes)
                 charset = response.charset or "utf-8"
+        except BlockedAddress as exc:
+            raise FetchRefused(str(exc)) from None
         except aiohttp.ClientConnectorError as exc:
             if is_blocked(exc):
                 raise FetchRefused(str(exc.os_error)) from None
