@@ -105,8 +105,20 @@ def parse(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
         return YamlDocument(file, None), [
             Problem(file, line, f"YAML invalide : {exc.problem or exc}", "vérifier l'indentation et les guillemets")
         ]
+    except yaml.YAMLError as exc:  # a character YAML refuses (control characters, …) has no mark
+        line = text.count("\n", 0, getattr(exc, "position", 0)) + 1
+        return YamlDocument(file, None), [
+            Problem(file, line, "YAML invalide : caractère interdit", "retirer les caractères de contrôle invisibles")
+        ]
     lines: dict[Path_, int] = {(): 1}
-    data = None if node is None else _construct(node, (), lines, problems, file)
+    try:
+        data = None if node is None else _construct(node, (), lines, problems, file)
+    except yaml.MarkedYAMLError as exc:  # an unknown tag (« !x ») or a value YAML cannot build
+        mark = exc.problem_mark or exc.context_mark
+        return YamlDocument(file, None), [
+            Problem(file, mark.line + 1 if mark else 1, f"YAML invalide : {exc.problem or exc}",
+                    "retirer les étiquettes « ! » et écrire des valeurs simples")
+        ]
     return YamlDocument(file, data, lines), problems
 
 
