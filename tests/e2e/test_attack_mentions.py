@@ -10,7 +10,6 @@ from typing import Any
 from tests.e2e.test_intervisions import plan
 
 
-
 def payload(sandbox) -> str:
     driver = sandbox.driver
     return f"@everyone @here <@&{driver.role_id('moderation')}> <@{driver.user_id('camille')}>"
