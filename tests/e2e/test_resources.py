@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -400,3 +401,40 @@ async def test_weekly_digest_is_posted_once_when_its_timer_fires(sandbox):
     assert await bot.timers.reschedule(guild_id, key, timeutil.now())
     await eventually(next_digest_scheduled)
     assert len(digests(driver)) == 1
+
+
+MARKDOWN_PAYLOAD = "https://example.org/a)**[Mot de passe](https://evil.example/login)**"
+MASKED_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)")
+
+
+def assert_one_masked_link_per_line(text: str) -> None:
+    for line in text.splitlines():
+        if "n°" in line:
+            links = MASKED_LINK.findall(line)
+            target = links[0].split("](")[-1].rstrip(")") if links else ""
+            assert len(links) == 1 and urlsplit(target).hostname != "evil.example", line
+            assert not re.search(r"(?<!\\)\*\*", line), f"unescaped bold in {line}"
+
+
+async def test_links_and_titles_never_render_a_second_masked_link(sandbox):
+    driver, bot, guild_id = sandbox.driver, sandbox.bot, sandbox.guild_id
+    braille = await share(driver, url=MARKDOWN_PAYLOAD.replace(" ", "\u2800"), titre="Piège")
+    assert braille.ephemeral and "invisibles" in braille.content
+    accepted = await share(driver, url=MARKDOWN_PAYLOAD.replace(" ", ""), titre="Lien à parenthèses")
+    assert "n°1" in accepted.content, accepted.content
+    await share(driver, who="noah", url="https://exemple.org/titre",
+                titre="**[Mot de passe](https://evil.example/login)**")
+    # A link stored before the validator refused such characters still renders as one link.
+    await share(driver, who="noah", url="https://exemple.org/ancien", titre="Ancien lien")
+    await bot.db.execute("UPDATE resources SET url = ? WHERE id = 3", (MARKDOWN_PAYLOAD.replace(" ", "\u2800"),))
+    await eventually(lambda: len(announcements(driver)) == 3)
+
+    recent = await (await driver.slash("lea", "ressource recentes")).wait()
+    description = recent.embeds[0]["description"]
+    assert listed_ids(recent.embeds[0]) == [3, 2, 1]
+    assert_one_masked_link_per_line(description)
+
+    assert await bot.timers.reschedule(guild_id, f"resources:digest:{guild_id}", timeutil.now())
+    posted = (await eventually(lambda: digests(driver)))[0]
+    assert_one_masked_link_per_line(posted.embeds[0]["description"])
+    assert sorted(listed_ids(posted.embeds[0])) == [1, 2, 3]
