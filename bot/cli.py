@@ -36,6 +36,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot import supervisor
 
     settings = load_settings(args)
+    key_problems = config_check.report_key_problems(settings, os.environ, db_option=bool(args.db))
+    if key_problems:
+        from bot.supervisor import EXIT_DO_NOT_RETRY
+
+        for problem in key_problems:
+            print(problem, file=sys.stderr)
+        return EXIT_DO_NOT_RETRY
     try:
         settings_module.load_token(settings)
     except settings_module.MissingToken as exc:
@@ -89,6 +96,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(problem)
     if problems:
         print(f"{len(problems)} problème(s) dans {config_dir}.", file=sys.stderr)
+        if config_check.refuses_to_start(problems):
+            from bot.supervisor import EXIT_DO_NOT_RETRY
+
+            return EXIT_DO_NOT_RETRY  # relais run would refuse to start: the same exit code
         return 1
     print(f"Configuration valide ({config_dir}).")
     return 0

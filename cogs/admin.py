@@ -33,6 +33,53 @@ def check_role_assignable(role: discord.Role, me: discord.Member) -> None:
         raise UserError("core.config.role_above_bot", role=role.name, bot_role=me.top_role.name)
 
 
+# Discord permissions a role must not carry when Relais hands it out (« J'accepte ») or when it only
+# marks members: whoever maps it would give them powers over the server.
+DANGEROUS_PERMISSIONS = (
+    "administrator", "manage_guild", "manage_roles", "manage_channels", "kick_members", "ban_members",
+    "moderate_members", "manage_messages", "manage_webhooks", "mention_everyone",
+)
+# What Relais does on a moderator's behalf (warn, timeout, kick, ban, delete): only someone who already
+# holds these may say which role makes a moderator, or where reports and the moderation log go.
+MODERATION_POWERS = ("kick_members", "ban_members", "moderate_members", "manage_messages")
+PRIVATE_CHANNEL_PURPOSES = ("modlog", "signalements", "offres_moderation")
+
+
+def _code_names(names: list[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+def has_moderation_powers(member: discord.Member) -> bool:
+    perms = member.guild_permissions
+    return perms.administrator or all(getattr(perms, p) for p in MODERATION_POWERS)
+
+
+def check_role_grant(caller: discord.Member, role: discord.Role, purpose: str) -> None:
+    """Refuse a mapping that would hand the caller (or members) more than the caller already holds.
+
+    Judged on the caller's permissions in this interaction, so a role removed a second ago counts.
+    """
+    if purpose == "moderation":
+        if not has_moderation_powers(caller):
+            missing = [p for p in MODERATION_POWERS if not getattr(caller.guild_permissions, p)]
+            raise UserError("core.config.moderation_role_needs_powers", permissions=_code_names(missing))
+        return
+    dangerous = [p for p in DANGEROUS_PERMISSIONS if getattr(role.permissions, p)]
+    if dangerous:
+        raise UserError("core.config.role_too_powerful", role=role.name, permissions=_code_names(dangerous))
+
+
+def check_channel_grant(caller: discord.Member, channel: discord.abc.GuildChannel, purpose: str) -> None:
+    """Reports and the moderation log reveal what only moderators may read: same powers, private channel."""
+    if purpose not in PRIVATE_CHANNEL_PURPOSES:
+        return
+    if not has_moderation_powers(caller):
+        missing = [p for p in MODERATION_POWERS if not getattr(caller.guild_permissions, p)]
+        raise UserError("core.config.private_channel_needs_powers", permissions=_code_names(missing))
+    if channel.permissions_for(channel.guild.default_role).view_channel:
+        raise UserError("core.config.private_channel_is_public", channel=channel.mention)
+
+
 # default_permissions only hides /config; server admins can override it, so each sub-command re-checks.
 manage_guild_rechecked = app_commands.checks.has_permissions(manage_guild=True)
 
@@ -105,6 +152,7 @@ class Admin(commands.Cog):
         channel: discord.TextChannel | discord.ForumChannel,
     ) -> None:
         check_channel_postable(channel, interaction.guild.me)
+        check_channel_grant(interaction.user, channel, usage.value)
         await guild_config.set_channel(self.bot.db, interaction.guild_id, usage.value, channel.id)
         t = self.bot.texts(interaction)
         await interaction.response.send_message(
@@ -121,6 +169,7 @@ class Admin(commands.Cog):
         self, interaction: discord.Interaction, usage: app_commands.Choice[str], role: discord.Role
     ) -> None:
         check_role_assignable(role, interaction.guild.me)
+        check_role_grant(interaction.user, role, usage.value)
         await guild_config.set_role(self.bot.db, interaction.guild_id, usage.value, role.id)
         t = self.bot.texts(interaction)
         await interaction.response.send_message(

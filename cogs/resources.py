@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 import discord
 from discord import app_commands
@@ -20,6 +21,7 @@ from bot.resources import library as resources
 from bot.resources import privacy, ui
 from bot.resources.library import DuplicateResource, Resource
 from bot.resources.metadata import make_fetcher
+from bot.resources.posting import PostThrottle
 from bot.resources.search import fold
 from bot.resources.starter import default_themes
 from bot.services import ModerationService
@@ -52,6 +54,23 @@ def first_link(text: str) -> str | None:
     return match.group(0).rstrip(".,;:!?)]}*_~")
 
 
+def check_member_may_post(interaction: discord.Interaction, channel: discord.abc.Messageable) -> None:
+    """The card is posted for the clicker: only where they may write, and not around a slowmode.
+
+    ``interaction.permissions`` are the clicker's permissions in this channel, computed by Discord
+    at the moment of the click.
+    """
+    perms = interaction.permissions
+    in_thread = isinstance(channel, discord.Thread)
+    may_send = perms.send_messages_in_threads if in_thread else perms.send_messages
+    if not (perms.view_channel and may_send):
+        raise NotAllowed("resources.post.cannot_send")
+    slowmode = getattr(channel, "slowmode_delay", 0) or 0
+    # Discord exempts those who manage messages or the channel from slowmode.
+    if slowmode and not (perms.manage_messages or perms.manage_channels):
+        raise UserError("resources.post.slowmode", seconds=slowmode)
+
+
 class Resources(commands.Cog):
     resource = app_commands.Group(
         name="ressource", description="Partager et retrouver des ressources utiles",
@@ -67,6 +86,7 @@ class Resources(commands.Cog):
         )
         self.context_menu.guild_only = True
         self.themes = default_themes(bot.settings.config_dir)
+        self.post_throttle = PostThrottle()
         cfg = bot.settings.resources
         self.fetcher = make_fetcher(
             timeout=cfg.metadata_timeout_seconds, max_bytes=cfg.metadata_max_bytes,
@@ -337,13 +357,20 @@ class Resources(commands.Cog):
         channel = interaction.channel
         if channel is None or not hasattr(channel, "send"):
             raise UserError("resources.post.no_channel")
+        check_member_may_post(interaction, channel)
+        claim = (interaction.user.id, interaction.guild_id, channel.id, resource.id)
+        self.post_throttle.claim(*claim, now=time.monotonic())
         t_public = self.bot.texts(interaction.guild_id)
-        await interaction.response.defer(ephemeral=True)
-        await channel.send(
-            t_public("resources.post.intro", member=interaction.user.mention),
-            embed=ui.resource_embed(t_public, resource), view=ui.card_view(t_public, resource),
-            allowed_mentions=NO_PINGS,
-        )
+        try:
+            await interaction.response.defer(ephemeral=True)
+            await channel.send(
+                t_public("resources.post.intro", member=interaction.user.mention),
+                embed=ui.resource_embed(t_public, resource), view=ui.card_view(t_public, resource),
+                allowed_mentions=NO_PINGS,
+            )
+        except BaseException:
+            self.post_throttle.release(*claim)
+            raise
         await send_ephemeral(interaction, self.bot.texts(interaction)("resources.post.done"))
 
     # -- search -------------------------------------------------------------------------------------

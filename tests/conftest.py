@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from bot.core.db import Database
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _report_key_outside_home(tmp_path_factory):
+    """The anonymous reports' key defaults to $XDG_CONFIG_HOME/relais/: never the tester's real one."""
+    saved = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = saved
 
 
 @pytest.fixture

@@ -139,13 +139,29 @@ class ResourcesSettings:
     metadata_max_redirects: int = field(default=3, metadata={"check": _check_not_negative})
 
 
+def default_report_key_file(environ: Mapping[str, str] | None = None) -> str:
+    """``$XDG_CONFIG_HOME/relais/report-hmac.key``, else ``~/.config/relais/report-hmac.key``."""
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_CONFIG_HOME", "").strip()
+    folder = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
+    return str(folder / "relais" / "report-hmac.key")
+
+
 @dataclass(frozen=True, slots=True)
 class ModerationSettings:
     warning_expiry_days: int = field(default=90, metadata={"check": _check_positive})
     # Reports one person (or one anonymous hash) may file per hour in a guild.
     reports_per_hour: int = field(default=6, metadata={"check": _check_positive})
-    # Secret key of the anonymous reporters' hashes: a file OUTSIDE the database, created 0600.
-    report_key_file: str = "data/report-hmac.key"
+    # Secret key of the anonymous reporters' hashes: a file OUTSIDE the database, created 0600. By
+    # default in the user's configuration folder, not beside the database: one copy of the database
+    # folder must not be enough to tell who reported (``relais check`` refuses it there).
+    report_key_file: str = field(default_factory=lambda: default_report_key_file())
+    # Accept the key inside the database's folder anyway (a throwaway sandbox, a test).
+    report_key_in_database_folder: bool = False
+
+    def __post_init__(self) -> None:
+        # « ~/… » as written in settings.yaml: every reader opens the same file.
+        object.__setattr__(self, "report_key_file", os.path.expanduser(self.report_key_file))
     # -- charter and automod (cogs/charter.py) --
     automod_enabled: bool = True
     # Also send a discreet alert to the moderators on duty when a message sounds like distress.

@@ -4,11 +4,17 @@ Two links that lead to the same page must compare equal, so duplicates are caugh
 lower-cased, the default port, the fragment and tracking parameters are dropped, the query is
 sorted and the trailing slash unified. The normalised form is for comparison only; the link the
 member shared is what gets displayed.
+
+A link is shown inside Markdown (« [titre](lien) » in lists and the weekly digest), so it must not
+be able to close that link and open another: characters that break Markdown link syntax are
+percent-encoded in the path, query and fragment (the page stays the same), and invisible or
+blank look-alike characters (U+2800 braille blank, zero-width spaces…) are refused.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from bot.core.errors import UserError
@@ -20,6 +26,24 @@ TRACKING_PARAMETERS = frozenset({
 })
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Closing or opening a Markdown link, styling, spoilers or escapes: encoded wherever they appear
+# after the host, so the link a member pasted stays one link whatever it contains.
+MARKDOWN_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in "()[]<>*`|\\{}\"^"}
+# Characters that look blank but are not Unicode spaces: they forge « Mot de passe » texts.
+BLANK_LOOKALIKES = frozenset("\u2800\u3164\u115f\u1160\uffa0\u180e\u17b4\u17b5")
+
+
+def _is_hidden(ch: str) -> bool:
+    """Invisible (format, private use, separators) or a blank look-alike."""
+    return ch in BLANK_LOOKALIKES or unicodedata.category(ch) in ("Cf", "Co", "Cs", "Zs", "Zl", "Zp")
+
+
+def markdown_safe(url: str) -> str:
+    """``url`` with the characters that break Markdown link syntax percent-encoded, hidden ones dropped.
+
+    For display of links stored before validation refused them; new links are already safe.
+    """
+    return "".join(MARKDOWN_UNSAFE.get(ch, ch) for ch in url if not (_is_hidden(ch) or ch.isspace()))
 
 
 def _is_tracking(name: str) -> bool:
@@ -34,8 +58,10 @@ def validate_http_url(text: str) -> str:
         raise UserError("core.links.empty")
     if len(url) > MAX_URL_LENGTH:
         raise UserError("core.links.too_long", limit=MAX_URL_LENGTH)
-    if any(ch.isspace() for ch in url) or any(ord(ch) < 32 for ch in url):
+    if any(ch.isspace() for ch in url) or any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
         raise UserError("core.links.invalid", url=url[:100])
+    if any(_is_hidden(ch) for ch in url):
+        raise UserError("core.links.hidden_characters")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
@@ -47,7 +73,21 @@ def validate_http_url(text: str) -> str:
         raise UserError("core.links.bad_scheme", scheme=(parts.scheme or "?")[:20])
     if not parts.hostname or "." not in parts.hostname and not _is_ip(parts.hostname) and parts.hostname != "localhost":
         raise UserError("core.links.invalid", url=url[:100])
-    return url
+    return _encode_after_host(url, parts.scheme, parts.netloc, parts.hostname)
+
+
+def _encode_after_host(url: str, scheme: str, netloc: str, hostname: str) -> str:
+    """Percent-encode Markdown-breaking characters after the host; refuse them in the host itself."""
+    start = len(scheme) + 3
+    if url[start:start + len(netloc)] != netloc:
+        raise UserError("core.links.invalid", url=url[:100])
+    host_part = netloc
+    if _is_ip(hostname) and ":" in hostname:
+        host_part = netloc.replace(f"[{hostname}]", "", 1)  # an IPv6 address is written in brackets
+    if any(ch in MARKDOWN_UNSAFE for ch in host_part):
+        raise UserError("core.links.invalid", url=url[:100])
+    rest = url[start + len(netloc):]
+    return url[:start + len(netloc)] + "".join(MARKDOWN_UNSAFE.get(ch, ch) for ch in rest)
 
 
 def _is_ip(host: str) -> bool:

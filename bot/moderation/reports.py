@@ -38,11 +38,11 @@ _REPORT_COLUMNS = (
 # -- the key ------------------------------------------------------------------------------------
 def load_or_create_key(path: str | os.PathLike[str]) -> bytes:
     """The HMAC key, created with mode 0600 on first use. Never stored in the database."""
-    path = Path(path)
+    path = Path(path).expanduser()
     try:
         raw = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # e.g. ~/.config/relais
         key = secrets.token_hex(32)
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)

@@ -16,6 +16,7 @@ import discord
 
 from bot.core import timeutil
 from bot.core.i18n import Translate
+from bot.core.urls import markdown_safe
 from bot.resources.library import KINDS, MAX_DESCRIPTION, MAX_TITLE, Popular, Resource, SearchPage
 from bot.ui.base import RelaisModal, RelaisView, guarded
 
@@ -152,11 +153,17 @@ def single_post_view(t: Translate, resource: Resource) -> discord.ui.View:
 
 
 # -- lists and search -----------------------------------------------------------------------------
+def _link_text(title: str) -> str:
+    """A title inside « [titre](lien) »: no bracket to close it early, no Markdown to style or hide."""
+    text = _cut(title, 120).replace("]", "⁆").replace("[", "⁅")
+    return discord.utils.escape_markdown(text, ignore_links=False)
+
+
 def _line(t: Translate, resource: Resource, extra: str = "") -> str:
     themes = f" · {', '.join(resource.themes[:3])}" if resource.themes else ""
     return t(
         "resources.list.line", id=resource.id, emoji=kind_emoji(resource.kind),
-        title=_cut(resource.title, 120).replace("]", "⁆").replace("[", "⁅"), url=resource.url,
+        title=_link_text(resource.title), url=markdown_safe(resource.url),
         kind=kind_label(t, resource.kind), themes=themes, extra=extra,
     )
 

@@ -41,6 +41,10 @@ READY_TIMEOUT = 20.0
 
 def sandbox_environment(double: DiscordDouble, db_path: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return {
+        # A throwaway sandbox keeps its anonymous reports' key beside its database (same lifetime,
+        # same across restarts), which a real deployment must not do: hence the explicit flag.
+        "RELAIS_MODERATION__REPORT_KEY_FILE": str(db_path.with_name(f"{db_path.stem}-report-hmac.key")),
+        "RELAIS_MODERATION__REPORT_KEY_IN_DATABASE_FOLDER": "true",
         **(extra or {}),
         "RELAIS_DATABASE__PATH": str(db_path),
         "RELAIS_DISCORD__API_BASE_URL": double.api_base_url,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -400,3 +401,92 @@ async def test_weekly_digest_is_posted_once_when_its_timer_fires(sandbox):
     assert await bot.timers.reschedule(guild_id, key, timeutil.now())
     await eventually(next_digest_scheduled)
     assert len(digests(driver)) == 1
+
+
+MARKDOWN_PAYLOAD = "https://example.org/a)**[Mot de passe](https://evil.example/login)**"
+MASKED_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)")
+
+
+def assert_one_masked_link_per_line(text: str) -> None:
+    for line in text.splitlines():
+        if "n°" in line:
+            links = MASKED_LINK.findall(line)
+            target = links[0].split("](")[-1].rstrip(")") if links else ""
+            assert len(links) == 1 and urlsplit(target).hostname != "evil.example", line
+            assert not re.search(r"(?<!\\)\*\*", line), f"unescaped bold in {line}"
+
+
+async def test_links_and_titles_never_render_a_second_masked_link(sandbox):
+    driver, bot, guild_id = sandbox.driver, sandbox.bot, sandbox.guild_id
+    braille = await share(driver, url=MARKDOWN_PAYLOAD.replace(" ", "\u2800"), titre="Piège")
+    assert braille.ephemeral and "invisibles" in braille.content
+    accepted = await share(driver, url=MARKDOWN_PAYLOAD.replace(" ", ""), titre="Lien à parenthèses")
+    assert "n°1" in accepted.content, accepted.content
+    await share(driver, who="noah", url="https://exemple.org/titre",
+                titre="**[Mot de passe](https://evil.example/login)**")
+    # A link stored before the validator refused such characters still renders as one link.
+    await share(driver, who="noah", url="https://exemple.org/ancien", titre="Ancien lien")
+    await bot.db.execute("UPDATE resources SET url = ? WHERE id = 3", (MARKDOWN_PAYLOAD.replace(" ", "\u2800"),))
+    await eventually(lambda: len(announcements(driver)) == 3)
+
+    recent = await (await driver.slash("lea", "ressource recentes")).wait()
+    description = recent.embeds[0]["description"]
+    assert listed_ids(recent.embeds[0]) == [3, 2, 1]
+    assert_one_masked_link_per_line(description)
+
+    assert await bot.timers.reschedule(guild_id, f"resources:digest:{guild_id}", timeutil.now())
+    posted = (await eventually(lambda: digests(driver)))[0]
+    assert_one_masked_link_per_line(posted.embeds[0]["description"])
+    assert sorted(listed_ids(posted.embeds[0])) == [1, 2, 3]
+
+
+def public_cards(driver, channel):
+    return [m for m in driver.bot_messages(channel) if m.embeds and "partage cette ressource" in (m.content or "")]
+
+
+async def click_post(driver, who, channel, resource_id=1):
+    shown = await (await driver.slash(who, "ressource voir", channel=channel, id=resource_id)).wait()
+    return await driver.click(who, shown.message_id, f"relais:resources:post:{resource_id}")
+
+
+async def test_post_button_is_throttled_and_not_repeated_in_a_channel(sandbox):
+    driver = sandbox.driver
+    await share(driver)
+    await share(driver, who="noah", url="https://exemple.org/deux", titre="Deuxième ressource")
+    await eventually(lambda: len(announcements(driver)) == 2)
+
+    first = await click_post(driver, "ines", "accueil")
+    assert "partagé" in (await first.wait_followup()).content
+    again = await (await click_post(driver, "ines", "accueil", resource_id=2)).wait()
+    assert again.ephemeral and "attendez encore" in again.content
+    repeated = await (await click_post(driver, "noah", "accueil")).wait()
+    assert repeated.ephemeral and "déjà d'être partagée" in repeated.content
+    assert len(public_cards(driver, "accueil")) == 1, "one card, whatever the clicks"
+
+    elsewhere = await click_post(driver, "noah", "intervisions")
+    await elsewhere.wait_followup()
+    assert len(public_cards(driver, "intervisions")) == 1
+
+
+async def test_post_button_respects_send_permission_and_slowmode(sandbox):
+    driver, bot = sandbox.driver, sandbox.bot
+    await share(driver)
+    await eventually(lambda: len(announcements(driver)) == 1)
+    guild = bot.get_guild(sandbox.guild_id)
+
+    readonly = bot.get_channel(driver.channel("charte").id)
+    await readonly.set_permissions(guild.default_role, send_messages=False, view_channel=True)
+    muted = await (await click_post(driver, "lea", "charte")).wait()
+    assert muted.ephemeral and "ne pouvez pas écrire" in muted.content
+    assert public_cards(driver, "charte") == []
+
+    slow = bot.get_channel(driver.channel("offres-emploi").id)
+    await slow.edit(slowmode_delay=60)
+    await eventually(lambda: bot.get_channel(slow.id).slowmode_delay == 60)
+    refused = await (await click_post(driver, "noah", "offres-emploi")).wait()
+    assert refused.ephemeral and "mode lent" in refused.content
+    assert public_cards(driver, "offres-emploi") == []
+    # Moderators are exempt from slowmode on Discord: the card is posted for them.
+    exempt = await click_post(driver, "sami", "offres-emploi")
+    await exempt.wait_followup()
+    assert len(public_cards(driver, "offres-emploi")) == 1

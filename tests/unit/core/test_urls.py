@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.errors import UserError
-from bot.core.urls import normalize_url, validate_http_url
+from bot.core.urls import markdown_safe, normalize_url, validate_http_url
 
 NORMALISATION = [
     # (as pasted, canonical form)
@@ -85,3 +85,57 @@ def test_refused_links(text, key):
 
 def test_angle_brackets_from_discord_are_accepted():
     assert validate_http_url("<https://example.org/page>") == "https://example.org/page"
+
+
+MARKDOWN_PAYLOAD = "https://example.org/a)**[Mot\u2800de\u2800passe](https://evil.example/login)**"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        MARKDOWN_PAYLOAD,
+        "https://example.org/a\u200b",  # zero-width space
+        "https://example.org/\u3164",  # Hangul filler, looks blank
+        "https://example.org/a\u2060b",  # word joiner
+        "https://example.org/\u202eevil",  # right-to-left override
+    ],
+)
+def test_invisible_and_blank_lookalike_characters_are_refused(text):
+    with pytest.raises(UserError) as caught:
+        validate_http_url(text)
+    assert caught.value.key == "core.links.hidden_characters"
+
+
+@pytest.mark.parametrize("text", ["https://example.org/a b", "https://example.org/a\u00a0b", "https://example.org/a\tb"])
+def test_spaces_are_refused(text):
+    with pytest.raises(UserError) as caught:
+        validate_http_url(text)
+    assert caught.value.key == "core.links.invalid"
+
+
+def test_markdown_link_breakers_are_percent_encoded_after_the_host():
+    url = validate_http_url("https://example.org/a)**[Mot](https://evil.example/login)**")
+    assert url == "https://example.org/a%29%2A%2A%5BMot%5D%28https://evil.example/login%29%2A%2A"
+    assert not set("()[]<>*`") & set(url)
+    rendered = f"[titre]({url})"
+    assert rendered.count("](") == 1 and rendered.endswith(")") and rendered.count(")") == 1
+
+
+def test_encoding_keeps_the_same_page_for_duplicates():
+    wiki = validate_http_url("https://fr.wikipedia.org/wiki/Pair-aidance_(santé)?q=[1]#note*")
+    assert wiki == "https://fr.wikipedia.org/wiki/Pair-aidance_%28santé%29?q=%5B1%5D#note%2A"
+    assert normalize_url(wiki) == normalize_url("https://fr.wikipedia.org/wiki/Pair-aidance_(santé)?q=[1]")
+    assert validate_http_url("http://[::1]:8080/a(b)") == "http://[::1]:8080/a%28b%29"
+
+
+@pytest.mark.parametrize("text", ["https://exam*ple.org/", "https://user)@example.org/", "https://a`b.example.org/"])
+def test_markdown_characters_in_the_host_are_refused(text):
+    with pytest.raises(UserError) as caught:
+        validate_http_url(text)
+    assert caught.value.key == "core.links.invalid"
+
+
+def test_markdown_safe_neutralises_links_stored_before():
+    shown = markdown_safe(MARKDOWN_PAYLOAD)
+    assert not set("()[]*\u2800") & set(shown)
+    assert shown.startswith("https://example.org/a%29%2A%2A%5BMot")
