@@ -151,6 +151,9 @@ class Admin(commands.Cog):
         usage: app_commands.Choice[str],
         channel: discord.TextChannel | discord.ForumChannel,
     ) -> None:
+        if isinstance(channel, discord.ForumChannel) and usage.value not in guild_config.FORUM_PURPOSES:
+            raise UserError("core.config.channel_not_forum", channel=channel.mention,
+                            purpose=self.bot.t(interaction, f"core.config.purposes.{usage.value}"))
         check_channel_postable(channel, interaction.guild.me)
         check_channel_grant(interaction.user, channel, usage.value)
         await guild_config.set_channel(self.bot.db, interaction.guild_id, usage.value, channel.id)

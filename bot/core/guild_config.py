@@ -25,6 +25,9 @@ CHANNEL_PURPOSES = {
     "charte": "Charte",
     "accueil": "Accueil",
 }
+# Only cards can live in a forum (each one a post); logs, reports, the charter, welcomes and
+# intervisions (whose private threads start from a message) need a text channel.
+FORUM_PURPOSES = frozenset({"ressources", "offres"})
 ROLE_PURPOSES = {
     "moderation": "Modération",
     "pair_aidant": "Pair-aidant·e",

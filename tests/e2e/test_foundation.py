@@ -156,3 +156,15 @@ async def test_config_langue_switches_public_messages_and_fallback_replies_to_en
     assert back.content == "Langue des annonces : Français."
     again = await (await driver.slash("lea", "aide")).wait()
     assert "Ce que vous pouvez faire" in again.content
+
+
+async def test_config_salon_refuses_a_forum_for_what_is_not_a_card(sandbox):
+    """A forum chosen as the mod-log made every mod-log post fail (Discord 50008); only resources
+    and offers, which are cards, may live in a forum."""
+    driver = sandbox.driver
+    refused = await (await driver.slash("camille", "config salon", usage="modlog", salon="entraide")).wait()
+    assert refused.ephemeral and "est un forum" in refused.content
+    config = await sandbox.bot.guild_config(sandbox.guild_id)
+    assert config.channel("modlog") != driver.channel("entraide").id
+    accepted = await (await driver.slash("camille", "config salon", usage="ressources", salon="entraide")).wait()
+    assert "C'est noté" in accepted.content
