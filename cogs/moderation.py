@@ -604,14 +604,16 @@ class Moderation(commands.Cog):
         async def submit(inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool) -> None:
             await self.file_report(inner, what, article, anonymous, notify, message=None, target=member)
 
-        modal = ui.ReportModal(self.bot.texts(interaction), submit, description=description)
+        modal = ui.ReportModal(self.bot.texts(interaction), submit, opener_id=interaction.user.id,
+                               description=description)
         await interaction.response.send_modal(modal)
 
     async def report_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         async def submit(inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool) -> None:
             await self.file_report(inner, what, article, anonymous, notify, message=message, target=message.author)
 
-        await interaction.response.send_modal(ui.ReportModal(self.bot.texts(interaction), submit))
+        await interaction.response.send_modal(ui.ReportModal(self.bot.texts(interaction), submit,
+                                                             opener_id=interaction.user.id))
 
     async def file_report(self, interaction: discord.Interaction, what: str, article_text: str | None, anonymous: bool,
                           notify: bool, *, message: discord.Message | None, target: discord.abc.User | None) -> None:
@@ -697,13 +699,20 @@ class Moderation(commands.Cog):
                 raise UserError("moderation.reports.no_target")
 
             async def submit(inner: discord.Interaction, article: str, reason: str) -> None:
+                # Checked again at submission: the form may have stayed open while things changed.
+                moderator = require_guild_member(inner)
+                if not is_moderator(moderator, await self.bot.guild_config(guild.id)):
+                    raise NotAllowed("core.errors.moderators_only")
+                current = await reports.get(db, guild.id, report_id)
+                if not current.is_live:
+                    raise UserError("moderation.reports.already_closed", handler=current.handler_id or 0)
                 member = guild.get_member(report.target_id) or await guild.fetch_member(report.target_id)
                 await inner.response.defer(ephemeral=True, thinking=True)
-                case = await self.sanction(guild, member, actor, "warn", article, reason)
+                case = await self.sanction(guild, member, moderator, "warn", article, reason)
                 resolution = guild_texts("moderation.reports.resolution_warned", number=case.number)
                 await self._close_report(inner, guild, report_id, "resolved", resolution)
 
-            modal = ui.WarnModal(self.bot.texts(interaction), submit, article=report.article,
+            modal = ui.WarnModal(self.bot.texts(interaction), submit, opener_id=actor.id, article=report.article,
                                  reason=report.description)
             await interaction.response.send_modal(modal)
             return

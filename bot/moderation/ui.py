@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any, Protocol
 
 import discord
 
+from bot.core.errors import NotAllowed
 from bot.core.i18n import Translate
 from bot.moderation.cases import Case
 from bot.moderation.cases import CharterArticle as Article
@@ -193,11 +195,32 @@ def report_view(t: Translate, report: Report) -> discord.ui.View:
     return view
 
 
-class ReportModal(RelaisModal):
+MODAL_TIMEOUT = 900  # Discord's interaction token lasts 15 minutes: a form left open longer is dead anyway
+
+
+class OwnedModal(RelaisModal):
+    """A modal bound to one opening: its ``custom_id`` is unique, so discord.py (which stores modals
+    by ``custom_id`` alone) never hands one person's submission to another person's modal, and
+    only the person who opened it may submit it. The object it was opened for lives in the
+    ``on_submit`` callback given by the opener."""
+
+    def __init__(self, *, title: str, kind: str, opener_id: int) -> None:
+        super().__init__(title=title, custom_id=f"relais:moderation:{kind}:{uuid.uuid4().hex}",
+                         timeout=MODAL_TIMEOUT)
+        self.opener_id = opener_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        await super().interaction_check(interaction)
+        if interaction.user.id != self.opener_id:
+            raise NotAllowed("moderation.errors.not_your_form")
+        return True
+
+
+class ReportModal(OwnedModal):
     """What happened, optional article, anonymity and the resolution notice."""
 
-    def __init__(self, t: Translate, on_submit: Any, *, description: str = "") -> None:
-        super().__init__(title=t("moderation.report_modal.title")[:45], custom_id="relais:moderation:report_modal")
+    def __init__(self, t: Translate, on_submit: Any, *, opener_id: int, description: str = "") -> None:
+        super().__init__(title=t("moderation.report_modal.title")[:45], kind="report_modal", opener_id=opener_id)
         self._on_submit = on_submit
         self.what = discord.ui.TextInput(
             label=t("moderation.report_modal.what")[:45], style=discord.TextStyle.paragraph,
@@ -233,11 +256,11 @@ class ReportModal(RelaisModal):
         await self._on_submit(interaction, self.what.value, (self.article.value or "").strip() or None, anonymous, notify)
 
 
-class WarnModal(RelaisModal):
+class WarnModal(OwnedModal):
     """« Avertir » from a report card, prefilled with the report's article and description."""
 
-    def __init__(self, t: Translate, on_submit: Any, *, article: str | None, reason: str) -> None:
-        super().__init__(title=t("moderation.warn_modal.title")[:45], custom_id="relais:moderation:warn_modal")
+    def __init__(self, t: Translate, on_submit: Any, *, opener_id: int, article: str | None, reason: str) -> None:
+        super().__init__(title=t("moderation.warn_modal.title")[:45], kind="warn_modal", opener_id=opener_id)
         self._on_submit = on_submit
         self.article = discord.ui.TextInput(
             label=t("moderation.warn_modal.article")[:45], default=article or None, max_length=60, custom_id="article",

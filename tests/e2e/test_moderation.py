@@ -338,3 +338,102 @@ async def test_cases_left_pending_by_a_crash_are_settled_from_discord_at_restart
     # the timeout's end is scheduled and the member is told, as after a normal sanction
     assert [t.key for t in await bot.timers.pending(guild_id, moderation.CASE_TIMER)] == [timed_out.timer_key]
     assert any(f"n°{timed_out.number}" in m.content and "/recours" in m.content for m in driver.dms("noah"))
+
+
+# -- audit: modals, anonymity, reports and appeals about moderators, case numbers -----------------
+async def _make_moderator(sandbox, name: str) -> int:
+    driver, bot = sandbox.driver, sandbox.bot
+    user_id = driver.user_id(name)
+    await bot.http.add_role(sandbox.guild_id, user_id, driver.role_id("moderation"))
+
+    def promoted() -> bool:
+        member = bot.get_guild(sandbox.guild_id).get_member(user_id)
+        return member is not None and any(r.id == driver.role_id("moderation") for r in member.roles)
+
+    await eventually(promoted)
+    return user_id
+
+
+async def _report(driver, reporter: str, message, values: dict) -> None:
+    opened = await (await driver.message_context(reporter, "Signaler à la modération", message)).wait()
+    await (await driver.submit_modal(reporter, opened, values)).wait_followup()
+
+
+async def _card_of(sandbox, message_id: int):
+    from bot.moderation import reports
+    live = await reports.open_reports(sandbox.bot.db, sandbox.guild_id)
+    report = next(r for r in live if r.message_id == message_id)
+    return report, sandbox.driver.message_obj(report.card_message_id)
+
+
+def _readable_by(sandbox, name: str) -> list:
+    """Every message the bot posted that this person can read: guild channels and threads through
+    the double's permission model (a private thread: its members and Manage Threads holders), and DMs."""
+    from bot.sandbox.double.state import P
+    driver, guild = sandbox.driver, sandbox.double.guild
+    user_id = driver.user_id(name)
+    readable = list(driver.dms(name))
+    for channel in guild.channels.values():
+        perms = guild.permissions_in(user_id, channel)
+        if not perms & P.VIEW_CHANNEL:
+            continue
+        if channel.type == 12 and user_id not in channel.members and not perms & P.MANAGE_THREADS:
+            continue
+        readable += [m for m in sandbox.double.world.channel_messages(channel.id)
+                     if m.author_id == sandbox.double.world.bot_user_id]
+    return readable
+
+
+def _text(message) -> str:
+    import json
+    return (message.content or "") + json.dumps(message.embeds or [], ensure_ascii=False)
+
+
+async def test_warn_modals_opened_on_two_cards_each_warn_their_own_member(sandbox):
+    driver = sandbox.driver
+    ines = await _make_moderator(sandbox, "ines")
+    spam = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle !")
+    rude = await driver.send_message("noah", "ressources", "Franchement t'es nul·le")
+    await _settle()
+    await _report(driver, "ines", spam, {"what": "Publicité", "article": "publicite"})
+    await _report(driver, "camille", rude, {"what": "Insulte", "article": "bienveillance"})
+    spam_report, spam_card = await _card_of(sandbox, spam.id)
+    rude_report, rude_card = await _card_of(sandbox, rude.id)
+    by_sami = await (await driver.click("sami", spam_card, f"relais:moderation:report:warn:{spam_report.id}")).wait()
+    by_ines = await (await driver.click("ines", rude_card, f"relais:moderation:report:warn:{rude_report.id}")).wait()
+    assert by_sami.modal["custom_id"] != by_ines.modal["custom_id"]
+    # Somebody else cannot submit a modal they did not open.
+    stolen = await (await driver.submit_modal("ines", by_sami, {"article": "publicite", "reason": "Vol"})).wait_done()
+    assert stolen.ephemeral and await _cases(sandbox, "lea") == []
+    # Submitted in the crossed order: each warning goes to its own card's member, by its moderator.
+    first = await driver.submit_modal("sami", by_sami, {"article": "publicite", "reason": "Publicité répétée"})
+    await first.wait_followup()
+    second = await driver.submit_modal("ines", by_ines, {"article": "bienveillance", "reason": "Propos blessants"})
+    await second.wait_followup()
+    [lea_case] = await _cases(sandbox, "lea")
+    [noah_case] = await _cases(sandbox, "noah")
+    assert (lea_case.moderator_id, lea_case.reason) == (driver.user_id("sami"), "Publicité répétée")
+    assert (noah_case.moderator_id, noah_case.reason) == (ines, "Propos blessants")
+
+
+async def test_report_modals_opened_on_two_messages_each_report_their_own_message(sandbox):
+    from bot.moderation import reports
+    driver, db = sandbox.driver, sandbox.bot.db
+    spam = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle !")
+    rude = await driver.send_message("camille", "ressources", "Franchement t'es nul·le")
+    await _settle()
+    by_noah = await (await driver.message_context("noah", "Signaler à la modération", spam)).wait()
+    by_ines = await (await driver.message_context("ines", "Signaler à la modération", rude)).wait()
+    assert by_noah.modal["custom_id"] != by_ines.modal["custom_id"]
+    stolen = await (await driver.submit_modal("ines", by_noah, {"what": "Pas le mien"})).wait_done()
+    assert stolen.ephemeral and await reports.open_reports(db, sandbox.guild_id) == []
+    await (await driver.submit_modal("noah", by_noah, {"what": "Publicité"})).wait_followup()
+    await (await driver.submit_modal("ines", by_ines, {"what": "Insulte"})).wait_followup()
+    spam_report, _ = await _card_of(sandbox, spam.id)
+    rude_report, _ = await _card_of(sandbox, rude.id)
+    assert (spam_report.target_id, (await reports.reporters(db, spam_report.id)).named) == (
+        driver.user_id("lea"), (driver.user_id("noah"),))
+    assert (rude_report.target_id, (await reports.reporters(db, rude_report.id)).named) == (
+        driver.user_id("camille"), (driver.user_id("ines"),))
+
+
