@@ -712,8 +712,7 @@ class Moderation(commands.Cog):
                 resolution = guild_texts("moderation.reports.resolution_warned", number=case.number)
                 await self._close_report(inner, guild, report_id, "resolved", resolution)
 
-            modal = ui.WarnModal(self.bot.texts(interaction), submit, opener_id=actor.id, article=report.article,
-                                 reason=report.description)
+            modal = ui.WarnModal(self.bot.texts(interaction), submit, opener_id=actor.id, article=report.article)
             await interaction.response.send_modal(modal)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)

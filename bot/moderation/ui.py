@@ -257,17 +257,18 @@ class ReportModal(OwnedModal):
 
 
 class WarnModal(OwnedModal):
-    """« Avertir » from a report card, prefilled with the report's article and description."""
+    """« Avertir » from a report card, prefilled with the report's article only. The reason starts
+    empty: it is DMed to the warned member, and the reporter's own words could reveal who reported."""
 
-    def __init__(self, t: Translate, on_submit: Any, *, opener_id: int, article: str | None, reason: str) -> None:
+    def __init__(self, t: Translate, on_submit: Any, *, opener_id: int, article: str | None) -> None:
         super().__init__(title=t("moderation.warn_modal.title")[:45], kind="warn_modal", opener_id=opener_id)
         self._on_submit = on_submit
         self.article = discord.ui.TextInput(
             label=t("moderation.warn_modal.article")[:45], default=article or None, max_length=60, custom_id="article",
         )
         self.reason = discord.ui.TextInput(
-            label=t("moderation.warn_modal.reason")[:45], style=discord.TextStyle.paragraph, default=reason[:500] or None,
-            max_length=500, custom_id="reason",
+            label=t("moderation.warn_modal.reason")[:45], style=discord.TextStyle.paragraph,
+            max_length=500, custom_id="reason", placeholder=t("moderation.warn_modal.reason_hint")[:100],
         )
         self.add_item(self.article)
         self.add_item(self.reason)

@@ -437,3 +437,17 @@ async def test_report_modals_opened_on_two_messages_each_report_their_own_messag
         driver.user_id("camille"), (driver.user_id("ines"),))
 
 
+async def test_warn_from_a_card_does_not_prefill_the_reporters_words(sandbox):
+    driver = sandbox.driver
+    offending = await driver.send_message("lea", "ressources", "Tu ne comprends rien, comme d'habitude.")
+    await _settle()
+    words = "Elle me rabaisse depuis que je lui ai parlé de mon hospitalisation"
+    await _report(driver, "noah", offending, {"what": words, "article": "bienveillance"})
+    report, card = await _card_of(sandbox, offending.id)
+    opened = await (await driver.click("sami", card, f"relais:moderation:report:warn:{report.id}")).wait()
+    assert "hospitalisation" not in opened.modal_values.get("reason", "")
+    await (await driver.submit_modal("sami", opened, {"reason": "Propos rabaissants"})).wait_followup()
+    assert not any("hospitalisation" in m.content for m in driver.dms("lea"))
+    assert [c.reason for c in await _cases(sandbox, "lea")] == ["Propos rabaissants"]
+
+
