@@ -19,7 +19,7 @@ from discord.ext import commands
 # moderation package itself never imports the charter, and this works with the charter cog switched off.
 from bot.charter.charter import load_charter
 from bot.client import RelaisBot
-from bot.core import timeutil
+from bot.core import logs, timeutil
 from bot.core.errors import NotAllowed, NotFound, UserError
 from bot.core.guild_config import GuildConfig
 from bot.core.timers import Timer
@@ -618,6 +618,9 @@ class Moderation(commands.Cog):
     async def file_report(self, interaction: discord.Interaction, what: str, article_text: str | None, anonymous: bool,
                           notify: bool, *, message: discord.Message | None, target: discord.abc.User | None) -> None:
         guild = interaction.guild
+        # The reporter may have asked for anonymity: from here on, no log line names who reports
+        # (the usual context, set when the form was submitted, carries the user id).
+        logs.command_context.set(f"[guild={guild.id} cmd=report] ")
         article = self.article(article_text) if article_text else None
         await interaction.response.defer(ephemeral=True, thinking=True)
         filed = await reports.file_report(

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import uuid
 from typing import Any, Protocol
 
 import discord
 
-from bot.core.errors import NotAllowed
+from bot.core.errors import NotAllowed, UserError
 from bot.core.i18n import Translate
 from bot.moderation.cases import Case
 from bot.moderation.cases import CharterArticle as Article
 from bot.moderation.reports import Report, Reporters
-from bot.ui.base import RelaisModal, RelaisView, guarded
+from bot.ui.base import RelaisModal, RelaisView, guarded, send_ephemeral
+
+log = logging.getLogger(__name__)
 
 COLOURS = {
     "warn": discord.Colour.gold(),
@@ -249,6 +252,17 @@ class ReportModal(OwnedModal):
         self.add_item(self.article)
         self.add_item(discord.ui.Label(text=t("moderation.report_modal.who")[:45], component=self.anonymous))
         self.add_item(discord.ui.Label(text=t("moderation.report_modal.notify")[:45], component=self.notify))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        if isinstance(error, UserError):  # answered kindly; the cog logs reports without the user id
+            await super().on_error(interaction, error)
+            return
+        # The shared handler logs the user id with an unexpected error: not for a report.
+        incident = uuid.uuid4().hex[:8]
+        log.error("incident %s: unexpected error while filing a report (guild=%s)", incident,
+                  interaction.guild_id, exc_info=error)
+        await send_ephemeral(interaction, interaction.client.t(interaction, "core.errors.unexpected",
+                                                               incident=incident))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         anonymous = (self.anonymous.values or ["no"])[0] == "yes"
