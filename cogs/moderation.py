@@ -234,6 +234,9 @@ class Moderation(commands.Cog):
         except discord.HTTPException as exc:
             await moderation.abandon_case(db, case)
             log.warning("Discord refused %s on %s in guild %s: %s", action, member.id, guild.id, exc)
+            if dm_sent:  # they were told before the action: tell them it did not happen
+                await self.dm(member, self.bot.t(guild.id, "moderation.dm.not_applied", guild=guild.name,
+                                                 number=case.number))
             raise UserError("moderation.errors.discord_refused") from exc
         except BaseException:
             await moderation.abandon_case(db, case)

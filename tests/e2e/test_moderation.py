@@ -476,3 +476,20 @@ async def test_warn_from_a_card_does_not_prefill_the_reporters_words(sandbox):
     assert [c.reason for c in await _cases(sandbox, "lea")] == ["Propos rabaissants"]
 
 
+async def test_a_refused_ban_never_frees_its_case_number(sandbox):
+    from bot.sandbox.double.state import P
+    driver = sandbox.driver
+    # Discord refuses the ban (403) although Relais' cache still believes it may ban.
+    sandbox.double.guild.roles[driver.role_id("relais")].permissions &= ~P.BAN_MEMBERS
+    refused = await (await driver.slash("sami", "mod bannir", membre="lea", article="publicite",
+                                        raison="Spam commercial")).wait_done()
+    assert "refusé" in _reply(refused)
+    assert driver.user_id("lea") not in driver.bans() and await _cases(sandbox, "lea") == []
+    announced = [m.content for m in driver.dms("lea") if "cas n°1" in m.content]
+    warned = await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance", raison="Ton sec")
+    await warned.wait_followup()
+    [case] = await _cases(sandbox, "noah")
+    assert case.number != 1, "the number announced to Léa must never name someone else's case"
+    # Léa was told of case n°1 before Discord refused (afterwards she could not have been reached):
+    # she is told it did not happen.
+    assert announced and "pas été appliquée" in driver.dms("lea")[-1].content
