@@ -173,6 +173,13 @@ async def test_appeal_opens_a_private_thread_without_the_acting_moderator(sandbo
         return member is not None and any(r.id == driver.role_id("moderation") for r in member.roles)
 
     await eventually(ines_is_a_moderator)
+    # A private thread only hides the appeal from Sami if he cannot open every private thread of the
+    # channel (Manage Threads): here the team's role does without it (with it, see the DM route below).
+    from bot.sandbox.double.seed import MODERATOR_PERMISSIONS
+    from bot.sandbox.double.state import P
+    role = driver.role_id("moderation")
+    await bot.http.edit_role(sandbox.guild_id, role, permissions=str(MODERATOR_PERMISSIONS & ~P.MANAGE_THREADS))
+    await eventually(lambda: not bot.get_guild(sandbox.guild_id).get_role(role).permissions.manage_threads)
     await (await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance",
                               raison="Moqueries")).wait_followup()
     result = await (await driver.slash("noah", "recours", cas=1, texte="C'était de l'humour entre nous.")).wait()
@@ -384,6 +391,10 @@ def _readable_by(sandbox, name: str) -> list:
     return readable
 
 
+def _new(messages: list, before: set[int]) -> list:
+    return [m for m in messages if m.id not in before]
+
+
 def _text(message) -> str:
     import json
     return (message.content or "") + json.dumps(message.embeds or [], ensure_ascii=False)
@@ -420,7 +431,7 @@ async def test_report_modals_opened_on_two_messages_each_report_their_own_messag
     from bot.moderation import reports
     driver, db = sandbox.driver, sandbox.bot.db
     spam = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle !")
-    rude = await driver.send_message("camille", "ressources", "Franchement t'es nul·le")
+    rude = await driver.send_message("noah", "ressources", "Franchement t'es nul·le")
     await _settle()
     by_noah = await (await driver.message_context("noah", "Signaler à la modération", spam)).wait()
     by_ines = await (await driver.message_context("ines", "Signaler à la modération", rude)).wait()
@@ -434,7 +445,7 @@ async def test_report_modals_opened_on_two_messages_each_report_their_own_messag
     assert (spam_report.target_id, (await reports.reporters(db, spam_report.id)).named) == (
         driver.user_id("lea"), (driver.user_id("noah"),))
     assert (rude_report.target_id, (await reports.reporters(db, rude_report.id)).named) == (
-        driver.user_id("camille"), (driver.user_id("ines"),))
+        driver.user_id("noah"), (driver.user_id("ines"),))
 
 
 async def test_an_anonymous_report_leaves_the_reporter_in_no_log_line(sandbox, caplog):
@@ -476,6 +487,35 @@ async def test_warn_from_a_card_does_not_prefill_the_reporters_words(sandbox):
     assert [c.reason for c in await _cases(sandbox, "lea")] == ["Propos rabaissants"]
 
 
+async def test_a_report_about_a_moderator_is_unreadable_by_that_moderator(sandbox):
+    driver = sandbox.driver
+    ines = await _make_moderator(sandbox, "ines")
+    sami = driver.user_id("sami")
+    await (await driver.slash("sami", "permanence planifier", moderateurs=f"<@{sami}> <@{ines}>",
+                              periode="1 sem", debut="maintenant")).wait()
+    offending = await driver.send_message("sami", "ressources", "Les gens comme toi n'ont rien à faire ici.")
+    await _settle()
+    mark = {name: {m.id for m in _readable_by(sandbox, name)} for name in ("sami", "ines")}
+    await _report(driver, "noah", offending, {"what": "Un modérateur m'a humilié·e publiquement"})
+    await _settle()
+    assert not [m for m in _new(_readable_by(sandbox, "sami"), mark["sami"]) if "humilié" in _text(m)]
+    assert [m for m in _new(_readable_by(sandbox, "ines"), mark["ines"]) if "humilié" in _text(m)]
+    assert not [m for m in driver.bot_messages("signalements") if "humilié" in _text(m)]
+
+
+async def test_an_appeal_is_unreadable_by_the_moderator_who_decided(sandbox):
+    driver = sandbox.driver
+    await _make_moderator(sandbox, "ines")
+    await (await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance",
+                              raison="Moqueries")).wait_followup()
+    mark = {name: {m.id for m in _readable_by(sandbox, name)} for name in ("sami", "ines")}
+    result = await (await driver.slash("noah", "recours", cas=1, texte="C'était de l'humour entre nous.")).wait()
+    assert "transmis" in result.content
+    await _settle()
+    assert not [m for m in _new(_readable_by(sandbox, "sami"), mark["sami"]) if "humour" in _text(m)]
+    assert [m for m in _new(_readable_by(sandbox, "ines"), mark["ines"]) if "humour" in _text(m)]
+
+
 async def test_a_refused_ban_never_frees_its_case_number(sandbox):
     from bot.sandbox.double.state import P
     driver = sandbox.driver
@@ -493,3 +533,28 @@ async def test_a_refused_ban_never_frees_its_case_number(sandbox):
     # Léa was told of case n°1 before Discord refused (afterwards she could not have been reached):
     # she is told it did not happen.
     assert announced and "pas été appliquée" in driver.dms("lea")[-1].content
+
+
+async def test_a_report_about_a_moderator_goes_to_a_private_thread_of_the_others(sandbox):
+    """When the team's role does without Manage Threads, a private thread with only the other
+    moderators hides the card from the moderator concerned, and its buttons still work."""
+    from bot.sandbox.double.seed import MODERATOR_PERMISSIONS
+    from bot.sandbox.double.state import P
+    driver, bot = sandbox.driver, sandbox.bot
+    ines = await _make_moderator(sandbox, "ines")
+    sami = driver.user_id("sami")
+    role = driver.role_id("moderation")
+    await bot.http.edit_role(sandbox.guild_id, role, permissions=str(MODERATOR_PERMISSIONS & ~P.MANAGE_THREADS))
+    await eventually(lambda: not bot.get_guild(sandbox.guild_id).get_role(role).permissions.manage_threads)
+    offending = await driver.send_message("sami", "ressources", "Les gens comme toi n'ont rien à faire ici.")
+    await _settle()
+    mark = {name: {m.id for m in _readable_by(sandbox, name)} for name in ("sami", "ines")}
+    await _report(driver, "noah", offending, {"what": "Un modérateur m'a humilié·e publiquement"})
+    await _settle()
+    assert not [m for m in _new(_readable_by(sandbox, "sami"), mark["sami"]) if "humilié" in _text(m)]
+    [thread] = [t for t in driver.threads("signalements") if t.type == 12]
+    assert ines in driver.thread_members(thread) and sami not in driver.thread_members(thread)
+    report, card = await _card_of(sandbox, offending.id)
+    assert card.channel_id == thread.id and "humilié" in _text(card)
+    claimed = await (await driver.click("ines", card, f"relais:moderation:report:claim:{report.id}")).wait_done()
+    assert "vous vous occupez" in _reply(claimed)
