@@ -19,7 +19,7 @@ from discord.ext import commands
 # moderation package itself never imports the charter, and this works with the charter cog switched off.
 from bot.charter.charter import load_charter
 from bot.client import RelaisBot
-from bot.core import timeutil
+from bot.core import logs, timeutil
 from bot.core.errors import NotAllowed, NotFound, UserError
 from bot.core.guild_config import GuildConfig
 from bot.core.timers import Timer
@@ -146,6 +146,48 @@ class Moderation(commands.Cog):
         members = role.members if role is not None else []
         return [m.id for m in members if not m.bot]
 
+    @staticmethod
+    def reads(channel: discord.abc.GuildChannel | None, user_id: int) -> bool:
+        """Whether this person can read the channel (unknown channel: assume they can)."""
+        if channel is None:
+            return True
+        member = channel.guild.get_member(user_id)
+        return member is not None and channel.permissions_for(member).view_channel
+
+    @staticmethod
+    def reads_private_threads(channel: discord.abc.GuildChannel, user_id: int) -> bool:
+        """Private threads of a channel are open to Manage Threads holders, not only to their members."""
+        member = channel.guild.get_member(user_id)
+        if member is None:
+            return False
+        perms = channel.permissions_for(member)
+        return perms.view_channel and (perms.manage_threads or perms.administrator)
+
+    async def send_privately(
+        self, guild: discord.Guild, channel: discord.abc.GuildChannel | None, *, recipients: list[int],
+        excluded: set[int], thread_name: str, content: str, embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+    ) -> discord.Message | None:
+        """Reach ``recipients`` and nobody in ``excluded``: a private thread of ``channel`` with only
+        the recipients when none of the excluded can open its private threads (Manage Threads),
+        otherwise one DM each (without buttons: they only work on the server). Returns the thread's
+        message, or None when DMs were used."""
+        mentions = discord.AllowedMentions(users=[discord.Object(r) for r in recipients], roles=False,
+                                           everyone=False, replied_user=False)
+        if isinstance(channel, discord.TextChannel) and recipients and not any(
+                self.reads_private_threads(channel, e) for e in excluded):
+            try:
+                thread = await channel.create_thread(name=thread_name[:100], type=discord.ChannelType.private_thread,
+                                                     invitable=False)
+                for recipient in recipients:
+                    await thread.add_user(discord.Object(recipient))
+                return await thread.send(content, embed=embed, view=view, allowed_mentions=mentions)
+            except discord.HTTPException:
+                log.warning("private thread %r in guild %s failed; sending DMs", thread_name, guild.id)
+        for recipient in recipients:
+            await self.dm(recipient, content, embed=embed)
+        return None
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # /mod's default_permissions only hides it: each of its commands is checked for real.
         command = interaction.command
@@ -165,10 +207,10 @@ class Moderation(commands.Cog):
             log.exception("could not post to the mod-log of guild %s", guild_id)
             return None
 
-    async def dm(self, user: discord.abc.User | int, content: str) -> bool:
+    async def dm(self, user: discord.abc.User | int, content: str, *, embed: discord.Embed | None = None) -> bool:
         try:
             target = user if isinstance(user, discord.abc.User) else await self.bot.fetch_user(user)
-            await target.send(content, allowed_mentions=NO_PINGS)
+            await target.send(content, embed=embed, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             return False
         return True
@@ -234,6 +276,9 @@ class Moderation(commands.Cog):
         except discord.HTTPException as exc:
             await moderation.abandon_case(db, case)
             log.warning("Discord refused %s on %s in guild %s: %s", action, member.id, guild.id, exc)
+            if dm_sent:  # they were told before the action: tell them it did not happen
+                await self.dm(member, self.bot.t(guild.id, "moderation.dm.not_applied", guild=guild.name,
+                                                 number=case.number))
             raise UserError("moderation.errors.discord_refused") from exc
         except BaseException:
             await moderation.abandon_case(db, case)
@@ -570,26 +615,16 @@ class Moderation(commands.Cog):
         await send_ephemeral(interaction, self.bot.t(interaction, "moderation.appeal.sent", number=number))
 
     async def _route_appeal(self, guild: discord.Guild, config: GuildConfig, appeal: moderation.Appeal) -> None:
-        """A private thread with only the recipients (never the moderator who acted); DMs as a fallback."""
+        """To the recipients only: never the moderator who decided, nor anyone recused from the member
+        (a private thread when none of them holds Manage Threads there, DMs otherwise)."""
         t = self.bot.texts(guild.id)
         body = t("moderation.appeal.card", number=appeal.case.number, member=f"<@{appeal.member_id}>",
                  action=t(f"moderation.actions.{appeal.case.action}"), reason=appeal.case.reason[:300],
                  text=appeal.text, recipients=" ".join(f"<@{r}>" for r in appeal.recipients) or "—")[:2000]
-        mentions = discord.AllowedMentions(users=[discord.Object(r) for r in appeal.recipients], roles=False,
-                                           everyone=False, replied_user=False)
         channel = guild.get_channel(config.channel("signalements") or config.channel("modlog") or 0)
-        if isinstance(channel, discord.TextChannel) and appeal.recipients:
-            try:
-                thread = await channel.create_thread(
-                    name=t("moderation.appeal.thread", number=appeal.case.number)[:100],
-                    type=discord.ChannelType.private_thread, invitable=False,
-                )
-                await thread.send(body, allowed_mentions=mentions)
-                return
-            except discord.HTTPException:
-                log.warning("private thread for appeal on case %s failed; sending DMs", appeal.case.number)
-        for recipient in appeal.recipients:
-            await self.dm(recipient, body)
+        excluded = {appeal.case.moderator_id} | await moderation.recused_from(self.bot.db, guild.id, appeal.member_id)
+        await self.send_privately(guild, channel, recipients=list(appeal.recipients), excluded=excluded,
+                                  thread_name=t("moderation.appeal.thread", number=appeal.case.number), content=body)
         if not appeal.recipients:
             await self.post_log(guild.id, config, content=t("moderation.appeal.nobody", number=appeal.case.number))
 
@@ -604,18 +639,23 @@ class Moderation(commands.Cog):
         async def submit(inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool) -> None:
             await self.file_report(inner, what, article, anonymous, notify, message=None, target=member)
 
-        modal = ui.ReportModal(self.bot.texts(interaction), submit, description=description)
+        modal = ui.ReportModal(self.bot.texts(interaction), submit, opener_id=interaction.user.id,
+                               description=description)
         await interaction.response.send_modal(modal)
 
     async def report_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         async def submit(inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool) -> None:
             await self.file_report(inner, what, article, anonymous, notify, message=message, target=message.author)
 
-        await interaction.response.send_modal(ui.ReportModal(self.bot.texts(interaction), submit))
+        await interaction.response.send_modal(ui.ReportModal(self.bot.texts(interaction), submit,
+                                                             opener_id=interaction.user.id))
 
     async def file_report(self, interaction: discord.Interaction, what: str, article_text: str | None, anonymous: bool,
                           notify: bool, *, message: discord.Message | None, target: discord.abc.User | None) -> None:
         guild = interaction.guild
+        # The reporter may have asked for anonymity: from here on, no log line names who reports
+        # (the usual context, set when the form was submitted, carries the user id).
+        logs.command_context.set(f"[guild={guild.id} cmd=report] ")
         article = self.article(article_text) if article_text else None
         await interaction.response.defer(ephemeral=True, thinking=True)
         filed = await reports.file_report(
@@ -669,6 +709,9 @@ class Moderation(commands.Cog):
         if channel_id is None:
             log.warning("report %s: no reports channel configured in guild %s", report.id, guild.id)
             return
+        if report.target_id is not None and self.reads(guild.get_channel(channel_id), report.target_id):
+            await self._show_private_card(guild, config, report, embed, view, guild.get_channel(channel_id))
+            return
         blocked = await moderation.recused_from(self.bot.db, guild.id, report.target_id)
         blocked |= set(who.named)
         pinged = [m for m in self.on_duty(guild.id) if m not in blocked]
@@ -679,6 +722,26 @@ class Moderation(commands.Cog):
         posted = await self.bot.get_partial_messageable(channel_id, guild_id=guild.id).send(
             content, embed=embed, view=view, allowed_mentions=mentions)
         await reports.set_card(self.bot.db, report.id, channel_id, posted.id)
+
+    async def _show_private_card(self, guild: discord.Guild, config: GuildConfig, report: reports.Report,
+                                 embed: discord.Embed, view: discord.ui.View,
+                                 channel: discord.abc.GuildChannel | None) -> None:
+        """A report about someone who can read the reports channel (a moderator, most often) goes to
+        the other moderators only, never to the shared channel the person concerned reads."""
+        t = self.bot.texts(guild.id)
+        excluded = await moderation.recused_from(self.bot.db, guild.id, report.target_id)
+        recipients = [m for m in self.moderators(guild, config) if m not in excluded]
+        if not recipients and guild.owner_id not in excluded:
+            recipients = [guild.owner_id]  # the last people who can still read it privately
+        if not recipients:
+            log.warning("report %s in guild %s: nobody but the person concerned could read it", report.id, guild.id)
+            return
+        content = t("moderation.card.private", mentions=" ".join(f"<@{r}>" for r in recipients))
+        posted = await self.send_privately(guild, channel, recipients=recipients, excluded=excluded,
+                                           thread_name=t("moderation.card.private_thread", id=report.id),
+                                           content=content, embed=embed, view=view)
+        if posted is not None:
+            await reports.set_card(self.bot.db, report.id, posted.channel.id, posted.id)
 
     async def on_report_button(self, interaction: discord.Interaction, action: str, report_id: int) -> None:
         actor = require_guild_member(interaction)
@@ -697,14 +760,20 @@ class Moderation(commands.Cog):
                 raise UserError("moderation.reports.no_target")
 
             async def submit(inner: discord.Interaction, article: str, reason: str) -> None:
+                # Checked again at submission: the form may have stayed open while things changed.
+                moderator = require_guild_member(inner)
+                if not is_moderator(moderator, await self.bot.guild_config(guild.id)):
+                    raise NotAllowed("core.errors.moderators_only")
+                current = await reports.get(db, guild.id, report_id)
+                if not current.is_live:
+                    raise UserError("moderation.reports.already_closed", handler=current.handler_id or 0)
                 member = guild.get_member(report.target_id) or await guild.fetch_member(report.target_id)
                 await inner.response.defer(ephemeral=True, thinking=True)
-                case = await self.sanction(guild, member, actor, "warn", article, reason)
+                case = await self.sanction(guild, member, moderator, "warn", article, reason)
                 resolution = guild_texts("moderation.reports.resolution_warned", number=case.number)
                 await self._close_report(inner, guild, report_id, "resolved", resolution)
 
-            modal = ui.WarnModal(self.bot.texts(interaction), submit, article=report.article,
-                                 reason=report.description)
+            modal = ui.WarnModal(self.bot.texts(interaction), submit, opener_id=actor.id, article=report.article)
             await interaction.response.send_modal(modal)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)

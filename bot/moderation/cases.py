@@ -4,7 +4,7 @@ A case is the record of one moderation action, numbered per guild. The cog perfo
 Discord action (timeout, kick, ban…) between ``begin_case`` and ``confirm_case``: the case is
 written ``pending`` first (so the member's DM can name its number), confirmed once Discord
 accepted, and deleted by ``abandon_case`` when Discord refused — no case ever records an
-action that did not happen. A crash in between leaves it ``pending``; at the next start the cog
+action that did not happen, and an abandoned number is never given again. A crash in between leaves it ``pending``; at the next start the cog
 asks Discord whether the action took effect (``applied_on_discord``) and confirms or drops it,
 so an applied sanction is never lost from the member's record. Everything that ends later (a warning expiring, a timeout ending,
 a timed ban being lifted) is a durable timer of kind ``CASE_TIMER`` keyed by the case.
@@ -266,20 +266,32 @@ async def _insert_case(
 ) -> Case:
     if action not in ACTIONS:
         raise ValueError(f"unknown case action {action!r}")
-    # One statement: the number is allocated and the row written atomically.
-    row = await db.fetchone(
-        "INSERT INTO mod_cases (guild_id, number, member_id, moderator_id, action, article, reason, state,"
-        " automatic, parent_number, created_at, expires_at)"
-        " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-        " FROM mod_cases WHERE guild_id = ?"
-        f" RETURNING {_CASE_COLUMNS}",
-        (
-            guild_id, member_id, moderator_id, action, article, reason, state, int(automatic), parent_number,
-            timeutil.to_db(now), timeutil.to_db(expires_at) if expires_at else None, guild_id,
-        ),
-    )
-    assert row is not None
-    return _case(row)
+    counter = last_number_key(guild_id)
+    async with db.transaction():
+        # The number follows the highest ever given in the guild, including cases abandoned since:
+        # a member may have been told « cas n°N » before Discord refused, so N never names anyone else.
+        row = await db.fetchone(
+            "INSERT INTO mod_cases (guild_id, number, member_id, moderator_id, action, article, reason, state,"
+            " automatic, parent_number, created_at, expires_at)"
+            " SELECT ?, MAX(COALESCE(MAX(number), 0),"
+            " COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)) + 1,"
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+            " FROM mod_cases WHERE guild_id = ?"
+            f" RETURNING {_CASE_COLUMNS}",
+            (
+                guild_id, counter, member_id, moderator_id, action, article, reason, state, int(automatic),
+                parent_number, timeutil.to_db(now), timeutil.to_db(expires_at) if expires_at else None, guild_id,
+            ),
+        )
+        assert row is not None
+        case = _case(row)
+        await db.set_meta(counter, str(case.number))
+    return case
+
+
+def last_number_key(guild_id: int) -> str:
+    """The ``meta`` key holding the highest case number ever given in the guild (never reused)."""
+    return f"moderation.last_case_number:{guild_id}"
 
 
 def warning_expiry(now: dt.datetime, days: int | None, default_days: int) -> dt.datetime:
@@ -301,7 +313,8 @@ async def begin_case(
 
 
 async def abandon_case(db: Database, case: Case) -> None:
-    """Discord refused the action: the case never happened."""
+    """Discord refused the action: the case never happened. Its number stays used (see
+    ``last_number_key``): it is never given to another case."""
     await db.execute("DELETE FROM mod_cases WHERE id = ? AND state = 'pending'", (case.id,))
 
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import uuid
 from typing import Any, Protocol
 
 import discord
 
+from bot.core.errors import NotAllowed, UserError
 from bot.core.i18n import Translate
 from bot.moderation.cases import Case
 from bot.moderation.cases import CharterArticle as Article
 from bot.moderation.reports import Report, Reporters
-from bot.ui.base import RelaisModal, RelaisView, guarded
+from bot.ui.base import RelaisModal, RelaisView, guarded, send_ephemeral
+
+log = logging.getLogger(__name__)
 
 COLOURS = {
     "warn": discord.Colour.gold(),
@@ -193,11 +198,32 @@ def report_view(t: Translate, report: Report) -> discord.ui.View:
     return view
 
 
-class ReportModal(RelaisModal):
+MODAL_TIMEOUT = 900  # Discord's interaction token lasts 15 minutes: a form left open longer is dead anyway
+
+
+class OwnedModal(RelaisModal):
+    """A modal bound to one opening: its ``custom_id`` is unique, so discord.py (which stores modals
+    by ``custom_id`` alone) never hands one person's submission to another person's modal, and
+    only the person who opened it may submit it. The object it was opened for lives in the
+    ``on_submit`` callback given by the opener."""
+
+    def __init__(self, *, title: str, kind: str, opener_id: int) -> None:
+        super().__init__(title=title, custom_id=f"relais:moderation:{kind}:{uuid.uuid4().hex}",
+                         timeout=MODAL_TIMEOUT)
+        self.opener_id = opener_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        await super().interaction_check(interaction)
+        if interaction.user.id != self.opener_id:
+            raise NotAllowed("moderation.errors.not_your_form")
+        return True
+
+
+class ReportModal(OwnedModal):
     """What happened, optional article, anonymity and the resolution notice."""
 
-    def __init__(self, t: Translate, on_submit: Any, *, description: str = "") -> None:
-        super().__init__(title=t("moderation.report_modal.title")[:45], custom_id="relais:moderation:report_modal")
+    def __init__(self, t: Translate, on_submit: Any, *, opener_id: int, description: str = "") -> None:
+        super().__init__(title=t("moderation.report_modal.title")[:45], kind="report_modal", opener_id=opener_id)
         self._on_submit = on_submit
         self.what = discord.ui.TextInput(
             label=t("moderation.report_modal.what")[:45], style=discord.TextStyle.paragraph,
@@ -227,24 +253,36 @@ class ReportModal(RelaisModal):
         self.add_item(discord.ui.Label(text=t("moderation.report_modal.who")[:45], component=self.anonymous))
         self.add_item(discord.ui.Label(text=t("moderation.report_modal.notify")[:45], component=self.notify))
 
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        if isinstance(error, UserError):  # answered kindly; the cog logs reports without the user id
+            await super().on_error(interaction, error)
+            return
+        # The shared handler logs the user id with an unexpected error: not for a report.
+        incident = uuid.uuid4().hex[:8]
+        log.error("incident %s: unexpected error while filing a report (guild=%s)", incident,
+                  interaction.guild_id, exc_info=error)
+        await send_ephemeral(interaction, interaction.client.t(interaction, "core.errors.unexpected",
+                                                               incident=incident))
+
     async def on_submit(self, interaction: discord.Interaction) -> None:
         anonymous = (self.anonymous.values or ["no"])[0] == "yes"
         notify = (self.notify.values or ["yes"])[0] == "yes"
         await self._on_submit(interaction, self.what.value, (self.article.value or "").strip() or None, anonymous, notify)
 
 
-class WarnModal(RelaisModal):
-    """« Avertir » from a report card, prefilled with the report's article and description."""
+class WarnModal(OwnedModal):
+    """« Avertir » from a report card, prefilled with the report's article only. The reason starts
+    empty: it is DMed to the warned member, and the reporter's own words could reveal who reported."""
 
-    def __init__(self, t: Translate, on_submit: Any, *, article: str | None, reason: str) -> None:
-        super().__init__(title=t("moderation.warn_modal.title")[:45], custom_id="relais:moderation:warn_modal")
+    def __init__(self, t: Translate, on_submit: Any, *, opener_id: int, article: str | None) -> None:
+        super().__init__(title=t("moderation.warn_modal.title")[:45], kind="warn_modal", opener_id=opener_id)
         self._on_submit = on_submit
         self.article = discord.ui.TextInput(
             label=t("moderation.warn_modal.article")[:45], default=article or None, max_length=60, custom_id="article",
         )
         self.reason = discord.ui.TextInput(
-            label=t("moderation.warn_modal.reason")[:45], style=discord.TextStyle.paragraph, default=reason[:500] or None,
-            max_length=500, custom_id="reason",
+            label=t("moderation.warn_modal.reason")[:45], style=discord.TextStyle.paragraph,
+            max_length=500, custom_id="reason", placeholder=t("moderation.warn_modal.reason_hint")[:100],
         )
         self.add_item(self.article)
         self.add_item(self.reason)

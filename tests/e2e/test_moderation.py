@@ -173,6 +173,13 @@ async def test_appeal_opens_a_private_thread_without_the_acting_moderator(sandbo
         return member is not None and any(r.id == driver.role_id("moderation") for r in member.roles)
 
     await eventually(ines_is_a_moderator)
+    # A private thread only hides the appeal from Sami if he cannot open every private thread of the
+    # channel (Manage Threads): here the team's role does without it (with it, see the DM route below).
+    from bot.sandbox.double.seed import MODERATOR_PERMISSIONS
+    from bot.sandbox.double.state import P
+    role = driver.role_id("moderation")
+    await bot.http.edit_role(sandbox.guild_id, role, permissions=str(MODERATOR_PERMISSIONS & ~P.MANAGE_THREADS))
+    await eventually(lambda: not bot.get_guild(sandbox.guild_id).get_role(role).permissions.manage_threads)
     await (await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance",
                               raison="Moqueries")).wait_followup()
     result = await (await driver.slash("noah", "recours", cas=1, texte="C'était de l'humour entre nous.")).wait()
@@ -338,3 +345,216 @@ async def test_cases_left_pending_by_a_crash_are_settled_from_discord_at_restart
     # the timeout's end is scheduled and the member is told, as after a normal sanction
     assert [t.key for t in await bot.timers.pending(guild_id, moderation.CASE_TIMER)] == [timed_out.timer_key]
     assert any(f"n°{timed_out.number}" in m.content and "/recours" in m.content for m in driver.dms("noah"))
+
+
+# -- audit: modals, anonymity, reports and appeals about moderators, case numbers -----------------
+async def _make_moderator(sandbox, name: str) -> int:
+    driver, bot = sandbox.driver, sandbox.bot
+    user_id = driver.user_id(name)
+    await bot.http.add_role(sandbox.guild_id, user_id, driver.role_id("moderation"))
+
+    def promoted() -> bool:
+        member = bot.get_guild(sandbox.guild_id).get_member(user_id)
+        return member is not None and any(r.id == driver.role_id("moderation") for r in member.roles)
+
+    await eventually(promoted)
+    return user_id
+
+
+async def _report(driver, reporter: str, message, values: dict) -> None:
+    opened = await (await driver.message_context(reporter, "Signaler à la modération", message)).wait()
+    await (await driver.submit_modal(reporter, opened, values)).wait_followup()
+
+
+async def _card_of(sandbox, message_id: int):
+    from bot.moderation import reports
+    live = await reports.open_reports(sandbox.bot.db, sandbox.guild_id)
+    report = next(r for r in live if r.message_id == message_id)
+    return report, sandbox.driver.message_obj(report.card_message_id)
+
+
+def _readable_by(sandbox, name: str) -> list:
+    """Every message the bot posted that this person can read: guild channels and threads through
+    the double's permission model (a private thread: its members and Manage Threads holders), and DMs."""
+    from bot.sandbox.double.state import P
+    driver, guild = sandbox.driver, sandbox.double.guild
+    user_id = driver.user_id(name)
+    readable = list(driver.dms(name))
+    for channel in guild.channels.values():
+        perms = guild.permissions_in(user_id, channel)
+        if not perms & P.VIEW_CHANNEL:
+            continue
+        if channel.type == 12 and user_id not in channel.members and not perms & P.MANAGE_THREADS:
+            continue
+        readable += [m for m in sandbox.double.world.channel_messages(channel.id)
+                     if m.author_id == sandbox.double.world.bot_user_id]
+    return readable
+
+
+def _new(messages: list, before: set[int]) -> list:
+    return [m for m in messages if m.id not in before]
+
+
+def _text(message) -> str:
+    import json
+    return (message.content or "") + json.dumps(message.embeds or [], ensure_ascii=False)
+
+
+async def test_warn_modals_opened_on_two_cards_each_warn_their_own_member(sandbox):
+    driver = sandbox.driver
+    ines = await _make_moderator(sandbox, "ines")
+    spam = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle !")
+    rude = await driver.send_message("noah", "ressources", "Franchement t'es nul·le")
+    await _settle()
+    await _report(driver, "ines", spam, {"what": "Publicité", "article": "publicite"})
+    await _report(driver, "camille", rude, {"what": "Insulte", "article": "bienveillance"})
+    spam_report, spam_card = await _card_of(sandbox, spam.id)
+    rude_report, rude_card = await _card_of(sandbox, rude.id)
+    by_sami = await (await driver.click("sami", spam_card, f"relais:moderation:report:warn:{spam_report.id}")).wait()
+    by_ines = await (await driver.click("ines", rude_card, f"relais:moderation:report:warn:{rude_report.id}")).wait()
+    assert by_sami.modal["custom_id"] != by_ines.modal["custom_id"]
+    # Somebody else cannot submit a modal they did not open.
+    stolen = await (await driver.submit_modal("ines", by_sami, {"article": "publicite", "reason": "Vol"})).wait_done()
+    assert stolen.ephemeral and await _cases(sandbox, "lea") == []
+    # Submitted in the crossed order: each warning goes to its own card's member, by its moderator.
+    first = await driver.submit_modal("sami", by_sami, {"article": "publicite", "reason": "Publicité répétée"})
+    await first.wait_followup()
+    second = await driver.submit_modal("ines", by_ines, {"article": "bienveillance", "reason": "Propos blessants"})
+    await second.wait_followup()
+    [lea_case] = await _cases(sandbox, "lea")
+    [noah_case] = await _cases(sandbox, "noah")
+    assert (lea_case.moderator_id, lea_case.reason) == (driver.user_id("sami"), "Publicité répétée")
+    assert (noah_case.moderator_id, noah_case.reason) == (ines, "Propos blessants")
+
+
+async def test_report_modals_opened_on_two_messages_each_report_their_own_message(sandbox):
+    from bot.moderation import reports
+    driver, db = sandbox.driver, sandbox.bot.db
+    spam = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle !")
+    rude = await driver.send_message("noah", "ressources", "Franchement t'es nul·le")
+    await _settle()
+    by_noah = await (await driver.message_context("noah", "Signaler à la modération", spam)).wait()
+    by_ines = await (await driver.message_context("ines", "Signaler à la modération", rude)).wait()
+    assert by_noah.modal["custom_id"] != by_ines.modal["custom_id"]
+    stolen = await (await driver.submit_modal("ines", by_noah, {"what": "Pas le mien"})).wait_done()
+    assert stolen.ephemeral and await reports.open_reports(db, sandbox.guild_id) == []
+    await (await driver.submit_modal("noah", by_noah, {"what": "Publicité"})).wait_followup()
+    await (await driver.submit_modal("ines", by_ines, {"what": "Insulte"})).wait_followup()
+    spam_report, _ = await _card_of(sandbox, spam.id)
+    rude_report, _ = await _card_of(sandbox, rude.id)
+    assert (spam_report.target_id, (await reports.reporters(db, spam_report.id)).named) == (
+        driver.user_id("lea"), (driver.user_id("noah"),))
+    assert (rude_report.target_id, (await reports.reporters(db, rude_report.id)).named) == (
+        driver.user_id("noah"), (driver.user_id("ines"),))
+
+
+async def test_an_anonymous_report_leaves_the_reporter_in_no_log_line(sandbox, caplog):
+    import logging
+
+    from bot.core.logs import ContextAndRedactionFilter
+    driver = sandbox.driver
+    noah = str(driver.user_id("noah"))
+    offending = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle !")
+    await _settle()
+    caplog.handler.addFilter(ContextAndRedactionFilter())  # each record gets its [guild= user= cmd=] context
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="bot")
+    caplog.set_level(logging.DEBUG, logger="cogs")
+    mark = len(driver.requests)
+    await _report(driver, "noah", offending, {"what": "Publicité", "anonymous": "yes"})
+    await _settle()
+    card = [m for m in driver.bot_messages("signalements") if m.embeds][-1]
+    assert "anonyme" in _text(card)
+    assert any("filed" in r.getMessage() for r in caplog.records), "the filing is logged"
+    leaks = [f"{getattr(r, 'ctx', '')}{r.getMessage()}" for r in caplog.records
+             if noah in f"{getattr(r, 'ctx', '')}{r.getMessage()}"]
+    assert leaks == []
+    # Nor does anything the bot sent to Discord (card, pings, DMs, timers' messages) carry the id.
+    assert not [r.path for r in driver.requests[mark:] if r.json is not None and noah in str(r.json)]
+
+
+async def test_warn_from_a_card_does_not_prefill_the_reporters_words(sandbox):
+    driver = sandbox.driver
+    offending = await driver.send_message("lea", "ressources", "Tu ne comprends rien, comme d'habitude.")
+    await _settle()
+    words = "Elle me rabaisse depuis que je lui ai parlé de mon hospitalisation"
+    await _report(driver, "noah", offending, {"what": words, "article": "bienveillance"})
+    report, card = await _card_of(sandbox, offending.id)
+    opened = await (await driver.click("sami", card, f"relais:moderation:report:warn:{report.id}")).wait()
+    assert "hospitalisation" not in opened.modal_values.get("reason", "")
+    await (await driver.submit_modal("sami", opened, {"reason": "Propos rabaissants"})).wait_followup()
+    assert not any("hospitalisation" in m.content for m in driver.dms("lea"))
+    assert [c.reason for c in await _cases(sandbox, "lea")] == ["Propos rabaissants"]
+
+
+async def test_a_report_about_a_moderator_is_unreadable_by_that_moderator(sandbox):
+    driver = sandbox.driver
+    ines = await _make_moderator(sandbox, "ines")
+    sami = driver.user_id("sami")
+    await (await driver.slash("sami", "permanence planifier", moderateurs=f"<@{sami}> <@{ines}>",
+                              periode="1 sem", debut="maintenant")).wait()
+    offending = await driver.send_message("sami", "ressources", "Les gens comme toi n'ont rien à faire ici.")
+    await _settle()
+    mark = {name: {m.id for m in _readable_by(sandbox, name)} for name in ("sami", "ines")}
+    await _report(driver, "noah", offending, {"what": "Un modérateur m'a humilié·e publiquement"})
+    await _settle()
+    assert not [m for m in _new(_readable_by(sandbox, "sami"), mark["sami"]) if "humilié" in _text(m)]
+    assert [m for m in _new(_readable_by(sandbox, "ines"), mark["ines"]) if "humilié" in _text(m)]
+    assert not [m for m in driver.bot_messages("signalements") if "humilié" in _text(m)]
+
+
+async def test_an_appeal_is_unreadable_by_the_moderator_who_decided(sandbox):
+    driver = sandbox.driver
+    await _make_moderator(sandbox, "ines")
+    await (await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance",
+                              raison="Moqueries")).wait_followup()
+    mark = {name: {m.id for m in _readable_by(sandbox, name)} for name in ("sami", "ines")}
+    result = await (await driver.slash("noah", "recours", cas=1, texte="C'était de l'humour entre nous.")).wait()
+    assert "transmis" in result.content
+    await _settle()
+    assert not [m for m in _new(_readable_by(sandbox, "sami"), mark["sami"]) if "humour" in _text(m)]
+    assert [m for m in _new(_readable_by(sandbox, "ines"), mark["ines"]) if "humour" in _text(m)]
+
+
+async def test_a_refused_ban_never_frees_its_case_number(sandbox):
+    from bot.sandbox.double.state import P
+    driver = sandbox.driver
+    # Discord refuses the ban (403) although Relais' cache still believes it may ban.
+    sandbox.double.guild.roles[driver.role_id("relais")].permissions &= ~P.BAN_MEMBERS
+    refused = await (await driver.slash("sami", "mod bannir", membre="lea", article="publicite",
+                                        raison="Spam commercial")).wait_done()
+    assert "refusé" in _reply(refused)
+    assert driver.user_id("lea") not in driver.bans() and await _cases(sandbox, "lea") == []
+    announced = [m.content for m in driver.dms("lea") if "cas n°1" in m.content]
+    warned = await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance", raison="Ton sec")
+    await warned.wait_followup()
+    [case] = await _cases(sandbox, "noah")
+    assert case.number != 1, "the number announced to Léa must never name someone else's case"
+    # Léa was told of case n°1 before Discord refused (afterwards she could not have been reached):
+    # she is told it did not happen.
+    assert announced and "pas été appliquée" in driver.dms("lea")[-1].content
+
+
+async def test_a_report_about_a_moderator_goes_to_a_private_thread_of_the_others(sandbox):
+    """When the team's role does without Manage Threads, a private thread with only the other
+    moderators hides the card from the moderator concerned, and its buttons still work."""
+    from bot.sandbox.double.seed import MODERATOR_PERMISSIONS
+    from bot.sandbox.double.state import P
+    driver, bot = sandbox.driver, sandbox.bot
+    ines = await _make_moderator(sandbox, "ines")
+    sami = driver.user_id("sami")
+    role = driver.role_id("moderation")
+    await bot.http.edit_role(sandbox.guild_id, role, permissions=str(MODERATOR_PERMISSIONS & ~P.MANAGE_THREADS))
+    await eventually(lambda: not bot.get_guild(sandbox.guild_id).get_role(role).permissions.manage_threads)
+    offending = await driver.send_message("sami", "ressources", "Les gens comme toi n'ont rien à faire ici.")
+    await _settle()
+    mark = {name: {m.id for m in _readable_by(sandbox, name)} for name in ("sami", "ines")}
+    await _report(driver, "noah", offending, {"what": "Un modérateur m'a humilié·e publiquement"})
+    await _settle()
+    assert not [m for m in _new(_readable_by(sandbox, "sami"), mark["sami"]) if "humilié" in _text(m)]
+    [thread] = [t for t in driver.threads("signalements") if t.type == 12]
+    assert ines in driver.thread_members(thread) and sami not in driver.thread_members(thread)
+    report, card = await _card_of(sandbox, offending.id)
+    assert card.channel_id == thread.id and "humilié" in _text(card)
+    claimed = await (await driver.click("ines", card, f"relais:moderation:report:claim:{report.id}")).wait_done()
+    assert "vous vous occupez" in _reply(claimed)

@@ -87,6 +87,29 @@ async def test_a_refused_action_leaves_no_case(db):
     assert [c.number for c in await m.member_cases(db, G, 5)] == [ok.number]
 
 
+async def test_a_refused_action_never_frees_its_number(db, tmp_path):
+    """The member of a refused kick/ban was told « cas n°1 » before Discord refused: n°1 must
+    never become someone else's case, not even after a restart."""
+    timers = TimerService(db)
+    refused = await m.begin_case(db, G, member_id=5, moderator_id=1, action="ban", article="respect",
+                                 reason="insultes répétées", now=T0)
+    await m.abandon_case(db, refused)
+    other = await m.record_case(db, timers, G, member_id=6, moderator_id=1, action="warn", article="respect",
+                                reason="ton blessant", now=T0)
+    assert other.number == refused.number + 1
+    last = await m.begin_case(db, G, member_id=7, moderator_id=1, action="kick", article="respect",
+                              reason="menaces", now=T0)
+    await m.abandon_case(db, last)  # the highest number, abandoned: still never reused
+    again = await m.record_case(db, timers, G, member_id=8, moderator_id=1, action="note", article=None,
+                                reason="suivi", now=T0)
+    assert again.number == last.number + 1
+    with pytest.raises(NotFound):
+        await m.get_case(db, G, refused.number)
+    elsewhere = await m.record_case(db, timers, G + 1, member_id=5, moderator_id=1, action="note",
+                                    article=None, reason="x", now=T0)
+    assert elsewhere.number == 1  # still numbered per guild
+
+
 async def test_empty_or_long_reason_is_refused_before_writing(db):
     with pytest.raises(UserError, match="reason_empty"):
         await m.begin_case(db, G, member_id=5, moderator_id=1, action="warn", article="a", reason="  ", now=T0)
