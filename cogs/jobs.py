@@ -12,12 +12,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import jobs
 from bot.client import RelaisBot
 from bot.core import netguard, timeutil
 from bot.core.errors import NotAllowed, NotFound, UserError
 from bot.core.timers import Timer
 from bot.jobs import feeds, ui
-from bot.jobs import offers as jobs
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator, require_moderator
 
@@ -157,10 +157,10 @@ class Jobs(commands.Cog):
         timers.register(jobs.KIND_ALERTS, self.on_alerts_timer)
         timers.register(jobs.KIND_EXPIRE, self.on_expire_timer)
         timers.register(jobs.KIND_DIGEST, self.on_digest_timer)
-        timers.register(jobs.KIND_FEEDS, self.on_feeds_timer)
-        if self.config.feeds and not await timers.pending(jobs.FEEDS_TIMER_GUILD, jobs.KIND_FEEDS):
-            await timers.schedule(jobs.FEEDS_TIMER_GUILD, jobs.KIND_FEEDS, timeutil.now() + dt.timedelta(seconds=60), {},
-                                  key=jobs.FEEDS_TIMER_KEY)
+        timers.register(feeds.KIND_FEEDS, self.on_feeds_timer)
+        if self.config.feeds and not await timers.pending(feeds.FEEDS_TIMER_GUILD, feeds.KIND_FEEDS):
+            await timers.schedule(feeds.FEEDS_TIMER_GUILD, feeds.KIND_FEEDS, timeutil.now() + dt.timedelta(seconds=60), {},
+                                  key=feeds.FEEDS_TIMER_KEY)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.group.name)
@@ -618,8 +618,8 @@ class Jobs(commands.Cog):
             await self.poll_feeds_now()
         finally:
             await self.bot.timers.schedule(
-                jobs.FEEDS_TIMER_GUILD, jobs.KIND_FEEDS, timeutil.now() + dt.timedelta(hours=self.settings.feed_poll_hours), {},
-                key=jobs.FEEDS_TIMER_KEY,
+                feeds.FEEDS_TIMER_GUILD, feeds.KIND_FEEDS, timeutil.now() + dt.timedelta(hours=self.settings.feed_poll_hours), {},
+                key=feeds.FEEDS_TIMER_KEY,
             )
 
 

@@ -12,11 +12,11 @@ import argparse
 import asyncio
 import sys
 
+from bot import jobs
 from bot.cli import add_config_options, load_settings
 from bot.core import settings as settings_module
 from bot.core import timeutil
 from bot.jobs import feeds
-from bot.jobs import offers as jobs
 
 STATUS_LABELS = {"pending": "en attente de validation", "published": "publiée"}
 

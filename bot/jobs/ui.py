@@ -10,7 +10,8 @@ import discord
 
 from bot.core import timeutil
 from bot.core.i18n import Translate
-from bot.jobs import offers as jobs
+from bot.jobs.alerts import Subscription
+from bot.jobs.offers import LIMITS, Offer, Page
 from bot.ui.base import RelaisModal, RelaisView, guarded
 
 OPEN_COLOUR = discord.Colour.from_rgb(46, 139, 87)
@@ -23,7 +24,7 @@ def _ts(moment, style: str = "D") -> str:
     return f"<t:{int(timeutil.to_db(moment))}:{style}>"
 
 
-def offer_embed(t: Translate, offer: jobs.Offer, *, closure: str | None = None) -> discord.Embed:
+def offer_embed(t: Translate, offer: Offer, *, closure: str | None = None) -> discord.Embed:
     """The announcement: contract, working time and pay first, then every other field."""
     colour = CLOSED_COLOUR if closure else (OPEN_COLOUR if offer.status == "published" else PENDING_COLOUR)
     title = offer.title if not closure else f"[{closure}] {offer.title}"
@@ -60,7 +61,7 @@ def closure_text(t: Translate, status: str) -> str:
     return t(f"jobs.closure.{status}")
 
 
-def queue_embed(t: Translate, offer: jobs.Offer, duplicates: Sequence[jobs.Offer] = ()) -> discord.Embed:
+def queue_embed(t: Translate, offer: Offer, duplicates: Sequence[Offer] = ()) -> discord.Embed:
     embed = offer_embed(t, offer)
     if offer.flags:
         embed.colour = FLAG_COLOUR
@@ -103,7 +104,7 @@ class QueueButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:j
         await cog.on_queue_button(interaction, self.action, self.offer_id)
 
 
-def queue_view(t: Translate, offer: jobs.Offer) -> discord.ui.View:
+def queue_view(t: Translate, offer: Offer) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     closed = offer.status != "pending"
     for action in ("publish", "refuse", "edit"):
@@ -131,7 +132,7 @@ class OfferModal(RelaisModal):
             text_input = discord.ui.TextInput(
                 label=t(f"jobs.modal.{name}")[:45], placeholder=t(f"jobs.modal.{name}_hint")[:100],
                 style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
-                required=required, max_length=jobs.LIMITS[name] if paragraph else min(jobs.LIMITS[name], 4000),
+                required=required, max_length=LIMITS[name] if paragraph else min(LIMITS[name], 4000),
                 default=(values.get(name) or None), custom_id=name,
             )
             self.inputs[name] = text_input
@@ -196,7 +197,7 @@ class ConfirmView(OwnerView):
             await self._on_cancel(interaction)
 
 
-def list_lines(t: Translate, page: jobs.Page) -> str:
+def list_lines(t: Translate, page: Page) -> str:
     if not page.offers:
         return t("jobs.list.empty")
     lines = [t("jobs.list.header", total=page.total, page=page.page + 1, pages=page.pages)]
@@ -211,7 +212,7 @@ def list_lines(t: Translate, page: jobs.Page) -> str:
 class ListView(OwnerView):
     """« Précédentes » / « Suivantes » over the open offers, for the member who asked."""
 
-    def __init__(self, owner_id: int, t: Translate, fetch: Callable[[int], Awaitable[jobs.Page]], page: jobs.Page) -> None:
+    def __init__(self, owner_id: int, t: Translate, fetch: Callable[[int], Awaitable[Page]], page: Page) -> None:
         super().__init__(owner_id, timeout=600)
         self._t = t
         self._fetch = fetch
@@ -242,13 +243,13 @@ class ListView(OwnerView):
         await self._move(interaction, +1)
 
 
-def alert_embed(t: Translate, offer: jobs.Offer, guild_name: str) -> discord.Embed:
+def alert_embed(t: Translate, offer: Offer, guild_name: str) -> discord.Embed:
     embed = offer_embed(t, offer)
     embed.set_footer(text=t("jobs.alerts.dm_footer", id=offer.id, guild=guild_name[:100]))
     return embed
 
 
-def digest_text(t: Translate, offers: Sequence[jobs.Offer], guild_name: str) -> str:
+def digest_text(t: Translate, offers: Sequence[Offer], guild_name: str) -> str:
     lines = [t("jobs.digest.header", count=len(offers), guild=guild_name[:100])]
     for offer in offers[:20]:
         until = _ts(offer.deadline or offer.expires_at) if (offer.deadline or offer.expires_at) else "—"
@@ -260,7 +261,7 @@ def digest_text(t: Translate, offers: Sequence[jobs.Offer], guild_name: str) -> 
     return "\n".join(lines)[:2000]
 
 
-def subscription_text(t: Translate, sub: jobs.Subscription | None) -> str:
+def subscription_text(t: Translate, sub: Subscription | None) -> str:
     if sub is None:
         return t("jobs.alerts.none")
     everything = t("jobs.alerts.any")
