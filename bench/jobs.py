@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot import jobs
 from bot.core import timeutil
 from bot.core.db import Database
-from bot.jobs import offers as jobs
 
 GUILD = 4242
 KEYWORDS = [

@@ -16,7 +16,6 @@ from bot.core import settings as settings_module
 from bot.core import timeutil
 from bot.core.cli_options import add_config_options, load_settings
 from bot.jobs import feeds
-from bot.jobs import offers as jobs
 
 STATUS_LABELS = {"pending": "en attente de validation", "published": "publiée"}
 

@@ -32,9 +32,16 @@ from bot.core import netguard, timeutil
 from bot.core.db import Database
 from bot.core.errors import UserError
 from bot.core.urls import normalize_url, validate_http_url
-from bot.jobs import offers as jobs
+from bot.jobs import offers
+from bot.jobs.config import FeedConfig, JobsConfig
+from bot.jobs.text import fold
 
 log = logging.getLogger(__name__)
+
+# One timer polls every feed of every guild (handler in cogs/jobs.py).
+KIND_FEEDS = "jobs.feeds"
+FEEDS_TIMER_GUILD = 0
+FEEDS_TIMER_KEY = "jobs:feeds"
 
 MAX_FEED_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3
@@ -64,9 +71,9 @@ class FetchResult:
 
 @dataclass(frozen=True, slots=True)
 class FeedReport:
-    feed: jobs.FeedConfig
+    feed: FeedConfig
     status: str                     # "ok", "not_modified" or "error"
-    new_offers: tuple[jobs.Offer, ...] = ()
+    new_offers: tuple[offers.Offer, ...] = ()
     seen: int = 0                   # entries already known (guid or link)
     filtered: int = 0               # entries without any of the feed's keywords
     rejected: int = 0               # entries that are not usable offers (no title, bad link…)
@@ -167,25 +174,25 @@ def parse(body: bytes) -> tuple[FeedEntry, ...]:
 
 
 # -- importing --------------------------------------------------------------------------------------------
-def _entry_input(entry: FeedEntry, feed: jobs.FeedConfig) -> jobs.OfferInput:
+def _entry_input(entry: FeedEntry, feed: FeedConfig) -> offers.OfferInput:
     def cut(text: str, limit: int) -> str:
         return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
-    return jobs.OfferInput(
-        title=cut(entry.title, jobs.LIMITS["title"]),
-        employer=cut(entry.author or feed.name, jobs.LIMITS["employer"]),
+    return offers.OfferInput(
+        title=cut(entry.title, offers.LIMITS["title"]),
+        employer=cut(entry.author or feed.name, offers.LIMITS["employer"]),
         region=feed.region,
         contract=feed.contract,
         link=entry.link,
-        missions=cut(entry.summary, jobs.LIMITS["missions"]),
+        missions=cut(entry.summary, offers.LIMITS["missions"]),
     )
 
 
-def _matches_keywords(entry: FeedEntry, feed: jobs.FeedConfig) -> bool:
+def _matches_keywords(entry: FeedEntry, feed: FeedConfig) -> bool:
     if not feed.keywords:
         return True
-    padded = f" {jobs.fold(entry.title + ' ' + entry.summary)} "
-    return any(f" {jobs.fold(k)} " in padded for k in feed.keywords)
+    padded = f" {fold(entry.title + ' ' + entry.summary)} "
+    return any(f" {fold(k)} " in padded for k in feed.keywords)
 
 
 async def _state(db: Database, guild_id: int, url: str) -> tuple[str | None, str | None, float | None]:
@@ -196,9 +203,9 @@ async def _state(db: Database, guild_id: int, url: str) -> tuple[str | None, str
 
 
 async def _import_entry(
-    db: Database, guild_id: int, feed: jobs.FeedConfig, entry: FeedEntry, config: jobs.JobsConfig, *,
+    db: Database, guild_id: int, feed: FeedConfig, entry: FeedEntry, config: JobsConfig, *,
     now: dt.datetime, publish_now: bool, default_expiry_days: int,
-) -> tuple[str, jobs.Offer | None]:
+) -> tuple[str, offers.Offer | None]:
     """"new" with the offer, or "seen"/"filtered"/"rejected"; one transaction per entry."""
     link_norm = None
     if entry.link:
@@ -224,11 +231,11 @@ async def _import_entry(
             outcome = "filtered"
         else:
             try:
-                clean = jobs.validate(_entry_input(entry, feed), config, now, from_feed=True)
+                clean = offers.validate(_entry_input(entry, feed), config, now, from_feed=True)
             except UserError as exc:
                 log.info("feed %s entry %s not imported: %s", feed.name, entry.guid, exc.key)
             else:
-                offer = await jobs.submit_offer(
+                offer = await offers.submit_offer(
                     db, guild_id, clean, submitter_id=None, publish_now=publish_now, now=now,
                     default_expiry_days=default_expiry_days, source=feed.name,
                 )
@@ -245,7 +252,7 @@ Fetcher = Callable[..., Awaitable[FetchResult]]
 
 
 async def poll_feed(
-    db: Database, guild_id: int, feed: jobs.FeedConfig, config: jobs.JobsConfig, *, session: aiohttp.ClientSession,
+    db: Database, guild_id: int, feed: FeedConfig, config: JobsConfig, *, session: aiohttp.ClientSession,
     now: dt.datetime, timeout_seconds: float, allow_loopback: bool, publish_now: bool, default_expiry_days: int,
 ) -> FeedReport:
     etag, last_modified, broken_since = await _state(db, guild_id, feed.url)
@@ -264,14 +271,14 @@ async def poll_feed(
         return FeedReport(feed, "error", error=str(exc), became_broken=broken_since is None)
 
     counts = {"new": 0, "seen": 0, "filtered": 0, "rejected": 0}
-    offers: list[jobs.Offer] = []
+    imported: list[offers.Offer] = []
     for entry in result.entries:
         outcome, offer = await _import_entry(
             db, guild_id, feed, entry, config, now=now, publish_now=publish_now, default_expiry_days=default_expiry_days,
         )
         counts[outcome] += 1
         if offer is not None:
-            offers.append(offer)
+            imported.append(offer)
     await db.execute(
         "INSERT INTO job_feed_state (guild_id, url, etag, last_modified, broken_since, last_error, last_ok_at,"
         " last_polled_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?)"
@@ -281,13 +288,13 @@ async def poll_feed(
         (guild_id, feed.url, result.etag, result.last_modified, stamp, stamp),
     )
     return FeedReport(
-        feed, "not_modified" if result.not_modified else "ok", tuple(offers), counts["seen"], counts["filtered"],
+        feed, "not_modified" if result.not_modified else "ok", tuple(imported), counts["seen"], counts["filtered"],
         counts["rejected"], recovered=broken_since is not None,
     )
 
 
 async def poll_guild(
-    db: Database, guild_id: int, config: jobs.JobsConfig, *, now: dt.datetime, timeout_seconds: float = 20.0,
+    db: Database, guild_id: int, config: JobsConfig, *, now: dt.datetime, timeout_seconds: float = 20.0,
     allow_loopback: bool = False, publish_now: bool = False, default_expiry_days: int = 60,
     session: aiohttp.ClientSession | None = None,
 ) -> list[FeedReport]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Protocol
 
 import discord
 
 from bot.core import timeutil
 from bot.core.i18n import Translate
-from bot.jobs import offers as jobs
-from bot.ui.base import RelaisModal, RelaisView, guarded
+from bot.jobs.alerts import Subscription
+from bot.jobs.offers import LIMITS, Offer, Page
+from bot.ui.base import RelaisModal, guarded
 
 OPEN_COLOUR = discord.Colour.from_rgb(46, 139, 87)
 PENDING_COLOUR = discord.Colour.from_rgb(230, 160, 40)
@@ -23,7 +24,7 @@ def _ts(moment, style: str = "D") -> str:
     return f"<t:{int(timeutil.to_db(moment))}:{style}>"
 
 
-def offer_embed(t: Translate, offer: jobs.Offer, *, closure: str | None = None) -> discord.Embed:
+def offer_embed(t: Translate, offer: Offer, *, closure: str | None = None) -> discord.Embed:
     """The announcement: contract, working time and pay first, then every other field."""
     colour = CLOSED_COLOUR if closure else (OPEN_COLOUR if offer.status == "published" else PENDING_COLOUR)
     title = offer.title if not closure else f"[{closure}] {offer.title}"
@@ -60,7 +61,7 @@ def closure_text(t: Translate, status: str) -> str:
     return t(f"jobs.closure.{status}")
 
 
-def queue_embed(t: Translate, offer: jobs.Offer, duplicates: Sequence[jobs.Offer] = ()) -> discord.Embed:
+def queue_embed(t: Translate, offer: Offer, duplicates: Sequence[Offer] = ()) -> discord.Embed:
     embed = offer_embed(t, offer)
     if offer.flags:
         embed.colour = FLAG_COLOUR
@@ -77,6 +78,12 @@ def queue_embed(t: Translate, offer: jobs.Offer, duplicates: Sequence[jobs.Offer
         state += f"\n> {offer.refusal_reason[:500]}"
     embed.add_field(name=t("jobs.queue.state"), value=state[:1024], inline=False)
     return embed
+
+
+class JobQueueActions(Protocol):
+    """What the moderators' card buttons need; the jobs cog provides it while it is loaded."""
+
+    async def on_queue_button(self, interaction: discord.Interaction, action: str, offer_id: int) -> None: ...
 
 
 class QueueButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:jobs:(?P<action>publish|refuse|edit):(?P<id>\d+)"):
@@ -99,11 +106,11 @@ class QueueButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:j
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog = interaction.client.get_cog("Jobs")
-        await cog.on_queue_button(interaction, self.action, self.offer_id)
+        actions = interaction.client.services.require(JobQueueActions)  # type: ignore[attr-defined]
+        await actions.on_queue_button(interaction, self.action, self.offer_id)
 
 
-def queue_view(t: Translate, offer: jobs.Offer) -> discord.ui.View:
+def queue_view(t: Translate, offer: Offer) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     closed = offer.status != "pending"
     for action in ("publish", "refuse", "edit"):
@@ -131,7 +138,7 @@ class OfferModal(RelaisModal):
             text_input = discord.ui.TextInput(
                 label=t(f"jobs.modal.{name}")[:45], placeholder=t(f"jobs.modal.{name}_hint")[:100],
                 style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
-                required=required, max_length=jobs.LIMITS[name] if paragraph else min(jobs.LIMITS[name], 4000),
+                required=required, max_length=LIMITS[name] if paragraph else min(LIMITS[name], 4000),
                 default=(values.get(name) or None), custom_id=name,
             )
             self.inputs[name] = text_input
@@ -155,48 +162,7 @@ class RefuseModal(RelaisModal):
         await self._on_submit(interaction, self.reason.value or "")
 
 
-class OwnerView(RelaisView):
-    """A short-lived ephemeral view answering one member only."""
-
-    def __init__(self, owner_id: int, *, timeout: float = 900) -> None:
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        await super().interaction_check(interaction)
-        return interaction.user.id == self.owner_id
-
-
-class ConfirmView(OwnerView):
-    """Two buttons: go on anyway, or stop (used for likely duplicates and to retry a modal)."""
-
-    def __init__(self, owner_id: int, confirm_label: str, cancel_label: str | None,
-                 on_confirm: Callable[[discord.Interaction], Awaitable[None]],
-                 on_cancel: Callable[[discord.Interaction], Awaitable[None]] | None = None) -> None:
-        super().__init__(owner_id)
-        self._on_confirm = on_confirm
-        self._on_cancel = on_cancel
-        confirm = discord.ui.Button(label=confirm_label[:80], style=discord.ButtonStyle.primary,
-                                    custom_id="relais:jobs:confirm")
-        confirm.callback = self._confirm
-        self.add_item(confirm)
-        if cancel_label:
-            cancel = discord.ui.Button(label=cancel_label[:80], style=discord.ButtonStyle.secondary,
-                                       custom_id="relais:jobs:cancel")
-            cancel.callback = self._cancel
-            self.add_item(cancel)
-
-    async def _confirm(self, interaction: discord.Interaction) -> None:
-        self.stop()
-        await self._on_confirm(interaction)
-
-    async def _cancel(self, interaction: discord.Interaction) -> None:
-        self.stop()
-        if self._on_cancel is not None:
-            await self._on_cancel(interaction)
-
-
-def list_lines(t: Translate, page: jobs.Page) -> str:
+def list_lines(t: Translate, page: Page) -> str:
     if not page.offers:
         return t("jobs.list.empty")
     lines = [t("jobs.list.header", total=page.total, page=page.page + 1, pages=page.pages)]
@@ -208,47 +174,13 @@ def list_lines(t: Translate, page: jobs.Page) -> str:
     return "\n".join(lines)
 
 
-class ListView(OwnerView):
-    """« Précédentes » / « Suivantes » over the open offers, for the member who asked."""
-
-    def __init__(self, owner_id: int, t: Translate, fetch: Callable[[int], Awaitable[jobs.Page]], page: jobs.Page) -> None:
-        super().__init__(owner_id, timeout=600)
-        self._t = t
-        self._fetch = fetch
-        self.page = page
-        self.previous = discord.ui.Button(label=t("jobs.list.previous")[:80], custom_id="relais:jobs:list:prev",
-                                          style=discord.ButtonStyle.secondary)
-        self.next = discord.ui.Button(label=t("jobs.list.next")[:80], custom_id="relais:jobs:list:next",
-                                      style=discord.ButtonStyle.secondary)
-        self.previous.callback = self._previous
-        self.next.callback = self._next
-        self.add_item(self.previous)
-        self.add_item(self.next)
-        self._sync()
-
-    def _sync(self) -> None:
-        self.previous.disabled = self.page.page <= 0
-        self.next.disabled = self.page.page >= self.page.pages - 1
-
-    async def _move(self, interaction: discord.Interaction, delta: int) -> None:
-        self.page = await self._fetch(self.page.page + delta)
-        self._sync()
-        await interaction.response.edit_message(content=list_lines(self._t, self.page), view=self)
-
-    async def _previous(self, interaction: discord.Interaction) -> None:
-        await self._move(interaction, -1)
-
-    async def _next(self, interaction: discord.Interaction) -> None:
-        await self._move(interaction, +1)
-
-
-def alert_embed(t: Translate, offer: jobs.Offer, guild_name: str) -> discord.Embed:
+def alert_embed(t: Translate, offer: Offer, guild_name: str) -> discord.Embed:
     embed = offer_embed(t, offer)
     embed.set_footer(text=t("jobs.alerts.dm_footer", id=offer.id, guild=guild_name[:100]))
     return embed
 
 
-def digest_text(t: Translate, offers: Sequence[jobs.Offer], guild_name: str) -> str:
+def digest_text(t: Translate, offers: Sequence[Offer], guild_name: str) -> str:
     lines = [t("jobs.digest.header", count=len(offers), guild=guild_name[:100])]
     for offer in offers[:20]:
         until = _ts(offer.deadline or offer.expires_at) if (offer.deadline or offer.expires_at) else "—"
@@ -260,7 +192,7 @@ def digest_text(t: Translate, offers: Sequence[jobs.Offer], guild_name: str) -> 
     return "\n".join(lines)[:2000]
 
 
-def subscription_text(t: Translate, sub: jobs.Subscription | None) -> str:
+def subscription_text(t: Translate, sub: Subscription | None) -> str:
     if sub is None:
         return t("jobs.alerts.none")
     everything = t("jobs.alerts.any")
@@ -274,10 +206,3 @@ def subscription_text(t: Translate, sub: jobs.Subscription | None) -> str:
     if sub.paused:
         text += "\n" + t("jobs.alerts.paused_note")
     return text
-
-
-def kwargs_t(bot: Any, where: Any) -> Translate:
-    def t(key: str, **params: Any) -> str:
-        return bot.t(where, key, **params)
-
-    return t

@@ -10,10 +10,10 @@ import datetime as dt
 
 import pytest
 
+from bot import jobs
 from bot.core import timeutil
 from bot.core.db import Database
 from bot.core.timers import TimerService
-from bot.jobs import offers as jobs
 from bot.sandbox.double.seed import RoleSpec, seed_guild
 from tests.helpers import checked_sandbox, copy_config, eventually
 

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from aiohttp import web
 
+from bot import jobs
 from bot.jobs import feeds
-from bot.jobs import offers as jobs
 
 G = 2002
 NOW = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import jobs
 from bot.core.db import Database
 from bot.core.errors import NotAllowed, NotFound, UserError
 from bot.core.timers import TimerService
-from bot.jobs import offers as jobs
 
 G = 1001
 NOW = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
