@@ -314,10 +314,19 @@ def _ends_word(text: str, end: int) -> bool:
     return text[after] in "sx" and (after + 1 == len(text) or text[after + 1] not in _WORD)
 
 
-def _inside_quotes(folded: str, start: int) -> bool:
-    """A match inside quotation marks is somebody quoted ("ne jamais demander « quelle est ta pathologie ? »")."""
-    before = folded[:start]
-    return before.count('"') % 2 == 1
+def _inside_quotes(folded: str, start: int, end: int) -> bool:
+    """A match inside quotation marks is somebody quoted ("ne jamais demander « quelle est ta pathologie ? »").
+
+    Quotes pair up in order within a line, and only a pair that closes after the match counts: one
+    stray ``"`` or ``«`` earlier in a message must not switch the rules off for the rest of it."""
+    line_start = folded.rfind("\n", 0, start) + 1
+    line_end = folded.find("\n", end)
+    line_end = len(folded) if line_end == -1 else line_end
+    positions = [i for i in range(line_start, line_end) if folded[i] == '"']
+    for opening, closing in zip(positions[::2], positions[1::2], strict=False):
+        if opening < start and end <= closing:
+            return True
+    return False
 
 
 @dataclass(slots=True)
@@ -478,7 +487,7 @@ class Engine:
                 if entry.gated and not self._gates[index].search(sk):
                     continue
                 for match in entry.compiled.finditer(folded):
-                    if entry.skip_quoted and _inside_quotes(folded, match.start()):
+                    if entry.skip_quoted and _inside_quotes(folded, match.start(), match.end()):
                         continue
                     hits.append(Hit(entry.rule, match.group(0).strip()))
                     done_rules.add(entry.rule.id)
