@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot.charter import automod, care, ui
 from bot.charter import charter as charter_domain
 from bot.client import RelaisBot
+from bot.core import logs
 from bot.core.errors import NotAllowed, UserError
 from bot.core.guild_config import GuildConfig
 from bot.core.i18n import Translate
@@ -453,6 +454,15 @@ class Charter(commands.Cog):
         await channel.send(embed=embed, allowed_mentions=NO_PINGS)
 
     async def _care(self, message: discord.Message, member: discord.Member, hit: automod.Hit) -> None:
+        # Care lines never name anyone: a user id next to « care message » is a health inference.
+        # Nor do they carry a context prefix ([guild= user= …]) that would name the member for them.
+        token = logs.command_context.set("")
+        try:
+            await self._care_unlogged(message, member, hit)
+        finally:
+            logs.command_context.reset(token)
+
+    async def _care_unlogged(self, message: discord.Message, member: discord.Member, hit: automod.Hit) -> None:
         gid = message.guild.id
         if not self.care_cooldown.should_send(gid, member.id, time.time()):
             return
@@ -462,7 +472,7 @@ class Charter(commands.Cog):
         try:
             await member.send(embed=embed, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
-            log.info("care message could not be sent privately to %s (DMs closed)", member.id)
+            log.info("a care message could not be sent privately (DMs closed) in guild %s", gid)
         if self.bot.settings.moderation.distress_alert_moderators:
             for user_id in await self._duty_ids(message.guild):
                 if user_id == member.id:
@@ -474,7 +484,7 @@ class Charter(commands.Cog):
                     await moderator.send(t("charter.care.alert", member=member.display_name, link=message.jump_url),
                                          allowed_mentions=NO_PINGS)
                 except discord.HTTPException:
-                    log.info("distress alert not delivered to moderator %s", user_id)
+                    log.info("a distress alert could not be delivered to a moderator in guild %s", gid)
         log.info("care message for a distress hit (rule %s) in guild %s", hit.rule.id, gid)
 
 

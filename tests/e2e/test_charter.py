@@ -4,6 +4,7 @@ care for distress, /urgence, /charte tester, and the version-change notice after
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 from pathlib import Path
 
@@ -169,3 +170,31 @@ async def test_version_change_notice_after_restart(sandbox, config_dir):
     await sandbox.restart_bot()
     await settle(0.8)
     assert len(driver.dms("ines")) == count
+
+
+async def test_the_care_flow_logs_nothing_that_names_the_member(sandbox, caplog):
+    """A log line pairing a user id with a care message is a health inference: none may exist, neither
+    in the message nor in the guild/user context prefix."""
+    from bot.core import logs
+
+    lines: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(f"{getattr(record, 'ctx', '')}{record.getMessage()}")
+
+    handler = Capture(logging.INFO)  # the bot's level (discord.py's HTTP debug lines are not for production)
+    handler.addFilter(logs.ContextAndRedactionFilter())
+    logging.getLogger().addHandler(handler)
+    caplog.set_level(logging.INFO)
+    driver = sandbox.driver
+    noah = str(driver.user_id("noah"))
+    try:
+        driver.refuse_dms("noah")  # the care message cannot be delivered: the line that named him
+        await driver.send_message("noah", "ressources", "Je n'ai plus envie de vivre, je suis épuisé.")
+        await eventually(lambda: any("care message" in line for line in lines))
+        await settle(0.3)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert not [line for line in lines if noah in line]
+    assert not [r for r in caplog.records if r.levelno >= logging.INFO and noah in r.getMessage()]
