@@ -186,6 +186,13 @@ def _read_rule(reader: _Reader, item: Any, path: yamlfile.Path_, article_ids: se
                                        "corriger l'expression ; la tester avec relais charter test")
                             ok = False
                             continue
+                        risk = automod.pattern_risk(pattern)
+                        if risk:
+                            reader.add(where, f"expression régulière dangereuse «{pattern}» : {risk}",
+                                       "la réécrire sans répéter un groupe qui se répète déjà, par exemple "
+                                       "(a+)+ → a+ ou (\\w+\\s?)+ → [\\w\\s]+")
+                            ok = False
+                            continue
                     found.append(pattern)
                 patterns = tuple(found)
     elif raw_patterns is not None:
