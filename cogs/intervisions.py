@@ -543,7 +543,8 @@ class IntervisionsCog(commands.Cog):
     @app_commands.describe(text="Le sujet, en une ou deux phrases")
     async def propose_topic(self, interaction: discord.Interaction,
                             text: app_commands.Range[str, 3, 300]) -> None:
-        topic = await self.domain.propose_topic(interaction.guild_id, interaction.user.id, text)
+        topic = await self.domain.propose_topic(interaction.guild_id, interaction.user.id, text,
+                                                cooldown_seconds=domain_module.TOPIC_COOLDOWN_SECONDS)
         await self._post_topic(interaction.guild, topic)
         await send_ephemeral(interaction, self.bot.t(interaction, "intervisions.topics.proposed", id=topic.id))
 

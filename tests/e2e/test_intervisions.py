@@ -650,3 +650,20 @@ async def test_sujet_retenir_is_for_the_facilitator_and_tells_the_private_thread
     late = await (await driver.slash("sami", "intervision sujet retenir", id=other.id, session=session.id)).wait()
     assert late.ephemeral and "« Intervision » est annulée" in late.content
     assert (await domain.topic(sandbox.guild_id, other.id)).status == "open"
+
+
+async def test_sujet_proposer_twice_in_a_row_is_refused_kindly_and_posts_nothing(sandbox):
+    driver, bot = sandbox.driver, sandbox.bot
+    domain = bot.get_cog("IntervisionsCog").domain
+    first = await (await driver.slash("noah", "intervision sujet proposer", texte="La juste distance")).wait()
+    assert "Merci" in first.content
+    await eventually(lambda: len([m for m in driver.bot_messages("intervisions")
+                                  if m.content.startswith("**Sujet")]) == 1)
+    second = await (await driver.slash("noah", "intervision sujet proposer", texte="Encore un sujet")).wait()
+    assert second.ephemeral and second.content.startswith("Doucement 🙂")
+    await settle()
+    assert [t.text for t in await domain.topics(sandbox.guild_id)] == ["La juste distance"]
+    assert len([m for m in driver.bot_messages("intervisions") if m.content.startswith("**Sujet")]) == 1
+    # somebody else is not slowed down
+    other = await (await driver.slash("lea", "intervision sujet proposer", texte="Supervision entre pairs")).wait()
+    assert "Merci" in other.content
