@@ -611,6 +611,15 @@ class Intervisions:
         assert result.lastrowid is not None
         return await self.topic(guild_id, result.lastrowid)
 
+    async def unpublished_topics(self, guild_id: int, session_id: int) -> list[Topic]:
+        """Topics from a session's minutes not yet posted in the public channel (still open)."""
+        rows = await self.db.fetchall(
+            self._TOPIC_SQL + " WHERE t.guild_id = ? AND t.source_session_id = ? AND t.message_id IS NULL"
+            " AND t.status = 'open' ORDER BY t.id",
+            (guild_id, session_id),
+        )
+        return [self._topic(row) for row in rows]
+
     _TOPIC_SQL = (
         "SELECT t.id, t.guild_id, t.text, t.proposed_by, t.source_session_id, t.session_id, t.status, t.message_id,"
         " (SELECT COUNT(*) FROM intervision_topic_votes v WHERE v.topic_id = t.id) AS votes"
