@@ -56,6 +56,9 @@ class Charter(commands.Cog):
         self._tasks: set[asyncio.Task[None]] = set()
         self._configs: dict[int, tuple[float, GuildConfig]] = {}
         self._config_locks: dict[int, asyncio.Lock] = {}
+        # (guild, member) whose member role the bot itself is removing (charter version change): that
+        # removal is not a moderator's, and must not hold the role back.
+        self._own_removals: set[tuple[int, int]] = set()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ui.AcceptCharterButton)
@@ -146,6 +149,12 @@ class Charter(commands.Cog):
             except discord.NotFound:
                 raise UserError("charter.accept.not_member") from None
         config = await self.bot.guild_config(guild_id)
+        role_id = config.role("membre")
+        if (role_id and member.get_role(role_id) is None
+                and await charter_domain.member_role_held(self.bot.db, guild_id, member.id)):
+            # Moderators removed the role (after a sanction, say): the button must not undo that.
+            log.info("charter acceptance in guild %s: member role held back by the moderators", guild_id)
+            raise UserError("charter.accept.role_held")
         version = self.charter.version
         new = await charter_domain.record_acceptance(self.bot.db, guild_id, member.id, version)
         role_note = await self._grant_member_role(guild, member, config)
@@ -250,6 +259,27 @@ class Charter(commands.Cog):
             await channel.send(f"{member.mention} " + text, allowed_mentions=discord.AllowedMentions(users=[member]))
 
     @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Remember when someone other than the bot removes the member role (a moderator, after a
+        sanction): the acceptance button will not give it back until somebody restores it by hand."""
+        if after.bot or self.bot.db is None:
+            return
+        config = await self._cached_config(after.guild.id)
+        role_id = config.role("membre") if config is not None else None
+        if not role_id:
+            return
+        had, has = before.get_role(role_id) is not None, after.get_role(role_id) is not None
+        key = (after.guild.id, after.id)
+        if had and not has:
+            if key in self._own_removals:
+                self._own_removals.discard(key)
+                return
+            await charter_domain.hold_member_role(self.bot.db, after.guild.id, after.id)
+            log.info("member role removed by someone other than Relais in guild %s: held back", after.guild.id)
+        elif has and not had:
+            await charter_domain.release_member_role(self.bot.db, after.guild.id, after.id)
+
+    @commands.Cog.listener()
     async def on_ready(self) -> None:
         for guild in self.bot.guilds:
             if guild.id not in self._notified_guilds:
@@ -279,9 +309,11 @@ class Charter(commands.Cog):
                 await charter_domain.set_notice_channel(self.bot.db, guild.id, user_id, version, via)
                 told += via != "failed"
                 if self.bot.settings.moderation.remove_on_charter_change and role and member.get_role(role.id):
+                    self._own_removals.add((guild.id, member.id))
                     try:
                         await member.remove_roles(role, reason=f"Charte {version} pas encore acceptée")
                     except discord.HTTPException:
+                        self._own_removals.discard((guild.id, member.id))
                         log.warning("could not remove member role from %s in guild %s", member.id, guild.id)
             log.info("charter %s → %s in guild %s: %d member(s) told", previous, version, guild.id, told)
             return told
