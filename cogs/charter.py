@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot.charter import automod, care, ui
 from bot.charter import charter as charter_domain
 from bot.client import RelaisBot
+from bot.core import logs
 from bot.core.errors import NotAllowed, UserError
 from bot.core.guild_config import GuildConfig
 from bot.core.i18n import Translate
@@ -55,6 +56,9 @@ class Charter(commands.Cog):
         self._tasks: set[asyncio.Task[None]] = set()
         self._configs: dict[int, tuple[float, GuildConfig]] = {}
         self._config_locks: dict[int, asyncio.Lock] = {}
+        # (guild, member) whose member role the bot itself is removing (charter version change): that
+        # removal is not a moderator's, and must not hold the role back.
+        self._own_removals: set[tuple[int, int]] = set()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ui.AcceptCharterButton)
@@ -145,6 +149,12 @@ class Charter(commands.Cog):
             except discord.NotFound:
                 raise UserError("charter.accept.not_member") from None
         config = await self.bot.guild_config(guild_id)
+        role_id = config.role("membre")
+        if (role_id and member.get_role(role_id) is None
+                and await charter_domain.member_role_held(self.bot.db, guild_id, member.id)):
+            # Moderators removed the role (after a sanction, say): the button must not undo that.
+            log.info("charter acceptance in guild %s: member role held back by the moderators", guild_id)
+            raise UserError("charter.accept.role_held")
         version = self.charter.version
         new = await charter_domain.record_acceptance(self.bot.db, guild_id, member.id, version)
         role_note = await self._grant_member_role(guild, member, config)
@@ -249,6 +259,27 @@ class Charter(commands.Cog):
             await channel.send(f"{member.mention} " + text, allowed_mentions=discord.AllowedMentions(users=[member]))
 
     @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Remember when someone other than the bot removes the member role (a moderator, after a
+        sanction): the acceptance button will not give it back until somebody restores it by hand."""
+        if after.bot or self.bot.db is None:
+            return
+        config = await self._cached_config(after.guild.id)
+        role_id = config.role("membre") if config is not None else None
+        if not role_id:
+            return
+        had, has = before.get_role(role_id) is not None, after.get_role(role_id) is not None
+        key = (after.guild.id, after.id)
+        if had and not has:
+            if key in self._own_removals:
+                self._own_removals.discard(key)
+                return
+            await charter_domain.hold_member_role(self.bot.db, after.guild.id, after.id)
+            log.info("member role removed by someone other than Relais in guild %s: held back", after.guild.id)
+        elif has and not had:
+            await charter_domain.release_member_role(self.bot.db, after.guild.id, after.id)
+
+    @commands.Cog.listener()
     async def on_ready(self) -> None:
         for guild in self.bot.guilds:
             if guild.id not in self._notified_guilds:
@@ -278,9 +309,11 @@ class Charter(commands.Cog):
                 await charter_domain.set_notice_channel(self.bot.db, guild.id, user_id, version, via)
                 told += via != "failed"
                 if self.bot.settings.moderation.remove_on_charter_change and role and member.get_role(role.id):
+                    self._own_removals.add((guild.id, member.id))
                     try:
                         await member.remove_roles(role, reason=f"Charte {version} pas encore acceptée")
                     except discord.HTTPException:
+                        self._own_removals.discard((guild.id, member.id))
                         log.warning("could not remove member role from %s in guild %s", member.id, guild.id)
             log.info("charter %s → %s in guild %s: %d member(s) told", previous, version, guild.id, told)
             return told
@@ -453,6 +486,15 @@ class Charter(commands.Cog):
         await channel.send(embed=embed, allowed_mentions=NO_PINGS)
 
     async def _care(self, message: discord.Message, member: discord.Member, hit: automod.Hit) -> None:
+        # Care lines never name anyone: a user id next to « care message » is a health inference.
+        # Nor do they carry a context prefix ([guild= user= …]) that would name the member for them.
+        token = logs.command_context.set("")
+        try:
+            await self._care_unlogged(message, member, hit)
+        finally:
+            logs.command_context.reset(token)
+
+    async def _care_unlogged(self, message: discord.Message, member: discord.Member, hit: automod.Hit) -> None:
         gid = message.guild.id
         if not self.care_cooldown.should_send(gid, member.id, time.time()):
             return
@@ -462,7 +504,7 @@ class Charter(commands.Cog):
         try:
             await member.send(embed=embed, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
-            log.info("care message could not be sent privately to %s (DMs closed)", member.id)
+            log.info("a care message could not be sent privately (DMs closed) in guild %s", gid)
         if self.bot.settings.moderation.distress_alert_moderators:
             for user_id in await self._duty_ids(message.guild):
                 if user_id == member.id:
@@ -474,7 +516,7 @@ class Charter(commands.Cog):
                     await moderator.send(t("charter.care.alert", member=member.display_name, link=message.jump_url),
                                          allowed_mentions=NO_PINGS)
                 except discord.HTTPException:
-                    log.info("distress alert not delivered to moderator %s", user_id)
+                    log.info("a distress alert could not be delivered to a moderator in guild %s", gid)
         log.info("care message for a distress hit (rule %s) in guild %s", hit.rule.id, gid)
 
 

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.client import RelaisBot
 from bot.core import timeutil
-from bot.core.errors import UserError
+from bot.core.errors import NotAllowed, UserError
 from bot.core.i18n import Translate
 from bot.core.timers import Timer
 from bot.intervisions import french_dates, ical, privacy, ui
@@ -355,6 +355,21 @@ class IntervisionsCog(commands.Cog):
             self.bot.t(interaction, "intervisions.topics.voted" if voted else "intervisions.topics.unvoted"),
             ephemeral=True)
 
+    async def on_publish_topics_click(self, interaction: discord.Interaction, session_id: int) -> None:
+        session = await self.domain.get(interaction.guild_id, session_id)
+        if not (session.may_lead(interaction.user.id) or interaction.user.id == session.created_by
+                or await self._is_mod(interaction)):
+            raise NotAllowed("intervisions.minutes.publish_leads_only")
+        topics = await self.domain.unpublished_topics(interaction.guild_id, session_id)
+        if not topics:
+            await send_ephemeral(interaction, self.bot.t(interaction, "intervisions.minutes.publish_nothing"))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        for topic in topics:
+            await self._post_topic(interaction.guild, topic)
+        await interaction.followup.send(
+            self.bot.t(interaction, "intervisions.minutes.published", count=len(topics)), ephemeral=True)
+
     # -- reading ---------------------------------------------------------------------------------
     @intervision.command(name="liste", description="Les prochaines séances")
     async def list_sessions(self, interaction: discord.Interaction) -> None:
@@ -525,11 +540,15 @@ class IntervisionsCog(commands.Cog):
                 try:
                     if thread.archived:
                         await thread.edit(archived=False)
-                    await thread.send(text, allowed_mentions=NO_PINGS)
+                    # Later topics of a confidential session stay here: the button lets the
+                    # facilitator publish them in the public channel, or not.
+                    if saved.new_topics:
+                        view = ui.publish_topics_view(self.bot.texts(inner.guild_id), session_id)
+                        await thread.send(text, view=view, allowed_mentions=NO_PINGS)
+                    else:
+                        await thread.send(text, allowed_mentions=NO_PINGS)
                 except discord.HTTPException as exc:
                     log.warning("minutes of %s not posted in thread: %s", session_id, exc)
-            for topic in saved.new_topics:
-                await self._post_topic(inner.guild, topic)
 
         await interaction.response.send_modal(
             ui.MinutesModal(self.bot.texts(interaction), session, existing, on_submit))
@@ -544,7 +563,8 @@ class IntervisionsCog(commands.Cog):
     @app_commands.describe(text="Le sujet, en une ou deux phrases")
     async def propose_topic(self, interaction: discord.Interaction,
                             text: app_commands.Range[str, 3, 300]) -> None:
-        topic = await self.domain.propose_topic(interaction.guild_id, interaction.user.id, text)
+        topic = await self.domain.propose_topic(interaction.guild_id, interaction.user.id, text,
+                                                cooldown_seconds=domain_module.TOPIC_COOLDOWN_SECONDS)
         await self._post_topic(interaction.guild, topic)
         await send_ephemeral(interaction, self.bot.t(interaction, "intervisions.topics.proposed", id=topic.id))
 

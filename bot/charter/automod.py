@@ -314,10 +314,19 @@ def _ends_word(text: str, end: int) -> bool:
     return text[after] in "sx" and (after + 1 == len(text) or text[after + 1] not in _WORD)
 
 
-def _inside_quotes(folded: str, start: int) -> bool:
-    """A match inside quotation marks is somebody quoted ("ne jamais demander « quelle est ta pathologie ? »")."""
-    before = folded[:start]
-    return before.count('"') % 2 == 1
+def _inside_quotes(folded: str, start: int, end: int) -> bool:
+    """A match inside quotation marks is somebody quoted ("ne jamais demander « quelle est ta pathologie ? »").
+
+    Quotes pair up in order within a line, and only a pair that closes after the match counts: one
+    stray ``"`` or ``«`` earlier in a message must not switch the rules off for the rest of it."""
+    line_start = folded.rfind("\n", 0, start) + 1
+    line_end = folded.find("\n", end)
+    line_end = len(folded) if line_end == -1 else line_end
+    positions = [i for i in range(line_start, line_end) if folded[i] == '"']
+    for opening, closing in zip(positions[::2], positions[1::2], strict=False):
+        if opening < start and end <= closing:
+            return True
+    return False
 
 
 @dataclass(slots=True)
@@ -470,6 +479,7 @@ class Engine:
         if self._digit_gated and b"1" in raw.translate(_DIGIT_MARK):
             regex_todo.update(self._digit_gated)
         if regex_todo or self._always:
+            bounded = folded[:REGEX_INPUT_LIMIT]  # bounds the work of any pattern
             done_rules: set[str] = set()
             for index in sorted(regex_todo.union(self._always)):
                 entry = self._regex[index]
@@ -477,8 +487,8 @@ class Engine:
                     continue
                 if entry.gated and not self._gates[index].search(sk):
                     continue
-                for match in entry.compiled.finditer(folded):
-                    if entry.skip_quoted and _inside_quotes(folded, match.start()):
+                for match in entry.compiled.finditer(bounded):
+                    if entry.skip_quoted and _inside_quotes(bounded, match.start(), match.end()):
                         continue
                     hits.append(Hit(entry.rule, match.group(0).strip()))
                     done_rules.add(entry.rule.id)
@@ -706,6 +716,86 @@ def _sequence_needs_digit(items: list) -> bool:
         if name == "BRANCH" and all(_sequence_needs_digit(list(b)) for b in arg[1]):
             return True
     return False
+
+
+# -- patterns that could stall the bot ------------------------------------------------------------------
+# Regex rules see at most this many characters of a message (Discord's longest message is 4,000):
+# the cost of a pattern is bounded by its length, whatever a member sends.
+REGEX_INPUT_LIMIT = 4000
+# A pattern is refused when one probe on an adversarial text takes longer than this.
+PROBE_BUDGET_SECONDS = 0.02
+_REPEATS_OPS = ("MAX_REPEAT", "MIN_REPEAT")
+
+
+def _variable_repeat(items: list) -> bool:
+    """True when the sequence holds a repetition that can match more than one character count."""
+    for op, arg in items:
+        name = str(op)
+        if name in _REPEATS_OPS and arg[1] > max(arg[0], 1):
+            return True
+        if name in _REPEATS_OPS and _variable_repeat(list(arg[2])):
+            return True
+        if name == "SUBPATTERN" and _variable_repeat(list(arg[-1])):
+            return True
+        if name == "BRANCH" and any(_variable_repeat(list(b)) for b in arg[1]):
+            return True
+        if name in ("ASSERT", "ASSERT_NOT") and _variable_repeat(list(arg[1])):
+            return True
+    return False
+
+
+def _nested_quantifier(items: list) -> bool:
+    """``(a+)+``, ``(\\w*\\s?)*``, ``(x{1,3}){2,}``: a repetition of something itself repeated."""
+    for op, arg in items:
+        name = str(op)
+        if name in _REPEATS_OPS:
+            body = list(arg[2])
+            if arg[1] > 1 and _variable_repeat(body):
+                return True
+            if _nested_quantifier(body):
+                return True
+        elif name == "SUBPATTERN" and _nested_quantifier(list(arg[-1])):
+            return True
+        elif name == "BRANCH" and any(_nested_quantifier(list(b)) for b in arg[1]):
+            return True
+        elif name in ("ASSERT", "ASSERT_NOT") and _nested_quantifier(list(arg[1])):
+            return True
+    return False
+
+
+def _probe_texts(pattern: str) -> list[str]:
+    """Texts that make a backtracking pattern work hardest: one character repeated, then a failure."""
+    letters = {c for c in pattern.lower() if c.isalnum()} | {"a", "1", " ", "e"}
+    out = []
+    # Small steps first (exponential patterns blow up between two of them, never by much more than
+    # the budget), then polynomial ones on long texts.
+    lengths = (*range(8, 42, 2), 48, 56, 64, 80, 96, 128, 160, 256, 512, 1024, 2048, REGEX_INPUT_LIMIT)
+    for length in lengths:
+        for ch in sorted(letters)[:12]:
+            out.append(ch * length + "!")
+        out.append("a " * (length // 2) + "!")
+    return out
+
+
+def pattern_risk(pattern: str) -> str | None:
+    """Why an admin-written pattern could stall the bot on a crafted message (in French), or None.
+
+    Two checks: nested quantifiers (the classic catastrophic backtracking), then probes on adversarial
+    texts of growing length, stopped at the first one that is too slow."""
+    folded = lower_pattern(fold_pattern(pattern))
+    try:
+        parsed = sre_parse.parse(folded)
+        compiled = re.compile(folded)
+    except re.error:
+        return None  # reported as invalid elsewhere
+    if _nested_quantifier(list(parsed)):
+        return "quantificateur imbriqué (comme (a+)+), qui peut bloquer le bot sur un message piégé"
+    for text in _probe_texts(folded):
+        started = time.perf_counter()
+        compiled.search(text)
+        if time.perf_counter() - started > PROBE_BUDGET_SECONDS:
+            return f"trop lente sur un texte piégé de {len(text)} caractères"
+    return None
 
 
 # -- configuration checks -----------------------------------------------------------------------------

@@ -186,6 +186,13 @@ def _read_rule(reader: _Reader, item: Any, path: yamlfile.Path_, article_ids: se
                                        "corriger l'expression ; la tester avec relais charter test")
                             ok = False
                             continue
+                        risk = automod.pattern_risk(pattern)
+                        if risk:
+                            reader.add(where, f"expression régulière dangereuse «{pattern}» : {risk}",
+                                       "la réécrire sans répéter un groupe qui se répète déjà, par exemple "
+                                       "(a+)+ → a+ ou (\\w+\\s?)+ → [\\w\\s]+")
+                            ok = False
+                            continue
                     found.append(pattern)
                 patterns = tuple(found)
     elif raw_patterns is not None:
@@ -431,6 +438,34 @@ async def set_notice_channel(db: Database, guild_id: int, user_id: int, version:
         "UPDATE charter_notices SET via = ? WHERE guild_id = ? AND user_id = ? AND version = ?",
         (via, guild_id, user_id, version),
     )
+
+
+# A member whose ``membre`` role a moderator removed: the acceptance button must not give it back.
+# Kept as a row of charter_notices under this reserved version, so that a member's export and erasure
+# (which cover that table) include it; it never matches a real version (those are written by people,
+# "2025-01"), and the notice query only looks at the version in force.
+ROLE_HOLD_VERSION = "rôle retiré par la modération"
+
+
+async def hold_member_role(db: Database, guild_id: int, user_id: int) -> None:
+    """Moderators removed the member role: remember it until somebody gives the role back."""
+    await db.execute(
+        "INSERT INTO charter_notices (guild_id, user_id, version, notified_at, via) VALUES (?, ?, ?, ?, 'moderators') "
+        "ON CONFLICT (guild_id, user_id, version) DO UPDATE SET notified_at = excluded.notified_at",
+        (guild_id, user_id, ROLE_HOLD_VERSION, timeutil.to_db(timeutil.now())),
+    )
+
+
+async def release_member_role(db: Database, guild_id: int, user_id: int) -> None:
+    await db.execute("DELETE FROM charter_notices WHERE guild_id = ? AND user_id = ? AND version = ?",
+                     (guild_id, user_id, ROLE_HOLD_VERSION))
+
+
+async def member_role_held(db: Database, guild_id: int, user_id: int) -> bool:
+    return bool(await db.fetchval(
+        "SELECT 1 FROM charter_notices WHERE guild_id = ? AND user_id = ? AND version = ?",
+        (guild_id, user_id, ROLE_HOLD_VERSION),
+    ))
 
 
 async def record_publication(db: Database, guild_id: int, version: str, channel_id: int, message_id: int) -> None:

@@ -36,6 +36,8 @@ MIN_PLACES, MAX_PLACES = 1, 500
 MAX_TITLE = 100
 MAX_PLACE = 200
 MAX_TOPIC = 300
+# A member proposes one topic at a time: each proposal posts a card in the public channel.
+TOPIC_COOLDOWN_SECONDS = 120
 MAX_SECTION = 1000
 OFFER_KINDS = ("accueil", "animation")
 
@@ -532,10 +534,22 @@ class Intervisions:
 
     # -- topics ------------------------------------------------------------------------------
     async def propose_topic(self, guild_id: int, user_id: int | None, text: str,
-                            source_session_id: int | None = None) -> Topic:
+                            source_session_id: int | None = None, cooldown_seconds: int = 0) -> Topic:
+        """A new topic. ``cooldown_seconds``: refused (« Doucement 🙂 ») when the same member proposed
+        one that recently with ``/intervision sujet proposer``; topics from minutes are not counted."""
         text = _clean(text, MAX_TOPIC)
         if not text or len(text) < 3:
             raise UserError("intervisions.errors.topic_empty")
+        if cooldown_seconds > 0 and user_id is not None:
+            last = await self.db.fetchval(
+                "SELECT MAX(created_at) FROM intervision_topics"
+                " WHERE guild_id = ? AND proposed_by = ? AND source_session_id IS NULL",
+                (guild_id, user_id),
+            )
+            if last is not None:
+                wait = last + cooldown_seconds - timeutil.to_db(self.clock())
+                if wait > 0:
+                    raise UserError("intervisions.topics.cooldown", seconds=max(1, round(wait)))
         result = await self.db.execute(
             "INSERT INTO intervision_topics (guild_id, text, proposed_by, source_session_id, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -543,6 +557,15 @@ class Intervisions:
         )
         assert result.lastrowid is not None
         return await self.topic(guild_id, result.lastrowid)
+
+    async def unpublished_topics(self, guild_id: int, session_id: int) -> list[Topic]:
+        """Topics from a session's minutes not yet posted in the public channel (still open)."""
+        rows = await self.db.fetchall(
+            self._TOPIC_SQL + " WHERE t.guild_id = ? AND t.source_session_id = ? AND t.message_id IS NULL"
+            " AND t.status = 'open' ORDER BY t.id",
+            (guild_id, session_id),
+        )
+        return [self._topic(row) for row in rows]
 
     _TOPIC_SQL = (
         "SELECT t.id, t.guild_id, t.text, t.proposed_by, t.source_session_id, t.session_id, t.status, t.message_id,"

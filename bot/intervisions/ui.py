@@ -30,6 +30,8 @@ class IntervisionButtonActions(Protocol):
 
     async def on_vote_click(self, interaction: discord.Interaction, topic_id: int) -> None: ...
 
+    async def on_publish_topics_click(self, interaction: discord.Interaction, session_id: int) -> None: ...
+
 
 def _actions(interaction: discord.Interaction) -> IntervisionButtonActions:
     # Raises CapabilityDisabled (a kind message) when the intervisions cog is not loaded.
@@ -126,7 +128,33 @@ class TopicVoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rela
         await _actions(interaction).on_vote_click(interaction, self.topic_id)
 
 
-DYNAMIC_ITEMS = (_SessionButton, TopicVoteButton)
+class PublishTopicsButton(discord.ui.DynamicItem[discord.ui.Button],
+                          template=r"relais:intervisions:publish_topics:(?P<id>\d+)"):
+    """In the private thread, under the minutes: the later topics of a confidential session reach the
+    public channel only when the facilitator (or the note-taker, or a moderator) chooses to."""
+
+    def __init__(self, session_id: int, label: str = "…") -> None:
+        self.session_id = session_id
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
+                                           custom_id=f"relais:intervisions:publish_topics:{session_id}"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str], /) -> PublishTopicsButton:
+        return cls(int(match["id"]), item.label or "…")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _actions(interaction).on_publish_topics_click(interaction, self.session_id)
+
+
+def publish_topics_view(t: Translate, session_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(PublishTopicsButton(session_id, t("intervisions.minutes.publish_button")))
+    return view
+
+
+DYNAMIC_ITEMS = (_SessionButton, TopicVoteButton, PublishTopicsButton)
 
 
 def announcement_view(t: Translate, session: Session) -> discord.ui.View:

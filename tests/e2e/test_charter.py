@@ -4,6 +4,7 @@ care for distress, /urgence, /charte tester, and the version-change notice after
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 from pathlib import Path
 
@@ -169,3 +170,78 @@ async def test_version_change_notice_after_restart(sandbox, config_dir):
     await sandbox.restart_bot()
     await settle(0.8)
     assert len(driver.dms("ines")) == count
+
+
+async def test_the_care_flow_logs_nothing_that_names_the_member(sandbox, caplog):
+    """A log line pairing a user id with a care message is a health inference: none may exist, neither
+    in the message nor in the guild/user context prefix."""
+    from bot.core import logs
+
+    lines: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(f"{getattr(record, 'ctx', '')}{record.getMessage()}")
+
+    handler = Capture(logging.INFO)  # the bot's level (discord.py's HTTP debug lines are not for production)
+    handler.addFilter(logs.ContextAndRedactionFilter())
+    logging.getLogger().addHandler(handler)
+    caplog.set_level(logging.INFO)
+    driver = sandbox.driver
+    noah = str(driver.user_id("noah"))
+    try:
+        driver.refuse_dms("noah")  # the care message cannot be delivered: the line that named him
+        await driver.send_message("noah", "ressources", "Je n'ai plus envie de vivre, je suis épuisé.")
+        await eventually(lambda: any("care message" in line for line in lines))
+        await settle(0.3)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert not [line for line in lines if noah in line]
+    assert not [r for r in caplog.records if r.levelno >= logging.INFO and noah in r.getMessage()]
+
+
+async def moderator_removes_role(sandbox, member: str, role: str = "membre") -> None:
+    """What a moderator does in Discord's member panel: the role goes, Discord tells the bot."""
+    double = sandbox.double
+    target = sandbox.driver.member(member)
+    target.roles.remove(sandbox.driver.role_id(role))
+    await double.ops.emit_member_update(double.guild, target)
+
+
+async def test_the_accept_button_does_not_give_back_a_role_moderators_removed(tmp_path, config_dir):
+    environ = {**ENV, "RELAIS_MODERATION__REMOVE_ON_CHARTER_CHANGE": "true"}
+    async with checked_sandbox(tmp_path, config_dir=config_dir, environ=environ) as sandbox:
+        await _accept_button_and_removed_role(sandbox, config_dir)
+
+
+async def _accept_button_and_removed_role(sandbox, config_dir):
+    driver = sandbox.driver
+    await (await driver.slash("camille", "charte publier")).wait_followup()
+    last = driver.bot_messages("charte")[-1]
+    first = await (await driver.click("lea", last.id, accept_id(sandbox))).wait()
+    assert "Merci" in first.content
+    await eventually(lambda: "Membre" in driver.role_names("lea"))
+
+    await moderator_removes_role(sandbox, "lea")  # e.g. after a sanction
+    await settle()
+    again = await (await driver.click("lea", last.id, accept_id(sandbox))).wait()
+    assert again.ephemeral and "équipe de modération" in again.content
+    await settle()
+    assert "Membre" not in driver.role_names("lea")
+
+    # a first acceptance by somebody else still works
+    noah = await (await driver.click("noah", last.id, accept_id(sandbox))).wait()
+    assert "Merci" in noah.content
+    await eventually(lambda: "Membre" in driver.role_names("noah"))
+
+    # and so does accepting a new version after the bot itself removed the role for it
+    charter_file = config_dir / "charter.yaml"
+    charter_file.write_text(charter_file.read_text(encoding="utf-8").replace('version: "2025-01"', 'version: "2025-02"'),
+                            encoding="utf-8")
+    await sandbox.restart_bot()  # the bot removes the role until the new version is accepted
+    await eventually(lambda: "Membre" not in driver.role_names("noah"))
+    notice = await eventually(lambda: next((m for m in driver.dms("noah") if "2025-02" in m.content), None))
+    await settle()
+    renewed = await (await driver.click("noah", notice.id, accept_id(sandbox))).wait()
+    assert "Merci" in renewed.content
+    await eventually(lambda: "Membre" in driver.role_names("noah"))

@@ -650,3 +650,61 @@ async def test_sujet_retenir_is_for_the_facilitator_and_tells_the_private_thread
     late = await (await driver.slash("sami", "intervision sujet retenir", id=other.id, session=session.id)).wait()
     assert late.ephemeral and "« Intervision » est annulée" in late.content
     assert (await domain.topic(sandbox.guild_id, other.id)).status == "open"
+
+
+async def test_sujet_proposer_twice_in_a_row_is_refused_kindly_and_posts_nothing(sandbox):
+    driver, bot = sandbox.driver, sandbox.bot
+    domain = bot.get_cog("IntervisionsCog").domain
+    first = await (await driver.slash("noah", "intervision sujet proposer", texte="La juste distance")).wait()
+    assert "Merci" in first.content
+    await eventually(lambda: len([m for m in driver.bot_messages("intervisions")
+                                  if m.content.startswith("**Sujet")]) == 1)
+    second = await (await driver.slash("noah", "intervision sujet proposer", texte="Encore un sujet")).wait()
+    assert second.ephemeral and second.content.startswith("Doucement 🙂")
+    await settle()
+    assert [t.text for t in await domain.topics(sandbox.guild_id)] == ["La juste distance"]
+    assert len([m for m in driver.bot_messages("intervisions") if m.content.startswith("**Sujet")]) == 1
+    # somebody else is not slowed down
+    other = await (await driver.slash("lea", "intervision sujet proposer", texte="Supervision entre pairs")).wait()
+    assert "Merci" in other.content
+
+
+async def test_later_topics_of_the_minutes_stay_in_the_private_thread_until_published(sandbox):
+    driver, bot = sandbox.driver, sandbox.bot
+    await (await driver.slash(
+        "sami", "intervision planifier", titre="Séance confidentielle", date="2099-12-03 14:00", fin="16h",
+        lieu="Smes", places=4, animation="ines")).wait_done()
+    session = (await bot.get_cog("IntervisionsCog").domain.upcoming(sandbox.guild_id))[0]
+    thread = driver.threads("intervisions")[0]
+
+    def public_topics() -> list[str]:
+        return [m.content for m in driver.bot_messages("intervisions") if m.content.startswith("**Sujet")]
+
+    opened = await (await driver.slash("ines", "intervision compte-rendu", id=session.id)).wait()
+    done = await (await driver.submit_modal("ines", opened, {
+        "round": "5", "thematic": "T", "network": "R",
+        "later": "Le deuil d'un proche accompagné\nQuand un pair rechute", "dates": ""})).wait()
+    assert "Nouveaux sujets ajoutés à la liste : 2" in done.content
+    minutes = await eventually(lambda: next((m for m in driver.messages(thread) if "Compte rendu" in m.content), None))
+    await settle()
+    assert public_topics() == []  # nothing leaves the private thread on its own
+    publish_id = f"relais:intervisions:publish_topics:{session.id}"
+    assert publish_id in button_ids(minutes)
+
+    # another member of the thread may not publish them
+    refused = await (await driver.click("noah", minutes, publish_id)).wait()
+    assert refused.ephemeral and "animation" in refused.content
+    await settle()
+    assert public_topics() == []
+
+    # the facilitator publishes them
+    published = await (await driver.click("ines", minutes, publish_id)).wait()
+    told = await published.wait_followup()
+    assert told.ephemeral and "2 sujet(s) publié(s)" in told.content
+    await eventually(lambda: len(public_topics()) == 2)
+    assert any("Le deuil d'un proche accompagné" in c for c in public_topics())
+    # a second click does not post them twice
+    again = await (await driver.click("ines", minutes, publish_id)).wait()
+    assert again.ephemeral
+    await settle()
+    assert len(public_topics()) == 2

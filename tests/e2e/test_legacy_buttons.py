@@ -30,6 +30,7 @@ LEGACY_IDS = [
     f"relais:intervisions:withdraw:{MISSING}",
     f"relais:intervisions:ics:{MISSING}",
     f"relais:intervisions:vote:{MISSING}",
+    f"relais:intervisions:publish_topics:{MISSING}",
 ]
 
 

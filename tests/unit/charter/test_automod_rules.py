@@ -190,3 +190,38 @@ def test_strongest_action_wins() -> None:
     hits = engine.check("espèce de connard, quelle est ta pathologie ?")
     assert {h.rule.id for h in hits} == {"insultes", "questions_intrusives"}
     assert automod.strongest(hits).rule.id == "insultes"  # delete beats remind
+
+
+# -- a stray quotation mark does not switch the rules off ------------------------------------------------
+# Quoted speech is skipped only when the quote closes after the match: one unmatched " or « earlier
+# in a message must not silence distress or intrusive-question rules for the rest of it.
+STRAY_QUOTE_DISTRESS = [
+    'Il a dit "bonjour. Je pense au suicide tous les soirs, je veux mourir.',
+    "Il a dit « bonjour. Je veux mourir, vraiment.",
+    'J\'ai lu "Le petit prince" puis "la suite. Je n\'ai plus envie de vivre.',
+    "« » « Bref. Je vais me foutre en l'air ce soir.",
+    'Il m\'a dit "courage.\nJe veux mourir.',
+]
+STRAY_QUOTE_INTRUSIVE = [
+    'Salut " au fait, quelle est ta pathologie ?',
+    "Bon « bref. C'est quoi ton diagnostic exactement ?",
+]
+
+
+@pytest.mark.parametrize("text", STRAY_QUOTE_DISTRESS)
+def test_a_stray_quote_does_not_silence_distress(engine: automod.Engine, text: str) -> None:
+    assert "detresse" in rule_ids(engine, text)
+
+
+@pytest.mark.parametrize("text", STRAY_QUOTE_INTRUSIVE)
+def test_a_stray_quote_does_not_silence_intrusive_questions(engine: automod.Engine, text: str) -> None:
+    assert "questions_intrusives" in rule_ids(engine, text)
+
+
+@pytest.mark.parametrize("text", [
+    'Le guide dit : ne jamais écrire "je veux mourir" sans proposer d\'aide.',
+    "Elle répétait « je veux mourir » dans le film.",
+    'Il a dit "bonjour" puis il est parti, et la formation disait « quelle est ta pathologie ? » à éviter.',
+])
+def test_closed_quotes_are_still_reported_speech(engine: automod.Engine, text: str) -> None:
+    assert not rule_ids(engine, text) & {"detresse", "questions_intrusives"}

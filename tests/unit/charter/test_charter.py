@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import config_check
+from bot.charter import automod
 from bot.charter import charter as charter_module
 from bot.charter.charter import load_charter
 from bot.core.yamlfile import ConfigError
@@ -140,3 +141,49 @@ def test_pages_and_find() -> None:
     assert sum(len(p) for p in pages) == len(charter.articles)
     assert [a.id for a in charter_module.find_articles(charter, "confid")] == ["confidentialite"]
     assert [a.id for a in charter_module.find_articles(charter, "4")] == ["confidentialite"]
+
+
+# -- patterns that could stall the bot -----------------------------------------------------------------
+@pytest.mark.parametrize("pattern", [
+    "(a+)+$",
+    "^(\\\\w+\\\\s?)*$",
+    "(x{1,5}){2,}y",
+    "(?:(?:ab)*c?)+z",
+])
+def test_a_catastrophic_pattern_is_refused_with_its_line(tmp_path: Path, pattern: str) -> None:
+    folder, line = broken_config(tmp_path, '- "\\\\bcode\\\\s+promo\\\\b"', f'- "{pattern}"')
+    problems = charter_module.check_config(folder)
+    assert len(problems) == 1, problems
+    problem = problems[0]
+    assert problem.line == line and problem.file.endswith("charter.yaml")
+    assert "expression régulière dangereuse" in problem.message
+    assert "réécrire" in problem.hint
+    with pytest.raises(ConfigError):
+        load_charter(folder)
+
+
+def test_a_slow_pattern_without_nesting_is_refused_by_the_probe() -> None:
+    # No nested quantifier, but alternatives that overlap under a repetition: exponential all the same.
+    assert automod.pattern_risk("^(a|a)*$") is not None
+    assert automod.pattern_risk("^(a|aa)+$") is not None
+
+
+@pytest.mark.parametrize("pattern", [
+    "\\bcode\\s+promo\\b", "\\b(crypto|bitcoin|forex)\\b.{0,40}\\b(investi|gagn|rendement)",
+    "\\btu\\s+(devrais|dois)\\s+(arreter|prendre)\\s+(ton|tes|du)\\s+\\w+", "\\d{2}(\\s?\\d{2}){4}",
+    "\\bgagne[rz]?\\s+(de\\s+l'argent|\\d+\\s*(€|euros?))",
+])
+def test_ordinary_patterns_are_accepted(pattern: str) -> None:
+    assert automod.pattern_risk(pattern) is None
+
+
+def test_regex_rules_see_a_bounded_part_of_a_long_message() -> None:
+    engine = automod.Engine(load_charter(CONFIG))
+    ids = {h.rule.id for h in engine.check("code promo " + "a" * 100_000)}
+    assert "publicite" in ids
+    # beyond the cap the regex rules do not look (Discord messages are 4,000 characters at most)
+    far = "b " * (automod.REGEX_INPUT_LIMIT // 2) + "code promo"
+    assert len(far) > automod.REGEX_INPUT_LIMIT
+    assert "publicite" not in {h.rule.id for h in engine.check(far)}
+    # an adversarial message for the shipped rules returns (and would return quickly even if long)
+    assert engine.check("a" * 200_000 + "!") == []
