@@ -15,7 +15,8 @@ import sys
 from bot.core import settings as settings_module
 from bot.core import timeutil
 from bot.core.cli_options import add_config_options, load_settings
-from bot.jobs import feeds
+from bot.jobs import config as jobs_config
+from bot.jobs import feeds, offers
 
 STATUS_LABELS = {"pending": "en attente de validation", "published": "publiée"}
 
@@ -24,7 +25,7 @@ async def poll_once(settings: settings_module.Settings, guild_ids: list[int] | N
     from bot.core.db import Database
     from bot.core.timers import TimerService
 
-    config, problems = jobs.load_config(settings.config_dir)
+    config, problems = jobs_config.load_config(settings.config_dir)
     if problems:
         for problem in problems:
             out(str(problem))
@@ -52,7 +53,7 @@ async def poll_once(settings: settings_module.Settings, guild_ids: list[int] | N
                 for offer in report.new_offers:
                     found += 1
                     out(f"  + n° {offer.id} {offer.title} — {offer.employer} [{STATUS_LABELS.get(offer.status, offer.status)}]")
-                    await timers.schedule(guild_id, jobs.KIND_PROCESS, timeutil.now(), {"offer_id": offer.id},
+                    await timers.schedule(guild_id, offers.KIND_PROCESS, timeutil.now(), {"offer_id": offer.id},
                                           key=f"jobs:process:{offer.id}")
         out(f"{found} nouvelle(s) offre(s) au total ; le bot les publiera ou les enverra en validation.")
         return 0
