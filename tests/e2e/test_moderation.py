@@ -456,18 +456,23 @@ async def test_an_anonymous_report_leaves_the_reporter_in_no_log_line(sandbox, c
     noah = str(driver.user_id("noah"))
     offending = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle !")
     await _settle()
-    caplog.handler.addFilter(ContextAndRedactionFilter())  # each record gets its [guild= user= cmd=] context
-    caplog.set_level(logging.INFO)
-    caplog.set_level(logging.DEBUG, logger="bot")
-    caplog.set_level(logging.DEBUG, logger="cogs")
-    mark = len(driver.requests)
-    await _report(driver, "noah", offending, {"what": "Publicité", "anonymous": "yes"})
-    await _settle()
-    card = [m for m in driver.bot_messages("signalements") if m.embeds][-1]
-    assert "anonyme" in _text(card)
-    assert any("filed" in r.getMessage() for r in caplog.records), "the filing is logged"
-    leaks = [f"{getattr(r, 'ctx', '')}{r.getMessage()}" for r in caplog.records
-             if noah in f"{getattr(r, 'ctx', '')}{r.getMessage()}"]
+    # caplog's handler is shared by every test: the filter is taken off again below.
+    context = ContextAndRedactionFilter()
+    caplog.handler.addFilter(context)  # each record gets its [guild= user= cmd=] context
+    try:
+        caplog.set_level(logging.INFO)
+        caplog.set_level(logging.DEBUG, logger="bot")
+        caplog.set_level(logging.DEBUG, logger="cogs")
+        mark = len(driver.requests)
+        await _report(driver, "noah", offending, {"what": "Publicité", "anonymous": "yes"})
+        await _settle()
+        card = [m for m in driver.bot_messages("signalements") if m.embeds][-1]
+        assert "anonyme" in _text(card)
+        assert any("filed" in r.getMessage() for r in caplog.records), "the filing is logged"
+        leaks = [f"{getattr(r, 'ctx', '')}{r.getMessage()}" for r in caplog.records
+                 if noah in f"{getattr(r, 'ctx', '')}{r.getMessage()}"]
+    finally:
+        caplog.handler.removeFilter(context)
     assert leaks == []
     # Nor does anything the bot sent to Discord (card, pings, DMs, timers' messages) carry the id.
     assert not [r.path for r in driver.requests[mark:] if r.json is not None and noah in str(r.json)]
