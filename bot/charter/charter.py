@@ -441,31 +441,22 @@ async def set_notice_channel(db: Database, guild_id: int, user_id: int, version:
 
 
 # A member whose ``membre`` role a moderator removed: the acceptance button must not give it back.
-# Kept as a row of charter_notices under this reserved version, so that a member's export and erasure
-# (which cover that table) include it; it never matches a real version (those are written by people,
-# "2025-01"), and the notice query only looks at the version in force.
-ROLE_HOLD_VERSION = "rôle retiré par la modération"
-
-
 async def hold_member_role(db: Database, guild_id: int, user_id: int) -> None:
     """Moderators removed the member role: remember it until somebody gives the role back."""
     await db.execute(
-        "INSERT INTO charter_notices (guild_id, user_id, version, notified_at, via) VALUES (?, ?, ?, ?, 'moderators') "
-        "ON CONFLICT (guild_id, user_id, version) DO UPDATE SET notified_at = excluded.notified_at",
-        (guild_id, user_id, ROLE_HOLD_VERSION, timeutil.to_db(timeutil.now())),
+        "INSERT INTO charter_role_holds (guild_id, user_id, held_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (guild_id, user_id) DO UPDATE SET held_at = excluded.held_at",
+        (guild_id, user_id, timeutil.to_db(timeutil.now())),
     )
 
 
 async def release_member_role(db: Database, guild_id: int, user_id: int) -> None:
-    await db.execute("DELETE FROM charter_notices WHERE guild_id = ? AND user_id = ? AND version = ?",
-                     (guild_id, user_id, ROLE_HOLD_VERSION))
+    await db.execute("DELETE FROM charter_role_holds WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
 
 
 async def member_role_held(db: Database, guild_id: int, user_id: int) -> bool:
     return bool(await db.fetchval(
-        "SELECT 1 FROM charter_notices WHERE guild_id = ? AND user_id = ? AND version = ?",
-        (guild_id, user_id, ROLE_HOLD_VERSION),
-    ))
+        "SELECT 1 FROM charter_role_holds WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)))
 
 
 async def record_publication(db: Database, guild_id: int, version: str, channel_id: int, message_id: int) -> None:

@@ -16,6 +16,7 @@ class CharterData:
         "charter_notices": ("user_id",),
         "charter_welcomes": ("user_id",),
         "automod_actions": ("user_id",),
+        "charter_role_holds": ("user_id",),
     }
 
     async def export(self, subject: Subject) -> Export:
@@ -27,6 +28,8 @@ class CharterData:
             "SELECT version, notified_at, via FROM charter_notices WHERE guild_id = ? AND user_id = ?", (gid, mid)))
         out.add("welcome", await db.fetchall(
             "SELECT sent_at FROM charter_welcomes WHERE guild_id = ? AND user_id = ?", (gid, mid)))
+        out.add("member_role_held", await db.fetchall(
+            "SELECT held_at FROM charter_role_holds WHERE guild_id = ? AND user_id = ?", (gid, mid)))
         out.add("automatic_moderation", await db.fetchall(
             "SELECT rule_id, action, channel_id, message_id, acted_at FROM automod_actions"
             " WHERE guild_id = ? AND user_id = ? ORDER BY acted_at", (gid, mid)))
@@ -45,12 +48,19 @@ class CharterData:
             "SELECT MAX(acted_at) FROM automod_actions WHERE guild_id = ? AND user_id = ?", (gid, mid))
         if newest is not None:
             result.kept["automatic_moderation"] = timeutil.from_db(newest) + subject.policy.automod_records
+        # A role the moderators removed stays removed: erasing one's data is no way around a sanction.
+        held = await db.fetchval("SELECT held_at FROM charter_role_holds WHERE guild_id = ? AND user_id = ?",
+                                 (gid, mid))
+        if held is not None:
+            result.kept["member_role_held"] = timeutil.from_db(held) + subject.policy.cases
         return result, []
 
     async def apply_retention(self, db: Database, now: dt.datetime, policy: RetentionPolicy) -> dict[str, int]:
         done = await db.execute("DELETE FROM automod_actions WHERE acted_at < ?",
                                 (timeutil.to_db(now - policy.automod_records),))
-        return {"automatic_moderation": done.rowcount}
+        holds = await db.execute("DELETE FROM charter_role_holds WHERE held_at < ?",
+                                 (timeutil.to_db(now - policy.cases),))
+        return {"automatic_moderation": done.rowcount, "member_role_held": holds.rowcount}
 
 
 HOOK = CharterData()

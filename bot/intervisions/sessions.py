@@ -561,7 +561,7 @@ class Intervisions:
     async def unpublished_topics(self, guild_id: int, session_id: int) -> list[Topic]:
         """Topics from a session's minutes not yet posted in the public channel (still open)."""
         rows = await self.db.fetchall(
-            self._TOPIC_SQL + " WHERE t.guild_id = ? AND t.source_session_id = ? AND t.message_id IS NULL"
+            self._TOPIC_SQL + " WHERE t.guild_id = ? AND t.source_session_id = ? AND t.private = 1"
             " AND t.status = 'open' ORDER BY t.id",
             (guild_id, session_id),
         )
@@ -586,13 +586,16 @@ class Intervisions:
 
     async def topics(self, guild_id: int, *, status: str = "open", limit: int = 25) -> list[Topic]:
         rows = await self.db.fetchall(
-            self._TOPIC_SQL + " WHERE t.guild_id = ? AND t.status = ? ORDER BY votes DESC, t.id LIMIT ?",
+            self._TOPIC_SQL + " WHERE t.guild_id = ? AND t.status = ? AND t.private = 0"
+            " ORDER BY votes DESC, t.id LIMIT ?",
             (guild_id, status, limit),
         )
         return [self._topic(r) for r in rows]
 
     async def set_topic_message(self, topic_id: int, message_id: int) -> None:
-        await self.db.execute("UPDATE intervision_topics SET message_id = ? WHERE id = ?", (message_id, topic_id))
+        """The topic is posted: from now on it is public (a minutes' topic joins the backlog)."""
+        await self.db.execute("UPDATE intervision_topics SET message_id = ?, private = 0 WHERE id = ?",
+                              (message_id, topic_id))
 
     async def toggle_vote(self, guild_id: int, topic_id: int, user_id: int) -> tuple[bool, Topic]:
         """First click votes, second click takes the vote back. Returns (voted now, topic)."""
@@ -659,9 +662,10 @@ class Intervisions:
                 if text in existing:
                     continue
                 existing.add(text)
+                # Private to the session until a lead publishes it (« Publier ces sujets »).
                 result = await self.db.execute(
-                    "INSERT INTO intervision_topics (guild_id, text, proposed_by, source_session_id, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO intervision_topics (guild_id, text, proposed_by, source_session_id, created_at,"
+                    " private) VALUES (?, ?, ?, ?, ?, 1)",
                     (guild_id, text, author_id, session_id, now),
                 )
                 new_ids.append(result.lastrowid)

@@ -80,9 +80,12 @@ async def test_plan_book_waitlist_promote_remind_minutes(sandbox):
     done = await (await driver.submit_modal("ines", opened, {
         "round": "7", "thematic": "La juste distance", "network": "Nouvelles du réseau",
         "later": "Supervision entre pairs\nTemps partiel et fatigue", "dates": "14/01, 18/02"})).wait()
-    assert "Nouveaux sujets ajoutés à la liste : 2" in done.content
+    assert "Nouveaux sujets notés : 2" in done.content
     await settle()
     assert any("Compte rendu" in m.content and "7 personne(s)" in m.content for m in driver.messages(thread))
+    minutes = next(m for m in driver.messages(thread) if "Compte rendu" in m.content)
+    publish = await (await driver.click("ines", minutes, f"relais:intervisions:publish_topics:{session.id}")).wait()
+    await publish.wait_followup()
     topics = await (await driver.slash("noah", "intervision sujet liste")).wait()
     assert "Supervision entre pairs" in topics.content and "Temps partiel et fatigue" in topics.content
 
@@ -684,10 +687,12 @@ async def test_later_topics_of_the_minutes_stay_in_the_private_thread_until_publ
     done = await (await driver.submit_modal("ines", opened, {
         "round": "5", "thematic": "T", "network": "R",
         "later": "Le deuil d'un proche accompagné\nQuand un pair rechute", "dates": ""})).wait()
-    assert "Nouveaux sujets ajoutés à la liste : 2" in done.content
+    assert "Nouveaux sujets notés : 2" in done.content
     minutes = await eventually(lambda: next((m for m in driver.messages(thread) if "Compte rendu" in m.content), None))
     await settle()
     assert public_topics() == []  # nothing leaves the private thread on its own
+    backlog = await (await driver.slash("noah", "intervision sujet liste")).wait()
+    assert "Le deuil d'un proche" not in backlog.content  # nor reaches the backlog everyone reads
     publish_id = f"relais:intervisions:publish_topics:{session.id}"
     assert publish_id in button_ids(minutes)
 

@@ -269,6 +269,11 @@ async def test_minutes_feed_the_backlog_once_and_keep_a_count(domain):
     assert [t.text for t in minutes.new_topics] == ["Supervision", "Burn-out des pairs"]
     again = await domain.save_minutes(G, session.id, FACILITATOR, **fields)
     assert again.new_topics == ()
+    # Topics of the minutes stay with the session until a lead publishes them.
+    assert await domain.topics(G) == []
+    assert [t.text for t in await domain.unpublished_topics(G, session.id)] == ["Supervision", "Burn-out des pairs"]
+    for message_id, topic in enumerate(minutes.new_topics, start=500):
+        await domain.set_topic_message(topic.id, message_id)
     assert len(await domain.topics(G)) == 2
     assert (await domain.minutes(G, session.id)).thematic == "Le secret partagé"
 
