@@ -23,11 +23,13 @@ from bot.core import logs
 from bot.core.errors import NotAllowed, UserError
 from bot.core.guild_config import GuildConfig
 from bot.core.i18n import Translate
+from bot.core.keyed_lock import KeyedLock
 from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import is_moderator, require_moderator
 
 log = logging.getLogger(__name__)
+GRANT_MEMORY_SECONDS = 60.0
 
 # Automod reads /config (exempt roles and channels) from this cache; a change applies within this delay.
 CONFIG_TTL = 30.0
@@ -56,6 +58,8 @@ class Charter(commands.Cog):
         self._tasks: set[asyncio.Task[None]] = set()
         self._configs: dict[int, tuple[float, GuildConfig]] = {}
         self._config_locks: dict[int, asyncio.Lock] = {}
+        self._accepting = KeyedLock()
+        self._granted: dict[tuple[int, int, int], float] = {}
         # (guild, member) whose member role the bot itself is removing (charter version change): that
         # removal is not a moderator's, and must not hold the role back.
         self._own_removals: set[tuple[int, int]] = set()
@@ -156,8 +160,10 @@ class Charter(commands.Cog):
             log.info("charter acceptance in guild %s: member role held back by the moderators", guild_id)
             raise UserError("charter.accept.role_held")
         version = self.charter.version
-        new = await charter_domain.record_acceptance(self.bot.db, guild_id, member.id, version)
-        role_note = await self._grant_member_role(guild, member, config)
+        # A hundred clicks in a second: one at a time per member, and the role is asked for once.
+        async with self._accepting.hold((guild_id, member.id)):
+            new = await charter_domain.record_acceptance(self.bot.db, guild_id, member.id, version)
+            role_note = await self._grant_member_role(guild, member, config)
         key = "charter.accept.done" if new else "charter.accept.already"
         log.info("charter %s accepted by %s in guild %s (new=%s)", version, member.id, guild_id, new)
         await send_ephemeral(interaction, self.bot.t(interaction, key, version=version) + role_note)
@@ -167,14 +173,23 @@ class Charter(commands.Cog):
         role = guild.get_role(role_id) if role_id else None
         if role is None:
             return ""
-        if member.get_role(role.id) is not None:
+        granted = (guild.id, member.id, role.id)
+        if member.get_role(role.id) is not None or self._recently_granted(granted):
             return ""
         me = guild.me
         if not me.guild_permissions.manage_roles or role >= me.top_role:
             log.warning("cannot grant member role %s in guild %s (permission or hierarchy)", role.id, guild.id)
             return "\n" + self.bot.t(guild.id, "charter.accept.role_failed")
         await member.add_roles(role, reason=f"Charte {self.charter.version} acceptée")
+        # Discord's member update may arrive after the next click: remember the grant meanwhile.
+        self._granted[granted] = time.monotonic()
         return "\n" + self.bot.t(guild.id, "charter.accept.role_granted", role=role.name)
+
+    def _recently_granted(self, granted: tuple[int, int, int]) -> bool:
+        now = time.monotonic()
+        for key in [k for k, at in self._granted.items() if now - at > GRANT_MEMORY_SECONDS]:
+            del self._granted[key]
+        return granted in self._granted
 
     # -- /charte tester --------------------------------------------------------------------------------
     @charter_group.command(name="tester",

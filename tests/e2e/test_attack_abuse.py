@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.e2e.test_intervisions import announcement_of, plan
+from tests.helpers import eventually
 
 CLICKS = 100
 
@@ -23,6 +24,21 @@ async def test_a_hundred_booking_clicks_book_one_seat(sandbox):
     rows = await sandbox.bot.db.fetchall("SELECT user_id, status FROM intervision_bookings WHERE session_id = ?",
                                          (session.id,))
     assert [(r["user_id"], r["status"]) for r in rows] == [(driver.user_id("ines"), "booked")]
+
+
+async def test_a_hundred_acceptance_clicks_record_one_acceptance(sandbox):
+    driver = sandbox.driver
+    await (await driver.slash("camille", "charte publier")).wait_followup()
+    charter = driver.bot_messages("charte")[-1]
+    custom_id = f"relais:charter:accept:{sandbox.guild_id}"
+    answers = await burst(driver, "lea", charter, custom_id)
+    assert all(a.ephemeral for a in answers)
+    await eventually(lambda: "Membre" in driver.role_names("lea"))
+    count = await sandbox.bot.db.fetchval("SELECT COUNT(*) FROM charter_acceptances WHERE user_id = ?",
+                                          (driver.user_id("lea"),))
+    assert count == 1
+    welcomes = [r for r in driver.requests if r.method == "PUT" and "/roles/" in r.path]
+    assert len(welcomes) == 1  # the role was given once, not a hundred times
 
 
 async def test_a_hundred_claim_clicks_claim_the_report_once(sandbox):
