@@ -22,6 +22,7 @@ from bot.intervisions import sessions as domain_module
 from bot.intervisions.sessions import Intervisions, Session, SessionDraft
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator
+from bot.ui.confirm import ConfirmView
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ class IntervisionsCog(commands.Cog):
                            ids=", ".join(f"#{s.id}" for s in sessions)) + "".join(f"\n{n}" for n in dict.fromkeys(notes)),
                 ephemeral=True)
 
-        view = ui.ConfirmView(interaction.user.id, [
+        view = ConfirmView.pick_one(interaction.user.id, [
             ("yes", self.bot.t(interaction, "intervisions.series.confirm"), discord.ButtonStyle.success),
             ("no", self.bot.t(interaction, "intervisions.series.abort"), discord.ButtonStyle.secondary),
         ], on_choice)
@@ -441,7 +442,7 @@ class IntervisionsCog(commands.Cog):
             await inner.response.edit_message(content=self.bot.t(inner, "intervisions.cancel.working"), view=None)
             await self._do_cancel(inner, session, reason, is_mod, whole_series=value == "series")
 
-        view = ui.ConfirmView(interaction.user.id, [
+        view = ConfirmView.pick_one(interaction.user.id, [
             ("one", self.bot.t(interaction, "intervisions.cancel.this_one"), discord.ButtonStyle.secondary),
             ("series", self.bot.t(interaction, "intervisions.cancel.whole_series"), discord.ButtonStyle.danger),
         ], on_choice)

@@ -71,7 +71,7 @@ class PrivacyCog(commands.Cog):
     @my_data.command(name="supprimer", description="Effacer vos données de Relais sur ce serveur")
     async def erase(self, interaction: discord.Interaction) -> None:
         t = self.bot.texts(interaction)
-        view = ui.EraseChoiceView(t, interaction.user.id, self._erase_chosen)
+        view = ui.erase_choice_view(t, interaction.user.id, self._erase_chosen)
         await interaction.response.send_message(t("privacy.erase.confirm"), view=view, ephemeral=True,
                                                 allowed_mentions=NO_PINGS)
 

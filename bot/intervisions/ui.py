@@ -12,7 +12,7 @@ from bot.core.i18n import Translate
 from bot.core.registry import Registry
 from bot.intervisions import french_dates
 from bot.intervisions.sessions import Minutes, Session, Topic
-from bot.ui.base import RelaisModal, RelaisView, guarded
+from bot.ui.base import RelaisModal, guarded
 
 COLOUR = discord.Colour.from_rgb(76, 139, 245)
 CANCELLED_COLOUR = discord.Colour.from_rgb(150, 150, 150)
@@ -170,33 +170,6 @@ def topic_view(t: Translate, topic: Topic) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(TopicVoteButton(topic.id, t("intervisions.buttons.vote", votes=topic.votes)))
     return view
-
-
-# -- one-shot views --------------------------------------------------------------------------------
-class ConfirmView(RelaisView):
-    """Two buttons for the member who asked; ``on_choice(interaction, value)`` does the work."""
-
-    def __init__(self, owner_id: int, choices: list[tuple[str, str, discord.ButtonStyle]],
-                 on_choice: Callable[[discord.Interaction, str], Awaitable[None]]) -> None:
-        super().__init__(timeout=600)
-        self.owner_id = owner_id
-        self.on_choice = on_choice
-        for value, label, style in choices:
-            button: discord.ui.Button[Any] = discord.ui.Button(label=label, style=style)
-            button.callback = self._make_callback(value)  # type: ignore[method-assign]
-            self.add_item(button)
-
-    def _make_callback(self, value: str) -> Callable[[discord.Interaction], Awaitable[None]]:
-        async def callback(interaction: discord.Interaction) -> None:
-            if interaction.user.id != self.owner_id:
-                return
-            for item in self.children:
-                if isinstance(item, discord.ui.Button):
-                    item.disabled = True
-            self.stop()
-            await self.on_choice(interaction, value)
-
-        return callback
 
 
 class MinutesModal(RelaisModal):

@@ -8,7 +8,7 @@ import discord
 
 from bot.core.i18n import Translate
 from bot.privacy.rights import ErasureReport, MemberExport
-from bot.ui.base import RelaisView
+from bot.ui.confirm import ConfirmView
 
 EMBED_DESCRIPTION_LIMIT = 4096
 Choose = Callable[[discord.Interaction, bool], Awaitable[None]]
@@ -56,39 +56,17 @@ def erasure_embed(t: Translate, report: ErasureReport) -> discord.Embed:
     return discord.Embed(description=_fit(lines), colour=discord.Colour.green())
 
 
-class EraseChoiceView(RelaisView):
+def erase_choice_view(t: Translate, owner_id: int, choose: Choose) -> ConfirmView:
     """Keep resources without a name, delete them too, or cancel — for the person who asked only."""
 
-    def __init__(self, t: Translate, owner_id: int, choose: Choose) -> None:
-        super().__init__(timeout=300)
-        self.owner_id = owner_id
-        self._choose = choose
-        self._t = t
-        buttons = (
-            ("privacy.erase.keep_resources", discord.ButtonStyle.danger, self._keep),
-            ("privacy.erase.delete_resources", discord.ButtonStyle.danger, self._delete),
-            ("privacy.erase.cancel", discord.ButtonStyle.secondary, self._cancel),
-        )
-        for key, style, callback in buttons:
-            button: discord.ui.Button[EraseChoiceView] = discord.ui.Button(label=t(key)[:80], style=style)
-            button.callback = callback
-            self.add_item(button)
+    async def chosen(interaction: discord.Interaction, value: str) -> None:
+        if value == "cancel":
+            await interaction.response.edit_message(content=t("privacy.erase.cancelled"), view=None)
+        else:
+            await choose(interaction, value == "keep")
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        await super().interaction_check(interaction)
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(self._t("privacy.erase.not_yours"), ephemeral=True)
-            return False
-        return True
-
-    async def _keep(self, interaction: discord.Interaction) -> None:
-        self.stop()
-        await self._choose(interaction, True)
-
-    async def _delete(self, interaction: discord.Interaction) -> None:
-        self.stop()
-        await self._choose(interaction, False)
-
-    async def _cancel(self, interaction: discord.Interaction) -> None:
-        self.stop()
-        await interaction.response.edit_message(content=self._t("privacy.erase.cancelled"), view=None)
+    return ConfirmView.pick_one(owner_id, [
+        ("keep", t("privacy.erase.keep_resources"), discord.ButtonStyle.danger),
+        ("delete", t("privacy.erase.delete_resources"), discord.ButtonStyle.danger),
+        ("cancel", t("privacy.erase.cancel"), discord.ButtonStyle.secondary),
+    ], chosen, timeout=300)

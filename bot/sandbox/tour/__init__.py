@@ -33,6 +33,11 @@ class Tour:
         self.write = write
         self._seen: set[int] = set(self.driver.world.messages)
 
+    def enabled(self, capability: str) -> bool:
+        """Whether the bot runs that capability (``cogs.enabled``): its scene is skipped otherwise."""
+        bot = self.sandbox.bot
+        return bot is not None and f"cogs.{capability}" in bot.extensions
+
     # -- narration ---------------------------------------------------------------------------
     def scene(self, title: str) -> None:
         self.write("")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 async def play(tour) -> None:
     driver = tour.driver
-    bot = tour.sandbox.bot
-    if bot is None or bot.get_cog("Charter") is None:
+    if not tour.enabled("charter"):
         return
     tour.scene("La charte : publication, acceptation, modération automatique, soin")
     tour.narrate("Camille, administratrice, publie la charte dans #charte avec son bouton d'acceptation.")

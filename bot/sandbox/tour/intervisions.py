@@ -11,9 +11,9 @@ from bot.intervisions import sessions as iv
 async def play(tour) -> None:
     driver = tour.driver
     bot = tour.sandbox.bot
-    cog = bot.get_cog("IntervisionsCog") if bot is not None else None
-    if cog is None:
+    if not tour.enabled("intervisions"):
         return
+    sessions_of = iv.Intervisions(bot.db, bot.timers)
     guild_id = tour.sandbox.guild_id
     tour.scene("Intervisions : planifier, s'inscrire, liste d'attente, rappel")
     tour.narrate(
@@ -24,7 +24,7 @@ async def play(tour) -> None:
                    lambda: driver.slash("sami", "intervision planifier", titre="Réunion ouverte du réseau",
                                         date="3 décembre 14h", fin="16h30", lieu="Locaux d'une structure membre",
                                         places=1, animation=driver.user_id("ines")))
-    sessions = await cog.domain.upcoming(guild_id)
+    sessions = await sessions_of.upcoming(guild_id)
     if not sessions:
         tour.narrate("(aucune séance créée)")
         return

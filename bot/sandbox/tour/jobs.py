@@ -11,7 +11,7 @@ from bot.core import timeutil
 async def play(tour) -> None:
     driver = tour.driver
     bot = tour.sandbox.bot
-    if bot is None or bot.get_cog("Jobs") is None:
+    if not tour.enabled("jobs"):
         return
     tour.scene("Offres d'emploi : proposer, valider, prévenir, expirer")
     tour.narrate(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 async def play(tour) -> None:
     driver = tour.driver
-    if tour.sandbox.bot is None or tour.sandbox.bot.get_cog("Moderation") is None:
+    if not tour.enabled("moderation"):
         return
     sami = driver.user_id("sami")
     tour.scene("Modération : permanence, signalement, avertissement")

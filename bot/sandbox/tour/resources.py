@@ -5,8 +5,7 @@ from __future__ import annotations
 
 async def play(tour) -> None:
     driver = tour.driver
-    bot = tour.sandbox.bot
-    if bot is None or bot.get_cog("Resources") is None:
+    if not tour.enabled("resources"):
         return
     tour.scene("Ressources : partager, éviter les doublons, chercher, voter")
     tour.narrate(
