@@ -171,7 +171,7 @@ class Jobs(commands.Cog):
             except UserError as error:
                 await self._offer_retry(modal_interaction, error, draft, fields, offer_id)
 
-        return ui.OfferModal(self.bot.texts(interaction), submitted, values=values,
+        return ui.OfferModal(self.bot.texts(interaction), submitted, opener_id=interaction.user.id, values=values,
                              pay_required=draft.contract != offers.VOLUNTEER_CONTRACT)
 
     async def _offer_retry(self, interaction: discord.Interaction, error: UserError, draft: offers.OfferInput,
@@ -379,6 +379,8 @@ class Jobs(commands.Cog):
             await offers.get_offer(self.bot.db, interaction.guild_id, offer_id)  # NotFound before the form
 
             async def submitted(modal_interaction: discord.Interaction, reason: str) -> None:
+                # The form was open for up to fifteen minutes: the role may have gone meanwhile.
+                require_moderator(modal_interaction.user, await self.bot.guild_config(modal_interaction.guild_id))
                 offer = await offers.refuse(
                     self.bot.db, modal_interaction.guild_id, offer_id, moderator_id=modal_interaction.user.id,
                     is_moderator=True, reason=reason, now=timeutil.now(),
@@ -388,7 +390,8 @@ class Jobs(commands.Cog):
                 await self._notify_submitter(offer, "jobs.queue.dm_refused", id=offer.id, title=offer.title,
                                              reason=offer.refusal_reason)
 
-            await interaction.response.send_modal(ui.RefuseModal(self.bot.texts(interaction), submitted))
+            await interaction.response.send_modal(ui.RefuseModal(self.bot.texts(interaction), submitted,
+                                                                 opener_id=interaction.user.id))
         else:
             offer = await offers.get_offer(self.bot.db, interaction.guild_id, offer_id)
             if not offer.is_open:

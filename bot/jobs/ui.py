@@ -12,7 +12,7 @@ from bot.core import timeutil
 from bot.core.i18n import Translate
 from bot.jobs.alerts import Subscription
 from bot.jobs.offers import LIMITS, Offer, Page
-from bot.ui.base import RelaisModal, guarded
+from bot.ui.base import OwnedModal, guarded
 
 OPEN_COLOUR = discord.Colour.from_rgb(46, 139, 87)
 PENDING_COLOUR = discord.Colour.from_rgb(230, 160, 40)
@@ -121,14 +121,19 @@ def queue_view(t: Translate, offer: Offer) -> discord.ui.View:
 Submit = Callable[[discord.Interaction, dict[str, str]], Awaitable[None]]
 
 
-class OfferModal(RelaisModal):
-    """The long fields of the fiche de poste (Discord allows five inputs in a modal)."""
+NOT_YOUR_FORM = "jobs.errors.not_your_form"
+
+
+class OfferModal(OwnedModal):
+    """The long fields of the fiche de poste (Discord allows five inputs in a modal). Bound to the
+    member who opened it and, through ``on_submit``, to the offer it was opened for."""
 
     FIELDS = ("missions", "profile", "working_time", "pay_status", "how_to_apply")
 
-    def __init__(self, t: Translate, on_submit: Submit, *, values: dict[str, str] | None = None,
+    def __init__(self, t: Translate, on_submit: Submit, *, opener_id: int, values: dict[str, str] | None = None,
                  pay_required: bool = True) -> None:
-        super().__init__(title=t("jobs.modal.title")[:45], custom_id="relais:jobs:offer_modal", timeout=1800)
+        super().__init__(title=t("jobs.modal.title")[:45], kind="jobs:offer_modal", opener_id=opener_id,
+                         not_yours_key=NOT_YOUR_FORM, timeout=1800)
         self._on_submit = on_submit
         values = values or {}
         self.inputs: dict[str, discord.ui.TextInput] = {}
@@ -148,9 +153,11 @@ class OfferModal(RelaisModal):
         await self._on_submit(interaction, {name: field.value or "" for name, field in self.inputs.items()})
 
 
-class RefuseModal(RelaisModal):
-    def __init__(self, t: Translate, on_submit: Callable[[discord.Interaction, str], Awaitable[None]]) -> None:
-        super().__init__(title=t("jobs.refuse_modal.title")[:45], custom_id="relais:jobs:refuse_modal")
+class RefuseModal(OwnedModal):
+    def __init__(self, t: Translate, on_submit: Callable[[discord.Interaction, str], Awaitable[None]], *,
+                 opener_id: int) -> None:
+        super().__init__(title=t("jobs.refuse_modal.title")[:45], kind="jobs:refuse_modal", opener_id=opener_id,
+                         not_yours_key=NOT_YOUR_FORM)
         self._on_submit = on_submit
         self.reason = discord.ui.TextInput(
             label=t("jobs.refuse_modal.reason")[:45], placeholder=t("jobs.refuse_modal.reason_hint")[:100],

@@ -10,12 +10,12 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.core.errors import NotAllowed, UserError
+from bot.core.errors import UserError
 from bot.core.i18n import Translate
 from bot.moderation.cases import Case
 from bot.moderation.cases import CharterArticle as Article
 from bot.moderation.reports import Report, Reporters
-from bot.ui.base import RelaisModal, RelaisView, guarded, send_ephemeral
+from bot.ui.base import OwnedModal, RelaisView, guarded, send_ephemeral
 
 log = logging.getLogger(__name__)
 
@@ -198,28 +198,13 @@ def report_view(t: Translate, report: Report) -> discord.ui.View:
     return view
 
 
-MODAL_TIMEOUT = 900  # Discord's interaction token lasts 15 minutes: a form left open longer is dead anyway
-
-
-class OwnedModal(RelaisModal):
-    """A modal bound to one opening: its ``custom_id`` is unique, so discord.py (which stores modals
-    by ``custom_id`` alone) never hands one person's submission to another person's modal, and
-    only the person who opened it may submit it. The object it was opened for lives in the
-    ``on_submit`` callback given by the opener."""
-
+class _ModerationModal(OwnedModal):
     def __init__(self, *, title: str, kind: str, opener_id: int) -> None:
-        super().__init__(title=title, custom_id=f"relais:moderation:{kind}:{uuid.uuid4().hex}",
-                         timeout=MODAL_TIMEOUT)
-        self.opener_id = opener_id
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        await super().interaction_check(interaction)
-        if interaction.user.id != self.opener_id:
-            raise NotAllowed("moderation.errors.not_your_form")
-        return True
+        super().__init__(title=title, kind=f"moderation:{kind}", opener_id=opener_id,
+                         not_yours_key="moderation.errors.not_your_form")
 
 
-class ReportModal(OwnedModal):
+class ReportModal(_ModerationModal):
     """What happened, optional article, anonymity and the resolution notice."""
 
     def __init__(self, t: Translate, on_submit: Any, *, opener_id: int, description: str = "") -> None:
@@ -270,7 +255,7 @@ class ReportModal(OwnedModal):
         await self._on_submit(interaction, self.what.value, (self.article.value or "").strip() or None, anonymous, notify)
 
 
-class WarnModal(OwnedModal):
+class WarnModal(_ModerationModal):
     """« Avertir » from a report card, prefilled with the report's article only. The reason starts
     empty: it is DMed to the warned member, and the reporter's own words could reveal who reported."""
 

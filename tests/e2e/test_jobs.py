@@ -506,3 +506,51 @@ async def test_daily_digest_is_one_dm_when_its_timer_fires(sandbox):
     assert await states() == [(kept, "sent"), (gone, "dropped")]
     assert await bot.timers.pending(sandbox.guild_id, jobs.KIND_DIGEST) == []
     assert len(driver.dms("noah")) == 1
+
+
+# -- modals are bound to their opening --------------------------------------------------------------------
+async def test_refusal_forms_opened_on_two_offers_each_refuse_their_own(sandbox):
+    driver, db = sandbox.driver, sandbox.bot.db
+    await submit(driver, "ines", intitule="Pair-aidant·e A")
+    await submit(driver, "noah", intitule="Pair-aidant·e B")
+    cards = await eventually(lambda: len(queue_cards(driver)) >= 2 and queue_cards(driver))
+    first, second = (offer_id_of(c) for c in cards[-2:])
+    by_sami = await (await driver.click("sami", cards[-2], f"relais:jobs:refuse:{first}")).wait()
+    by_camille = await (await driver.click("camille", cards[-1], f"relais:jobs:refuse:{second}")).wait()
+    assert by_sami.modal["custom_id"] != by_camille.modal["custom_id"]
+    stolen = await (await driver.submit_modal("camille", by_sami, {"reason": "Je refuse tout"})).wait()
+    assert stolen.ephemeral and "quelqu'un d'autre" in stolen.content
+    assert (await jobs.get_offer(db, sandbox.guild_id, first)).status == "pending"
+    await (await driver.submit_modal("sami", by_sami, {"reason": "Raison A"})).wait()
+    await (await driver.submit_modal("camille", by_camille, {"reason": "Raison B"})).wait()
+    a = await jobs.get_offer(db, sandbox.guild_id, first)
+    b = await jobs.get_offer(db, sandbox.guild_id, second)
+    assert (a.status, a.refusal_reason, a.moderator_id) == ("refused", "Raison A", driver.user_id("sami"))
+    assert (b.status, b.refusal_reason, b.moderator_id) == ("refused", "Raison B", driver.user_id("camille"))
+
+
+async def test_offer_forms_opened_by_two_members_each_submit_their_own(sandbox):
+    driver, db = sandbox.driver, sandbox.bot.db
+    by_ines = await (await driver.slash("ines", "offre publier", intitule="Offre d'Inès", employeur="ASBL Horizon",
+                                        region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    by_noah = await (await driver.slash("noah", "offre publier", intitule="Offre de Noah", employeur="CHU",
+                                        region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    assert by_ines.modal["custom_id"] != by_noah.modal["custom_id"]
+    stolen = await (await driver.submit_modal("lea", by_ines, LONG_FIELDS)).wait()
+    assert stolen.ephemeral and "quelqu'un d'autre" in stolen.content
+    assert await db.fetchval("SELECT count(*) FROM job_offers") == 0
+    await (await driver.submit_modal("ines", by_ines, LONG_FIELDS)).wait()
+    await (await driver.submit_modal("noah", by_noah, LONG_FIELDS)).wait()
+    rows = await db.fetchall("SELECT title, submitter_id FROM job_offers ORDER BY id")
+    assert {(r["title"], r["submitter_id"]) for r in rows} == {
+        ("Offre d'Inès", driver.user_id("ines")), ("Offre de Noah", driver.user_id("noah"))}
+
+    # editing: the queue's « Modifier » and /offre modifier, opened on two offers, edit their own
+    ines_offer, noah_offer = (r["id"] for r in await db.fetchall("SELECT id FROM job_offers ORDER BY id"))
+    card = (await eventually(lambda: [c for c in queue_cards(driver) if offer_id_of(c) == noah_offer]))[-1]
+    edit_ines = await (await driver.slash("ines", "offre modifier", id=ines_offer)).wait()
+    edit_noah = await (await driver.click("sami", card, f"relais:jobs:edit:{noah_offer}")).wait()
+    await (await driver.submit_modal("ines", edit_ines, {"working_time": "Temps plein"})).wait()
+    await (await driver.submit_modal("sami", edit_noah, {"working_time": "Quart temps"})).wait()
+    assert (await jobs.get_offer(db, sandbox.guild_id, ines_offer)).working_time == "Temps plein"
+    assert (await jobs.get_offer(db, sandbox.guild_id, noah_offer)).working_time == "Quart temps"
