@@ -97,6 +97,12 @@ class Jobs(commands.Cog):
     async def _timezone(self, guild_id: int) -> str:
         return self.bot.timezone_name(await self.bot.guild_config(guild_id))
 
+    async def _check_cooldown(self, interaction: discord.Interaction) -> None:
+        moderator, _ = await self._member_rights(interaction)
+        if not moderator:
+            await offers.check_submit_cooldown(self.bot.db, interaction.guild_id, interaction.user.id, timeutil.now(),
+                                               self.settings.submit_cooldown_seconds)
+
     def _deadline(self, text: str | None, timezone: str) -> Any:
         if text is None or not text.strip():
             return None
@@ -116,6 +122,7 @@ class Jobs(commands.Cog):
         employer: app_commands.Range[str, 1, 256], region: str, contract: str, deadline: str | None = None,
         link: str | None = None, place: app_commands.Range[str, 1, 256] | None = None,
     ) -> None:
+        await self._check_cooldown(interaction)  # before the form: nobody types five paragraphs for nothing
         timezone = await self._timezone(interaction.guild_id)
         draft = offers.OfferInput(title=title, employer=employer, region=region, contract=contract,
                                   deadline=self._deadline(deadline, timezone), link=link, place=place)
@@ -192,6 +199,7 @@ class Jobs(commands.Cog):
     async def _submit(self, interaction: discord.Interaction, inp: offers.OfferInput, *, confirmed: bool = False) -> None:
         now = timeutil.now()
         clean = offers.validate(inp, self.config, now)
+        await self._check_cooldown(interaction)  # again: several forms may have been opened at once
         if not confirmed:
             duplicates = await offers.find_duplicates(self.bot.db, interaction.guild_id, clean, now)
             if duplicates:

@@ -377,6 +377,20 @@ async def submit_offer(
     return offer
 
 
+async def check_submit_cooldown(db: Database, guild_id: int, member_id: int, now: dt.datetime, seconds: int) -> None:
+    """A member proposes at most one offer per ``seconds``: each one posts a card or an announcement
+    (with its role pings). Counted from the member's last stored offer, so it survives a restart."""
+    if seconds <= 0:
+        return
+    last = await db.fetchval(
+        "SELECT max(created_at) FROM job_offers WHERE guild_id = ? AND submitter_id = ?", (guild_id, member_id))
+    if last is None:
+        return
+    wait = last + seconds - timeutil.to_db(now)
+    if wait > 0:
+        raise UserError("jobs.submit.cooldown", seconds=max(1, round(wait)))
+
+
 async def _decided(db: Database, guild_id: int, offer_id: int) -> UserError:
     offer = await get_offer(db, guild_id, offer_id)  # raises NotFound
     return UserError(f"jobs.queue.already.{offer.status}", id=offer_id)

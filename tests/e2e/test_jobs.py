@@ -554,3 +554,26 @@ async def test_offer_forms_opened_by_two_members_each_submit_their_own(sandbox):
     await (await driver.submit_modal("sami", edit_noah, {"working_time": "Quart temps"})).wait()
     assert (await jobs.get_offer(db, sandbox.guild_id, ines_offer)).working_time == "Temps plein"
     assert (await jobs.get_offer(db, sandbox.guild_id, noah_offer)).working_time == "Quart temps"
+
+
+# -- /offre publier has a per-member cooldown -------------------------------------------------------------
+async def test_a_member_waits_between_two_offers(sandbox):
+    driver, db = sandbox.driver, sandbox.bot.db
+    first = await (await driver.slash("ines", "offre publier", intitule="Première", employeur="ASBL Horizon",
+                                      region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    second = await (await driver.slash("ines", "offre publier", intitule="Deuxième", employeur="ASBL Horizon",
+                                       region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    await (await driver.submit_modal("ines", first, LONG_FIELDS)).wait()
+    # a form opened before the first offer was stored cannot be used to post a second one
+    late = await (await driver.submit_modal("ines", second, LONG_FIELDS)).wait()
+    assert late.ephemeral and "Doucement 🙂" in late.content
+    again = await (await driver.slash("ines", "offre publier", intitule="Troisième", employeur="ASBL Horizon",
+                                      region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    assert again.ephemeral and again.modal is None and "Doucement 🙂" in again.content
+    assert await db.fetchval("SELECT count(*) FROM job_offers") == 1
+    assert len(queue_cards(driver)) == 1
+    # someone else is not slowed down, nor are moderators
+    assert (await submit(driver, "noah")).ephemeral
+    await submit(driver, "sami", intitule="Offre relayée 1")
+    await submit(driver, "sami", intitule="Offre relayée 2")
+    assert await db.fetchval("SELECT count(*) FROM job_offers") == 4
