@@ -594,6 +594,7 @@ class Jobs(commands.Cog):
                     allow_loopback=self.bot.settings.features.allow_loopback_urls,
                     publish_now=not self.settings.moderation_queue,
                     default_expiry_days=self.settings.default_expiry_days,
+                    max_new_per_poll=self.settings.feed_max_new_per_poll,
                 )
                 for report in reports:
                     for offer in report.new_offers:
