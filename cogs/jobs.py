@@ -24,6 +24,7 @@ from bot.ui import pager
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator, require_moderator
 from bot.ui.confirm import ConfirmView
+from bot.ui.limits import fit_content
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +232,7 @@ class Jobs(commands.Cog):
             interaction.user.id, t("jobs.submit.confirm_duplicate"), confirm, cancel_label=t("jobs.submit.cancel"),
             on_cancel=cancel, id_prefix=CONFIRM_IDS, timeout=CONFIRM_TIMEOUT,
         )
-        await send_ephemeral(interaction, "\n".join(lines)[:2000], view=view)
+        await send_ephemeral(interaction, fit_content("\n".join(lines)), view=view)
 
     # -- posting: queue card or announcement (also the KIND_PROCESS timer) ------------------------------
     async def on_process_timer(self, timer: Timer) -> None:
@@ -613,7 +614,7 @@ class Jobs(commands.Cog):
         if channel is None:
             log.warning("feed health (no mod-log channel, guild=%s): %s", guild_id, text)
             return
-        await channel.send(text[:2000], allowed_mentions=NO_PINGS, suppress_embeds=True)
+        await channel.send(fit_content(text), allowed_mentions=NO_PINGS, suppress_embeds=True)
 
     async def on_feeds_timer(self, timer: Timer) -> None:
         try:

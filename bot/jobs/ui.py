@@ -13,6 +13,7 @@ from bot.core.i18n import Translate
 from bot.jobs.alerts import Subscription
 from bot.jobs.offers import LIMITS, Offer, Page
 from bot.ui.base import OwnedModal, guarded
+from bot.ui.limits import fit_content, fit_embed
 
 OPEN_COLOUR = discord.Colour.from_rgb(46, 139, 87)
 PENDING_COLOUR = discord.Colour.from_rgb(230, 160, 40)
@@ -26,6 +27,10 @@ def _ts(moment, style: str = "D") -> str:
 
 def offer_embed(t: Translate, offer: Offer, *, closure: str | None = None) -> discord.Embed:
     """The announcement: contract, working time and pay first, then every other field."""
+    return fit_embed(_offer_embed(t, offer, closure=closure))
+
+
+def _offer_embed(t: Translate, offer: Offer, *, closure: str | None = None) -> discord.Embed:
     colour = CLOSED_COLOUR if closure else (OPEN_COLOUR if offer.status == "published" else PENDING_COLOUR)
     title = offer.title if not closure else f"[{closure}] {offer.title}"
     embed = discord.Embed(title=title[:256], colour=colour)
@@ -62,7 +67,9 @@ def closure_text(t: Translate, status: str) -> str:
 
 
 def queue_embed(t: Translate, offer: Offer, duplicates: Sequence[Offer] = ()) -> discord.Embed:
-    embed = offer_embed(t, offer)
+    """The moderators' card: the announcement plus flags, likely duplicates and the decision. A
+    long offer with every flag is past Discord's 6,000 characters: its longest texts are cut."""
+    embed = _offer_embed(t, offer)
     if offer.flags:
         embed.colour = FLAG_COLOUR
         reasons = "\n".join(f"⚠️ {t(f'jobs.flags.{flag}')}" for flag in offer.flags)
@@ -77,7 +84,7 @@ def queue_embed(t: Translate, offer: Offer, duplicates: Sequence[Offer] = ()) ->
     if offer.refusal_reason:
         state += f"\n> {offer.refusal_reason[:500]}"
     embed.add_field(name=t("jobs.queue.state"), value=state[:1024], inline=False)
-    return embed
+    return fit_embed(embed)
 
 
 class JobQueueActions(Protocol):
@@ -182,9 +189,9 @@ def list_lines(t: Translate, page: Page) -> str:
 
 
 def alert_embed(t: Translate, offer: Offer, guild_name: str) -> discord.Embed:
-    embed = offer_embed(t, offer)
+    embed = _offer_embed(t, offer)
     embed.set_footer(text=t("jobs.alerts.dm_footer", id=offer.id, guild=guild_name[:100]))
-    return embed
+    return fit_embed(embed)
 
 
 def digest_text(t: Translate, offers: Sequence[Offer], guild_name: str) -> str:
@@ -196,7 +203,7 @@ def digest_text(t: Translate, offers: Sequence[Offer], guild_name: str) -> str:
     if len(offers) > 20:
         lines.append(t("jobs.digest.more", count=len(offers) - 20))
     lines.append(t("jobs.digest.footer"))
-    return "\n".join(lines)[:2000]
+    return fit_content("\n".join(lines))
 
 
 def subscription_text(t: Translate, sub: Subscription | None) -> str:

@@ -16,6 +16,7 @@ from bot.moderation.cases import Case
 from bot.moderation.cases import CharterArticle as Article
 from bot.moderation.reports import Report, Reporters
 from bot.ui.base import OwnedModal, RelaisView, guarded, send_ephemeral
+from bot.ui.limits import fit_embed
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def case_embed(t: Translate, case: Case, article: Article | None, *, next_step: 
         embed.add_field(name=t("moderation.log.parent"), value=f"#{case.parent_number}")
     if next_step:
         embed.add_field(name=t("moderation.log.next_step"), value=next_step, inline=False)
-    return embed
+    return fit_embed(embed)
 
 
 def case_status(t: Translate, case: Case, at: dt.datetime) -> str:
@@ -85,8 +86,8 @@ def case_status(t: Translate, case: Case, at: dt.datetime) -> str:
 def dossier_pages(t: Translate, member_label: str, cases: list[Case], active_warnings: int,
                   at: dt.datetime) -> list[discord.Embed]:
     if not cases:
-        return [discord.Embed(title=t("moderation.dossier.title", member=member_label),
-                              description=t("moderation.dossier.empty"))]
+        return [fit_embed(discord.Embed(title=t("moderation.dossier.title", member=member_label),
+                                        description=t("moderation.dossier.empty")))]
     pages = []
     total = (len(cases) + CASES_PER_PAGE - 1) // CASES_PER_PAGE
     for index in range(total):
@@ -104,7 +105,7 @@ def dossier_pages(t: Translate, member_label: str, cases: list[Case], active_war
                 inline=False,
             )
         embed.set_footer(text=t("moderation.dossier.page", page=index + 1, total=total))
-        pages.append(embed)
+        pages.append(fit_embed(embed))
     return pages
 
 
@@ -160,7 +161,7 @@ def report_embed(t: Translate, report: Report, who: Reporters, link: str | None)
     if report.resolution:
         status += f" — {report.resolution[:200]}"
     embed.add_field(name=t("moderation.card.status"), value=status, inline=False)
-    return embed
+    return fit_embed(embed)
 
 
 class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:moderation:report:(?P<action>claim|dismiss|delete|warn):(?P<id>\d+)"):

@@ -577,3 +577,56 @@ async def test_a_member_waits_between_two_offers(sandbox):
     await submit(driver, "sami", intitule="Offre relayée 1")
     await submit(driver, "sami", intitule="Offre relayée 2")
     assert await db.fetchval("SELECT count(*) FROM job_offers") == 4
+
+
+# -- Discord's embed limits ---------------------------------------------------------------------------------
+def words(limit: int, seed: str) -> str:
+    """Ordinary words up to exactly ``limit`` characters (the cut must fall between words)."""
+    text = ""
+    while len(text) < limit:
+        text += f"{seed} pair-aidance rétablissement accompagnement "
+    return text[:limit].rstrip() + "x" * (limit - len(text[:limit].rstrip()))
+
+
+async def test_a_maximal_offer_with_every_flag_is_shown_everywhere(sandbox):
+    driver, db = sandbox.driver, sandbox.bot.db
+    long_fields = {
+        # a paid internship for a peer role asking for a diagnosis: every fair-work flag the form allows
+        "missions": words(1024, "Poste de pair-aidant"),
+        "profile": (ask := "Précisez votre diagnostic. ") + words(1024 - len(ask), "Profil"),
+        "working_time": words(1024, "Temps"),
+        "pay_status": (unpaid := "Non rémunéré. ") + words(1024 - len(unpaid), "Statut"),
+        "how_to_apply": words(5500 - 4 * 1024 - 3 * 256 - 40, "Candidater"),
+    }
+    link = "https://horizon.example.org/offres/aaa"
+    await submit(driver, "sami", lien=link)  # published at once: a likely duplicate, listed on the card
+    opened = await (await driver.slash(
+        "ines", "offre publier", intitule=words(256, "Titre"), employeur=words(256, "Employeur"), region="Bruxelles",
+        contrat="stage", date_limite=future_date(), lieu=words(256, "Lieu"),
+        lien=link)).wait()
+    assert opened.modal is not None, opened.content
+    warned = await (await driver.submit_modal("ines", opened, long_fields)).wait()
+    assert "ressemble" in warned.content
+    done = await (await driver.click("ines", warned.message, "relais:jobs:confirm")).wait()
+    assert "modération" in done.content, done.content
+    offer_id = int(done.content.split("n° ")[1].split(" ")[0])
+    offer = await jobs.get_offer(db, sandbox.guild_id, offer_id)
+    assert set(offer.flags) == {jobs.FLAG_UNPAID_PEER_ROLE, jobs.FLAG_ASKS_DIAGNOSIS}
+
+    cards = await eventually(lambda: [c for c in queue_cards(driver) if offer_id_of(c) == offer_id])
+    card = cards[-1].embeds[0]
+    assert card["fields"][0]["name"] == "Points d'attention (travail équitable)"
+    assert any(f["name"] == "Offres semblables" for f in card["fields"])
+    assert any(f["value"].endswith("…") for f in card["fields"])  # cut, between words
+
+    # every flag, including the one only imported offers get
+    await db.execute("UPDATE job_offers SET flags = ? WHERE id = ?", (",".join(jobs.FLAGS), offer_id))
+    shown = await (await driver.slash("sami", "offre voir", id=offer_id)).wait()
+    assert shown.ephemeral and shown.embeds, shown.content
+    assert len(shown.embeds[0]["fields"][0]["value"].splitlines()) == len(jobs.FLAGS)
+    approved = await (await driver.click("sami", cards[-1], f"relais:jobs:publish:{offer_id}")).wait()
+    assert approved.type == 7  # the card, updated to « Publiée », was accepted too
+    await eventually(lambda: [m for m in driver.bot_messages("offres-emploi") if m.embeds
+                              and offer_id_of(m) == offer_id])
+    public = await (await driver.slash("noah", "offre voir", id=offer_id)).wait()
+    assert public.ephemeral and public.embeds, public.content
