@@ -70,7 +70,7 @@ class Jobs(commands.Cog):
             app_commands.choices(region=regions, contract=contracts)(command)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ui.QueueButton)
+        self.bot.add_dynamic_items(ui.QueueButton, ui.RevisionButton)
         self.bot.services.provide(ui.JobQueueActions, self)
         timers = self.bot.timers
         timers.register(offers.KIND_PROCESS, self.on_process_timer)
@@ -84,7 +84,7 @@ class Jobs(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.services.withdraw(ui.JobQueueActions, self)
-        self.bot.remove_dynamic_items(ui.QueueButton)
+        self.bot.remove_dynamic_items(ui.QueueButton, ui.RevisionButton)
 
     # -- helpers -----------------------------------------------------------------------------------
     async def _member_rights(self, interaction: discord.Interaction) -> tuple[bool, bool]:
@@ -449,7 +449,13 @@ class Jobs(commands.Cog):
         await interaction.response.send_modal(self._offer_modal(interaction, draft, _long_fields(offer), offer_id))
 
     async def _apply_edit(self, interaction: discord.Interaction, offer_id: int, inp: offers.OfferInput) -> None:
-        moderator, _ = await self._member_rights(interaction)
+        moderator, direct = await self._member_rights(interaction)
+        current = await offers.get_offer(self.bot.db, interaction.guild_id, offer_id)
+        if current.status == "published" and not direct:
+            # The announcement was approved as it reads: a change by a member without the trusted
+            # role is reviewed first, and the approved version stays up meanwhile.
+            await self._propose_revision(interaction, current, inp)
+            return
         offer = await offers.update_offer(
             self.bot.db, interaction.guild_id, offer_id, inp, actor_id=interaction.user.id, is_moderator=moderator,
             config=self.config, now=timeutil.now(), default_expiry_days=self.settings.default_expiry_days,
@@ -459,6 +465,78 @@ class Jobs(commands.Cog):
             await offers.schedule_expiry(self.bot.timers, offer, self.settings.default_expiry_days)
             await self._edit_announcement(offer)
         await self._refresh_queue_card(offer)
+
+    async def _propose_revision(self, interaction: discord.Interaction, offer: offers.Offer,
+                                inp: offers.OfferInput) -> None:
+        revision = await offers.propose_revision(self.bot.db, offer.guild_id, offer.id, inp,
+                                                 actor_id=interaction.user.id, config=self.config, now=timeutil.now())
+        await send_ephemeral(interaction, self.bot.t(interaction, "jobs.revision.sent", id=offer.id))
+        await self._post_revision_card(offer, revision)
+
+    async def _post_revision_card(self, offer: offers.Offer, revision: offers.Revision) -> None:
+        """Post the revision's card, or update the card of the revision it replaces."""
+        t = self.bot.texts(offer.guild_id)
+        embed, view = ui.revision_embed(t, offer, revision), ui.revision_view(t, offer.id)
+        if revision.queue_message_id is not None:
+            channel = await self.bot.channel_or_fetch(revision.queue_channel_id)
+            if channel is not None:
+                try:
+                    await channel.get_partial_message(revision.queue_message_id).edit(
+                        embed=embed, view=view, allowed_mentions=NO_PINGS)
+                    return
+                except discord.NotFound:
+                    pass  # deleted by hand: post a new one
+        config = await self.bot.guild_config(offer.guild_id)
+        channel = await self.bot.channel_or_fetch(config.channel("offres_moderation") or config.channel("modlog"))
+        if channel is None:
+            log.warning("revision of job offer %s waits but no moderation channel is configured (guild=%s)",
+                        offer.id, offer.guild_id)
+            return
+        message = await channel.send(content=t("jobs.revision.new", id=offer.id), embed=embed, view=view,
+                                     allowed_mentions=NO_PINGS)
+        await offers.set_revision_queue_message(self.bot.db, offer.guild_id, offer.id, channel.id, message.id)
+
+    async def on_revision_button(self, interaction: discord.Interaction, action: str, offer_id: int) -> None:
+        config = await self.bot.guild_config(interaction.guild_id)
+        require_moderator(interaction.user, config)
+        guild_id, t = interaction.guild_id, self.bot.texts(interaction)
+        moderator = f"<@{interaction.user.id}>"
+        if action == "publish":
+            revision, offer = await offers.approve_revision(
+                self.bot.db, guild_id, offer_id, moderator_id=interaction.user.id, is_moderator=True,
+                config=self.config, now=timeutil.now(), default_expiry_days=self.settings.default_expiry_days,
+            )
+            await interaction.response.edit_message(
+                embed=ui.revision_embed(t, offer, revision, t("jobs.revision.published", moderator=moderator)),
+                view=ui.revision_view(t, offer_id, closed=True))
+            await offers.schedule_expiry(self.bot.timers, offer, self.settings.default_expiry_days)
+            await self._edit_announcement(offer)
+            await self._notify_submitter(offer, "jobs.revision.dm_published", id=offer.id, title=offer.title)
+            return
+        if await offers.get_revision(self.bot.db, guild_id, offer_id) is None:  # before the form
+            await offers.get_offer(self.bot.db, guild_id, offer_id)
+            raise UserError("jobs.revision.already", id=offer_id)
+
+        async def submitted(modal_interaction: discord.Interaction, reason: str) -> None:
+            require_moderator(modal_interaction.user, await self.bot.guild_config(modal_interaction.guild_id))
+            revision = await offers.refuse_revision(self.bot.db, guild_id, offer_id,
+                                                    moderator_id=modal_interaction.user.id, is_moderator=True,
+                                                    reason=reason)
+            offer = await offers.get_offer(self.bot.db, guild_id, offer_id)
+            await send_ephemeral(modal_interaction, self.bot.t(modal_interaction, "jobs.revision.refused_ok", id=offer_id))
+            channel = await self.bot.channel_or_fetch(revision.queue_channel_id)
+            if channel is not None and revision.queue_message_id is not None:
+                state = t("jobs.revision.refused", moderator=f"<@{modal_interaction.user.id}>") + f"\n> {reason[:500]}"
+                try:
+                    await channel.get_partial_message(revision.queue_message_id).edit(
+                        embed=ui.revision_embed(t, offer, revision, state),
+                        view=ui.revision_view(t, offer_id, closed=True), allowed_mentions=NO_PINGS)
+                except discord.HTTPException as exc:
+                    log.warning("could not update the revision card of offer %s: %s", offer_id, exc)
+            await self._notify_submitter(offer, "jobs.revision.dm_refused", id=offer.id, title=offer.title,
+                                         reason=reason.strip())
+
+        await interaction.response.send_modal(ui.RefuseModal(t, submitted, opener_id=interaction.user.id))
 
     # -- /offre retirer, /offre pourvue --------------------------------------------------------------------
     @offre.command(name="retirer", description="Retirer une offre (la vôtre, ou en tant que modération)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
@@ -11,7 +12,7 @@ import discord
 from bot.core import timeutil
 from bot.core.i18n import Translate
 from bot.jobs.alerts import Subscription
-from bot.jobs.offers import LIMITS, Offer, Page
+from bot.jobs.offers import LIMITS, Offer, OfferInput, Page, Revision
 from bot.ui.base import OwnedModal, guarded
 from bot.ui.limits import fit_content, fit_embed
 
@@ -92,6 +93,8 @@ class JobQueueActions(Protocol):
 
     async def on_queue_button(self, interaction: discord.Interaction, action: str, offer_id: int) -> None: ...
 
+    async def on_revision_button(self, interaction: discord.Interaction, action: str, offer_id: int) -> None: ...
+
 
 class QueueButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:jobs:(?P<action>publish|refuse|edit):(?P<id>\d+)"):
     """« Publier », « Refuser », « Modifier » on the moderators' card; they survive restarts."""
@@ -122,6 +125,54 @@ def queue_view(t: Translate, offer: Offer) -> discord.ui.View:
     closed = offer.status != "pending"
     for action in ("publish", "refuse", "edit"):
         view.add_item(QueueButton(action, offer.id, t(f"jobs.queue.button_{action}"), disabled=closed))
+    return view
+
+
+def revision_embed(t: Translate, offer: Offer, revision: Revision, state: str | None = None) -> discord.Embed:
+    """The moderators' card of an edit of a published offer: the offer as it would read, what
+    changed, and (once decided) the decision."""
+    proposed = revision.applied_to(offer)
+    embed = _offer_embed(t, proposed)
+    embed.colour = FLAG_COLOUR if revision.flags else PENDING_COLOUR
+    if revision.flags:
+        reasons = "\n".join(f"⚠️ {t(f'jobs.flags.{flag}')}" for flag in revision.flags)
+        embed.insert_field_at(0, name=t("jobs.queue.flags_title"), value=reasons[:1024], inline=False)
+    names = [f.name for f in dataclasses.fields(OfferInput) if getattr(offer, f.name) != getattr(proposed, f.name)]
+    changed = ", ".join(t(f"jobs.revision.fields.{name}") for name in names) or t("jobs.revision.nothing")
+    embed.insert_field_at(0, name=t("jobs.revision.changed_title"), value=changed[:1024], inline=False)
+    embed.add_field(name=t("jobs.queue.state"), value=(state or t("jobs.revision.pending"))[:1024], inline=False)
+    return fit_embed(embed)
+
+
+class RevisionButton(discord.ui.DynamicItem[discord.ui.Button],
+                     template=r"relais:jobs:revision_(?P<action>publish|refuse):(?P<id>\d+)"):
+    """« Publier la modification », « Refuser la modification » on a revision's card."""
+
+    STYLES = {"publish": discord.ButtonStyle.success, "refuse": discord.ButtonStyle.danger}
+
+    def __init__(self, action: str, offer_id: int, label: str = "", disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(
+            label=label or action, style=self.STYLES[action], disabled=disabled,
+            custom_id=f"relais:jobs:revision_{action}:{offer_id}",
+        ))
+        self.action = action
+        self.offer_id = offer_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> RevisionButton:
+        return cls(match["action"], int(match["id"]), item.label or "")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        actions = interaction.client.services.require(JobQueueActions)  # type: ignore[attr-defined]
+        await actions.on_revision_button(interaction, self.action, self.offer_id)
+
+
+def revision_view(t: Translate, offer_id: int, *, closed: bool = False) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in ("publish", "refuse"):
+        view.add_item(RevisionButton(action, offer_id, t(f"jobs.revision.button_{action}"), disabled=closed))
     return view
 
 

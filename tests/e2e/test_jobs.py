@@ -225,9 +225,17 @@ async def test_alerts_off_confirms_in_french(sandbox):
 
 
 # -- /offre modifier -------------------------------------------------------------------------------------
+async def trust_peer_helpers(driver) -> None:
+    """Make the « Pair-aidant » role (Inès, Noah) the trusted role: their edits go live directly
+    (an untrusted member's edit of a published offer is reviewed first, tested further down)."""
+    done = await (await driver.slash("camille", "config role", usage="confiance", role="pair-aidant")).wait()
+    assert f"<@&{driver.role_id('pair-aidant')}>" in done.content, done.content
+
+
 async def test_submitter_edits_through_the_prefilled_form_and_the_announcement_follows(sandbox):
     driver, db = sandbox.driver, sandbox.bot.db
     offer_id, announcement = await published_by(sandbox, "ines")
+    await trust_peer_helpers(driver)
 
     refused = await (await driver.slash("noah", "offre modifier", id=offer_id, intitule="Piraté")).wait()
     assert refused.ephemeral and refused.modal is None and "quelqu'un d'autre" in refused.content
@@ -266,6 +274,7 @@ async def test_submitter_edits_through_the_prefilled_form_and_the_announcement_f
 async def test_bad_edit_is_refused_in_french_and_nothing_changes(sandbox):
     driver, db = sandbox.driver, sandbox.bot.db
     offer_id, announcement = await published_by(sandbox, "ines")
+    await trust_peer_helpers(driver)
     before = await jobs.get_offer(db, sandbox.guild_id, offer_id)
 
     bad_date = await (await driver.slash("ines", "offre modifier", id=offer_id, date_limite="01/01/2001")).wait()
@@ -630,3 +639,48 @@ async def test_a_maximal_offer_with_every_flag_is_shown_everywhere(sandbox):
                               and offer_id_of(m) == offer_id])
     public = await (await driver.slash("noah", "offre voir", id=offer_id)).wait()
     assert public.ephemeral and public.embeds, public.content
+
+
+# -- edits of a published offer by an untrusted member are reviewed -------------------------------------
+def revision_cards(driver, offer_id: int):
+    return [m for m in queue_cards(driver) if offer_id_of(m) == offer_id
+            and any(c["custom_id"].startswith("relais:jobs:revision_") for row in m.components
+                    for c in row["components"])]
+
+
+async def test_an_untrusted_edit_of_a_published_offer_waits_for_a_moderator(sandbox):
+    driver, db = sandbox.driver, sandbox.bot.db
+    offer_id, announcement = await published_by(sandbox, "ines")
+    before = await jobs.get_offer(db, sandbox.guild_id, offer_id)
+
+    opened = await (await driver.slash("ines", "offre modifier", id=offer_id, intitule="Offre changée",
+                                       lien="https://arnaque.example.com")).wait()
+    done = await (await driver.submit_modal("ines", opened, {"working_time": "Temps plein"})).wait()
+    assert done.ephemeral and "modération" in done.content and "reste en ligne" in done.content
+    # nothing changed in public: the approved version stays up
+    assert await jobs.get_offer(db, sandbox.guild_id, offer_id) == before
+    assert announcement.edited_timestamp is None and announcement.embeds[0]["title"] == before.title
+    card = (await eventually(lambda: revision_cards(driver, offer_id)))[-1]
+    assert card.embeds[0]["title"] == "Offre changée" and field(card.embeds[0], "Temps de travail") == "Temps plein"
+
+    # a moderator approves: the announcement follows
+    approved = await (await driver.click("sami", card, f"relais:jobs:revision_publish:{offer_id}")).wait()
+    assert approved.type == 7
+    await eventually(lambda: announcement.embeds[0]["title"] == "Offre changée")
+    assert field(announcement.embeds[0], "Temps de travail") == "Temps plein"
+    after = await jobs.get_offer(db, sandbox.guild_id, offer_id)
+    assert (after.title, after.link, after.status) == ("Offre changée", "https://arnaque.example.com", "published")
+    await eventually(lambda: [m for m in driver.dms("ines") if m.content and "modification" in m.content])
+
+    # a second edit is refused: the approved version stays, the submitter is told why
+    opened = await (await driver.slash("ines", "offre modifier", id=offer_id, intitule="Encore changée")).wait()
+    await (await driver.submit_modal("ines", opened, {"missions": "Autre chose"})).wait()
+    card = (await eventually(lambda: [c for c in revision_cards(driver, offer_id)
+                                      if c.embeds[0]["title"] == "Encore changée"]))[-1]
+    refused = await (await driver.click("sami", card, f"relais:jobs:revision_refuse:{offer_id}")).wait()
+    await (await driver.submit_modal("sami", refused, {"reason": "Le titre doit rester celui du poste."})).wait()
+    dm = await eventually(lambda: [m for m in driver.dms("ines") if m.content and "rester celui du poste" in m.content])
+    assert "Offre changée" in dm[-1].content
+    assert (await jobs.get_offer(db, sandbox.guild_id, offer_id)).title == "Offre changée"
+    assert announcement.embeds[0]["title"] == "Offre changée"
+    assert await db.fetchval("SELECT count(*) FROM job_offer_revisions") == 0
