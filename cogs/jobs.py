@@ -24,6 +24,7 @@ from bot.ui import pager
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator, require_moderator
 from bot.ui.confirm import ConfirmView
+from bot.ui.limits import fit_content
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class Jobs(commands.Cog):
             app_commands.choices(region=regions, contract=contracts)(command)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ui.QueueButton)
+        self.bot.add_dynamic_items(ui.QueueButton, ui.RevisionButton)
         self.bot.services.provide(ui.JobQueueActions, self)
         timers = self.bot.timers
         timers.register(offers.KIND_PROCESS, self.on_process_timer)
@@ -83,7 +84,7 @@ class Jobs(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.services.withdraw(ui.JobQueueActions, self)
-        self.bot.remove_dynamic_items(ui.QueueButton)
+        self.bot.remove_dynamic_items(ui.QueueButton, ui.RevisionButton)
 
     # -- helpers -----------------------------------------------------------------------------------
     async def _member_rights(self, interaction: discord.Interaction) -> tuple[bool, bool]:
@@ -96,6 +97,12 @@ class Jobs(commands.Cog):
 
     async def _timezone(self, guild_id: int) -> str:
         return self.bot.timezone_name(await self.bot.guild_config(guild_id))
+
+    async def _check_cooldown(self, interaction: discord.Interaction) -> None:
+        moderator, _ = await self._member_rights(interaction)
+        if not moderator:
+            await offers.check_submit_cooldown(self.bot.db, interaction.guild_id, interaction.user.id, timeutil.now(),
+                                               self.settings.submit_cooldown_seconds)
 
     def _deadline(self, text: str | None, timezone: str) -> Any:
         if text is None or not text.strip():
@@ -116,6 +123,7 @@ class Jobs(commands.Cog):
         employer: app_commands.Range[str, 1, 256], region: str, contract: str, deadline: str | None = None,
         link: str | None = None, place: app_commands.Range[str, 1, 256] | None = None,
     ) -> None:
+        await self._check_cooldown(interaction)  # before the form: nobody types five paragraphs for nothing
         timezone = await self._timezone(interaction.guild_id)
         draft = offers.OfferInput(title=title, employer=employer, region=region, contract=contract,
                                   deadline=self._deadline(deadline, timezone), link=link, place=place)
@@ -171,7 +179,7 @@ class Jobs(commands.Cog):
             except UserError as error:
                 await self._offer_retry(modal_interaction, error, draft, fields, offer_id)
 
-        return ui.OfferModal(self.bot.texts(interaction), submitted, values=values,
+        return ui.OfferModal(self.bot.texts(interaction), submitted, opener_id=interaction.user.id, values=values,
                              pay_required=draft.contract != offers.VOLUNTEER_CONTRACT)
 
     async def _offer_retry(self, interaction: discord.Interaction, error: UserError, draft: offers.OfferInput,
@@ -192,6 +200,7 @@ class Jobs(commands.Cog):
     async def _submit(self, interaction: discord.Interaction, inp: offers.OfferInput, *, confirmed: bool = False) -> None:
         now = timeutil.now()
         clean = offers.validate(inp, self.config, now)
+        await self._check_cooldown(interaction)  # again: several forms may have been opened at once
         if not confirmed:
             duplicates = await offers.find_duplicates(self.bot.db, interaction.guild_id, clean, now)
             if duplicates:
@@ -223,7 +232,7 @@ class Jobs(commands.Cog):
             interaction.user.id, t("jobs.submit.confirm_duplicate"), confirm, cancel_label=t("jobs.submit.cancel"),
             on_cancel=cancel, id_prefix=CONFIRM_IDS, timeout=CONFIRM_TIMEOUT,
         )
-        await send_ephemeral(interaction, "\n".join(lines)[:2000], view=view)
+        await send_ephemeral(interaction, fit_content("\n".join(lines)), view=view)
 
     # -- posting: queue card or announcement (also the KIND_PROCESS timer) ------------------------------
     async def on_process_timer(self, timer: Timer) -> None:
@@ -379,6 +388,8 @@ class Jobs(commands.Cog):
             await offers.get_offer(self.bot.db, interaction.guild_id, offer_id)  # NotFound before the form
 
             async def submitted(modal_interaction: discord.Interaction, reason: str) -> None:
+                # The form was open for up to fifteen minutes: the role may have gone meanwhile.
+                require_moderator(modal_interaction.user, await self.bot.guild_config(modal_interaction.guild_id))
                 offer = await offers.refuse(
                     self.bot.db, modal_interaction.guild_id, offer_id, moderator_id=modal_interaction.user.id,
                     is_moderator=True, reason=reason, now=timeutil.now(),
@@ -388,7 +399,8 @@ class Jobs(commands.Cog):
                 await self._notify_submitter(offer, "jobs.queue.dm_refused", id=offer.id, title=offer.title,
                                              reason=offer.refusal_reason)
 
-            await interaction.response.send_modal(ui.RefuseModal(self.bot.texts(interaction), submitted))
+            await interaction.response.send_modal(ui.RefuseModal(self.bot.texts(interaction), submitted,
+                                                                 opener_id=interaction.user.id))
         else:
             offer = await offers.get_offer(self.bot.db, interaction.guild_id, offer_id)
             if not offer.is_open:
@@ -437,7 +449,13 @@ class Jobs(commands.Cog):
         await interaction.response.send_modal(self._offer_modal(interaction, draft, _long_fields(offer), offer_id))
 
     async def _apply_edit(self, interaction: discord.Interaction, offer_id: int, inp: offers.OfferInput) -> None:
-        moderator, _ = await self._member_rights(interaction)
+        moderator, direct = await self._member_rights(interaction)
+        current = await offers.get_offer(self.bot.db, interaction.guild_id, offer_id)
+        if current.status == "published" and not direct:
+            # The announcement was approved as it reads: a change by a member without the trusted
+            # role is reviewed first, and the approved version stays up meanwhile.
+            await self._propose_revision(interaction, current, inp)
+            return
         offer = await offers.update_offer(
             self.bot.db, interaction.guild_id, offer_id, inp, actor_id=interaction.user.id, is_moderator=moderator,
             config=self.config, now=timeutil.now(), default_expiry_days=self.settings.default_expiry_days,
@@ -447,6 +465,78 @@ class Jobs(commands.Cog):
             await offers.schedule_expiry(self.bot.timers, offer, self.settings.default_expiry_days)
             await self._edit_announcement(offer)
         await self._refresh_queue_card(offer)
+
+    async def _propose_revision(self, interaction: discord.Interaction, offer: offers.Offer,
+                                inp: offers.OfferInput) -> None:
+        revision = await offers.propose_revision(self.bot.db, offer.guild_id, offer.id, inp,
+                                                 actor_id=interaction.user.id, config=self.config, now=timeutil.now())
+        await send_ephemeral(interaction, self.bot.t(interaction, "jobs.revision.sent", id=offer.id))
+        await self._post_revision_card(offer, revision)
+
+    async def _post_revision_card(self, offer: offers.Offer, revision: offers.Revision) -> None:
+        """Post the revision's card, or update the card of the revision it replaces."""
+        t = self.bot.texts(offer.guild_id)
+        embed, view = ui.revision_embed(t, offer, revision), ui.revision_view(t, offer.id)
+        if revision.queue_message_id is not None:
+            channel = await self.bot.channel_or_fetch(revision.queue_channel_id)
+            if channel is not None:
+                try:
+                    await channel.get_partial_message(revision.queue_message_id).edit(
+                        embed=embed, view=view, allowed_mentions=NO_PINGS)
+                    return
+                except discord.NotFound:
+                    pass  # deleted by hand: post a new one
+        config = await self.bot.guild_config(offer.guild_id)
+        channel = await self.bot.channel_or_fetch(config.channel("offres_moderation") or config.channel("modlog"))
+        if channel is None:
+            log.warning("revision of job offer %s waits but no moderation channel is configured (guild=%s)",
+                        offer.id, offer.guild_id)
+            return
+        message = await channel.send(content=t("jobs.revision.new", id=offer.id), embed=embed, view=view,
+                                     allowed_mentions=NO_PINGS)
+        await offers.set_revision_queue_message(self.bot.db, offer.guild_id, offer.id, channel.id, message.id)
+
+    async def on_revision_button(self, interaction: discord.Interaction, action: str, offer_id: int) -> None:
+        config = await self.bot.guild_config(interaction.guild_id)
+        require_moderator(interaction.user, config)
+        guild_id, t = interaction.guild_id, self.bot.texts(interaction)
+        moderator = f"<@{interaction.user.id}>"
+        if action == "publish":
+            revision, offer = await offers.approve_revision(
+                self.bot.db, guild_id, offer_id, moderator_id=interaction.user.id, is_moderator=True,
+                config=self.config, now=timeutil.now(), default_expiry_days=self.settings.default_expiry_days,
+            )
+            await interaction.response.edit_message(
+                embed=ui.revision_embed(t, offer, revision, t("jobs.revision.published", moderator=moderator)),
+                view=ui.revision_view(t, offer_id, closed=True))
+            await offers.schedule_expiry(self.bot.timers, offer, self.settings.default_expiry_days)
+            await self._edit_announcement(offer)
+            await self._notify_submitter(offer, "jobs.revision.dm_published", id=offer.id, title=offer.title)
+            return
+        if await offers.get_revision(self.bot.db, guild_id, offer_id) is None:  # before the form
+            await offers.get_offer(self.bot.db, guild_id, offer_id)
+            raise UserError("jobs.revision.already", id=offer_id)
+
+        async def submitted(modal_interaction: discord.Interaction, reason: str) -> None:
+            require_moderator(modal_interaction.user, await self.bot.guild_config(modal_interaction.guild_id))
+            revision = await offers.refuse_revision(self.bot.db, guild_id, offer_id,
+                                                    moderator_id=modal_interaction.user.id, is_moderator=True,
+                                                    reason=reason)
+            offer = await offers.get_offer(self.bot.db, guild_id, offer_id)
+            await send_ephemeral(modal_interaction, self.bot.t(modal_interaction, "jobs.revision.refused_ok", id=offer_id))
+            channel = await self.bot.channel_or_fetch(revision.queue_channel_id)
+            if channel is not None and revision.queue_message_id is not None:
+                state = t("jobs.revision.refused", moderator=f"<@{modal_interaction.user.id}>") + f"\n> {reason[:500]}"
+                try:
+                    await channel.get_partial_message(revision.queue_message_id).edit(
+                        embed=ui.revision_embed(t, offer, revision, state),
+                        view=ui.revision_view(t, offer_id, closed=True), allowed_mentions=NO_PINGS)
+                except discord.HTTPException as exc:
+                    log.warning("could not update the revision card of offer %s: %s", offer_id, exc)
+            await self._notify_submitter(offer, "jobs.revision.dm_refused", id=offer.id, title=offer.title,
+                                         reason=reason.strip())
+
+        await interaction.response.send_modal(ui.RefuseModal(t, submitted, opener_id=interaction.user.id))
 
     # -- /offre retirer, /offre pourvue --------------------------------------------------------------------
     @offre.command(name="retirer", description="Retirer une offre (la vôtre, ou en tant que modération)")
@@ -583,6 +673,7 @@ class Jobs(commands.Cog):
                     allow_loopback=self.bot.settings.features.allow_loopback_urls,
                     publish_now=not self.settings.moderation_queue,
                     default_expiry_days=self.settings.default_expiry_days,
+                    max_new_per_poll=self.settings.feed_max_new_per_poll,
                 )
                 for report in reports:
                     for offer in report.new_offers:
@@ -601,7 +692,7 @@ class Jobs(commands.Cog):
         if channel is None:
             log.warning("feed health (no mod-log channel, guild=%s): %s", guild_id, text)
             return
-        await channel.send(text[:2000], allowed_mentions=NO_PINGS, suppress_embeds=True)
+        await channel.send(fit_content(text), allowed_mentions=NO_PINGS, suppress_embeds=True)
 
     async def on_feeds_timer(self, timer: Timer) -> None:
         try:

@@ -11,6 +11,7 @@ import discord
 from bot.charter.care import Country
 from bot.charter.model import Article, Charter, Rule
 from bot.ui.base import RelaisView, guarded
+from bot.ui.limits import fit_embed
 
 CHARTER_COLOUR = discord.Colour.from_rgb(88, 140, 126)
 CARE_COLOUR = discord.Colour.from_rgb(214, 150, 90)
@@ -35,14 +36,14 @@ def charter_embeds(charter: Charter, t: Text, per_page: int = 4) -> list[discord
             name, value = article_field(article)
             embed.add_field(name=name, value=value, inline=False)
         embed.set_footer(text=t("charter.view.footer", version=charter.version, page=index + 1, pages=len(chunks)))
-        embeds.append(embed)
+        embeds.append(fit_embed(embed))
     return embeds
 
 
 def article_embed(charter: Charter, article: Article, t: Text) -> discord.Embed:
     embed = discord.Embed(title=f"{article.number}. {article.title}", description=article.text, colour=CHARTER_COLOUR)
     embed.set_footer(text=t("charter.view.article_footer", title=charter.title, version=charter.version))
-    return embed
+    return fit_embed(embed)
 
 
 class CharterAcceptance(Protocol):
@@ -119,7 +120,7 @@ def crisis_embed(countries: list[Country], t: Text, *, title_key: str = "charter
     if duty:
         embed.add_field(name=t("charter.care.duty_title"), value=duty[:1024], inline=False)
     embed.set_footer(text=t("charter.care.footer"))
-    return embed
+    return fit_embed(embed)
 
 
 def flag_card(rule: Rule, article: Article | None, message: discord.Message, matched: str, t: Text) -> discord.Embed:
@@ -131,4 +132,4 @@ def flag_card(rule: Rule, article: Article | None, message: discord.Message, mat
     if article is not None:
         embed.add_field(name=t("charter.flag.article"), value=f"{article.number}. {article.title}", inline=False)
     embed.add_field(name=t("charter.flag.matched"), value=f"« {matched[:200]} »", inline=False)
-    return embed
+    return fit_embed(embed)

@@ -212,6 +212,10 @@ class JobsSettings:
     feed_poll_hours: float = field(default=6.0, metadata={"check": _check_positive})
     feed_timeout_seconds: float = field(default=20.0, metadata={"check": _check_positive})
     digest_hour: int = field(default=8, metadata={"check": _check_hour})
+    # A member waits this long between two /offre publier (moderators do not); 0: no wait.
+    submit_cooldown_seconds: int = field(default=300, metadata={"check": _check_not_negative})
+    # New entries imported from one feed per poll; the rest wait for the next polls, oldest first.
+    feed_max_new_per_poll: int = field(default=20, metadata={"check": _check_positive})
 
 
 @dataclass(frozen=True, slots=True)

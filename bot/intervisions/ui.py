@@ -13,6 +13,7 @@ from bot.core.registry import Registry
 from bot.intervisions import french_dates
 from bot.intervisions.sessions import Minutes, Session, Topic
 from bot.ui.base import RelaisModal, guarded
+from bot.ui.limits import fit_content, fit_embed
 
 COLOUR = discord.Colour.from_rgb(76, 139, 245)
 CANCELLED_COLOUR = discord.Colour.from_rgb(150, 150, 150)
@@ -79,7 +80,7 @@ def announcement_embed(t: Translate, session: Session, tz_name: str, locale: str
     if leads:
         embed.add_field(name=t("intervisions.announce.team"), value="\n".join(leads), inline=False)
     embed.set_footer(text=t("intervisions.announce.footer", id=session.id))
-    return embed
+    return fit_embed(embed)
 
 
 def session_line(t: Translate, session: Session, tz_name: str, locale: str) -> str:
@@ -211,4 +212,4 @@ def minutes_text(t: Translate, session: Session, minutes: Minutes) -> str:
     for key, value in sections:
         if value:
             parts.append(f"**{t(f'intervisions.minutes.{key}')}**\n{value}")
-    return "\n\n".join(parts)[:2000]
+    return fit_content("\n\n".join(parts))

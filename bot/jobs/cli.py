@@ -47,6 +47,7 @@ async def poll_once(settings: settings_module.Settings, guild_ids: list[int] | N
                 allow_loopback=settings.features.allow_loopback_urls,
                 publish_now=not settings.jobs.moderation_queue,
                 default_expiry_days=settings.jobs.default_expiry_days,
+                max_new_per_poll=settings.jobs.feed_max_new_per_poll,
             )
             for report in reports:
                 out(describe(guild_id, report))

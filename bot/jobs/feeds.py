@@ -7,6 +7,11 @@
   ``304 Not Modified`` costs nothing more.
 * An entry is new when neither its guid nor its normalised link was seen in this guild (a link
   already shared by a member counts as seen too).
+* The whole body is read (up to ``MAX_FEED_BYTES``), however the server chunks it, and parsed in
+  a worker thread: feedparser on a 5 MB document would otherwise stall the bot.
+* At most ``max_new_per_poll`` entries become offers per feed and poll, oldest first (by date, or
+  by place in the feed when undated, feeds listing the newest first); the rest are left unseen and
+  the conditional-GET state is not saved, so the next poll reads them. Never 500 cards at once.
 * A feed that fails is reported once (``became_broken``) and again only when it works again
   (``recovered``); the caller posts both to the mod-log channel.
 
@@ -16,6 +21,7 @@ Discord-free: ``poll_guild`` returns reports; the cog or the CLI decides what to
 from __future__ import annotations
 
 import asyncio
+import calendar
 import datetime as dt
 import hashlib
 import html
@@ -44,6 +50,8 @@ FEEDS_TIMER_GUILD = 0
 FEEDS_TIMER_KEY = "jobs:feeds"
 
 MAX_FEED_BYTES = 5 * 1024 * 1024
+READ_CHUNK = 64 * 1024
+DEFAULT_MAX_NEW_PER_POLL = 20
 MAX_REDIRECTS = 3
 USER_AGENT = "Relais/0.1 (bot communautaire; lecture de flux d'offres)"
 
@@ -59,6 +67,7 @@ class FeedEntry:
     link: str | None
     summary: str
     author: str | None
+    published: float | None = None  # UTC epoch seconds of the entry's date, when the feed gives one
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +86,7 @@ class FeedReport:
     seen: int = 0                   # entries already known (guid or link)
     filtered: int = 0               # entries without any of the feed's keywords
     rejected: int = 0               # entries that are not usable offers (no title, bad link…)
+    deferred: int = 0               # new entries left for the next polls (over max_new_per_poll)
     error: str | None = None
     became_broken: bool = False     # first failure after working: report it once
     recovered: bool = False         # first success after a failure: report it once
@@ -126,12 +136,11 @@ async def fetch(
                         return FetchResult(True, (), etag, last_modified)
                     if response.status != 200:
                         raise FeedError(f"réponse HTTP {response.status}")
-                    body = await response.content.read(MAX_FEED_BYTES + 1)
-                    if len(body) > MAX_FEED_BYTES:
-                        raise FeedError("flux trop volumineux (plus de 5 Mo)")
-                    entries = parse(body)
-                    return FetchResult(False, entries, response.headers.get("ETag"), response.headers.get("Last-Modified"))
-            raise FeedError("trop de redirections")
+                    body = await _read_body(response)
+                    etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+                    break
+            else:
+                raise FeedError("trop de redirections")
     except TimeoutError:
         raise FeedError(f"pas de réponse en {timeout_seconds:g} s") from None
     except netguard.BlockedAddress:
@@ -140,6 +149,34 @@ async def fetch(
         if netguard.is_blocked(exc):
             raise FeedError(f"adresse locale refusée : {urlsplit(current).hostname}") from None
         raise FeedError(f"connexion impossible ({type(exc).__name__})") from None
+    # feedparser is pure Python: a large document would block every other event of the bot.
+    entries = await asyncio.to_thread(parse, body)
+    return FetchResult(False, entries, etag, last_modified)
+
+
+async def _read_body(response: aiohttp.ClientResponse) -> bytes:
+    """The whole body, however the server chunks it; FeedError past ``MAX_FEED_BYTES``.
+    (``content.read(n)`` returns only what is buffered: a 318 KB feed sent in 8 KB chunks lost
+    most of its entries.)"""
+    too_big = FeedError(f"flux trop volumineux (plus de {MAX_FEED_BYTES // (1024 * 1024)} Mo)")
+    if response.content_length is not None and response.content_length > MAX_FEED_BYTES:
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
+        size += len(chunk)
+        if size > MAX_FEED_BYTES:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _entry_date(entry: dict) -> float | None:
+    moment = entry.get("published_parsed") or entry.get("updated_parsed")
+    try:
+        return float(calendar.timegm(moment)) if moment else None
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -169,7 +206,8 @@ def parse(body: bytes) -> tuple[FeedEntry, ...]:
         guid = (entry.get("id") or link or "").strip()
         if not guid:
             guid = "sha1:" + hashlib.sha1(f"{title}\n{summary}".encode()).hexdigest()
-        found.append(FeedEntry(guid[:500], title, link, summary, plain_text(entry.get("author", "")) or None))
+        found.append(FeedEntry(guid[:500], title, link, summary, plain_text(entry.get("author", "")) or None,
+                               _entry_date(entry)))
     return tuple(found)
 
 
@@ -202,24 +240,39 @@ async def _state(db: Database, guild_id: int, url: str) -> tuple[str | None, str
     return (row["etag"], row["last_modified"], row["broken_since"]) if row else (None, None, None)
 
 
+def _entry_link_norm(entry: FeedEntry) -> str | None:
+    if not entry.link:
+        return None
+    try:
+        return normalize_url(validate_http_url(entry.link))
+    except UserError:
+        return None
+
+
+async def _seen(db: Database, guild_id: int, entry: FeedEntry, link_norm: str | None) -> bool:
+    return bool(await db.fetchval(
+        "SELECT 1 FROM job_feed_items WHERE guild_id = ? AND (guid = ? OR (? IS NOT NULL AND link_norm = ?))"
+        " UNION ALL SELECT 1 FROM job_offers WHERE guild_id = ? AND ? IS NOT NULL AND link_norm = ? LIMIT 1",
+        (guild_id, entry.guid, link_norm, link_norm, guild_id, link_norm, link_norm),
+    ))
+
+
+def _oldest_first(entries: tuple[FeedEntry, ...]) -> list[FeedEntry]:
+    """By date when every entry has one; otherwise by place, feeds listing the newest first."""
+    if entries and all(e.published is not None for e in entries):
+        return sorted(entries, key=lambda e: e.published or 0.0)
+    return list(reversed(entries))
+
+
 async def _import_entry(
     db: Database, guild_id: int, feed: FeedConfig, entry: FeedEntry, config: JobsConfig, *,
     now: dt.datetime, publish_now: bool, default_expiry_days: int,
 ) -> tuple[str, offers.Offer | None]:
     """"new" with the offer, or "seen"/"filtered"/"rejected"; one transaction per entry."""
-    link_norm = None
-    if entry.link:
-        try:
-            link_norm = normalize_url(validate_http_url(entry.link))
-        except UserError:
-            link_norm = None
+    link_norm = _entry_link_norm(entry)
     stamp = timeutil.to_db(now)
     async with db.transaction():
-        seen = await db.fetchval(
-            "SELECT 1 FROM job_feed_items WHERE guild_id = ? AND (guid = ? OR (? IS NOT NULL AND link_norm = ?))"
-            " UNION ALL SELECT 1 FROM job_offers WHERE guild_id = ? AND ? IS NOT NULL AND link_norm = ? LIMIT 1",
-            (guild_id, entry.guid, link_norm, link_norm, guild_id, link_norm, link_norm),
-        )
+        seen = await _seen(db, guild_id, entry, link_norm)
         if seen:
             await db.execute(
                 "INSERT OR IGNORE INTO job_feed_items (guild_id, guid, link_norm, feed_url, seen_at) VALUES (?, ?, ?, ?, ?)",
@@ -254,6 +307,7 @@ Fetcher = Callable[..., Awaitable[FetchResult]]
 async def poll_feed(
     db: Database, guild_id: int, feed: FeedConfig, config: JobsConfig, *, session: aiohttp.ClientSession,
     now: dt.datetime, timeout_seconds: float, allow_loopback: bool, publish_now: bool, default_expiry_days: int,
+    max_new_per_poll: int = DEFAULT_MAX_NEW_PER_POLL,
 ) -> FeedReport:
     etag, last_modified, broken_since = await _state(db, guild_id, feed.url)
     stamp = timeutil.to_db(now)
@@ -272,7 +326,17 @@ async def poll_feed(
 
     counts = {"new": 0, "seen": 0, "filtered": 0, "rejected": 0}
     imported: list[offers.Offer] = []
-    for entry in result.entries:
+    entries = list(result.entries)
+    unseen = {e.guid for e in entries if not await _seen(db, guild_id, e, _entry_link_norm(e))}
+    deferred = 0
+    if len(unseen) > max_new_per_poll or all(e.published is not None for e in entries):
+        # Announced in the order they were published; when there are too many at once, the
+        # oldest now and the others on the next polls (they stay unseen).
+        entries = _oldest_first(result.entries)
+    for entry in entries:
+        if counts["new"] >= max_new_per_poll:
+            deferred = sum(1 for e in entries[entries.index(entry):] if e.guid in unseen)
+            break
         outcome, offer = await _import_entry(
             db, guild_id, feed, entry, config, now=now, publish_now=publish_now, default_expiry_days=default_expiry_days,
         )
@@ -285,18 +349,22 @@ async def poll_feed(
         " ON CONFLICT (guild_id, url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,"
         " broken_since = NULL, last_error = NULL, last_ok_at = excluded.last_ok_at,"
         " last_polled_at = excluded.last_polled_at",
-        (guild_id, feed.url, result.etag, result.last_modified, stamp, stamp),
+        # Entries left for later: no conditional GET next time, or a 304 would hide them for good.
+        (guild_id, feed.url, None if deferred else result.etag, None if deferred else result.last_modified,
+         stamp, stamp),
     )
+    if deferred:
+        log.info("feed %s: %s new entries left for the next polls (guild=%s)", feed.name, deferred, guild_id)
     return FeedReport(
         feed, "not_modified" if result.not_modified else "ok", tuple(imported), counts["seen"], counts["filtered"],
-        counts["rejected"], recovered=broken_since is not None,
+        counts["rejected"], deferred=deferred, recovered=broken_since is not None,
     )
 
 
 async def poll_guild(
     db: Database, guild_id: int, config: JobsConfig, *, now: dt.datetime, timeout_seconds: float = 20.0,
     allow_loopback: bool = False, publish_now: bool = False, default_expiry_days: int = 60,
-    session: aiohttp.ClientSession | None = None,
+    session: aiohttp.ClientSession | None = None, max_new_per_poll: int = DEFAULT_MAX_NEW_PER_POLL,
 ) -> list[FeedReport]:
     """Poll every configured feed for one guild, one after the other (feeds are few and slow)."""
     own = session is None
@@ -305,7 +373,7 @@ async def poll_guild(
         return [
             await poll_feed(db, guild_id, feed, config, session=session, now=now, timeout_seconds=timeout_seconds,
                             allow_loopback=allow_loopback, publish_now=publish_now,
-                            default_expiry_days=default_expiry_days)
+                            default_expiry_days=default_expiry_days, max_new_per_poll=max_new_per_poll)
             for feed in config.feeds
         ]
     finally:

@@ -377,6 +377,20 @@ async def submit_offer(
     return offer
 
 
+async def check_submit_cooldown(db: Database, guild_id: int, member_id: int, now: dt.datetime, seconds: int) -> None:
+    """A member proposes at most one offer per ``seconds``: each one posts a card or an announcement
+    (with its role pings). Counted from the member's last stored offer, so it survives a restart."""
+    if seconds <= 0:
+        return
+    last = await db.fetchval(
+        "SELECT max(created_at) FROM job_offers WHERE guild_id = ? AND submitter_id = ?", (guild_id, member_id))
+    if last is None:
+        return
+    wait = last + seconds - timeutil.to_db(now)
+    if wait > 0:
+        raise UserError("jobs.submit.cooldown", seconds=max(1, round(wait)))
+
+
 async def _decided(db: Database, guild_id: int, offer_id: int) -> UserError:
     offer = await get_offer(db, guild_id, offer_id)  # raises NotFound
     return UserError(f"jobs.queue.already.{offer.status}", id=offer_id)
@@ -461,6 +475,120 @@ async def update_offer(
         raise await _decided(db, guild_id, offer_id)
     log.info("job offer %s edited by %s (guild=%s)", offer_id, actor_id, guild_id)
     return offer_from_row(row)
+
+
+# -- reviewed edits of published offers ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """An edit of a published offer waiting for a moderator; the approved version stays up."""
+
+    offer_id: int
+    guild_id: int
+    input: OfferInput
+    flags: tuple[str, ...]
+    created_at: dt.datetime
+    queue_channel_id: int | None
+    queue_message_id: int | None
+
+    def applied_to(self, offer: Offer) -> Offer:
+        """The offer as it would read once the revision is approved (for the moderators' card)."""
+        return dataclasses.replace(offer, **{f.name: getattr(self.input, f.name)
+                                             for f in dataclasses.fields(OfferInput)}, flags=self.flags)
+
+
+_REVISION_FIELDS = ("title", "employer", "region", "contract", "deadline", "link", "place", *LONG_FIELDS)
+REVISION_COLUMNS = ("offer_id, guild_id, " + ", ".join(_REVISION_FIELDS)
+                    + ", flags, created_at, queue_channel_id, queue_message_id")
+
+
+def _revision_from_row(row: Any) -> Revision:
+    values = {name: row[name] for name in _REVISION_FIELDS}
+    values["deadline"] = timeutil.from_db(values["deadline"])
+    return Revision(
+        offer_id=row["offer_id"], guild_id=row["guild_id"], input=OfferInput(**values),
+        flags=tuple(f for f in row["flags"].split(",") if f), created_at=timeutil.from_db(row["created_at"]),
+        queue_channel_id=row["queue_channel_id"], queue_message_id=row["queue_message_id"],
+    )
+
+
+async def propose_revision(
+    db: Database, guild_id: int, offer_id: int, inp: OfferInput, *, actor_id: int, config: JobsConfig,
+    now: dt.datetime,
+) -> Revision:
+    """Keep an edit of a published offer for review; a newer edit replaces a pending one (and
+    reuses its card). ``inp`` is validated here; the offer itself is not touched."""
+    current = await get_offer(db, guild_id, offer_id)
+    _require_owner_or_moderator(current, actor_id, False)
+    if current.status != "published":
+        raise UserError(f"jobs.errors.closed.{current.status}", id=offer_id)
+    clean = validate(inp, config, now, from_feed=current.source is not None)
+    values = [getattr(clean, name) for name in _REVISION_FIELDS]
+    values[_REVISION_FIELDS.index("deadline")] = timeutil.to_db(clean.deadline) if clean.deadline else None
+    row = await db.fetchone(
+        f"INSERT INTO job_offer_revisions (offer_id, guild_id, {', '.join(_REVISION_FIELDS)}, flags, created_at)"
+        f" VALUES (?, ?, {', '.join('?' * len(_REVISION_FIELDS))}, ?, ?)"
+        " ON CONFLICT (offer_id) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in (*_REVISION_FIELDS, "flags", "created_at"))
+        + f" RETURNING {REVISION_COLUMNS}",
+        (offer_id, guild_id, *values, ",".join(fair_work_flags(clean)), timeutil.to_db(now)),
+    )
+    log.info("job offer %s: revision proposed by %s (guild=%s)", offer_id, actor_id, guild_id)
+    return _revision_from_row(row)
+
+
+async def get_revision(db: Database, guild_id: int, offer_id: int) -> Revision | None:
+    row = await db.fetchone(f"SELECT {REVISION_COLUMNS} FROM job_offer_revisions WHERE guild_id = ? AND offer_id = ?",
+                            (guild_id, offer_id))
+    return _revision_from_row(row) if row else None
+
+
+async def set_revision_queue_message(db: Database, guild_id: int, offer_id: int, channel_id: int,
+                                     message_id: int) -> None:
+    await db.execute(
+        "UPDATE job_offer_revisions SET queue_channel_id = ?, queue_message_id = ? WHERE guild_id = ? AND offer_id = ?",
+        (channel_id, message_id, guild_id, offer_id))
+
+
+async def _take_revision(db: Database, guild_id: int, offer_id: int) -> Revision:
+    """Remove the pending revision and return it, once: two moderators clicking decide once."""
+    row = await db.fetchone(
+        f"DELETE FROM job_offer_revisions WHERE guild_id = ? AND offer_id = ? RETURNING {REVISION_COLUMNS}",
+        (guild_id, offer_id))
+    if row is None:
+        await get_offer(db, guild_id, offer_id)  # NotFound for an unknown offer
+        raise UserError("jobs.revision.already", id=offer_id)
+    return _revision_from_row(row)
+
+
+async def approve_revision(
+    db: Database, guild_id: int, offer_id: int, *, moderator_id: int, is_moderator: bool, config: JobsConfig,
+    now: dt.datetime, default_expiry_days: int,
+) -> tuple[Revision, Offer]:
+    """Apply the pending revision to the published offer (validated again, as a moderator's edit)."""
+    if not is_moderator:
+        raise NotAllowed("core.errors.moderators_only")
+    async with db.transaction():
+        revision = await _take_revision(db, guild_id, offer_id)
+        offer = await update_offer(db, guild_id, offer_id, revision.input, actor_id=moderator_id, is_moderator=True,
+                                   config=config, now=now, default_expiry_days=default_expiry_days)
+    log.info("job offer %s: revision approved by %s (guild=%s)", offer_id, moderator_id, guild_id)
+    return revision, offer
+
+
+async def refuse_revision(
+    db: Database, guild_id: int, offer_id: int, *, moderator_id: int, is_moderator: bool, reason: str,
+) -> Revision:
+    """Drop the pending revision; the approved version stays as it is."""
+    if not is_moderator:
+        raise NotAllowed("core.errors.moderators_only")
+    reason = _clean(reason)
+    if not reason:
+        raise UserError("jobs.queue.reason_required")
+    if len(reason) > 1000:
+        raise UserError("jobs.queue.reason_too_long", limit=1000, length=len(reason))
+    revision = await _take_revision(db, guild_id, offer_id)
+    log.info("job offer %s: revision refused by %s (guild=%s)", offer_id, moderator_id, guild_id)
+    return revision
 
 
 async def close_offer(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
@@ -11,8 +12,9 @@ import discord
 from bot.core import timeutil
 from bot.core.i18n import Translate
 from bot.jobs.alerts import Subscription
-from bot.jobs.offers import LIMITS, Offer, Page
-from bot.ui.base import RelaisModal, guarded
+from bot.jobs.offers import LIMITS, Offer, OfferInput, Page, Revision
+from bot.ui.base import OwnedModal, guarded
+from bot.ui.limits import fit_content, fit_embed
 
 OPEN_COLOUR = discord.Colour.from_rgb(46, 139, 87)
 PENDING_COLOUR = discord.Colour.from_rgb(230, 160, 40)
@@ -26,6 +28,10 @@ def _ts(moment, style: str = "D") -> str:
 
 def offer_embed(t: Translate, offer: Offer, *, closure: str | None = None) -> discord.Embed:
     """The announcement: contract, working time and pay first, then every other field."""
+    return fit_embed(_offer_embed(t, offer, closure=closure))
+
+
+def _offer_embed(t: Translate, offer: Offer, *, closure: str | None = None) -> discord.Embed:
     colour = CLOSED_COLOUR if closure else (OPEN_COLOUR if offer.status == "published" else PENDING_COLOUR)
     title = offer.title if not closure else f"[{closure}] {offer.title}"
     embed = discord.Embed(title=title[:256], colour=colour)
@@ -62,7 +68,9 @@ def closure_text(t: Translate, status: str) -> str:
 
 
 def queue_embed(t: Translate, offer: Offer, duplicates: Sequence[Offer] = ()) -> discord.Embed:
-    embed = offer_embed(t, offer)
+    """The moderators' card: the announcement plus flags, likely duplicates and the decision. A
+    long offer with every flag is past Discord's 6,000 characters: its longest texts are cut."""
+    embed = _offer_embed(t, offer)
     if offer.flags:
         embed.colour = FLAG_COLOUR
         reasons = "\n".join(f"⚠️ {t(f'jobs.flags.{flag}')}" for flag in offer.flags)
@@ -77,13 +85,15 @@ def queue_embed(t: Translate, offer: Offer, duplicates: Sequence[Offer] = ()) ->
     if offer.refusal_reason:
         state += f"\n> {offer.refusal_reason[:500]}"
     embed.add_field(name=t("jobs.queue.state"), value=state[:1024], inline=False)
-    return embed
+    return fit_embed(embed)
 
 
 class JobQueueActions(Protocol):
     """What the moderators' card buttons need; the jobs cog provides it while it is loaded."""
 
     async def on_queue_button(self, interaction: discord.Interaction, action: str, offer_id: int) -> None: ...
+
+    async def on_revision_button(self, interaction: discord.Interaction, action: str, offer_id: int) -> None: ...
 
 
 class QueueButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:jobs:(?P<action>publish|refuse|edit):(?P<id>\d+)"):
@@ -118,17 +128,70 @@ def queue_view(t: Translate, offer: Offer) -> discord.ui.View:
     return view
 
 
+def revision_embed(t: Translate, offer: Offer, revision: Revision, state: str | None = None) -> discord.Embed:
+    """The moderators' card of an edit of a published offer: the offer as it would read, what
+    changed, and (once decided) the decision."""
+    proposed = revision.applied_to(offer)
+    embed = _offer_embed(t, proposed)
+    embed.colour = FLAG_COLOUR if revision.flags else PENDING_COLOUR
+    if revision.flags:
+        reasons = "\n".join(f"⚠️ {t(f'jobs.flags.{flag}')}" for flag in revision.flags)
+        embed.insert_field_at(0, name=t("jobs.queue.flags_title"), value=reasons[:1024], inline=False)
+    names = [f.name for f in dataclasses.fields(OfferInput) if getattr(offer, f.name) != getattr(proposed, f.name)]
+    changed = ", ".join(t(f"jobs.revision.fields.{name}") for name in names) or t("jobs.revision.nothing")
+    embed.insert_field_at(0, name=t("jobs.revision.changed_title"), value=changed[:1024], inline=False)
+    embed.add_field(name=t("jobs.queue.state"), value=(state or t("jobs.revision.pending"))[:1024], inline=False)
+    return fit_embed(embed)
+
+
+class RevisionButton(discord.ui.DynamicItem[discord.ui.Button],
+                     template=r"relais:jobs:revision_(?P<action>publish|refuse):(?P<id>\d+)"):
+    """« Publier la modification », « Refuser la modification » on a revision's card."""
+
+    STYLES = {"publish": discord.ButtonStyle.success, "refuse": discord.ButtonStyle.danger}
+
+    def __init__(self, action: str, offer_id: int, label: str = "", disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(
+            label=label or action, style=self.STYLES[action], disabled=disabled,
+            custom_id=f"relais:jobs:revision_{action}:{offer_id}",
+        ))
+        self.action = action
+        self.offer_id = offer_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> RevisionButton:
+        return cls(match["action"], int(match["id"]), item.label or "")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        actions = interaction.client.services.require(JobQueueActions)  # type: ignore[attr-defined]
+        await actions.on_revision_button(interaction, self.action, self.offer_id)
+
+
+def revision_view(t: Translate, offer_id: int, *, closed: bool = False) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in ("publish", "refuse"):
+        view.add_item(RevisionButton(action, offer_id, t(f"jobs.revision.button_{action}"), disabled=closed))
+    return view
+
+
 Submit = Callable[[discord.Interaction, dict[str, str]], Awaitable[None]]
 
 
-class OfferModal(RelaisModal):
-    """The long fields of the fiche de poste (Discord allows five inputs in a modal)."""
+NOT_YOUR_FORM = "jobs.errors.not_your_form"
+
+
+class OfferModal(OwnedModal):
+    """The long fields of the fiche de poste (Discord allows five inputs in a modal). Bound to the
+    member who opened it and, through ``on_submit``, to the offer it was opened for."""
 
     FIELDS = ("missions", "profile", "working_time", "pay_status", "how_to_apply")
 
-    def __init__(self, t: Translate, on_submit: Submit, *, values: dict[str, str] | None = None,
+    def __init__(self, t: Translate, on_submit: Submit, *, opener_id: int, values: dict[str, str] | None = None,
                  pay_required: bool = True) -> None:
-        super().__init__(title=t("jobs.modal.title")[:45], custom_id="relais:jobs:offer_modal", timeout=1800)
+        super().__init__(title=t("jobs.modal.title")[:45], kind="jobs:offer_modal", opener_id=opener_id,
+                         not_yours_key=NOT_YOUR_FORM, timeout=1800)
         self._on_submit = on_submit
         values = values or {}
         self.inputs: dict[str, discord.ui.TextInput] = {}
@@ -148,9 +211,11 @@ class OfferModal(RelaisModal):
         await self._on_submit(interaction, {name: field.value or "" for name, field in self.inputs.items()})
 
 
-class RefuseModal(RelaisModal):
-    def __init__(self, t: Translate, on_submit: Callable[[discord.Interaction, str], Awaitable[None]]) -> None:
-        super().__init__(title=t("jobs.refuse_modal.title")[:45], custom_id="relais:jobs:refuse_modal")
+class RefuseModal(OwnedModal):
+    def __init__(self, t: Translate, on_submit: Callable[[discord.Interaction, str], Awaitable[None]], *,
+                 opener_id: int) -> None:
+        super().__init__(title=t("jobs.refuse_modal.title")[:45], kind="jobs:refuse_modal", opener_id=opener_id,
+                         not_yours_key=NOT_YOUR_FORM)
         self._on_submit = on_submit
         self.reason = discord.ui.TextInput(
             label=t("jobs.refuse_modal.reason")[:45], placeholder=t("jobs.refuse_modal.reason_hint")[:100],
@@ -175,9 +240,9 @@ def list_lines(t: Translate, page: Page) -> str:
 
 
 def alert_embed(t: Translate, offer: Offer, guild_name: str) -> discord.Embed:
-    embed = offer_embed(t, offer)
+    embed = _offer_embed(t, offer)
     embed.set_footer(text=t("jobs.alerts.dm_footer", id=offer.id, guild=guild_name[:100]))
-    return embed
+    return fit_embed(embed)
 
 
 def digest_text(t: Translate, offers: Sequence[Offer], guild_name: str) -> str:
@@ -189,7 +254,7 @@ def digest_text(t: Translate, offers: Sequence[Offer], guild_name: str) -> str:
     if len(offers) > 20:
         lines.append(t("jobs.digest.more", count=len(offers) - 20))
     lines.append(t("jobs.digest.footer"))
-    return "\n".join(lines)[:2000]
+    return fit_content("\n".join(lines))
 
 
 def subscription_text(t: Translate, sub: Subscription | None) -> str:

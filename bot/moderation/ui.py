@@ -10,12 +10,13 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.core.errors import NotAllowed, UserError
+from bot.core.errors import UserError
 from bot.core.i18n import Translate
 from bot.moderation.cases import Case
 from bot.moderation.cases import CharterArticle as Article
 from bot.moderation.reports import Report, Reporters
-from bot.ui.base import RelaisModal, RelaisView, guarded, send_ephemeral
+from bot.ui.base import OwnedModal, RelaisView, guarded, send_ephemeral
+from bot.ui.limits import fit_embed
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def case_embed(t: Translate, case: Case, article: Article | None, *, next_step: 
         embed.add_field(name=t("moderation.log.parent"), value=f"#{case.parent_number}")
     if next_step:
         embed.add_field(name=t("moderation.log.next_step"), value=next_step, inline=False)
-    return embed
+    return fit_embed(embed)
 
 
 def case_status(t: Translate, case: Case, at: dt.datetime) -> str:
@@ -85,8 +86,8 @@ def case_status(t: Translate, case: Case, at: dt.datetime) -> str:
 def dossier_pages(t: Translate, member_label: str, cases: list[Case], active_warnings: int,
                   at: dt.datetime) -> list[discord.Embed]:
     if not cases:
-        return [discord.Embed(title=t("moderation.dossier.title", member=member_label),
-                              description=t("moderation.dossier.empty"))]
+        return [fit_embed(discord.Embed(title=t("moderation.dossier.title", member=member_label),
+                                        description=t("moderation.dossier.empty")))]
     pages = []
     total = (len(cases) + CASES_PER_PAGE - 1) // CASES_PER_PAGE
     for index in range(total):
@@ -104,7 +105,7 @@ def dossier_pages(t: Translate, member_label: str, cases: list[Case], active_war
                 inline=False,
             )
         embed.set_footer(text=t("moderation.dossier.page", page=index + 1, total=total))
-        pages.append(embed)
+        pages.append(fit_embed(embed))
     return pages
 
 
@@ -160,7 +161,7 @@ def report_embed(t: Translate, report: Report, who: Reporters, link: str | None)
     if report.resolution:
         status += f" — {report.resolution[:200]}"
     embed.add_field(name=t("moderation.card.status"), value=status, inline=False)
-    return embed
+    return fit_embed(embed)
 
 
 class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:moderation:report:(?P<action>claim|dismiss|delete|warn):(?P<id>\d+)"):
@@ -198,28 +199,13 @@ def report_view(t: Translate, report: Report) -> discord.ui.View:
     return view
 
 
-MODAL_TIMEOUT = 900  # Discord's interaction token lasts 15 minutes: a form left open longer is dead anyway
-
-
-class OwnedModal(RelaisModal):
-    """A modal bound to one opening: its ``custom_id`` is unique, so discord.py (which stores modals
-    by ``custom_id`` alone) never hands one person's submission to another person's modal, and
-    only the person who opened it may submit it. The object it was opened for lives in the
-    ``on_submit`` callback given by the opener."""
-
+class _ModerationModal(OwnedModal):
     def __init__(self, *, title: str, kind: str, opener_id: int) -> None:
-        super().__init__(title=title, custom_id=f"relais:moderation:{kind}:{uuid.uuid4().hex}",
-                         timeout=MODAL_TIMEOUT)
-        self.opener_id = opener_id
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        await super().interaction_check(interaction)
-        if interaction.user.id != self.opener_id:
-            raise NotAllowed("moderation.errors.not_your_form")
-        return True
+        super().__init__(title=title, kind=f"moderation:{kind}", opener_id=opener_id,
+                         not_yours_key="moderation.errors.not_your_form")
 
 
-class ReportModal(OwnedModal):
+class ReportModal(_ModerationModal):
     """What happened, optional article, anonymity and the resolution notice."""
 
     def __init__(self, t: Translate, on_submit: Any, *, opener_id: int, description: str = "") -> None:
@@ -270,7 +256,7 @@ class ReportModal(OwnedModal):
         await self._on_submit(interaction, self.what.value, (self.article.value or "").strip() or None, anonymous, notify)
 
 
-class WarnModal(OwnedModal):
+class WarnModal(_ModerationModal):
     """« Avertir » from a report card, prefilled with the report's article only. The reason starts
     empty: it is DMed to the warned member, and the reporter's own words could reveal who reported."""
 

@@ -9,6 +9,7 @@ import discord
 from bot.core.i18n import Translate
 from bot.privacy.rights import ErasureReport, MemberExport
 from bot.ui.confirm import ConfirmView
+from bot.ui.limits import fit_embed
 
 EMBED_DESCRIPTION_LIMIT = 4096
 Choose = Callable[[discord.Interaction, bool], Awaitable[None]]
@@ -37,7 +38,7 @@ def export_embed(t: Translate, export: MemberExport) -> discord.Embed:
     lines += [t("privacy.export.summary_line", label=_label(t, key), count=count) for key, count in counts.items()]
     if export.withheld:
         lines += ["", t("privacy.export.withheld_title")] + [f"• {t(key)}" for key in export.withheld]
-    return discord.Embed(description=_fit(lines), colour=discord.Colour.blurple())
+    return fit_embed(discord.Embed(description=_fit(lines), colour=discord.Colour.blurple()))
 
 
 def erasure_embed(t: Translate, report: ErasureReport) -> discord.Embed:
@@ -53,7 +54,7 @@ def erasure_embed(t: Translate, report: ErasureReport) -> discord.Embed:
                                date=discord.utils.format_dt(until, "D")))
     if report.followups_scheduled:
         lines += ["", t("privacy.erase.followups")]
-    return discord.Embed(description=_fit(lines), colour=discord.Colour.green())
+    return fit_embed(discord.Embed(description=_fit(lines), colour=discord.Colour.green()))
 
 
 def erase_choice_view(t: Translate, owner_id: int, choose: Choose) -> ConfirmView:

@@ -19,6 +19,7 @@ from bot.core.i18n import Translate
 from bot.core.urls import markdown_safe
 from bot.resources.library import KINDS, MAX_DESCRIPTION, MAX_TITLE, Popular, Resource, SearchPage
 from bot.ui.base import RelaisModal, RelaisView, guarded
+from bot.ui.limits import fit_embed
 
 COLOUR = discord.Colour.from_rgb(64, 145, 108)
 
@@ -76,7 +77,7 @@ def resource_embed(t: Translate, resource: Resource) -> discord.Embed:
     embed.add_field(name=t("resources.card.shared_by"), value=credit(t, resource), inline=True)
     embed.set_footer(text=t("resources.card.footer", id=resource.id, site=resource.site or "—"))
     embed.timestamp = resource.created_at
-    return embed
+    return fit_embed(embed)
 
 
 # -- persistent buttons -------------------------------------------------------------------------
@@ -171,7 +172,7 @@ def _line(t: Translate, resource: Resource, extra: str = "") -> str:
 def list_embed(t: Translate, title: str, items: list[Resource], extras: list[str] | None = None) -> discord.Embed:
     extras = extras or [""] * len(items)
     lines = [_line(t, r, e) for r, e in zip(items, extras, strict=True)]
-    return discord.Embed(title=title, description=_cut("\n".join(lines), 4000), colour=COLOUR)
+    return fit_embed(discord.Embed(title=title, description=_cut("\n".join(lines), 4000), colour=COLOUR))
 
 
 def popular_embed(t: Translate, title: str, items: list[Popular]) -> discord.Embed:
@@ -184,7 +185,7 @@ def search_embed(t: Translate, query: str, page: SearchPage) -> discord.Embed:
     total = str(page.total) if page.exact else t("resources.search.many", count=page.total)
     embed = list_embed(t, t("resources.search.title", query=_cut(query, 100)), list(page.resources))
     embed.set_footer(text=t("resources.search.footer", page=page.page + 1, total=total))
-    return embed
+    return fit_embed(embed)
 
 
 SearchRunner = Callable[[discord.Interaction, int], Awaitable[None]]
@@ -279,15 +280,15 @@ def report_card(t: Translate, resource: Resource, reporter_id: int, zone_name: s
     if link:
         embed.add_field(name=t("resources.report.announcement"), value=link, inline=False)
     embed.set_footer(text=t("resources.report.card_footer", id=resource.id))
-    return embed
+    return fit_embed(embed)
 
 
 def digest_embed(t: Translate, items: tuple[Resource, ...], start: dt.datetime, end: dt.datetime, zone_name: str) -> discord.Embed:
     lines = [
         _line(t, r, t("resources.list.votes", count=r.useful_count) if r.useful_count else "") for r in items
     ]
-    return discord.Embed(
+    return fit_embed(discord.Embed(
         title=t("resources.digest.title", start=format_date(start, zone_name), end=format_date(end, zone_name)),
         description=_cut(t("resources.digest.intro") + "\n\n" + "\n".join(lines), 4000),
         colour=COLOUR,
-    )
+    ))

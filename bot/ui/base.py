@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import discord
 
 from bot.core import logs
+from bot.core.errors import NotAllowed
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
@@ -79,3 +81,28 @@ class RelaisModal(discord.ui.Modal):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await report(interaction, error)
+
+
+MODAL_TIMEOUT = 900  # Discord's interaction token lasts 15 minutes: a form left open longer is dead anyway
+
+
+class OwnedModal(RelaisModal):
+    """A modal bound to one opening: its ``custom_id`` is unique, so discord.py (which stores modals
+    by ``custom_id`` alone) never hands one person's submission to another person's modal, and
+    only the person who opened it may submit it. The object it was opened for lives in the
+    ``on_submit`` callback given by the opener, which re-checks permissions at submit time.
+
+    ``kind`` names the form within its capability (``"moderation:warn_modal"``); ``not_yours_key``
+    is the text shown to anyone else who submits it."""
+
+    def __init__(self, *, title: str, kind: str, opener_id: int, not_yours_key: str,
+                 timeout: float = MODAL_TIMEOUT) -> None:
+        super().__init__(title=title, custom_id=f"relais:{kind}:{uuid.uuid4().hex}", timeout=timeout)
+        self.opener_id = opener_id
+        self.not_yours_key = not_yours_key
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        await super().interaction_check(interaction)
+        if interaction.user.id != self.opener_id:
+            raise NotAllowed(self.not_yours_key)
+        return True

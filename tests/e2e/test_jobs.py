@@ -225,9 +225,17 @@ async def test_alerts_off_confirms_in_french(sandbox):
 
 
 # -- /offre modifier -------------------------------------------------------------------------------------
+async def trust_peer_helpers(driver) -> None:
+    """Make the « Pair-aidant » role (Inès, Noah) the trusted role: their edits go live directly
+    (an untrusted member's edit of a published offer is reviewed first, tested further down)."""
+    done = await (await driver.slash("camille", "config role", usage="confiance", role="pair-aidant")).wait()
+    assert f"<@&{driver.role_id('pair-aidant')}>" in done.content, done.content
+
+
 async def test_submitter_edits_through_the_prefilled_form_and_the_announcement_follows(sandbox):
     driver, db = sandbox.driver, sandbox.bot.db
     offer_id, announcement = await published_by(sandbox, "ines")
+    await trust_peer_helpers(driver)
 
     refused = await (await driver.slash("noah", "offre modifier", id=offer_id, intitule="Piraté")).wait()
     assert refused.ephemeral and refused.modal is None and "quelqu'un d'autre" in refused.content
@@ -266,6 +274,7 @@ async def test_submitter_edits_through_the_prefilled_form_and_the_announcement_f
 async def test_bad_edit_is_refused_in_french_and_nothing_changes(sandbox):
     driver, db = sandbox.driver, sandbox.bot.db
     offer_id, announcement = await published_by(sandbox, "ines")
+    await trust_peer_helpers(driver)
     before = await jobs.get_offer(db, sandbox.guild_id, offer_id)
 
     bad_date = await (await driver.slash("ines", "offre modifier", id=offer_id, date_limite="01/01/2001")).wait()
@@ -506,3 +515,172 @@ async def test_daily_digest_is_one_dm_when_its_timer_fires(sandbox):
     assert await states() == [(kept, "sent"), (gone, "dropped")]
     assert await bot.timers.pending(sandbox.guild_id, jobs.KIND_DIGEST) == []
     assert len(driver.dms("noah")) == 1
+
+
+# -- modals are bound to their opening --------------------------------------------------------------------
+async def test_refusal_forms_opened_on_two_offers_each_refuse_their_own(sandbox):
+    driver, db = sandbox.driver, sandbox.bot.db
+    await submit(driver, "ines", intitule="Pair-aidant·e A")
+    await submit(driver, "noah", intitule="Pair-aidant·e B")
+    cards = await eventually(lambda: len(queue_cards(driver)) >= 2 and queue_cards(driver))
+    first, second = (offer_id_of(c) for c in cards[-2:])
+    by_sami = await (await driver.click("sami", cards[-2], f"relais:jobs:refuse:{first}")).wait()
+    by_camille = await (await driver.click("camille", cards[-1], f"relais:jobs:refuse:{second}")).wait()
+    assert by_sami.modal["custom_id"] != by_camille.modal["custom_id"]
+    stolen = await (await driver.submit_modal("camille", by_sami, {"reason": "Je refuse tout"})).wait()
+    assert stolen.ephemeral and "quelqu'un d'autre" in stolen.content
+    assert (await jobs.get_offer(db, sandbox.guild_id, first)).status == "pending"
+    await (await driver.submit_modal("sami", by_sami, {"reason": "Raison A"})).wait()
+    await (await driver.submit_modal("camille", by_camille, {"reason": "Raison B"})).wait()
+    a = await jobs.get_offer(db, sandbox.guild_id, first)
+    b = await jobs.get_offer(db, sandbox.guild_id, second)
+    assert (a.status, a.refusal_reason, a.moderator_id) == ("refused", "Raison A", driver.user_id("sami"))
+    assert (b.status, b.refusal_reason, b.moderator_id) == ("refused", "Raison B", driver.user_id("camille"))
+
+
+async def test_offer_forms_opened_by_two_members_each_submit_their_own(sandbox):
+    driver, db = sandbox.driver, sandbox.bot.db
+    by_ines = await (await driver.slash("ines", "offre publier", intitule="Offre d'Inès", employeur="ASBL Horizon",
+                                        region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    by_noah = await (await driver.slash("noah", "offre publier", intitule="Offre de Noah", employeur="CHU",
+                                        region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    assert by_ines.modal["custom_id"] != by_noah.modal["custom_id"]
+    stolen = await (await driver.submit_modal("lea", by_ines, LONG_FIELDS)).wait()
+    assert stolen.ephemeral and "quelqu'un d'autre" in stolen.content
+    assert await db.fetchval("SELECT count(*) FROM job_offers") == 0
+    await (await driver.submit_modal("ines", by_ines, LONG_FIELDS)).wait()
+    await (await driver.submit_modal("noah", by_noah, LONG_FIELDS)).wait()
+    rows = await db.fetchall("SELECT title, submitter_id FROM job_offers ORDER BY id")
+    assert {(r["title"], r["submitter_id"]) for r in rows} == {
+        ("Offre d'Inès", driver.user_id("ines")), ("Offre de Noah", driver.user_id("noah"))}
+
+    # editing: the queue's « Modifier » and /offre modifier, opened on two offers, edit their own
+    ines_offer, noah_offer = (r["id"] for r in await db.fetchall("SELECT id FROM job_offers ORDER BY id"))
+    card = (await eventually(lambda: [c for c in queue_cards(driver) if offer_id_of(c) == noah_offer]))[-1]
+    edit_ines = await (await driver.slash("ines", "offre modifier", id=ines_offer)).wait()
+    edit_noah = await (await driver.click("sami", card, f"relais:jobs:edit:{noah_offer}")).wait()
+    await (await driver.submit_modal("ines", edit_ines, {"working_time": "Temps plein"})).wait()
+    await (await driver.submit_modal("sami", edit_noah, {"working_time": "Quart temps"})).wait()
+    assert (await jobs.get_offer(db, sandbox.guild_id, ines_offer)).working_time == "Temps plein"
+    assert (await jobs.get_offer(db, sandbox.guild_id, noah_offer)).working_time == "Quart temps"
+
+
+# -- /offre publier has a per-member cooldown -------------------------------------------------------------
+async def test_a_member_waits_between_two_offers(sandbox):
+    driver, db = sandbox.driver, sandbox.bot.db
+    first = await (await driver.slash("ines", "offre publier", intitule="Première", employeur="ASBL Horizon",
+                                      region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    second = await (await driver.slash("ines", "offre publier", intitule="Deuxième", employeur="ASBL Horizon",
+                                       region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    await (await driver.submit_modal("ines", first, LONG_FIELDS)).wait()
+    # a form opened before the first offer was stored cannot be used to post a second one
+    late = await (await driver.submit_modal("ines", second, LONG_FIELDS)).wait()
+    assert late.ephemeral and "Doucement 🙂" in late.content
+    again = await (await driver.slash("ines", "offre publier", intitule="Troisième", employeur="ASBL Horizon",
+                                      region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    assert again.ephemeral and again.modal is None and "Doucement 🙂" in again.content
+    assert await db.fetchval("SELECT count(*) FROM job_offers") == 1
+    assert len(queue_cards(driver)) == 1
+    # someone else is not slowed down, nor are moderators
+    assert (await submit(driver, "noah")).ephemeral
+    await submit(driver, "sami", intitule="Offre relayée 1")
+    await submit(driver, "sami", intitule="Offre relayée 2")
+    assert await db.fetchval("SELECT count(*) FROM job_offers") == 4
+
+
+# -- Discord's embed limits ---------------------------------------------------------------------------------
+def words(limit: int, seed: str) -> str:
+    """Ordinary words up to exactly ``limit`` characters (the cut must fall between words)."""
+    text = ""
+    while len(text) < limit:
+        text += f"{seed} pair-aidance rétablissement accompagnement "
+    return text[:limit].rstrip() + "x" * (limit - len(text[:limit].rstrip()))
+
+
+async def test_a_maximal_offer_with_every_flag_is_shown_everywhere(sandbox):
+    driver, db = sandbox.driver, sandbox.bot.db
+    long_fields = {
+        # a paid internship for a peer role asking for a diagnosis: every fair-work flag the form allows
+        "missions": words(1024, "Poste de pair-aidant"),
+        "profile": (ask := "Précisez votre diagnostic. ") + words(1024 - len(ask), "Profil"),
+        "working_time": words(1024, "Temps"),
+        "pay_status": (unpaid := "Non rémunéré. ") + words(1024 - len(unpaid), "Statut"),
+        "how_to_apply": words(5500 - 4 * 1024 - 3 * 256 - 40, "Candidater"),
+    }
+    link = "https://horizon.example.org/offres/aaa"
+    await submit(driver, "sami", lien=link)  # published at once: a likely duplicate, listed on the card
+    opened = await (await driver.slash(
+        "ines", "offre publier", intitule=words(256, "Titre"), employeur=words(256, "Employeur"), region="Bruxelles",
+        contrat="stage", date_limite=future_date(), lieu=words(256, "Lieu"),
+        lien=link)).wait()
+    assert opened.modal is not None, opened.content
+    warned = await (await driver.submit_modal("ines", opened, long_fields)).wait()
+    assert "ressemble" in warned.content
+    done = await (await driver.click("ines", warned.message, "relais:jobs:confirm")).wait()
+    assert "modération" in done.content, done.content
+    offer_id = int(done.content.split("n° ")[1].split(" ")[0])
+    offer = await jobs.get_offer(db, sandbox.guild_id, offer_id)
+    assert set(offer.flags) == {jobs.FLAG_UNPAID_PEER_ROLE, jobs.FLAG_ASKS_DIAGNOSIS}
+
+    cards = await eventually(lambda: [c for c in queue_cards(driver) if offer_id_of(c) == offer_id])
+    card = cards[-1].embeds[0]
+    assert card["fields"][0]["name"] == "Points d'attention (travail équitable)"
+    assert any(f["name"] == "Offres semblables" for f in card["fields"])
+    assert any(f["value"].endswith("…") for f in card["fields"])  # cut, between words
+
+    # every flag, including the one only imported offers get
+    await db.execute("UPDATE job_offers SET flags = ? WHERE id = ?", (",".join(jobs.FLAGS), offer_id))
+    shown = await (await driver.slash("sami", "offre voir", id=offer_id)).wait()
+    assert shown.ephemeral and shown.embeds, shown.content
+    assert len(shown.embeds[0]["fields"][0]["value"].splitlines()) == len(jobs.FLAGS)
+    approved = await (await driver.click("sami", cards[-1], f"relais:jobs:publish:{offer_id}")).wait()
+    assert approved.type == 7  # the card, updated to « Publiée », was accepted too
+    await eventually(lambda: [m for m in driver.bot_messages("offres-emploi") if m.embeds
+                              and offer_id_of(m) == offer_id])
+    public = await (await driver.slash("noah", "offre voir", id=offer_id)).wait()
+    assert public.ephemeral and public.embeds, public.content
+
+
+# -- edits of a published offer by an untrusted member are reviewed -------------------------------------
+def revision_cards(driver, offer_id: int):
+    return [m for m in queue_cards(driver) if offer_id_of(m) == offer_id
+            and any(c["custom_id"].startswith("relais:jobs:revision_") for row in m.components
+                    for c in row["components"])]
+
+
+async def test_an_untrusted_edit_of_a_published_offer_waits_for_a_moderator(sandbox):
+    driver, db = sandbox.driver, sandbox.bot.db
+    offer_id, announcement = await published_by(sandbox, "ines")
+    before = await jobs.get_offer(db, sandbox.guild_id, offer_id)
+
+    opened = await (await driver.slash("ines", "offre modifier", id=offer_id, intitule="Offre changée",
+                                       lien="https://arnaque.example.com")).wait()
+    done = await (await driver.submit_modal("ines", opened, {"working_time": "Temps plein"})).wait()
+    assert done.ephemeral and "modération" in done.content and "reste en ligne" in done.content
+    # nothing changed in public: the approved version stays up
+    assert await jobs.get_offer(db, sandbox.guild_id, offer_id) == before
+    assert announcement.edited_timestamp is None and announcement.embeds[0]["title"] == before.title
+    card = (await eventually(lambda: revision_cards(driver, offer_id)))[-1]
+    assert card.embeds[0]["title"] == "Offre changée" and field(card.embeds[0], "Temps de travail") == "Temps plein"
+
+    # a moderator approves: the announcement follows
+    approved = await (await driver.click("sami", card, f"relais:jobs:revision_publish:{offer_id}")).wait()
+    assert approved.type == 7
+    await eventually(lambda: announcement.embeds[0]["title"] == "Offre changée")
+    assert field(announcement.embeds[0], "Temps de travail") == "Temps plein"
+    after = await jobs.get_offer(db, sandbox.guild_id, offer_id)
+    assert (after.title, after.link, after.status) == ("Offre changée", "https://arnaque.example.com", "published")
+    await eventually(lambda: [m for m in driver.dms("ines") if m.content and "modification" in m.content])
+
+    # a second edit is refused: the approved version stays, the submitter is told why
+    opened = await (await driver.slash("ines", "offre modifier", id=offer_id, intitule="Encore changée")).wait()
+    await (await driver.submit_modal("ines", opened, {"missions": "Autre chose"})).wait()
+    card = (await eventually(lambda: [c for c in revision_cards(driver, offer_id)
+                                      if c.embeds[0]["title"] == "Encore changée"]))[-1]
+    refused = await (await driver.click("sami", card, f"relais:jobs:revision_refuse:{offer_id}")).wait()
+    await (await driver.submit_modal("sami", refused, {"reason": "Le titre doit rester celui du poste."})).wait()
+    dm = await eventually(lambda: [m for m in driver.dms("ines") if m.content and "rester celui du poste" in m.content])
+    assert "Offre changée" in dm[-1].content
+    assert (await jobs.get_offer(db, sandbox.guild_id, offer_id)).title == "Offre changée"
+    assert announcement.embeds[0]["title"] == "Offre changée"
+    assert await db.fetchval("SELECT count(*) FROM job_offer_revisions") == 0

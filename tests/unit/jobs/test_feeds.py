@@ -281,3 +281,92 @@ async def test_a_name_that_resolves_to_this_machine_is_refused_at_connection(db,
     async with netguard.guarded_session(allow_loopback=False) as session:
         with pytest.raises(feeds.FeedError, match="locale"):
             await feeds.fetch(session, "http://10.0.0.1/feed", allow_loopback=False)
+
+
+# -- a large feed, served in small chunks ---------------------------------------------------------------
+def big_rss(count: int, *, dated: bool = True) -> str:
+    items = []
+    for n in range(count, 0, -1):  # newest first, as feeds list them
+        day = (dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        items.append(
+            f"<item><title>Offre numéro {n}</title><link>https://grand.example.org/offres/{n}</link>"
+            f"<guid>grand-{n}</guid>" + (f"<pubDate>{day}</pubDate>" if dated else "")
+            + f"<description>{'Accompagnement par les pairs. ' * 12}</description></item>")
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Grand</title>'
+            "<link>https://grand.example.org</link><description>Beaucoup d'offres</description>"
+            + "".join(items) + "</channel></rss>")
+
+
+@pytest.fixture
+async def chunked_server():
+    state = {"body": big_rss(600).encode(), "hits": 0, "conditional": 0}
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        state["hits"] += 1
+        etag = f'"{hash(state["body"]) & 0xFFFF:x}"'
+        if request.headers.get("If-None-Match") == etag:
+            state["conditional"] += 1
+            return web.Response(status=304, headers={"ETag": etag})
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml", "ETag": etag})
+        await response.prepare(request)
+        body = state["body"]
+        for start in range(0, len(body), 8192):  # 8 KB at a time, as a slow server would
+            await response.write(body[start:start + 8192])
+            await asyncio.sleep(0)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/grand", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    state["url"] = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/grand"
+    yield state
+    await runner.cleanup()
+
+
+async def test_a_large_feed_sent_in_small_chunks_is_read_whole(db, chunked_server):
+    assert len(chunked_server["body"]) > 300_000
+    feed = jobs.FeedConfig("Grand", chunked_server["url"], "Wallonie", "CDD")
+    [report] = await poll(db, config_with(feed), max_new_per_poll=1000)
+    assert report.status == "ok" and len(report.new_offers) == 600
+    assert await db.fetchval("SELECT count(*) FROM job_offers WHERE guild_id = ?", (G,)) == 600
+
+
+async def test_new_entries_are_capped_per_poll_and_the_rest_come_next_oldest_first(db, chunked_server):
+    chunked_server["body"] = big_rss(45).encode()
+    feed = jobs.FeedConfig("Grand", chunked_server["url"], "Wallonie", "CDD")
+    [first] = await poll(db, config_with(feed), max_new_per_poll=20)
+    assert [o.title for o in first.new_offers] == [f"Offre numéro {n}" for n in range(1, 21)]
+    [second] = await poll(db, config_with(feed), max_new_per_poll=20)  # same feed, same ETag: not a 304
+    assert [o.title for o in second.new_offers] == [f"Offre numéro {n}" for n in range(21, 41)]
+    [third] = await poll(db, config_with(feed), max_new_per_poll=20)
+    assert [o.title for o in third.new_offers] == [f"Offre numéro {n}" for n in range(41, 46)]
+    [fourth] = await poll(db, config_with(feed), max_new_per_poll=20)  # all read: the conditional GET is back
+    assert fourth.status == "not_modified" and chunked_server["conditional"] == 1
+    assert await db.fetchval("SELECT count(*) FROM job_offers WHERE guild_id = ?", (G,)) == 45
+
+
+async def test_undated_entries_over_the_cap_come_oldest_first_by_their_place_in_the_feed(db, chunked_server):
+    chunked_server["body"] = big_rss(30, dated=False).encode()
+    feed = jobs.FeedConfig("Grand", chunked_server["url"], "Wallonie", "CDD")
+    [first] = await poll(db, config_with(feed), max_new_per_poll=20)
+    assert [o.title for o in first.new_offers] == [f"Offre numéro {n}" for n in range(1, 21)]
+    [second] = await poll(db, config_with(feed), max_new_per_poll=20)
+    assert sorted(o.title for o in second.new_offers) == sorted(f"Offre numéro {n}" for n in range(21, 31))
+
+
+async def test_parsing_runs_off_the_event_loop(db, server, monkeypatch):
+    import threading
+    threads = []
+    real = feeds.parse
+
+    def spy(body):
+        threads.append(threading.current_thread())
+        return real(body)
+
+    monkeypatch.setattr(feeds, "parse", spy)
+    await poll(db, config_with(jobs.FeedConfig("Réseau", server.base + "/rss", "Wallonie")))
+    assert threads and threads[0] is not threading.main_thread()
