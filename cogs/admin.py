@@ -11,6 +11,7 @@ from bot.client import RelaisBot
 from bot.core import guild_config, timeutil
 from bot.core.errors import UserError
 from bot.ui.base import NO_PINGS
+from bot.ui.limits import fit_content
 
 CHANNEL_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in guild_config.CHANNEL_PURPOSES.items()]
 ROLE_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in guild_config.ROLE_PURPOSES.items()]
@@ -230,7 +231,7 @@ class Admin(commands.Cog):
             name = " ".join(self.bot.catalog.command_text(locale, part) or part for part in command.qualified_name.split())
             lines.append(f"• `/{name}` — {description}")
         lines.append(t("core.help.footer"))
-        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
+        await interaction.response.send_message(fit_content("\n".join(lines)), ephemeral=True)
 
     @app_commands.command(name="a-propos", description="Version, disponibilité et latence de Relais")
     async def about(self, interaction: discord.Interaction) -> None:

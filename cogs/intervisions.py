@@ -23,6 +23,7 @@ from bot.intervisions.sessions import Intervisions, Session, SessionDraft
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator
 from bot.ui.confirm import ConfirmView
+from bot.ui.limits import fit_content
 
 log = logging.getLogger(__name__)
 
@@ -382,7 +383,7 @@ class IntervisionsCog(commands.Cog):
         locale = self.bot.locale_for(interaction)
         t = self.bot.texts(interaction)
         lines = [t("intervisions.list.title")] + [ui.session_line(t, s, tz, locale) for s in sessions]
-        await send_ephemeral(interaction, "\n".join(lines)[:2000])
+        await send_ephemeral(interaction, fit_content("\n".join(lines)))
 
     @intervision.command(name="voir", description="Le détail d'une séance")
     @app_commands.rename(session_id="id")
@@ -499,9 +500,9 @@ class IntervisionsCog(commands.Cog):
 
         booked = "\n".join(f"{i}. {name(u)}" for i, u in enumerate(people.booked, 1)) or "—"
         waiting = "\n".join(f"{i}. {name(u)}" for i, u in enumerate(people.waitlist, 1)) or "—"
-        return t("intervisions.participants.text", title=session.title, booked_count=len(people.booked),
+        return fit_content(t("intervisions.participants.text", title=session.title, booked_count=len(people.booked),
                  capacity=session.capacity, booked=booked, waiting_count=len(people.waitlist),
-                 waiting=waiting)[:2000]
+                 waiting=waiting))
 
     @intervision.command(name="rappels", description="Recevoir ou non les rappels en message privé")
     @app_commands.rename(enabled="actif")
@@ -605,7 +606,7 @@ class IntervisionsCog(commands.Cog):
         view = discord.ui.View(timeout=None)
         for tp in topics[:25]:
             view.add_item(ui.TopicVoteButton(tp.id, f"#{tp.id} · 👍 {tp.votes}"))
-        return "\n".join(lines)[:2000], view
+        return fit_content("\n".join(lines)), view
 
     @topic.command(name="liste", description="Les sujets proposés, les plus demandés d'abord")
     async def list_topics(self, interaction: discord.Interaction) -> None:

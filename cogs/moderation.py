@@ -30,6 +30,7 @@ from bot.moderation.cases import CharterArticle as Article
 from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator
+from bot.ui.limits import fit_content
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,7 @@ class Moderation(commands.Cog):
         if end:
             parts.append(end)
         parts.append(t("moderation.dm.contest", number=case.number))
-        return "\n\n".join(parts)[:2000]
+        return fit_content("\n\n".join(parts))
 
     # -- the one sanction path (slash commands, report cards, automod, the ladder) -------------
     async def sanction(
@@ -618,9 +619,9 @@ class Moderation(commands.Cog):
         """To the recipients only: never the moderator who decided, nor anyone recused from the member
         (a private thread when none of them holds Manage Threads there, DMs otherwise)."""
         t = self.bot.texts(guild.id)
-        body = t("moderation.appeal.card", number=appeal.case.number, member=f"<@{appeal.member_id}>",
+        body = fit_content(t("moderation.appeal.card", number=appeal.case.number, member=f"<@{appeal.member_id}>",
                  action=t(f"moderation.actions.{appeal.case.action}"), reason=appeal.case.reason[:300],
-                 text=appeal.text, recipients=" ".join(f"<@{r}>" for r in appeal.recipients) or "—")[:2000]
+                 text=appeal.text, recipients=" ".join(f"<@{r}>" for r in appeal.recipients) or "—"))
         channel = guild.get_channel(config.channel("signalements") or config.channel("modlog") or 0)
         excluded = {appeal.case.moderator_id} | await moderation.recused_from(self.bot.db, guild.id, appeal.member_id)
         await self.send_privately(guild, channel, recipients=list(appeal.recipients), excluded=excluded,

@@ -25,6 +25,9 @@ class JobsData:
         out.add("offers_submitted", await db.fetchall(
             "SELECT id, status, title, employer, region, contract, link, created_at, published_at, expires_at"
             " FROM job_offers WHERE guild_id = ? AND submitter_id = ? ORDER BY id", (gid, mid)))
+        out.add("pending_edits", await db.fetchall(
+            "SELECT r.offer_id, r.title, r.missions, r.profile, r.created_at FROM job_offer_revisions r"
+            " JOIN job_offers o ON o.id = r.offer_id WHERE o.guild_id = ? AND o.submitter_id = ?", (gid, mid)))
         out.add("offers_reviewed", await db.fetchall(
             "SELECT id, status, title FROM job_offers WHERE guild_id = ? AND moderator_id = ? ORDER BY id",
             (gid, mid)))
@@ -59,6 +62,16 @@ class JobsData:
         followups += [Followup(DELETE_POST_KIND, {"channel_id": row["queue_channel_id"],
                                                   "message_id": row["queue_message_id"]})
                       for row in pending if row["queue_message_id"]]
+        # A pending edit is the member's own text, not yet the employer's announcement: it goes.
+        revisions = await db.fetchall(
+            "DELETE FROM job_offer_revisions WHERE offer_id IN"
+            " (SELECT id FROM job_offers WHERE guild_id = ? AND submitter_id = ?)"
+            " RETURNING missions, profile, queue_channel_id, queue_message_id", (gid, mid))
+        result.count("pending_edits", len(revisions))
+        result.forgotten_texts += [text for row in revisions for text in (row["missions"], row["profile"]) if text]
+        followups += [Followup(DELETE_POST_KIND, {"channel_id": row["queue_channel_id"],
+                                                  "message_id": row["queue_message_id"]})
+                      for row in revisions if row["queue_message_id"]]
         published = await db.execute(
             "UPDATE job_offers SET submitter_id = NULL, updated_at = ? WHERE guild_id = ? AND submitter_id = ?",
             (timeutil.to_db(subject.now), gid, mid))

@@ -20,6 +20,7 @@ KEY = b"k" * 32
 SECRET_TITLE = "Podcast-confidentiel-zebre"
 SECRET_DESCRIPTION = "Mon-parcours-personnel-girafe"
 SECRET_KEYWORDS = "mot-cle-intime-okapi"
+SECRET_REVISION = "Revision-en-attente-tapir"
 MEMBER_ID_COLUMNS = {"user_id", "member_id", "author_id", "shared_by", "submitter_id", "proposed_by", "reporter_id",
                      "created_by", "moderator_id", "facilitator_id", "secretary_id", "target_id", "handler_id",
                      "removed_by", "revoked_by", "moderators"}
@@ -61,6 +62,13 @@ async def populate(db) -> None:
     await run("INSERT INTO intervision_reminder_prefs (guild_id, user_id, enabled) VALUES (?, ?, 0)", (GUILD, ME))
     await run("INSERT INTO job_subscriptions (guild_id, user_id, regions, keywords, created_at, updated_at)"
               " VALUES (?, ?, 'Bruxelles', ?, ?, ?)", (GUILD, ME, SECRET_KEYWORDS, at(-2), at(-2)))
+    await run("INSERT INTO job_offers (id, guild_id, status, title, employer, region, contract, title_norm,"
+              " employer_norm, submitter_id, created_at, updated_at, published_at) VALUES (9, ?, 'published',"
+              " 'Pair-aidant·e', 'ASBL', 'Bruxelles', 'CDD', 'pair-aidant', 'asbl', ?, ?, ?, ?)",
+              (GUILD, ME, at(-20), at(-20), at(-19)))
+    await run("INSERT INTO job_offer_revisions (offer_id, guild_id, title, employer, region, contract, missions,"
+              " created_at) VALUES (9, ?, 'Pair-aidant·e', 'ASBL', 'Bruxelles', 'CDD', ?, ?)",
+              (GUILD, SECRET_REVISION, at(-1)))
     await run("INSERT INTO mod_cases (guild_id, number, member_id, moderator_id, action, reason, state, created_at)"
               " VALUES (?, 1, ?, ?, 'warn', 'Rappel de la charte', 'confirmed', ?),"
               " (?, 2, ?, ?, 'note', 'Note privée de l''équipe', 'confirmed', ?)",
@@ -111,6 +119,7 @@ async def test_export_holds_the_members_data_and_names_what_is_withheld(filled):
     assert {r["title"] for r in data["intervisions"]["bookings"]} == {"Séance future", "Séance passée"}
     assert data["intervisions"]["minutes_written"][0]["thematic"] == "Ce que le groupe a travaillé"
     assert data["jobs"]["alert_subscription"][0]["keywords"] == SECRET_KEYWORDS
+    assert [r["missions"] for r in data["jobs"]["pending_edits"]] == [SECRET_REVISION]
     assert [c["number"] for c in data["moderation"]["cases_about_you"]] == [1]  # the private note is not there
     assert [r["description"] for r in data["moderation"]["reports_you_filed"]] == ["Mes mots anonymes"]
     assert data["charter"]["charter_acceptances"][0]["accepted_at"].startswith("2026-11-03")
@@ -168,7 +177,9 @@ async def test_erased_texts_are_not_left_in_the_database_file_or_its_wal(filled)
     raw = filled.path.read_bytes()
     wal = filled.path.with_name(filled.path.name + "-wal")
     raw += wal.read_bytes() if wal.exists() else b""
-    for text in (SECRET_TITLE, SECRET_DESCRIPTION, SECRET_KEYWORDS):
+    assert report.erased["jobs.pending_edits"] == 1
+    assert await filled.fetchval("SELECT submitter_id FROM job_offers WHERE id = 9") is None  # the offer stays
+    for text in (SECRET_TITLE, SECRET_DESCRIPTION, SECRET_KEYWORDS, SECRET_REVISION):
         assert text.encode() not in raw, text
 
 
