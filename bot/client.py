@@ -15,17 +15,29 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.charter import ui as charter_ui
 from bot.core import guild_config, i18n
 from bot.core.db import Database
 from bot.core.errors import UserError
 from bot.core.registry import Registry
 from bot.core.settings import DEFAULT_API_BASE_URL, DEFAULT_GATEWAY_URL, Settings
 from bot.core.timers import TimerService
+from bot.intervisions import ui as intervisions_ui
+from bot.jobs import ui as jobs_ui
+from bot.moderation import ui as moderation_ui
+from bot.resources import ui as resources_ui
 from bot.ui.base import NO_PINGS, send_ephemeral, set_log_context
 from bot.ui.translator import RelaisTranslator
 
 log = logging.getLogger(__name__)
 TREE_HASH_KEY = "command_tree_hash"
+# Every capability's persistent buttons, registered whether or not its cog runs: a button posted by a
+# capability that is now disabled answers kindly that the feature is off (the handler's service is
+# missing: CapabilityDisabled) instead of leaving Discord's « échec de l'interaction ».
+PERSISTENT_ITEMS = (
+    *charter_ui.DYNAMIC_ITEMS, *intervisions_ui.DYNAMIC_ITEMS, *jobs_ui.DYNAMIC_ITEMS,
+    *moderation_ui.DYNAMIC_ITEMS, *resources_ui.DYNAMIC_ITEMS,
+)
 
 
 def build_intents() -> discord.Intents:
@@ -106,6 +118,7 @@ class RelaisBot(commands.Bot):
         await self.tree.set_translator(RelaisTranslator(self.catalog))
         rows = await self.db.fetchall("SELECT guild_id, locale FROM guild_settings")
         self._guild_locales = {r["guild_id"]: r["locale"] for r in rows}
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
         for name in self.settings.cogs.enabled:
             await self.load_extension(f"cogs.{name}")
 

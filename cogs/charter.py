@@ -65,11 +65,9 @@ class Charter(commands.Cog):
         self._own_removals: set[tuple[int, int]] = set()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ui.AcceptCharterButton)
         self.bot.services.provide(ui.CharterAcceptance, self)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ui.AcceptCharterButton)
         self.bot.services.withdraw(ui.CharterAcceptance, self)
         for task in self._tasks:
             task.cancel()

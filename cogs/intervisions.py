@@ -55,10 +55,8 @@ class IntervisionsCog(commands.Cog):
         self.bot.timers.register(domain_module.ARCHIVE_KIND, self.on_archive_timer)
         self.bot.timers.register(privacy.SEATS_FREED_KIND, self.on_seats_freed_timer)
         self.bot.services.provide(ui.IntervisionButtonActions, self)
-        self.bot.add_dynamic_items(*ui.DYNAMIC_ITEMS)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*ui.DYNAMIC_ITEMS)
         self.bot.services.withdraw(ui.IntervisionButtonActions, self)
 
     # -- helpers -------------------------------------------------------------------------------

@@ -70,7 +70,6 @@ class Jobs(commands.Cog):
             app_commands.choices(region=regions, contract=contracts)(command)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ui.QueueButton, ui.RevisionButton)
         self.bot.services.provide(ui.JobQueueActions, self)
         timers = self.bot.timers
         timers.register(offers.KIND_PROCESS, self.on_process_timer)
@@ -84,7 +83,6 @@ class Jobs(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.services.withdraw(ui.JobQueueActions, self)
-        self.bot.remove_dynamic_items(ui.QueueButton, ui.RevisionButton)
 
     # -- helpers -----------------------------------------------------------------------------------
     async def _member_rights(self, interaction: discord.Interaction) -> tuple[bool, bool]:

@@ -82,7 +82,6 @@ class Moderation(commands.Cog):
         self.bot.tree.add_command(self.report_menu)
         self.bot.services.provide(ModerationService, self)
         self.bot.services.provide(ui.ReportCardActions, self)
-        self.bot.add_dynamic_items(ui.ReportButton)
         self.bot.timers.register(moderation.CASE_TIMER, self._on_case_timer)
         self.bot.timers.register(duty.DUTY_TIMER, self._on_duty_timer)
         self._rotas = {r.guild_id: r for r in await duty.all_rotas(self.bot.db)}
@@ -96,7 +95,6 @@ class Moderation(commands.Cog):
         self.bot.tree.remove_command(self.report_menu.name, type=discord.AppCommandType.message)
         self.bot.services.withdraw(ModerationService, self)
         self.bot.services.withdraw(ui.ReportCardActions, self)
-        self.bot.remove_dynamic_items(ui.ReportButton)
 
     def reload_config(self) -> None:
         config_dir = self.bot.settings.config_dir

@@ -199,7 +199,6 @@ class Resources(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
         self.bot.services.provide(ui.ResourceCardActions, self)
-        self.bot.add_dynamic_items(*ui.DYNAMIC_ITEMS)
         self.bot.timers.register(resources.DIGEST_KIND, self.run_digest)
         self.bot.timers.register(privacy.REFRESH_KIND, self.on_refresh_card_timer)
         if self.bot.settings.resources.digest_enabled:
@@ -207,7 +206,6 @@ class Resources(commands.Cog):
                 await self.ensure_digest(guild_id)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*ui.DYNAMIC_ITEMS)
         self.bot.services.withdraw(ui.ResourceCardActions, self)
         self.bot.tree.remove_command(self.context_menu.name, type=discord.AppCommandType.message)
 

@@ -133,3 +133,7 @@ def flag_card(rule: Rule, article: Article | None, message: discord.Message, mat
         embed.add_field(name=t("charter.flag.article"), value=f"{article.number}. {article.title}", inline=False)
     embed.add_field(name=t("charter.flag.matched"), value=f"« {matched[:200]} »", inline=False)
     return fit_embed(embed)
+
+
+# The persistent buttons of this capability, registered by the bot at start-up.
+DYNAMIC_ITEMS = (AcceptCharterButton,)

@@ -271,3 +271,7 @@ def subscription_text(t: Translate, sub: Subscription | None) -> str:
     if sub.paused:
         text += "\n" + t("jobs.alerts.paused_note")
     return text
+
+
+# The persistent buttons of this capability, registered by the bot at start-up.
+DYNAMIC_ITEMS = (QueueButton, RevisionButton)

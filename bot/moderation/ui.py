@@ -275,3 +275,7 @@ class WarnModal(_ModerationModal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self._on_submit(interaction, self.article.value.strip(), self.reason.value)
+
+
+# The persistent buttons of this capability, registered by the bot at start-up.
+DYNAMIC_ITEMS = (ReportButton,)

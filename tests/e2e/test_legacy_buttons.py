@@ -74,3 +74,14 @@ async def test_legacy_charter_button_still_accepts(sandbox):
     click = await driver.click("lea", message.id, custom_id)
     await click.wait()
     assert click.ephemeral and "Merci" in click.content
+
+
+async def test_a_button_of_a_disabled_capability_answers_that_it_is_off(tmp_path):
+    """Buttons posted while jobs and resources ran keep answering after they are switched off:
+    kindly, in private, instead of Discord's « échec de l'interaction »."""
+    environ = {"RELAIS_COGS__ENABLED": "[admin, moderation, intervisions, charter]"}
+    async with checked_sandbox(tmp_path, environ=environ) as sandbox:
+        for custom_id in ("relais:jobs:publish:1", "relais:resources:useful:1", "relais:resources:post:1"):
+            message = _old_message(sandbox, custom_id)
+            click = await (await sandbox.driver.click("camille", message.id, custom_id)).wait()
+            assert click.ephemeral and "n'est pas activée sur ce serveur" in click.content, custom_id
