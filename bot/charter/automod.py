@@ -615,6 +615,11 @@ def resolve_exemption(charter: Charter, roles: Mapping[str, int], channels: Mapp
     )
 
 
+def effective_action(hit: Hit) -> str:
+    """The action really taken for a hit."""
+    return hit.rule.action
+
+
 def strongest(hits: Iterable[Hit]) -> Hit | None:
     """The one action taken for a message (care is handled apart): the most severe, first rule wins ties."""
     best: Hit | None = None
