@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.charter import evaluate  # noqa: E402
-from bot.charter.charter import load_charter  # noqa: E402
+from bot.charter import evaluate
+from bot.charter.charter import load_charter
 
 ROOT = Path(__file__).resolve().parent.parent
 

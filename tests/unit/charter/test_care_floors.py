@@ -15,12 +15,13 @@ from bot.charter.charter import load_charter
 
 CONFIG = Path(__file__).resolve().parents[3] / "config"
 # label: (minimum recall, minimum precision, maximum false alarms on ordinary messages)
+# Before the work of issue 15: distress recall 0.376, intrusive 0.526, 12 ordinary messages deleted.
 FLOORS = {
-    "distress": (0.37, 0.88, 0.022),
-    "intrusive": (0.52, 0.88, 0.022),
-    "insult": (0.97, 0.76, 0.033),
+    "distress": (0.995, 1.0, 0.0),
+    "intrusive": (1.0, 1.0, 0.0),
+    "insult": (0.975, 0.764, 0.030),
 }
-MAX_HARMFUL = 12
+MAX_HARMFUL = 0
 MIN_LINES = 600
 
 
