@@ -599,6 +599,8 @@ class Engine:
         self._state_limit = state_limit
         self._times: OrderedDict[tuple[int, int], deque[float]] = OrderedDict()
         self._copies: OrderedDict[tuple[int, int], deque[tuple[float, int, int]]] = OrderedDict()
+        # When each author last wrote something a care rule matched (flood and repeats stand down).
+        self._distress: OrderedDict[tuple[int, int], float] = OrderedDict()
 
     @staticmethod
     def _build(automaton: ahocorasick.Automaton, entries: dict[str, list[tuple[str, object]]]) -> None:
@@ -700,11 +702,17 @@ class Engine:
         exempt = exempt or Exemption()
         at = message.at or time.time()
         hits = [h for h in self.check(message.content) if self.applies(h.rule, message, exempt)]
+        key = (message.guild_id, message.author_id)
+        if any(h.rule.kind == "distress" for h in hits):
+            self._distress[key] = at
+            self._distress.move_to_end(key)
+            if len(self._distress) > self._state_limit:
+                self._distress.popitem(last=False)
+        last_distress = self._distress.get(key)
         for rule in self._mass:
             count = message.mention_count + (rule.threshold if message.mentions_everyone else 0)
             if count >= rule.threshold and self.applies(rule, message, exempt):
                 hits.append(Hit(rule, str(count), "count", count))
-        key = (message.guild_id, message.author_id)
         if self._flood:
             times = self._remember(self._times, key)
             times.append(at)
@@ -714,6 +722,9 @@ class Engine:
             flooding = False
             for rule in self._flood:
                 recent = sum(1 for t in times if t >= at - rule.seconds)
+                # Care wins over sanction: someone in crisis writing in bursts is not a flooder.
+                if last_distress is not None and last_distress >= at - rule.seconds:
+                    continue
                 if recent >= rule.threshold and self.applies(rule, message, exempt):
                     hits.append(Hit(rule, str(recent), "rate", recent))
                     flooding = True
@@ -731,6 +742,8 @@ class Engine:
             repeating = False
             for rule in self._repeat:
                 channels = {c for t, d, c in copies if d == digest and t >= at - rule.seconds}
+                if last_distress is not None and last_distress >= at - rule.seconds:
+                    continue
                 if len(channels) >= rule.threshold and self.applies(rule, message, exempt):
                     hits.append(Hit(rule, str(len(channels)), "copies", len(channels)))
                     repeating = True

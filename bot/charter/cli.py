@@ -15,6 +15,7 @@ VIA = {
     "text": "tel quel après normalisation",
     "spelled": "lettres séparées recollées",
     "repeated": "lettres répétées réduites",
+    "quoted": "mot cité ou discuté (entre guillemets, après « le mot », « traité·e de »…) : signalé, jamais supprimé",
 }
 ACTIONS = {
     "remind": "rappel bienveillant de l'article",
@@ -40,7 +41,7 @@ def explain(charter: Charter, text: str) -> list[str]:
         lines.append(
             f"• règle « {hit.rule.id} » ({hit.rule.kind}) — {where}\n"
             f"    trouvé : « {hit.matched} » ({VIA.get(hit.via, hit.via)})\n"
-            f"    action : {hit.rule.action} — {ACTIONS.get(hit.rule.action, '')}"
+            f"    action : {automod.effective_action(hit)} — {ACTIONS.get(automod.effective_action(hit), '')}"
         )
     chosen = automod.strongest(hits)
     if chosen is not None and len([h for h in hits if h.rule.action != "care"]) > 1:

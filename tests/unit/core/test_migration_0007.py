@@ -18,7 +18,7 @@ async def test_role_holds_and_unposted_minutes_topics_are_carried_over(tmp_path)
         await db.execute("INSERT INTO intervision_topics (id, guild_id, text, source_session_id, message_id,"
                          " created_at) VALUES (1, 1, 'posted', 1, 55, 1), (2, 1, 'never posted', 1, NULL, 1),"
                          " (3, 1, 'proposed', NULL, NULL, 1)")
-        assert await db.migrate() == [7]
+        assert await db.migrate(7) == [7]
         holds = await db.fetchall("SELECT guild_id, user_id, held_at FROM charter_role_holds")
         assert [tuple(r) for r in holds] == [(1, 7, 100.0)]
         assert [r["user_id"] for r in await db.fetchall("SELECT user_id FROM charter_notices")] == [8]
