@@ -56,3 +56,11 @@ def test_charter_test_file_names_the_rule_behind_a_false_alarm(tmp_path, capsys)
 def test_charter_test_file_missing(tmp_path, capsys) -> None:
     assert main(["charter", "test", "--file", str(tmp_path / "absent.tsv")]) == 2
     assert "Vérifiez le chemin" in capsys.readouterr().err
+
+
+def test_relais_check_lists_the_crisis_lines_still_to_check(capsys) -> None:
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "À vérifier par une personne" in out
+    assert "« Zelfmoordlijn (en néerlandais) » (1813) n'a pas été vérifiée par une personne" in out
+    assert "Configuration valide" in out
