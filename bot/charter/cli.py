@@ -15,7 +15,8 @@ VIA = {
     "text": "tel quel après normalisation",
     "spelled": "lettres séparées recollées",
     "repeated": "lettres répétées réduites",
-    "quoted": "mot cité ou discuté (entre guillemets, après « le mot », « traité·e de »…) : signalé, jamais supprimé",
+    "quoted": ("mot cité ou discuté (entre guillemets, après « le mot », « traité·e de »…) :"
+               " signalé, jamais supprimé"),
 }
 ACTIONS = {
     "remind": "rappel bienveillant de l'article",
@@ -100,6 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     test = charter_sub.add_parser("test", help="quelles règles un texte déclenche, et pourquoi")
     test.add_argument("text", nargs="*", help="le texte à tester (entre guillemets)")
     test.add_argument("--file", type=Path, default=None, metavar="FICHIER",
-                      help="un fichier étiqueté (une ligne « étiquette<TAB>texte ») : précision, rappel et erreurs")
+                      help="un fichier étiqueté (une ligne « étiquette<TAB>texte ») :"
+                           " précision, rappel et erreurs")
     test.add_argument("--config", type=Path, default=None, metavar="DIR", help="dossier de configuration (défaut : ./config)")
     test.set_defaults(func=cmd_test)

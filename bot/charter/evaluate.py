@@ -78,7 +78,8 @@ def parse(lines: Iterable[str], source: str = "") -> tuple[list[Sample], list[st
             problems.append(f"{source}:{number} : écrire « étiquette<TAB>texte »")
             continue
         if label not in LABELS:
-            problems.append(f"{source}:{number} : étiquette inconnue « {label} » (attendu : {', '.join(LABELS)})")
+            expected = ", ".join(LABELS)
+            problems.append(f"{source}:{number} : étiquette inconnue « {label} » (attendu : {expected})")
             continue
         samples.append(Sample(label, text.strip(), number, source))
     return samples, problems
@@ -131,7 +132,8 @@ def evaluate(charter: Charter, samples: Iterable[Sample], engine: automod.Engine
         if sample.label == "none":
             for hit in hits:
                 if harmful_action(hit):
-                    harmful.append((sample, f"{hit.rule.id} ({automod.effective_action(hit)}) : « {hit.matched} »"))
+                    action = automod.effective_action(hit)
+                    harmful.append((sample, f"{hit.rule.id} ({action}) : « {hit.matched} »"))
                     break
     return Report(count, scores, harmful)
 
@@ -141,9 +143,11 @@ def summary_lines(report: Report) -> list[str]:
     lines = [f"{report.samples} phrases"]
     for score in report.scores.values():
         lines.append(
-            f"{score.label:<10} ({score.kind}) : rappel {score.recall:.3f} ({score.true_pos}/{score.positives})"
+            f"{score.label:<10} ({score.kind}) : rappel {score.recall:.3f}"
+            f" ({score.true_pos}/{score.positives})"
             f"  précision {score.precision:.3f}"
-            f"  fausses alertes {score.false_alarm_rate:.3%} ({score.none_alarms}/{score.none_total} messages ordinaires)"
+            f"  fausses alertes {score.false_alarm_rate:.3%}"
+            f" ({score.none_alarms}/{score.none_total} messages ordinaires)"
         )
     lines.append(f"messages ordinaires supprimés ou sanctionnés : {len(report.harmful)}")
     return lines

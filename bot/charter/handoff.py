@@ -45,8 +45,9 @@ async def owner(db: Database, thread_id: int) -> int | None:
 
 
 async def close(db: Database, thread_id: int, now: dt.datetime) -> bool:
-    done = await db.execute("UPDATE care_handoffs SET closed_at = ? WHERE thread_id = ? AND closed_at IS NULL",
-                            (timeutil.to_db(now), thread_id))
+    done = await db.execute(
+        "UPDATE care_handoffs SET closed_at = ? WHERE thread_id = ? AND closed_at IS NULL",
+        (timeutil.to_db(now), thread_id))
     return done.rowcount > 0
 
 

@@ -36,7 +36,8 @@ async def settle(seconds: float = 0.5) -> None:
 
 
 def care_dm(driver, member: str):
-    return next((m for m in driver.dms(member) if m.embeds and "pour vous" in m.embeds[0].get("title", "")), None)
+    found = [m for m in driver.dms(member) if m.embeds and "pour vous" in m.embeds[0].get("title", "")]
+    return found[0] if found else None
 
 
 def handoff_id(sandbox) -> str:
@@ -44,7 +45,8 @@ def handoff_id(sandbox) -> str:
 
 
 def has_button(message, custom_id: str) -> bool:
-    return any(c.get("custom_id") == custom_id for row in message.components for c in row.get("components", []))
+    buttons = [c for row in message.components for c in row.get("components", [])]
+    return any(c.get("custom_id") == custom_id for c in buttons)
 
 
 async def test_a_burst_with_a_distress_sentence_brings_care_and_no_sanction(sandbox):
@@ -57,7 +59,8 @@ async def test_a_burst_with_a_distress_sentence_brings_care_and_no_sanction(sand
     await settle()
     assert not driver.is_timed_out("noah")
     assert [m for m in driver.dms("noah") if not m.embeds] == []  # no sanction, no flood reminder
-    assert all(any(m.content == text for m in driver.messages("ressources")) for text in burst)  # nothing deleted
+    kept = {m.content for m in driver.messages("ressources")}
+    assert all(text in kept for text in burst)  # nothing deleted
     assert not driver.bot_messages("signalements") and not driver.bot_messages("mod-log")
 
 
@@ -73,8 +76,9 @@ async def test_a_burst_without_distress_gets_a_private_reminder_not_a_timeout(sa
 
 async def test_a_quoted_or_reported_intrusive_question_brings_nothing(sandbox):
     driver = sandbox.driver
-    await driver.send_message("ines", "ressources", "En entretien on m'a demandé : quelle est votre pathologie ?")
-    await driver.send_message("ines", "ressources", "Ne jamais demander « tu es vraiment rétabli ? », c'est dans la charte.")
+    for text in ("En entretien on m'a demandé : quelle est votre pathologie ?",
+                 "Ne jamais demander « tu es vraiment rétabli ? », c'est dans la charte."):
+        await driver.send_message("ines", "ressources", text)
     await driver.send_message("ines", "ressources", "Tu prends quoi comme pause le midi ?")
     await settle(0.8)
     assert not driver.bot_messages("ressources")
@@ -100,7 +104,8 @@ async def test_with_closed_dms_the_reminder_is_one_short_public_line(sandbox):
 
 async def test_a_discussed_word_is_not_deleted(sandbox):
     driver = sandbox.driver
-    message = await driver.send_message("ines", "ressources", "Le mot « pute » est stigmatisant, on en parle ?")
+    text = "Le mot « pute » est stigmatisant, on en parle ?"
+    message = await driver.send_message("ines", "ressources", text)
     await settle(0.8)
     assert any(m.id == message.id for m in driver.messages("ressources"))
     assert not driver.dms("ines")
@@ -171,7 +176,8 @@ async def test_the_handoff_opens_a_private_thread_with_the_people_on_duty_only_o
     closed = await driver.click("noah", welcome.id, close_id)
     await closed.wait()
     await eventually(lambda: driver.channel(thread.id).archived)
-    assert await sandbox.bot.db.fetchval("SELECT closed_at FROM care_handoffs WHERE thread_id = ?", (thread.id,))
+    query = "SELECT closed_at FROM care_handoffs WHERE thread_id = ?"
+    assert await sandbox.bot.db.fetchval(query, (thread.id,))
 
 
 async def test_in_the_private_thread_only_care_acts_and_nothing_is_copied(sandbox):
@@ -184,7 +190,8 @@ async def test_in_the_private_thread_only_care_acts_and_nothing_is_copied(sandbo
     await click.wait_followup()
     thread = driver.threads("accueil")[0]
     logged = len(driver.bot_messages("mod-log"))
-    await driver.send_message("noah", thread, "franchement, sale connard de boulot, quelle est ta pathologie à toi ?")
+    text = "franchement, sale connard de boulot, quelle est ta pathologie à toi ?"
+    await driver.send_message("noah", thread, text)
     await settle(0.8)
     assert len(driver.bot_messages(thread)) == 1  # the welcome only: no reminder
     assert not driver.bot_messages("signalements") and len(driver.bot_messages("mod-log")) == logged
