@@ -94,6 +94,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = config_check.check_all(config_dir, os.environ)
     for problem in problems:
         print(problem)
+    notices = config_check.notices_all(config_dir)
+    if notices:
+        print(f"À vérifier par une personne ({len(notices)}) :")
+        for notice in notices:
+            print(f"  {notice}")
     if problems:
         print(f"{len(problems)} problème(s) dans {config_dir}.", file=sys.stderr)
         if config_check.refuses_to_start(problems):

@@ -15,6 +15,18 @@ from bot.core.yamlfile import ConfigError, Problem
 AREA_CHECKS: tuple[str, ...] = ("bot.charter:check_config", "bot.moderation:check_config", "bot.jobs:check_config", "bot.resources:check_config")
 
 
+# Facts a person must still check (crisis lines whose source says « À VÉRIFIER »): listed by
+# ``relais check`` after the problems, without failing it.
+AREA_NOTICES: tuple[str, ...] = ("bot.charter.care:unverified_notices",)
+
+
+def notices_all(config_dir: Path) -> list[Problem]:
+    out: list[Problem] = []
+    for entry in AREA_NOTICES:
+        out.extend(_resolve(entry)(config_dir))
+    return out
+
+
 def _resolve(entry: str) -> Callable[[Path], list[Problem]]:
     module, _, function = entry.partition(":")
     return getattr(importlib.import_module(module), function)

@@ -27,6 +27,10 @@ class ModerationService(Protocol):
         """User ids of the moderators on duty now (empty when no rota is planned)."""
         ...
 
+    async def is_recused(self, guild_id: int, moderator_id: int, member_id: int) -> bool:
+        """True when this moderator declared a conflict of interest with this member (``/mod recusation``)."""
+        ...
+
     async def sanction(
         self, guild: discord.Guild, member: discord.Member, actor: discord.Member, action: str, article_id: str,
         reason: str, duration: dt.timedelta | None = None, *, delete_seconds: int = 0,

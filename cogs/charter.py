@@ -16,10 +16,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.charter import automod, care, ui
+from bot.charter import automod, care, handoff, ui
 from bot.charter import charter as charter_domain
 from bot.client import RelaisBot
-from bot.core import logs
+from bot.core import logs, timeutil
 from bot.core.errors import NotAllowed, UserError
 from bot.core.guild_config import GuildConfig
 from bot.core.i18n import Translate
@@ -66,9 +66,11 @@ class Charter(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.services.provide(ui.CharterAcceptance, self)
+        self.bot.services.provide(ui.CareHandoff, self)
 
     async def cog_unload(self) -> None:
         self.bot.services.withdraw(ui.CharterAcceptance, self)
+        self.bot.services.withdraw(ui.CareHandoff, self)
         for task in self._tasks:
             task.cancel()
 
@@ -207,9 +209,9 @@ class Charter(commands.Cog):
             article = self.charter.article(hit.rule.article)
             lines.append(t(
                 "charter.test.hit", rule=hit.rule.id, kind=hit.rule.kind, matched=hit.matched[:100],
-                how=t(f"charter.test.via_{hit.via}") if hit.via in ("text", "spelled", "repeated") else hit.via,
+                how=t(f"charter.test.via_{hit.via}") if hit.via in ("text", "spelled", "repeated", "quoted") else hit.via,
                 article=f"{article.number}. {article.title}" if article else hit.rule.article,
-                action=t(f"charter.actions.{hit.rule.action}"),
+                action=t(f"charter.actions.{automod.effective_action(hit)}"),
             ))
         chosen = automod.strongest(hits)
         if chosen is not None and sum(1 for h in hits if h.rule.action != "care") > 1:
@@ -230,7 +232,94 @@ class Charter(commands.Cog):
         if interaction.guild is not None:
             duty = await self._duty_text(interaction.guild, t)
         embed = ui.crisis_embed(countries, t, title_key="charter.care.title", intro_key="charter.care.emergency_intro", duty=duty)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        if interaction.guild is not None:
+            await interaction.response.send_message(embed=embed, view=self._handoff_view(interaction.guild.id, t),
+                                                    ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    # -- the consented handoff ---------------------------------------------------------------------------
+    def _handoff_view(self, guild_id: int, t: Translate) -> discord.ui.View:
+        return ui.handoff_view(guild_id, t("charter.handoff.button"))
+
+    async def handoff(self, interaction: discord.Interaction, guild_id: int) -> None:
+        """« Parler à un·e pair de permanence », pressed by the member: a private thread with the people
+        on duty (or the listening role), pinged there and nowhere else. Nothing is logged that names anyone."""
+        token = logs.command_context.set("")
+        try:
+            await self._handoff(interaction, guild_id)
+        finally:
+            logs.command_context.reset(token)
+
+    async def _handoff(self, interaction: discord.Interaction, guild_id: int) -> None:
+        t = self.bot.texts(interaction)
+        guild = self.bot.get_guild(guild_id)
+        member = guild.get_member(interaction.user.id) if guild is not None else None
+        if guild is None or member is None:
+            raise UserError("charter.handoff.not_member")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        db = self.bot.db
+        async with self._accepting.hold(("handoff", guild_id, member.id)):
+            existing = await handoff.open_thread(db, guild_id, member.id)
+            if existing is not None:
+                if guild.get_thread(existing) is not None:
+                    await interaction.followup.send(t("charter.handoff.already", thread=f"<#{existing}>"), ephemeral=True)
+                    return
+                await handoff.forget(db, existing)
+            helpers = await self._helpers(guild, member)
+            if not helpers:
+                await interaction.followup.send(t("charter.handoff.nobody"), ephemeral=True)
+                return
+            config = await self.bot.guild_config(guild_id)
+            parent = guild.get_channel(config.channel("accueil") or 0)
+            perms = parent.permissions_for(guild.me) if isinstance(parent, discord.TextChannel) else None
+            if perms is None or not (perms.create_private_threads and perms.send_messages_in_threads):
+                log.warning("care handoff in guild %s: no welcome channel or missing thread permissions", guild_id)
+                await interaction.followup.send(t("charter.handoff.no_channel"), ephemeral=True)
+                return
+            gt = self.bot.texts(guild_id)
+            thread = await parent.create_thread(name=gt("charter.handoff.thread_name"), type=discord.ChannelType.private_thread,
+                                                invitable=False, auto_archive_duration=10080)
+            await handoff.record(db, guild_id, member.id, thread.id, timeutil.now())
+        for user_id in (member.id, *helpers):
+            try:
+                await thread.add_user(discord.Object(user_id))
+            except discord.HTTPException:
+                log.info("care handoff in guild %s: a person could not be added to the thread", guild_id)
+        welcome = gt("charter.handoff.welcome", member=member.mention, helpers=", ".join(f"<@{i}>" for i in helpers))
+        await thread.send(welcome[:2000], view=ui.close_handoff_view(thread.id, gt("charter.handoff.close_button")),
+                          allowed_mentions=discord.AllowedMentions(everyone=False, roles=False,
+                                                                   users=[discord.Object(i) for i in helpers]))
+        log.info("care handoff thread opened in guild %s", guild_id)
+        await interaction.followup.send(t("charter.handoff.opened", thread=thread.mention), ephemeral=True)
+
+    async def _helpers(self, guild: discord.Guild, member: discord.Member) -> list[int]:
+        moderation = self.bot.services.get(ModerationService)
+        on_duty = [i for i in (moderation.on_duty(guild.id) if moderation is not None else []) if guild.get_member(i)]
+        config = await self.bot.guild_config(guild.id)
+        role = guild.get_role(config.role("ecoute") or 0)
+        listeners = [m.id for m in role.members if not m.bot] if role is not None else []
+        recused: set[int] = set()
+        if moderation is not None:
+            for user_id in {*on_duty, *listeners}:
+                if await moderation.is_recused(guild.id, user_id, member.id):
+                    recused.add(user_id)
+        return handoff.choose_helpers(on_duty, listeners, member.id, recused)
+
+    async def close_handoff(self, interaction: discord.Interaction, thread_id: int) -> None:
+        owner = await handoff.owner(self.bot.db, thread_id)
+        if owner is None:
+            raise UserError("charter.handoff.gone")
+        if interaction.user.id != owner:
+            raise NotAllowed("charter.handoff.close_refused")
+        await handoff.close(self.bot.db, thread_id, timeutil.now())
+        await interaction.response.send_message(self.bot.t(interaction, "charter.handoff.closed"))
+        thread = interaction.channel if isinstance(interaction.channel, discord.Thread) else None
+        if thread is not None and thread.id == thread_id:
+            try:
+                await thread.edit(archived=True, locked=True)
+            except discord.HTTPException:
+                log.warning("care handoff thread could not be archived in guild %s", interaction.guild_id)
 
     async def _duty_ids(self, guild: discord.Guild) -> list[int]:
         """The moderators on duty; the moderation role's members when no rota says otherwise or when
@@ -391,10 +480,18 @@ class Charter(commands.Cog):
             hits = [h for h in self.engine.check(item.content) if self.engine.applies(h.rule, item, exemption)]
         else:
             hits = self.engine.evaluate(item, exempt=self._exemption(config))
+        if _private_thread(message.channel):
+            # A private thread (an intervision among peers, a handoff): only care acts there, and
+            # nothing of it is copied to a card or a log.
+            hits = [h for h in hits if h.rule.action == "care"]
         if not hits:
             return []
-        if any(h.rule.action == "care" for h in hits):
-            await self._care(message, member, next(h for h in hits if h.rule.action == "care"))
+        care_hit = next((h for h in hits if h.rule.action == "care"), None)
+        if care_hit is not None:
+            # Care wins over sanction: a message that sounds like distress is neither deleted, nor
+            # flagged, nor sanctioned; its author gets the care message, and that is all.
+            await self._care(message, member, care_hit)
+            return hits
         chosen = automod.strongest(hits)
         if chosen is not None and not moderator:
             if await charter_domain.claim_automod_action(self.bot.db, message.guild.id, message.id, chosen.rule.id,
@@ -426,12 +523,13 @@ class Charter(commands.Cog):
         rule = hit.rule
         article = self.charter.article(rule.article)
         gid = message.guild.id
-        log.info("automod %s: rule %s on message %s by %s", rule.action, rule.id, message.id, member.id)
-        if rule.action == "remind":
+        action = automod.effective_action(hit)  # a quoted or discussed word: a card, never a deletion
+        log.info("automod %s: rule %s on message %s by %s", action, rule.id, message.id, member.id)
+        if action == "remind":
             await self._remind(message, member, rule, article)
-        elif rule.action == "flag":
+        elif action == "flag":
             await self._flag(message, config, hit, article)
-        elif rule.action == "delete":
+        elif action == "delete":
             try:
                 await message.delete()
             except discord.NotFound:
@@ -441,7 +539,7 @@ class Charter(commands.Cog):
                 await self._flag(message, config, hit, article)
                 return
             await self._private_notice(message, member, rule, article, deleted=True)
-        elif rule.action in ("warn", "timeout"):
+        elif action in ("warn", "timeout"):
             moderation = self.bot.services.get(ModerationService)
             if moderation is None:  # moderation switched off: the moderators decide from a card
                 await self._flag(message, config, hit, article)
@@ -463,7 +561,9 @@ class Charter(commands.Cog):
                 await member.send(text + "\n" + self.bot.t(gid, "charter.remind.where", link=message.jump_url), allowed_mentions=NO_PINGS)
                 return
             except discord.HTTPException:
-                pass
+                # DMs closed: a short line in public, naming the article and nothing of the message.
+                text = self.bot.t(gid, "charter.remind.public_short",
+                                  article=f"{article.number}. {article.title}" if article else rule.article)
         try:
             await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
@@ -513,9 +613,12 @@ class Charter(commands.Cog):
             return
         t = self.bot.texts(gid)
         duty = await self._duty_text(message.guild, t)
-        embed = ui.crisis_embed(self.lines.ordered(), t, title_key="charter.care.dm_title", intro_key="charter.care.dm_intro", duty=duty)
+        alerting = self.bot.settings.moderation.distress_alert_moderators
+        # The text must be true in both settings: it says whether the duty team was told.
+        intro = "charter.care.dm_intro_alerted" if alerting else "charter.care.dm_intro"
+        embed = ui.crisis_embed(self.lines.ordered(), t, title_key="charter.care.dm_title", intro_key=intro, duty=duty)
         try:
-            await member.send(embed=embed, allowed_mentions=NO_PINGS)
+            await member.send(embed=embed, view=self._handoff_view(gid, t), allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.info("a care message could not be sent privately (DMs closed) in guild %s", gid)
         if self.bot.settings.moderation.distress_alert_moderators:
@@ -531,6 +634,10 @@ class Charter(commands.Cog):
                 except discord.HTTPException:
                     log.info("a distress alert could not be delivered to a moderator in guild %s", gid)
         log.info("care message for a distress hit (rule %s) in guild %s", hit.rule.id, gid)
+
+
+def _private_thread(channel: object) -> bool:
+    return isinstance(channel, discord.Thread) and channel.type == discord.ChannelType.private_thread
 
 
 async def setup(bot: RelaisBot) -> None:

@@ -140,6 +140,9 @@ class Moderation(commands.Cog):
         rota = self._rotas.get(guild_id)
         return rota.on_duty(timeutil.now()) if rota else []
 
+    async def is_recused(self, guild_id: int, moderator_id: int, member_id: int) -> bool:
+        return await moderation.is_recused(self.bot.db, guild_id, moderator_id, member_id)
+
     def moderators(self, guild: discord.Guild, config: GuildConfig) -> list[int]:
         role = guild.get_role(config.role("moderation") or 0)
         members = role.members if role is not None else []

@@ -30,6 +30,11 @@ class CrisisLine:
     number: str
     hours: str
     description: str
+    # Whether calling is free (None: not said). ``checked``: a person confirmed this line (its
+    # ``verified`` is a date and its source does not say « À VÉRIFIER »).
+    free: bool | None = None
+    checked: bool = False
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +128,15 @@ def _parse(doc: yamlfile.YamlDocument, problems: list[Problem], today: dt.date) 
             if values["number"] and not re.search(r"\d", values["number"]):
                 problems.append(doc.problem((*where, "number"), f"«{values['number']}» ne contient aucun chiffre", "écrire le numéro"))
                 ok = False
-            lines.append(CrisisLine(**values))
+            free = line.get("free")
+            if free is not None and not isinstance(free, bool):
+                problems.append(doc.problem((*where, "free"), "«free» vaut true ou false", "écrire free: true ou free: false"))
+                free = None
+            line_source = str(line.get("source") or texts.get("source", "")).strip()
+            line_verified = line.get("verified", verified)
+            checked = (isinstance(line_verified, dt.date | str) and line_verified is not False
+                       and not _to_check(line_source))
+            lines.append(CrisisLine(**values, free=free, checked=checked, source=line_source))
         if ok:
             countries.append(Country(code, texts["name"], texts["emergency"], verified, texts["source"], tuple(lines)))
     codes = {c.code for c in countries} | {str(k) for k in raw}
@@ -136,6 +149,38 @@ def _parse(doc: yamlfile.YamlDocument, problems: list[Problem], today: dt.date) 
     if not countries:
         return None
     return CrisisLines(str(default), tuple(countries))
+
+
+def _to_check(source: str) -> bool:
+    """A source that still says « À VÉRIFIER » (any case, any accents): nobody checked yet."""
+    folded = source.casefold().replace("à", "a").replace("é", "e").replace("É".casefold(), "e")
+    return "a verifier" in folded
+
+
+def unverified_notices(config_dir: Path) -> list[Problem]:
+    """What ``relais check`` lists for a person to check: every country and line whose source says
+    « À VÉRIFIER » or whose ``verified`` is false, whatever the date. Not an error: unchecked numbers
+    shown to someone in distress are better than none, and members are never told they were checked."""
+    path = Path(config_dir) / CRISIS_FILE
+    doc, _ = yamlfile.load(path)
+    data = doc.data
+    notices: list[Problem] = []
+    if not isinstance(data, dict) or not isinstance(data.get("countries"), dict):
+        return notices
+    for code, item in data["countries"].items():
+        if not isinstance(item, dict):
+            continue
+        source = str(item.get("source") or "")
+        for index, line in enumerate(item.get("lines") or []):
+            if not isinstance(line, dict):
+                continue
+            line_source = str(line.get("source") or source)
+            if line.get("verified") is False or _to_check(line_source):
+                notices.append(doc.problem(
+                    ("countries", str(code), "lines", index),
+                    f"{code} : « {line.get('name', '?')} » ({line.get('number', '?')}) n'a pas été vérifiée par une personne",
+                    "appeler ou consulter le site officiel, puis écrire verified: AAAA-MM-JJ et la source"))
+    return notices
 
 
 def load_crisis_lines(config_dir: Path, today: dt.date | None = None) -> CrisisLines:

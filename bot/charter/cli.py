@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.charter import automod
+from bot.charter import automod, evaluate
 from bot.charter.charter import Charter, load_charter
 from bot.core import settings as settings_module
 from bot.core.yamlfile import ConfigError
@@ -15,6 +15,8 @@ VIA = {
     "text": "tel quel après normalisation",
     "spelled": "lettres séparées recollées",
     "repeated": "lettres répétées réduites",
+    "quoted": ("mot cité ou discuté (entre guillemets, après « le mot », « traité·e de »…) :"
+               " signalé, jamais supprimé"),
 }
 ACTIONS = {
     "remind": "rappel bienveillant de l'article",
@@ -40,7 +42,7 @@ def explain(charter: Charter, text: str) -> list[str]:
         lines.append(
             f"• règle « {hit.rule.id} » ({hit.rule.kind}) — {where}\n"
             f"    trouvé : « {hit.matched} » ({VIA.get(hit.via, hit.via)})\n"
-            f"    action : {hit.rule.action} — {ACTIONS.get(hit.rule.action, '')}"
+            f"    action : {automod.effective_action(hit)} — {ACTIONS.get(automod.effective_action(hit), '')}"
         )
     chosen = automod.strongest(hits)
     if chosen is not None and len([h for h in hits if h.rule.action != "care"]) > 1:
@@ -56,6 +58,8 @@ def cmd_test(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
+    if args.file is not None:
+        return _test_file(charter, args.file)
     text = " ".join(args.text)
     if not text.strip():
         print("Relais : donnez un texte à tester, par exemple : relais charter test \"quelle est ta pathologie ?\"",
@@ -66,10 +70,38 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0
 
 
+def _test_file(charter: Charter, path: Path) -> int:
+    """Precision, recall and false alarms of each rule kind on a labelled file, then what went wrong."""
+    try:
+        samples, problems = evaluate.load([path])
+    except OSError as exc:
+        print(f"Relais : impossible de lire {path} ({exc.strerror}). Vérifiez le chemin.", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print(f"Relais : {path} n'est pas un texte UTF-8. Enregistrez-le en UTF-8.", file=sys.stderr)
+        return 2
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not samples:
+        print("Relais : aucune ligne « étiquette<TAB>texte » dans ce fichier "
+              "(étiquettes : distress, intrusive, insult, none).", file=sys.stderr)
+        return 2
+    report = evaluate.evaluate(charter, samples)
+    for line in evaluate.summary_lines(report):
+        print(line)
+    print("Lignes mal classées (et la règle qui a réagi, avec ce qu'elle a trouvé) :")
+    for line in evaluate.detail_lines(report) or ["  aucune"]:
+        print(line)
+    return 1 if problems else 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     charter = sub.add_parser("charter", help="la charte : tester les règles de modération automatique")
     charter_sub = charter.add_subparsers(dest="charter_command", required=True)
     test = charter_sub.add_parser("test", help="quelles règles un texte déclenche, et pourquoi")
-    test.add_argument("text", nargs="+", help="le texte à tester (entre guillemets)")
+    test.add_argument("text", nargs="*", help="le texte à tester (entre guillemets)")
+    test.add_argument("--file", type=Path, default=None, metavar="FICHIER",
+                      help="un fichier étiqueté (une ligne « étiquette<TAB>texte ») :"
+                           " précision, rappel et erreurs")
     test.add_argument("--config", type=Path, default=None, metavar="DIR", help="dossier de configuration (défaut : ./config)")
     test.set_defaults(func=cmd_test)

@@ -17,6 +17,7 @@ class CharterData:
         "charter_welcomes": ("user_id",),
         "automod_actions": ("user_id",),
         "charter_role_holds": ("user_id",),
+        "care_handoffs": ("user_id",),
     }
 
     async def export(self, subject: Subject) -> Export:
@@ -33,13 +34,16 @@ class CharterData:
         out.add("automatic_moderation", await db.fetchall(
             "SELECT rule_id, action, channel_id, message_id, acted_at FROM automod_actions"
             " WHERE guild_id = ? AND user_id = ? ORDER BY acted_at", (gid, mid)))
+        out.add("care_handoff_threads", await db.fetchall(
+            "SELECT thread_id, opened_at, closed_at FROM care_handoffs WHERE guild_id = ? AND user_id = ?",
+            (gid, mid)))
         return out
 
     async def erase(self, subject: Subject, choices: ErasureChoices) -> tuple[Erasure, list[Followup]]:
         db, gid, mid = subject.db, subject.guild_id, subject.member_id
         result = Erasure(self.area)
         for table, what in (("charter_acceptances", "charter_acceptances"), ("charter_notices", "charter_notices"),
-                            ("charter_welcomes", "welcome")):
+                            ("charter_welcomes", "welcome"), ("care_handoffs", "care_handoff_threads")):
             done = await db.execute(f"DELETE FROM {table} WHERE guild_id = ? AND user_id = ?", (gid, mid))
             result.count(what, done.rowcount)
         # Records of automatic moderation are the community's safety log: kept for the retention
@@ -60,7 +64,11 @@ class CharterData:
                                 (timeutil.to_db(now - policy.automod_records),))
         holds = await db.execute("DELETE FROM charter_role_holds WHERE held_at < ?",
                                  (timeutil.to_db(now - policy.cases),))
-        return {"automatic_moderation": done.rowcount, "member_role_held": holds.rowcount}
+        # A closed handoff thread's record: gone after the same period as automatic moderation's.
+        handoffs = await db.execute("DELETE FROM care_handoffs WHERE closed_at IS NOT NULL AND closed_at < ?",
+                                    (timeutil.to_db(now - policy.automod_records),))
+        return {"automatic_moderation": done.rowcount, "member_role_held": holds.rowcount,
+                "care_handoff_threads": handoffs.rowcount}
 
 
 HOOK = CharterData()

@@ -135,5 +135,67 @@ def flag_card(rule: Rule, article: Article | None, message: discord.Message, mat
     return fit_embed(embed)
 
 
+class CareHandoff(Protocol):
+    """What the handoff buttons need; the charter cog provides it (``bot.services``)."""
+
+    async def handoff(self, interaction: discord.Interaction, guild_id: int) -> None: ...
+
+    async def close_handoff(self, interaction: discord.Interaction, thread_id: int) -> None: ...
+
+
+class HandoffButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:charter:handoff:(?P<guild_id>\d+)"):
+    """« Parler à un·e pair de permanence »: on the care DM and on /urgence. Survives restarts (the DM
+    may be read hours later), hence the guild id in the custom id."""
+
+    def __init__(self, guild_id: int, label: str = "") -> None:
+        super().__init__(discord.ui.Button(
+            label=label or "Parler à un·e pair de permanence", style=discord.ButtonStyle.primary,
+            custom_id=f"relais:charter:handoff:{guild_id}", emoji="🤝",
+        ))
+        self.guild_id = guild_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> HandoffButton:
+        return cls(int(match["guild_id"]), item.label or "")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.client.services.require(CareHandoff).handoff(interaction, self.guild_id)
+
+
+class CloseHandoffButton(discord.ui.DynamicItem[discord.ui.Button],
+                         template=r"relais:charter:handoff_close:(?P<thread_id>\d+)"):
+    """« Fermer ce fil », in the handoff thread: only the member who opened it may close it."""
+
+    def __init__(self, thread_id: int, label: str = "") -> None:
+        super().__init__(discord.ui.Button(
+            label=label or "Fermer ce fil", style=discord.ButtonStyle.secondary,
+            custom_id=f"relais:charter:handoff_close:{thread_id}",
+        ))
+        self.thread_id = thread_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> CloseHandoffButton:
+        return cls(int(match["thread_id"]), item.label or "")
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.client.services.require(CareHandoff).close_handoff(interaction, self.thread_id)
+
+
+def handoff_view(guild_id: int, label: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(HandoffButton(guild_id, label))
+    return view
+
+
+def close_handoff_view(thread_id: int, label: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(CloseHandoffButton(thread_id, label))
+    return view
+
+
 # The persistent buttons of this capability, registered by the bot at start-up.
-DYNAMIC_ITEMS = (AcceptCharterButton,)
+DYNAMIC_ITEMS = (AcceptCharterButton, HandoffButton, CloseHandoffButton)

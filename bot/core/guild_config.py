@@ -33,6 +33,8 @@ ROLE_PURPOSES = {
     "pair_aidant": "Pair-aidant·e",
     "membre": "Membre",
     "confiance": "Membre de confiance (publie sans validation)",
+    # Peers who accept to be reached by a member who asks for someone (care handoff) when nobody is on duty.
+    "ecoute": "Écoute (pairs joignables quand personne n'est de permanence)",
 }
 
 

@@ -31,6 +31,19 @@ async def sandbox(tmp_path, config_dir):
         yield running
 
 
+@pytest.fixture
+async def strict_sandbox(tmp_path, config_dir):
+    """A charter whose admins chose deletion for insults and a public reminder for intrusive questions
+    (the defaults are a card and a private reminder): both stay available per rule."""
+    path = config_dir / "charter.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("kind: keywords\n      action: flag\n", "kind: keywords\n      action: delete\n", 1)
+    text = text.replace("      reminder: private\n      notice: \"Petit rappel", "      reminder: public\n      notice: \"Petit rappel", 1)
+    path.write_text(text, encoding="utf-8")
+    async with checked_sandbox(tmp_path, config_dir=config_dir, environ=ENV) as running:
+        yield running
+
+
 async def settle(seconds: float = 0.4) -> None:
     await asyncio.sleep(seconds)
 
@@ -68,7 +81,8 @@ async def test_publish_is_for_administrators_only(sandbox):
     assert not sandbox.driver.bot_messages("charte")
 
 
-async def test_insult_is_deleted_with_a_private_notice_naming_the_article(sandbox):
+async def test_insult_is_deleted_with_a_private_notice_naming_the_article(strict_sandbox):
+    sandbox = strict_sandbox
     driver = sandbox.driver
     message = await driver.send_message("ines", "ressources", "Franchement, espèce de c0nn4rd.")
     await eventually(lambda: all(m.id != message.id for m in driver.messages("ressources")))
@@ -79,7 +93,8 @@ async def test_insult_is_deleted_with_a_private_notice_naming_the_article(sandbo
     assert "c0nn4rd" in dm  # their own text, privately, to rephrase it
 
 
-async def test_an_edit_that_adds_an_insult_is_caught(sandbox):
+async def test_an_edit_that_adds_an_insult_is_caught(strict_sandbox):
+    sandbox = strict_sandbox
     driver = sandbox.driver
     message = await driver.send_message("noah", "ressources", "Bonjour à toutes et à tous")
     await settle()
@@ -95,7 +110,8 @@ async def test_moderators_messages_are_never_deleted(sandbox):
     assert any(m.id == message.id for m in driver.messages("ressources"))
 
 
-async def test_intrusive_question_gets_a_gentle_public_reminder(sandbox):
+async def test_intrusive_question_gets_a_gentle_public_reminder(strict_sandbox):
+    sandbox = strict_sandbox
     driver = sandbox.driver
     message = await driver.send_message("ines", "ressources", "Noah, c'est quoi ton diagnostic exactement ?")
     await eventually(lambda: any(m.author_id != driver.user_id("ines") for m in driver.messages("ressources")))

@@ -20,12 +20,13 @@ ENV = {"RELAIS_COGS__ENABLED": "[admin, charter]"}
 def config_dir(tmp_path: Path) -> Path:
     target = tmp_path / "config"
     shutil.copytree(REPO / "config", target)
-    # The insults rule warns instead of deleting: a sanction only moderation could apply.
+    # The insults rule warns instead of flagging (the default since issue 15): a sanction only
+    # moderation could apply.
     charter_file = target / "charter.yaml"
     text = charter_file.read_text(encoding="utf-8")
-    rule = "    - id: insultes\n      article: bienveillance\n      kind: keywords\n      action: delete\n"
+    rule = "    - id: insultes\n      article: bienveillance\n      kind: keywords\n      action: flag\n"
     assert rule in text
-    charter_file.write_text(text.replace(rule, rule.replace("action: delete", "action: warn")), encoding="utf-8")
+    charter_file.write_text(text.replace(rule, rule.replace("action: flag", "action: warn")), encoding="utf-8")
     return target
 
 

@@ -69,3 +69,32 @@ def test_care_cooldown() -> None:
     assert not cooldown.should_send(1, 2, at=50)
     assert cooldown.should_send(1, 3, at=50)
     assert cooldown.should_send(1, 2, at=150)
+
+
+def test_a_line_still_to_check_is_listed_whatever_its_date() -> None:
+    notices = care.unverified_notices(CONFIG)
+    named = " ".join(n.message for n in notices)
+    for number in ("0800 32 123", "3114", "1813", "106", "143"):
+        assert number in named
+    assert all(n.line > 1 and n.file.endswith("crisis_lines.yaml") for n in notices)
+    lines = care.load_crisis_lines(CONFIG, today=TODAY)
+    assert not any(line.checked for c in lines.countries for line in c.lines)
+
+
+def test_a_line_checked_by_a_person_is_no_longer_listed(tmp_path: Path) -> None:
+    folder = copy(tmp_path, '''        verified: false
+        source: "notes du projet : À VÉRIFIER"
+        description: "Écoute pour les personnes qui pensent au suicide''', '''        verified: 2026-11-30
+        source: "appel au 0800 32 123 le 30 novembre 2026"
+        description: "Écoute pour les personnes qui pensent au suicide''')
+    assert not any("0800 32 123" in n.message for n in care.unverified_notices(folder))
+    # …but the country's own source still says À VÉRIFIER for the lines that do not say otherwise
+    assert any("107" in n.message for n in care.unverified_notices(folder))
+
+
+def test_dutch_speaking_belgium_and_emergency_numbers() -> None:
+    lines = care.load_crisis_lines(CONFIG, today=TODAY)
+    be = lines.country("be")
+    assert {"1813", "106", "107", "0800 32 123"} <= {line.number for line in be.lines}
+    assert all(line.free is True for line in be.lines)
+    assert "112" in be.emergency and "15" in lines.country("fr").emergency
