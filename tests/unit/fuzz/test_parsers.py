@@ -1,4 +1,5 @@
-"""Fuzzing every parser that reads what members and administrators type.
+"""Fuzzing every parser that reads what members and administrators type (dates, durations, URLs,
+regions, alert filters, offer forms, search queries, YAML and settings).
 
 Each parser either returns a value or raises ``UserError`` (a kind French message) or, for
 configuration, ``ConfigError`` / a list of problems: never anything else, whatever the input.
@@ -22,6 +23,9 @@ from bot.core import urls, yamlfile
 from bot.core.errors import UserError
 from bot.core.yamlfile import ConfigError
 from bot.intervisions import french_dates
+from bot.jobs import alerts as jobs_alerts
+from bot.jobs import config as jobs_config
+from bot.jobs import offers as jobs_offers
 from bot.moderation.cases import parse_duration as sanction_duration
 from bot.resources.search import build_match, query_terms
 from tests.helpers import REPO
@@ -131,3 +135,34 @@ def test_environment_overrides_are_validated_not_crashing(tmp_path, section, key
         settings_module.load(REPO / "config", {f"RELAIS_{section}__{key}": value})
     except ConfigError as error:
         assert error.problems
+
+
+JOBS_CONFIG = jobs_config.load_config(REPO / "config")[0]
+REGION_WORDS = ["Bruxelles", "Wallonie", "Liège", "Namur", "France", "Paris", "toutes", "tous", "CDD", "CDI",
+                "intérim", "stage", ",", ";", " ", "é", "bruxelles"]
+listed = st.lists(st.sampled_from(REGION_WORDS) | st.text(max_size=8), max_size=10).map(", ".join)
+
+
+@BUDGET
+@given(st.one_of(st.text(max_size=200), listed), st.one_of(st.text(max_size=200), listed))
+def test_job_alert_filters_never_crash(regions, keywords):
+    _only_kind_errors(jobs_alerts.parse_names, regions, JOBS_CONFIG.region_names, "region")
+    _only_kind_errors(jobs_alerts.parse_keywords, keywords)
+
+
+@BUDGET
+@given(typed)
+def test_job_deadlines_never_crash(text):
+    _only_kind_errors(jobs_offers.parse_deadline, text, "Europe/Brussels", NOW)
+
+
+offer_fields = st.one_of(st.text(max_size=120), st.sampled_from(["", " ", "Bruxelles", "CDD", "https://x.org"]))
+
+
+@BUDGET
+@given(title=offer_fields, employer=offer_fields, region=offer_fields, contract=offer_fields,
+       link=st.one_of(st.none(), offer_fields), missions=st.text(max_size=300), from_feed=st.booleans())
+def test_job_offer_forms_are_validated_not_crashing(title, employer, region, contract, link, missions, from_feed):
+    offer = jobs_offers.OfferInput(title=title, employer=employer, region=region, contract=contract, link=link,
+                                   missions=missions)
+    _only_kind_errors(jobs_offers.validate, offer, JOBS_CONFIG, NOW, from_feed=from_feed)
