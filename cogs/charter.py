@@ -27,6 +27,7 @@ from bot.core.keyed_lock import KeyedLock
 from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import is_moderator, require_moderator
+from bot.ui.pager import Pager
 
 log = logging.getLogger(__name__)
 GRANT_MEMORY_SECONDS = 60.0
@@ -99,7 +100,8 @@ class Charter(commands.Cog):
         if len(embeds) == 1:
             await interaction.response.send_message(embed=embeds[0], ephemeral=True)
             return
-        view = ui.Pager(embeds, interaction.user.id, t("charter.view.previous"), t("charter.view.next"))
+        view = Pager.over_embeds(interaction.user.id, embeds, previous_label=t("charter.view.previous"),
+                                 next_label=t("charter.view.next"))
         await interaction.response.send_message(embed=embeds[0], view=view, ephemeral=True)
 
     @show.autocomplete("article_query")

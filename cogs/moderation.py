@@ -31,6 +31,7 @@ from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator
 from bot.ui.limits import fit_content
+from bot.ui.pager import Pager
 
 log = logging.getLogger(__name__)
 
@@ -550,7 +551,7 @@ class Moderation(commands.Cog):
         if len(pages) == 1:
             await send_ephemeral(interaction, embed=pages[0])
         else:
-            await send_ephemeral(interaction, embed=pages[0], view=ui.PagesView(pages, interaction.user.id))
+            await send_ephemeral(interaction, embed=pages[0], view=Pager.over_embeds(interaction.user.id, pages))
 
     @mod_group.command(name="note",
                        description="Ajouter une note privée au dossier (le membre n'est pas prévenu)")

@@ -10,7 +10,7 @@ import discord
 
 from bot.charter.care import Country
 from bot.charter.model import Article, Charter, Rule
-from bot.ui.base import RelaisView, guarded
+from bot.ui.base import guarded
 from bot.ui.limits import fit_embed
 
 CHARTER_COLOUR = discord.Colour.from_rgb(88, 140, 126)
@@ -77,37 +77,6 @@ def accept_view(guild_id: int, label: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(AcceptCharterButton(guild_id, label))
     return view
-
-
-class Pager(RelaisView):
-    """« ◀ » / « ▶ » over a list of embeds, for the person who asked (ephemeral, not persistent)."""
-
-    def __init__(self, embeds: list[discord.Embed], owner_id: int, previous: str, following: str) -> None:
-        super().__init__(timeout=600)
-        self.embeds = embeds
-        self.owner_id = owner_id
-        self.index = 0
-        self.previous_button.label = previous
-        self.next_button.label = following
-        self._sync()
-
-    def _sync(self) -> None:
-        self.previous_button.disabled = self.index == 0
-        self.next_button.disabled = self.index >= len(self.embeds) - 1
-
-    async def _show(self, interaction: discord.Interaction) -> None:
-        self._sync()
-        await interaction.response.edit_message(embed=self.embeds[self.index], view=self)
-
-    @discord.ui.button(label="◀", style=discord.ButtonStyle.secondary)
-    async def previous_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        self.index = max(0, self.index - 1)
-        await self._show(interaction)
-
-    @discord.ui.button(label="▶", style=discord.ButtonStyle.secondary)
-    async def next_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        self.index = min(len(self.embeds) - 1, self.index + 1)
-        await self._show(interaction)
 
 
 def crisis_embed(countries: list[Country], t: Text, *, title_key: str = "charter.care.title",

@@ -15,7 +15,7 @@ from bot.core.i18n import Translate
 from bot.moderation.cases import Case
 from bot.moderation.cases import CharterArticle as Article
 from bot.moderation.reports import Report, Reporters
-from bot.ui.base import OwnedModal, RelaisView, guarded, send_ephemeral
+from bot.ui.base import OwnedModal, guarded, send_ephemeral
 from bot.ui.limits import fit_embed
 
 log = logging.getLogger(__name__)
@@ -107,33 +107,6 @@ def dossier_pages(t: Translate, member_label: str, cases: list[Case], active_war
         embed.set_footer(text=t("moderation.dossier.page", page=index + 1, total=total))
         pages.append(fit_embed(embed))
     return pages
-
-
-class PagesView(RelaisView):
-    """Previous/next buttons over ephemeral pages (short-lived: the dossier is read, then closed)."""
-
-    def __init__(self, pages: list[discord.Embed], owner_id: int) -> None:
-        super().__init__(timeout=600)
-        self.pages = pages
-        self.index = 0
-        self.owner_id = owner_id
-        self._sync()
-
-    def _sync(self) -> None:
-        self.previous.disabled = self.index == 0
-        self.next.disabled = self.index >= len(self.pages) - 1
-
-    @discord.ui.button(label="◀", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        self.index = max(0, self.index - 1)
-        self._sync()
-        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
-
-    @discord.ui.button(label="▶", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        self.index = min(len(self.pages) - 1, self.index + 1)
-        self._sync()
-        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
 
 
 # -- reports --------------------------------------------------------------------------------------

@@ -37,6 +37,18 @@ class Pager(RelaisView):
         self.next = self._button(next_label, f"{id_prefix}:next" if id_prefix else None, +1)
         self._sync()
 
+    @classmethod
+    def over_embeds(cls, owner_id: int, embeds: list[discord.Embed], *, previous_label: str = "◀",
+                    next_label: str = "▶", timeout: float = 600) -> Pager:
+        """Pages already built (a charter, a dossier): each button shows the embed before or after."""
+
+        async def fetch(number: int) -> Page:
+            number = max(0, min(number, len(embeds) - 1))
+            return Page(number, len(embeds), embed=embeds[number])
+
+        return cls(owner_id, Page(0, len(embeds), embed=embeds[0]), fetch, previous_label=previous_label,
+                   next_label=next_label, timeout=timeout)
+
     @property
     def needed(self) -> bool:
         """A single page needs no buttons."""

@@ -261,3 +261,14 @@ async def _accept_button_and_removed_role(sandbox, config_dir):
     renewed = await (await driver.click("noah", notice.id, accept_id(sandbox))).wait()
     assert "Merci" in renewed.content
     await eventually(lambda: "Membre" in driver.role_names("noah"))
+
+
+async def test_the_charter_pages_turn_for_the_reader_only(sandbox):
+    driver = sandbox.driver
+    shown = await (await driver.slash("lea", "charte voir")).wait()
+    labels = {c.get("label"): c["custom_id"] for row in shown.components for c in row.get("components", [])}
+    assert shown.ephemeral and len(labels) == 2, "the charter fits several pages"
+    first = shown.embeds[0]
+    next_id = next(cid for label, cid in labels.items() if "uivant" in (label or "") or label == "▶")
+    turned = await (await driver.click("lea", shown.message_id, next_id)).wait()
+    assert turned.embeds and turned.embeds[0] != first
