@@ -25,32 +25,128 @@ from bot.charter.charter import Article, Charter, Rule
 
 # -- a realistic charter ----------------------------------------------------------------------------
 INSULTS = [
-    "connard", "connasse", "salope", "salaud", "enculé", "pute", "fils de pute", "ta gueule", "ferme ta gueule",
-    "nique ta mère", "ntm", "pétasse", "pouffiasse", "batard", "trou du cul", "va te faire foutre", "sale con",
-    "grosse conne", "pédé", "tapette", "gogol", "abruti", "crétin", "débile", "imbécile", "taré", "tarée",
-    "sous-merde", "raclure", "ordure", "enflure", "fumier", "bouffon", "boloss", "cassos", "clochard",
-    "sale pute", "pauvre type", "pauvre conne", "grosse vache",
+    "connard",
+    "connasse",
+    "salope",
+    "salaud",
+    "enculé",
+    "pute",
+    "fils de pute",
+    "ta gueule",
+    "ferme ta gueule",
+    "nique ta mère",
+    "ntm",
+    "pétasse",
+    "pouffiasse",
+    "batard",
+    "trou du cul",
+    "va te faire foutre",
+    "sale con",
+    "grosse conne",
+    "pédé",
+    "tapette",
+    "gogol",
+    "abruti",
+    "crétin",
+    "débile",
+    "imbécile",
+    "taré",
+    "tarée",
+    "sous-merde",
+    "raclure",
+    "ordure",
+    "enflure",
+    "fumier",
+    "bouffon",
+    "boloss",
+    "cassos",
+    "clochard",
+    "sale pute",
+    "pauvre type",
+    "pauvre conne",
+    "grosse vache",
 ]
 SPAM = [
-    "code promo", "livraison offerte", "cliquez ici", "gagnez de l'argent", "revenu passif", "crypto gratuite",
-    "bitcoin gratuit", "forex", "trading facile", "investissement garanti", "argent facile", "travail à domicile",
-    "devenez riche", "offre exclusive", "lien en bio", "abonnez-vous", "suivez-moi", "followers gratuits",
-    "nitro gratuit", "free nitro", "steam gift", "airdrop", "casino en ligne", "paris sportifs", "rencontre coquine",
-    "site de rencontre", "perte de poids", "brûle-graisse", "remède miracle", "guérison garantie", "détox miracle",
-    "coaching millionnaire", "formation trading", "marketing de réseau", "parrainage rémunéré", "multipliez vos gains",
-    "jeu concours", "cadeau gratuit", "carte cadeau", "réduction exclusive",
+    "code promo",
+    "livraison offerte",
+    "cliquez ici",
+    "gagnez de l'argent",
+    "revenu passif",
+    "crypto gratuite",
+    "bitcoin gratuit",
+    "forex",
+    "trading facile",
+    "investissement garanti",
+    "argent facile",
+    "travail à domicile",
+    "devenez riche",
+    "offre exclusive",
+    "lien en bio",
+    "abonnez-vous",
+    "suivez-moi",
+    "followers gratuits",
+    "nitro gratuit",
+    "free nitro",
+    "steam gift",
+    "airdrop",
+    "casino en ligne",
+    "paris sportifs",
+    "rencontre coquine",
+    "site de rencontre",
+    "perte de poids",
+    "brûle-graisse",
+    "remède miracle",
+    "guérison garantie",
+    "détox miracle",
+    "coaching millionnaire",
+    "formation trading",
+    "marketing de réseau",
+    "parrainage rémunéré",
+    "multipliez vos gains",
+    "jeu concours",
+    "cadeau gratuit",
+    "carte cadeau",
+    "réduction exclusive",
 ]
 STIGMA = [
-    "psychopathe", "sale schizo", "sale toxico", "sale drogué", "camé", "junkie", "clodo", "sale fou", "sale folle",
-    "barjot", "cinglé", "cinglée", "malade mental", "dégénéré", "attardé", "mongolien", "autiste de merde",
-    "handicapé de merde", "légume", "demeuré",
+    "psychopathe",
+    "sale schizo",
+    "sale toxico",
+    "sale drogué",
+    "camé",
+    "junkie",
+    "clodo",
+    "sale fou",
+    "sale folle",
+    "barjot",
+    "cinglé",
+    "cinglée",
+    "malade mental",
+    "dégénéré",
+    "attardé",
+    "mongolien",
+    "autiste de merde",
+    "handicapé de merde",
+    "légume",
+    "demeuré",
 ]
 
 
 def keywords_200() -> list[str]:
     words = INSULTS + SPAM + STIGMA
     stems = ["promo", "gratuit", "bonus", "gain", "offre", "cadeau", "argent", "crypto", "casino", "pari"]
-    tails = ["facile", "immédiat", "garanti", "illimité", "exclusif", "secret", "vip", "express", "bonus", "flash"]
+    tails = [
+        "facile",
+        "immédiat",
+        "garanti",
+        "illimité",
+        "exclusif",
+        "secret",
+        "vip",
+        "express",
+        "bonus",
+        "flash",
+    ]
     for stem in stems:
         for tail in tails:
             if len(words) >= 200:
@@ -86,12 +182,25 @@ REGEXES = [
 def bench_charter() -> Charter:
     articles = tuple(
         Article(aid, n, aid.replace("_", " "), "…")
-        for n, aid in enumerate(["bienveillance", "publicite", "conseils_medicaux", "confidentialite",
-                                 "liste_contacts", "questions_intrusives", "prendre_soin"], start=1)
+        for n, aid in enumerate(
+            [
+                "bienveillance",
+                "publicite",
+                "conseils_medicaux",
+                "confidentialite",
+                "liste_contacts",
+                "questions_intrusives",
+                "prendre_soin",
+            ],
+            start=1,
+        )
     )
     rules = (
         Rule("insultes", "bienveillance", "keywords", "delete", "…", tuple(keywords_200())),
-        *(Rule(f"regex_{i}", "publicite", "regex", "flag", "…", (pattern,)) for i, pattern in enumerate(REGEXES)),
+        *(
+            Rule(f"regex_{i}", "publicite", "regex", "flag", "…", (pattern,))
+            for i, pattern in enumerate(REGEXES)
+        ),
         Rule("questions_intrusives", "questions_intrusives", "intrusive_question", "remind", "…"),
         Rule("detresse", "prendre_soin", "distress", "care", "…"),
         Rule("liens", "publicite", "invite_links", "delete", "…"),
@@ -100,8 +209,25 @@ def bench_charter() -> Charter:
 
 
 # -- realistic French chat --------------------------------------------------------------------------
-OPENERS = ["Bonjour à toutes et à tous", "Salut", "Coucou", "Hello", "Bonsoir", "Merci", "Bonjour", "Re", "Hey",
-           "Bien vu", "Oui", "Ah oui", "Alors", "Pour info", "Petite question", "Je rebondis", ""]
+OPENERS = [
+    "Bonjour à toutes et à tous",
+    "Salut",
+    "Coucou",
+    "Hello",
+    "Bonsoir",
+    "Merci",
+    "Bonjour",
+    "Re",
+    "Hey",
+    "Bien vu",
+    "Oui",
+    "Ah oui",
+    "Alors",
+    "Pour info",
+    "Petite question",
+    "Je rebondis",
+    "",
+]
 BODIES = [
     "est-ce que quelqu'un a des nouvelles de la réunion ouverte de décembre ?",
     "merci beaucoup pour le partage, ça m'a vraiment aidée cette semaine",
@@ -135,10 +261,20 @@ BODIES = [
     "j'ai repris le travail à temps partiel avec une RQTH, ça se passe bien",
 ]
 RARE = [
-    "quelle est ta pathologie ?", "tu es vraiment rétabli ?", "t'es sûr de ne pas rechuter ?",
-    "espèce de c0nn4rd", "c o n n a r d", "rejoins mon serveur discord.gg/abcd1234", "code promo BIENETRE20 sur mon site",
-    "j'ai envie d'en finir", "je n'ai plus envie de vivre", "tu prends quoi comme traitement ?",
-    "arrête ton traitement, c'est du poison", "connnnnard", "ta gueule", "appelle-moi au 06 12 34 56 78",
+    "quelle est ta pathologie ?",
+    "tu es vraiment rétabli ?",
+    "t'es sûr de ne pas rechuter ?",
+    "espèce de c0nn4rd",
+    "c o n n a r d",
+    "rejoins mon serveur discord.gg/abcd1234",
+    "code promo BIENETRE20 sur mon site",
+    "j'ai envie d'en finir",
+    "je n'ai plus envie de vivre",
+    "tu prends quoi comme traitement ?",
+    "arrête ton traitement, c'est du poison",
+    "connnnnard",
+    "ta gueule",
+    "appelle-moi au 06 12 34 56 78",
 ]
 CLOSERS = ["", "", "", " 🙂", " !", " :)", " merci !", " 🙏", " bonne journée", " à bientôt", "…", " 😊"]
 
@@ -181,7 +317,7 @@ def run(count: int, seed: int) -> dict[str, float]:
         hits = 0
         chunk = 5_000
         for offset in range(0, len(corpus), chunk):
-            part = corpus[offset:offset + chunk]
+            part = corpus[offset : offset + chunk]
             start = time.perf_counter()
             for text in part:
                 normalize("NFKC", text).casefold()
@@ -220,12 +356,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     r = run(args.messages, args.seed)
-    print(f"automod bench: {r['messages']:,} messages, {r['keywords']} keywords, {len(REGEXES)} regexes, "
-          f"intrusive-question and distress rules; {r['hits']:,} hits")
+    print(
+        f"automod bench: {r['messages']:,} messages, {r['keywords']} keywords, {len(REGEXES)} regexes, "
+        f"intrusive-question and distress rules; {r['hits']:,} hits"
+    )
     print(f"  floor (NFKC + casefold) : {r['floor_mps']:>12,.0f} messages/s")
     print(f"  automod check          : {r['engine_mps']:>12,.0f} messages/s")
     print(f"  ratio                  : {r['ratio']:.1f}x the floor (goal <= 10x)")
-    print(f"  latency per message    : p50 {r['p50_us']:.1f} µs, p99 {r['p99_us']:.1f} µs (goal <= 50 µs), max {r['max_us']:.0f} µs")
+    print(
+        f"  latency per message    : p50 {r['p50_us']:.1f} µs, p99 {r['p99_us']:.1f} µs (goal <= 50 µs), max {r['max_us']:.0f} µs"
+    )
     ok = r["ratio"] <= 10 and r["p99_us"] <= 50
     print("  goals met" if ok else "  GOALS NOT MET")
     return 0 if ok else 1

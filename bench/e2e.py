@@ -73,7 +73,9 @@ async def inject(double: DiscordDouble, count: int, counter: Counter) -> float:
     authors = ["ines", "noah", "lea"]
     started = time.perf_counter()
     for i in range(count):
-        await driver.send_message(authors[i % 3], "accueil", f"Bonjour à toutes et à tous, message {i} sur le rétablissement")
+        await driver.send_message(
+            authors[i % 3], "accueil", f"Bonjour à toutes et à tous, message {i} sur le rétablissement"
+        )
     await asyncio.wait_for(counter.done.wait(), 120)
     return time.perf_counter() - started
 
@@ -178,13 +180,17 @@ async def main(quick: bool) -> None:
 
         print(f"(b) slash-command round trip, {calls} calls each (ms)")
         bare_times = await bare_slash(calls)
-        print(f"    bare /vide          : p50 {percentile(bare_times, .5):6.2f}  p99 {percentile(bare_times, .99):6.2f}")
+        print(
+            f"    bare /vide          : p50 {percentile(bare_times, 0.5):6.2f}  p99 {percentile(bare_times, 0.99):6.2f}"
+        )
         async with running_sandbox(scratch / "slash.db", environ={}) as sandbox:
             for member, path, options in COMMANDS:
                 times = await round_trips(sandbox.driver, member, path, options, calls)
-                line = f"    /{path:<18}: p50 {percentile(times, .5):6.2f}  p99 {percentile(times, .99):6.2f}"
+                line = (
+                    f"    /{path:<18}: p50 {percentile(times, 0.5):6.2f}  p99 {percentile(times, 0.99):6.2f}"
+                )
                 if path == "aide":
-                    aide_ratio = percentile(times, .99) / percentile(bare_times, .99)
+                    aide_ratio = percentile(times, 0.99) / percentile(bare_times, 0.99)
                     line += f"   p99 ratio to bare {aide_ratio:.2f} (goal ≤ 2) {'PASS' if aide_ratio <= 2 else 'MISS'}"
                 print(line)
 

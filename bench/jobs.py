@@ -28,12 +28,34 @@ from bot.core.db import Database
 
 GUILD = 4242
 KEYWORDS = [
-    "addiction", "logement", "psychiatrie", "équipe mobile", "pair-aidance", "rétablissement", "nuit", "jeunes",
-    "précarité", "réduction des risques", "hôpital", "CMP", "GEM", "insertion", "santé mentale", "formation",
-    "expert de vécu", "travailleur pair", "médiateur de santé pair", "accueil", "rue", "prison", "famille",
+    "addiction",
+    "logement",
+    "psychiatrie",
+    "équipe mobile",
+    "pair-aidance",
+    "rétablissement",
+    "nuit",
+    "jeunes",
+    "précarité",
+    "réduction des risques",
+    "hôpital",
+    "CMP",
+    "GEM",
+    "insertion",
+    "santé mentale",
+    "formation",
+    "expert de vécu",
+    "travailleur pair",
+    "médiateur de santé pair",
+    "accueil",
+    "rue",
+    "prison",
+    "famille",
 ]
-FILLER = ("accompagner les personnes accueillies co-animer des groupes participer aux réunions d'équipe "
-          "rédiger des transmissions soutenir l'accès aux droits orienter vers le réseau").split()
+FILLER = (
+    "accompagner les personnes accueillies co-animer des groupes participer aux réunions d'équipe "
+    "rédiger des transmissions soutenir l'accès aux droits orienter vers le réseau"
+).split()
 
 
 def make_subscriptions(rng: random.Random, count: int) -> list[dict]:
@@ -41,13 +63,15 @@ def make_subscriptions(rng: random.Random, count: int) -> list[dict]:
     contracts = jobs.DEFAULT_CONFIG.contracts
     subs = []
     for user in range(1, count + 1):
-        subs.append({
-            "user": user,
-            "regions": tuple(rng.sample(regions, rng.choice((0, 1, 1, 2, 3)))),
-            "contracts": tuple(rng.sample(contracts, rng.choice((0, 0, 1, 2)))),
-            "keywords": tuple(rng.sample(KEYWORDS, rng.choice((0, 0, 1, 2, 3)))),
-            "rhythm": rng.choice(jobs.RHYTHMS),
-        })
+        subs.append(
+            {
+                "user": user,
+                "regions": tuple(rng.sample(regions, rng.choice((0, 1, 1, 2, 3)))),
+                "contracts": tuple(rng.sample(contracts, rng.choice((0, 0, 1, 2)))),
+                "keywords": tuple(rng.sample(KEYWORDS, rng.choice((0, 0, 1, 2, 3)))),
+                "rhythm": rng.choice(jobs.RHYTHMS),
+            }
+        )
     return subs
 
 
@@ -58,7 +82,9 @@ def make_offers(rng: random.Random, count: int) -> list[tuple[str, str, str]]:
     for _ in range(count):
         words = rng.sample(FILLER, 12) + rng.sample(KEYWORDS, 2)
         rng.shuffle(words)
-        offers.append((rng.choice(regions), rng.choice(contracts), "Poste de pair-aidant·e " + " ".join(words)))
+        offers.append(
+            (rng.choice(regions), rng.choice(contracts), "Poste de pair-aidant·e " + " ".join(words))
+        )
     return offers
 
 
@@ -73,8 +99,16 @@ async def run(subscriptions: int, offers_count: int, seed: int) -> None:
             started = time.perf_counter()
             async with db.transaction():
                 for s in subs:
-                    await jobs.set_subscription(db, GUILD, s["user"], regions=s["regions"], contracts=s["contracts"],
-                                                keywords=s["keywords"], rhythm=s["rhythm"], now=now)
+                    await jobs.set_subscription(
+                        db,
+                        GUILD,
+                        s["user"],
+                        regions=s["regions"],
+                        contracts=s["contracts"],
+                        keywords=s["keywords"],
+                        rhythm=s["rhythm"],
+                        now=now,
+                    )
             stored = time.perf_counter() - started
             print(f"{subscriptions:,} subscriptions stored in {stored:.2f} s")
 
@@ -104,14 +138,20 @@ async def run(subscriptions: int, offers_count: int, seed: int) -> None:
     alerts = sum(len(m) for m in indexed)
     print(f"{offers_count:,} new offers → {alerts:,} alerts (identical answers from both methods)")
     print(f"index build (load from SQLite + index): {built * 1000:.1f} ms")
-    print(f"index matching:  {matched_indexed:.3f} s total, {matched_indexed / offers_count * 1e3:.3f} ms per offer")
-    print(f"naive scan:      {matched_naive:.3f} s total, {matched_naive / offers_count * 1e3:.3f} ms per offer")
+    print(
+        f"index matching:  {matched_indexed:.3f} s total, {matched_indexed / offers_count * 1e3:.3f} ms per offer"
+    )
+    print(
+        f"naive scan:      {matched_naive:.3f} s total, {matched_naive / offers_count * 1e3:.3f} ms per offer"
+    )
     print(f"ratio naive / index (matching): {matched_naive / matched_indexed:.1f}×")
     print(f"ratio naive / (index build + matching): {matched_naive / (built + matched_indexed):.1f}×")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()

@@ -42,8 +42,11 @@ async def domain_run(folder: Path, clicks: int) -> tuple[float, list[iv.Booking]
     try:
         domain = iv.Intervisions(db, TimerService(db))
         start = dt.datetime.now(dt.UTC) + dt.timedelta(days=7)
-        session = await domain.create(GUILD, iv.SessionDraft("Bench", start, start + dt.timedelta(hours=2),
-                                                             capacity=PLACES), created_by=1)
+        session = await domain.create(
+            GUILD,
+            iv.SessionDraft("Bench", start, start + dt.timedelta(hours=2), capacity=PLACES),
+            created_by=1,
+        )
         members = list(range(100_000, 100_000 + clicks))
         began = time.perf_counter()
         results = await asyncio.gather(*(domain.book(GUILD, session.id, m) for m in members))
@@ -58,8 +61,10 @@ def baseline_run(folder: Path, rows: int) -> float:
     conn = sqlite3.connect(folder / "baseline.db", isolation_level=None)
     for pragma in PRAGMAS:
         conn.execute(pragma)
-    conn.execute("CREATE TABLE b (session_id INTEGER, user_id INTEGER, status TEXT, created_at REAL,"
-                 " PRIMARY KEY (session_id, user_id)) WITHOUT ROWID")
+    conn.execute(
+        "CREATE TABLE b (session_id INTEGER, user_id INTEGER, status TEXT, created_at REAL,"
+        " PRIMARY KEY (session_id, user_id)) WITHOUT ROWID"
+    )
     began = time.perf_counter()
     for user in range(rows):
         conn.execute("BEGIN IMMEDIATE")
@@ -77,7 +82,9 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each side; the best time of each is compared")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each side; the best time of each is compared"
+    )
     args = parser.parse_args()
     runs, bases = [], []
     for attempt in range(max(1, args.repeat)):
@@ -88,16 +95,19 @@ def main() -> int:
         print(f"run {attempt + 1}: domain {runs[-1][0] * 1000:.1f} ms, baseline {bases[-1] * 1000:.1f} ms")
     elapsed, results, people = min(runs, key=lambda r: r[0])
     base = min(bases)
+
     def outcome_ok(results: list[iv.Booking], people: iv.Participants) -> bool:
         booked = sum(r.status == "booked" for r in results)
         waiting = sum(r.status == "waitlist" for r in results)
         everyone = list(people.booked) + list(people.waitlist)
         positions = sorted(r.position for r in results if r.status == "waitlist")
         expected_wait = max(0, args.clicks - PLACES)
-        return (booked == len(people.booked) == min(PLACES, args.clicks)
-                and waiting == len(people.waitlist) == expected_wait
-                and len(everyone) == len(set(everyone)) == args.clicks
-                and positions == list(range(1, expected_wait + 1)))
+        return (
+            booked == len(people.booked) == min(PLACES, args.clicks)
+            and waiting == len(people.waitlist) == expected_wait
+            and len(everyone) == len(set(everyone)) == args.clicks
+            and positions == list(range(1, expected_wait + 1))
+        )
 
     correct = all(outcome_ok(r, p) for _, r, p in runs)
     booked = sum(r.status == "booked" for r in results)
@@ -105,12 +115,18 @@ def main() -> int:
     everyone = list(people.booked) + list(people.waitlist)
     positions = sorted(r.position for r in results if r.status == "waitlist")
     ratio = elapsed / base if base else float("inf")
-    print(f"domain  : {args.clicks} concurrent clicks in {elapsed * 1000:.1f} ms "
-          f"→ {args.clicks / elapsed:,.0f} bookings/s")
-    print(f"outcome : {booked} booked + {waiting} waitlisted, {len(set(everyone))} distinct members, "
-          f"waitlist positions 1…{positions[-1] if positions else 0} (all {len(runs)} runs checked) — {verdict(correct)}")
-    print(f"baseline: {args.clicks} single-row INSERT transactions (plain sqlite3) in {base * 1000:.1f} ms "
-          f"→ {args.clicks / base:,.0f} rows/s")
+    print(
+        f"domain  : {args.clicks} concurrent clicks in {elapsed * 1000:.1f} ms "
+        f"→ {args.clicks / elapsed:,.0f} bookings/s"
+    )
+    print(
+        f"outcome : {booked} booked + {waiting} waitlisted, {len(set(everyone))} distinct members, "
+        f"waitlist positions 1…{positions[-1] if positions else 0} (all {len(runs)} runs checked) — {verdict(correct)}"
+    )
+    print(
+        f"baseline: {args.clicks} single-row INSERT transactions (plain sqlite3) in {base * 1000:.1f} ms "
+        f"→ {args.clicks / base:,.0f} rows/s"
+    )
     print(f"ratio   : {ratio:.2f}× the baseline (goal ≤ {GOAL_RATIO:g}×) — {verdict(ratio <= GOAL_RATIO)}")
     return 0 if correct and ratio <= GOAL_RATIO else 1
 

@@ -54,11 +54,40 @@ identité relation proximité distance posture éthique déontologie confidentia
 participation citoyenneté inclusion handicap jeunesse adolescents adultes seniors femmes migrants
 """.split()
 SYLLABLES = "ba be bi bo bu da de di do du fa fe fi fo la le li lo lu ma me mi mo mu na ne ni no nu pa pe pi po ra re ri ro ru sa se si so ta te ti to va ve vi vo".split()
-SITES = [f"{name}.{tld}" for name in ("psycom", "pat", "smes", "travail-pair", "entantquetelle", "afmosp", "ccoms",
-                                       "reseau", "plateforme", "asbl", "journal", "revue", "podcast", "univ")
-         for tld in ("org", "be", "fr", "com", "net")]
-THEMES = ["rétablissement", "stigmatisation", "emploi", "formation", "addictions", "précarité", "santé mentale",
-          "droits", "témoignage", "intervision", "famille", "logement"]
+SITES = [
+    f"{name}.{tld}"
+    for name in (
+        "psycom",
+        "pat",
+        "smes",
+        "travail-pair",
+        "entantquetelle",
+        "afmosp",
+        "ccoms",
+        "reseau",
+        "plateforme",
+        "asbl",
+        "journal",
+        "revue",
+        "podcast",
+        "univ",
+    )
+    for tld in ("org", "be", "fr", "com", "net")
+]
+THEMES = [
+    "rétablissement",
+    "stigmatisation",
+    "emploi",
+    "formation",
+    "addictions",
+    "précarité",
+    "santé mentale",
+    "droits",
+    "témoignage",
+    "intervision",
+    "famille",
+    "logement",
+]
 
 
 def build_vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
@@ -80,30 +109,51 @@ def make_rows(count: int, rng: random.Random) -> tuple[list[tuple], list[str]]:
         themes = ", ".join(rng.sample(THEMES, rng.randint(0, 3)))
         site = rng.choice(SITES)
         votes = rng.choice([0] * 30 + [1, 1, 2, 3, 5, 8, 13])
-        rows.append((
-            GUILD, f"https://{site}/r/{i}", f"https://{site}/r/{i}", site, title, description,
-            rng.choice(resources.KINDS), themes, 1000 + i % 500, 1000 + i % 500, "discord",
-            start + i * 600, votes, boost_for(votes), tier_for(votes),
-        ))
+        rows.append(
+            (
+                GUILD,
+                f"https://{site}/r/{i}",
+                f"https://{site}/r/{i}",
+                site,
+                title,
+                description,
+                rng.choice(resources.KINDS),
+                themes,
+                1000 + i % 500,
+                1000 + i % 500,
+                "discord",
+                start + i * 600,
+                votes,
+                boost_for(votes),
+                tier_for(votes),
+            )
+        )
     return rows, words
 
 
 def make_queries(words: list[str], rng: random.Random, count: int) -> list[tuple[str, dict]]:
-    common = COMMON[:40] + ["pair-aidance", "santé mentale", "rétablissement", "accompagnement", "sante", "Pair-Aidance"]
+    common = COMMON[:40] + [
+        "pair-aidance",
+        "santé mentale",
+        "rétablissement",
+        "accompagnement",
+        "sante",
+        "Pair-Aidance",
+    ]
     domain = DOMAIN
-    rare = words[len(COMMON) + len(DOMAIN):]
+    rare = words[len(COMMON) + len(DOMAIN) :]
     queries: list[tuple[str, dict]] = []
     makers = [
-        lambda: (rng.choice(common), {}),                                      # words found in most rows
-        lambda: (rng.choice(domain), {}),                                      # medium frequency
-        lambda: (rng.choice(rare), {}),                                        # rare
-        lambda: (f"{rng.choice(domain)} {rng.choice(domain)}", {}),            # two words
+        lambda: (rng.choice(common), {}),  # words found in most rows
+        lambda: (rng.choice(domain), {}),  # medium frequency
+        lambda: (rng.choice(rare), {}),  # rare
+        lambda: (f"{rng.choice(domain)} {rng.choice(domain)}", {}),  # two words
         lambda: (f"{rng.choice(common)} {rng.choice(common)} {rng.choice(domain)}", {}),
         lambda: (f"{rng.choice(domain)} {rng.choice(rare)}", {}),
         lambda: (f'"{rng.choice(domain)}" NEAR({rng.choice(common)} -x*', {}),  # syntax characters
-        lambda: (rng.choice(domain).upper().replace("É", "E"), {}),            # accents dropped
-        lambda: (rng.choice(common), {"kind": rng.choice(resources.KINDS)}),   # common word + type filter
-        lambda: (rng.choice(domain), {"theme": rng.choice(THEMES)}),           # with theme filter
+        lambda: (rng.choice(domain).upper().replace("É", "E"), {}),  # accents dropped
+        lambda: (rng.choice(common), {"kind": rng.choice(resources.KINDS)}),  # common word + type filter
+        lambda: (rng.choice(domain), {"theme": rng.choice(THEMES)}),  # with theme filter
     ]
     while len(queries) < count:
         for make in makers:
@@ -122,7 +172,8 @@ def like_sql(query: str) -> tuple[str, list]:
         clauses.append("(title LIKE ? OR description LIKE ? OR themes LIKE ? OR site LIKE ?)")
         params += [f"%{word}%"] * 4
     sql = (
-        "SELECT id FROM resources NOT INDEXED WHERE guild_id = ? AND removed_at IS NULL AND " + " AND ".join(clauses)
+        "SELECT id FROM resources NOT INDEXED WHERE guild_id = ? AND removed_at IS NULL AND "
+        + " AND ".join(clauses)
         + " ORDER BY useful_count DESC, id DESC LIMIT 5"
     )
     return sql, [GUILD, *params]
@@ -164,7 +215,9 @@ async def run(rows_count: int, query_count: int, seed: int) -> int:
                     began = time.perf_counter()
                     page = await resources.search(db, GUILD, query, page_size=5, **filters)
                     runs.append((time.perf_counter() - began) * 1000)
-                fts_ms.append((statistics.median(runs), query + (f" {filters}" if filters else ""), page.total))
+                fts_ms.append(
+                    (statistics.median(runs), query + (f" {filters}" if filters else ""), page.total)
+                )
 
             like_ms: list[float] = []
             for query, filters in queries:
@@ -186,7 +239,9 @@ async def run(rows_count: int, query_count: int, seed: int) -> int:
     like_p50, like_p99 = statistics.median(like_ms), percentile(like_ms, 99)
     ratio = like_p50 / p50 if p50 else float("inf")
     print(f"\n{len(queries)} queries over {rows_count:,} resources (each the median of {REPEATS} runs)")
-    print(f"  FTS5 domain search : p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {worst[0]:.2f} ms ({worst[1]!r}, {worst[2]} matches)")
+    print(
+        f"  FTS5 domain search : p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {worst[0]:.2f} ms ({worst[1]!r}, {worst[2]} matches)"
+    )
     print(f"  LIKE '%…%' scan    : p50 {like_p50:7.2f} ms   p99 {like_p99:7.2f} ms")
     print(f"  ratio (LIKE / FTS, p50): {ratio:.0f}×   (p99: {like_p99 / p99:.0f}×)")
     slow = sorted(fts_ms, reverse=True)[:5]
@@ -213,6 +268,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-

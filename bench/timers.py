@@ -253,28 +253,43 @@ async def main_async(sizes: Sizes) -> int:
         big = tmp / "big.db"  # reused: the dispatcher works next to many future timers
         mem = await bench_memory(big, sizes)
         print(f"\n2. memory while dispatching {mem['dispatched']:,} due timers (batch 500)")
-        print(f"   tracemalloc peak after first 10%: {mem['peak_early_kib']:,.0f} KiB;"
-              f" after all: {mem['peak_kib']:,.0f} KiB; retained after: {mem['retained_kib']:,.0f} KiB")
-        print(f"   RSS before {mem['rss_before']:.1f} MiB, after {mem['rss_after']:.1f} MiB"
-              f" (+{mem['rss_after'] - mem['rss_before']:.1f} MiB)")
+        print(
+            f"   tracemalloc peak after first 10%: {mem['peak_early_kib']:,.0f} KiB;"
+            f" after all: {mem['peak_kib']:,.0f} KiB; retained after: {mem['retained_kib']:,.0f} KiB"
+        )
+        print(
+            f"   RSS before {mem['rss_before']:.1f} MiB, after {mem['rss_after']:.1f} MiB"
+            f" (+{mem['rss_after'] - mem['rss_before']:.1f} MiB)"
+        )
 
         disp = await bench_dispatch(big, sizes)
         print(f"\n3. dispatch of {sizes.dispatch:,} timers due at the same instant, no-op handler")
-        print(f"   service: {disp['service_s'] * 1000:.1f} ms = {disp['rate']:,.0f} timers/s"
-              f" (handler calls {disp['calls']:,}, rows marked done {disp['done_rows']:,})")
-        print(f"   baseline (plain sqlite3, {sizes.dispatch:,} UPDATE by id, one transaction, best of 3):"
-              f" {disp['baseline_s'] * 1000:.1f} ms = {disp['baseline_rate']:,.0f} rows/s")
+        print(
+            f"   service: {disp['service_s'] * 1000:.1f} ms = {disp['rate']:,.0f} timers/s"
+            f" (handler calls {disp['calls']:,}, rows marked done {disp['done_rows']:,})"
+        )
+        print(
+            f"   baseline (plain sqlite3, {sizes.dispatch:,} UPDATE by id, one transaction, best of 3):"
+            f" {disp['baseline_s'] * 1000:.1f} ms = {disp['baseline_rate']:,.0f} rows/s"
+        )
         print(f"   ratio service/baseline: {disp['ratio']:.2f}x")
 
     goals = [
-        ("schedule cost independent of pending count (median ratio <= 1.5)",
-         max(sched["ratio"], sched["ratio_key"]) <= 1.5),
-        ("memory flat (peak after all <= 1.25x peak after 10% + 256 KiB)",
-         mem["peak_kib"] <= 1.25 * mem["peak_early_kib"] + 256),
+        (
+            "schedule cost independent of pending count (median ratio <= 1.5)",
+            max(sched["ratio"], sched["ratio_key"]) <= 1.5,
+        ),
+        (
+            "memory flat (peak after all <= 1.25x peak after 10% + 256 KiB)",
+            mem["peak_kib"] <= 1.25 * mem["peak_early_kib"] + 256,
+        ),
         ("RSS growth during dispatch < 32 MiB", mem["rss_after"] - mem["rss_before"] < 32),
         ("dispatch >= 5,000 timers/s", disp["rate"] >= 5000),
         ("dispatch within 5x the plain sqlite3 baseline", disp["ratio"] <= 5),
-        ("every timer fired exactly once", disp["calls"] == disp["dispatched"] == disp["done_rows"] == sizes.dispatch),
+        (
+            "every timer fired exactly once",
+            disp["calls"] == disp["dispatched"] == disp["done_rows"] == sizes.dispatch,
+        ),
     ]
     print("\nSummary")
     for label, ok in goals:
@@ -283,7 +298,9 @@ async def main_async(sizes: Sizes) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="smaller numbers for a CI smoke run")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL

@@ -9,11 +9,20 @@ import sys
 import bot
 
 # Each module adds its sub-commands with ``register(subparsers)``.
-CLI_MODULES = ("bot.cli", "bot.sandbox.cli", "bot.jobs.cli", "bot.resources.cli", "bot.charter.cli", "bot.data_cli")
+CLI_MODULES = (
+    "bot.cli",
+    "bot.sandbox.cli",
+    "bot.jobs.cli",
+    "bot.resources.cli",
+    "bot.charter.cli",
+    "bot.data_cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="relais", description="Relais — bot Discord de la communauté des pair-aidant·es")
+    parser = argparse.ArgumentParser(
+        prog="relais", description="Relais — bot Discord de la communauté des pair-aidant·es"
+    )
     parser.add_argument("--version", action="version", version=f"relais {bot.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in CLI_MODULES:

@@ -164,8 +164,11 @@ def cmd_invite_url(args: argparse.Namespace) -> int:
 
     client_id = args.client_id or invite.client_id_from_token(os.environ.get("DISCORD_TOKEN", ""))
     if not client_id:
-        print("Relais : indiquez --client-id (l'« Application ID » du portail des développeurs) "
-              "ou définissez DISCORD_TOKEN.", file=sys.stderr)
+        print(
+            "Relais : indiquez --client-id (l'« Application ID » du portail des développeurs) "
+            "ou définissez DISCORD_TOKEN.",
+            file=sys.stderr,
+        )
         return 2
     print(invite.invite_url(client_id))
     return 0
@@ -174,7 +177,9 @@ def cmd_invite_url(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="se connecter à Discord et faire tourner le bot")
     add_config_options(run)
-    run.add_argument("--no-supervisor", action="store_true", help="ne pas relancer automatiquement après un plantage")
+    run.add_argument(
+        "--no-supervisor", action="store_true", help="ne pas relancer automatiquement après un plantage"
+    )
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="valider tous les fichiers de configuration")

@@ -35,8 +35,11 @@ TREE_HASH_KEY = "command_tree_hash"
 # capability that is now disabled answers kindly that the feature is off (the handler's service is
 # missing: CapabilityDisabled) instead of leaving Discord's « échec de l'interaction ».
 PERSISTENT_ITEMS = (
-    *charter_ui.DYNAMIC_ITEMS, *intervisions_ui.DYNAMIC_ITEMS, *jobs_ui.DYNAMIC_ITEMS,
-    *moderation_ui.DYNAMIC_ITEMS, *resources_ui.DYNAMIC_ITEMS,
+    *charter_ui.DYNAMIC_ITEMS,
+    *intervisions_ui.DYNAMIC_ITEMS,
+    *jobs_ui.DYNAMIC_ITEMS,
+    *moderation_ui.DYNAMIC_ITEMS,
+    *resources_ui.DYNAMIC_ITEMS,
 )
 
 
@@ -211,10 +214,17 @@ class RelaisBot(commands.Bot):
         key, params = self._known_error(original)
         if key is None:
             incident = uuid.uuid4().hex[:8]
-            command = interaction.command.qualified_name if interaction.command else interaction.data and interaction.data.get("custom_id")
+            command = (
+                interaction.command.qualified_name
+                if interaction.command
+                else interaction.data and interaction.data.get("custom_id")
+            )
             log.error(
                 "incident %s: unexpected error (guild=%s user=%s command=%s)",
-                incident, interaction.guild_id, interaction.user.id, command,
+                incident,
+                interaction.guild_id,
+                interaction.user.id,
+                command,
                 exc_info=original,
             )
             key, params = "core.errors.unexpected", {"incident": incident}
@@ -228,10 +238,14 @@ class RelaisBot(commands.Bot):
             return error.key, error.params
         if isinstance(error, app_commands.CommandOnCooldown):
             return "core.errors.cooldown", {"seconds": max(1, round(error.retry_after))}
-        if isinstance(error, app_commands.MissingPermissions | app_commands.MissingRole | app_commands.MissingAnyRole):
+        if isinstance(
+            error, app_commands.MissingPermissions | app_commands.MissingRole | app_commands.MissingAnyRole
+        ):
             return "core.errors.not_allowed", {}
         if isinstance(error, app_commands.BotMissingPermissions):
-            return "core.errors.bot_missing_permissions", {"permissions": ", ".join(error.missing_permissions)}
+            return "core.errors.bot_missing_permissions", {
+                "permissions": ", ".join(error.missing_permissions)
+            }
         if isinstance(error, app_commands.NoPrivateMessage):
             return "core.errors.guild_only", {}
         if isinstance(error, app_commands.TransformerError):

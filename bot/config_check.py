@@ -12,7 +12,12 @@ from bot.core.yamlfile import ConfigError, Problem
 
 # Feature areas add "module:function" entries; each function takes the config folder and
 # returns a list of problems (it must never raise on bad input).
-AREA_CHECKS: tuple[str, ...] = ("bot.charter:check_config", "bot.moderation:check_config", "bot.jobs:check_config", "bot.resources:check_config")
+AREA_CHECKS: tuple[str, ...] = (
+    "bot.charter:check_config",
+    "bot.moderation:check_config",
+    "bot.jobs:check_config",
+    "bot.resources:check_config",
+)
 
 
 # Facts a person must still check (crisis lines whose source says « À VÉRIFIER »): listed by
@@ -61,8 +66,9 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def report_key_problems(loaded: settings.Settings, environ: Mapping[str, str], *,
-                        db_option: bool = False) -> list[Problem]:
+def report_key_problems(
+    loaded: settings.Settings, environ: Mapping[str, str], *, db_option: bool = False
+) -> list[Problem]:
     """The key that unmasks anonymous reporters must not sit in the database's folder: one copy of
     that folder (a backup, a move to another machine) would then tell who reported whom.
 
@@ -87,10 +93,13 @@ def report_key_problems(loaded: settings.Settings, environ: Mapping[str, str], *
         where = Problem(DB_ENV, 0, "")
     else:
         where = Problem(doc.file, doc.line(("database", "path")), "")
-    return [Problem(
-        where.file, where.line,
-        f"{KEY_PROBLEM} ({key}) est dans le dossier de la base ({db_folder}) : "
-        "une copie de ce dossier suffirait à retrouver qui a signalé",
-        "la placer ailleurs avec moderation.report_key_file (par défaut ~/.config/relais/report-hmac.key) "
-        "et la sauvegarder à part, ou écrire moderation.report_key_in_database_folder: true pour l'accepter",
-    )]
+    return [
+        Problem(
+            where.file,
+            where.line,
+            f"{KEY_PROBLEM} ({key}) est dans le dossier de la base ({db_folder}) : "
+            "une copie de ce dossier suffirait à retrouver qui a signalé",
+            "la placer ailleurs avec moderation.report_key_file (par défaut ~/.config/relais/report-hmac.key) "
+            "et la sauvegarder à part, ou écrire moderation.report_key_in_database_folder: true pour l'accepter",
+        )
+    ]

@@ -44,15 +44,25 @@ async def _erase(args: argparse.Namespace) -> data_rights.rights.ErasureReport:
     settings = load_settings(args)
     db = await Database.open(settings.database.path)
     try:
-        return await data_rights.erase(db, TimerService(db), settings, args.guild, args.member,
-                                       ErasureChoices(keep_resources=not args.delete_resources), now=timeutil.now())
+        return await data_rights.erase(
+            db,
+            TimerService(db),
+            settings,
+            args.guild,
+            args.member,
+            ErasureChoices(keep_resources=not args.delete_resources),
+            now=timeutil.now(),
+        )
     finally:
         await db.close()
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
     if not args.yes:
-        print("Relais : l'effacement ne peut pas être annulé ; relancez avec --yes pour confirmer.", file=sys.stderr)
+        print(
+            "Relais : l'effacement ne peut pas être annulé ; relancez avec --yes pour confirmer.",
+            file=sys.stderr,
+        )
         return 2
     report = asyncio.run(_erase(args))
     print("Effacé :" if report.erased else "Rien à effacer.")
@@ -68,16 +78,25 @@ def cmd_erase(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     data = sub.add_parser("data", help="droits des membres : copie et effacement de leurs données")
     data_sub = data.add_subparsers(dest="data_command", required=True)
-    for name, func, help_text in (("export", cmd_export, "tout ce que Relais garde sur un·e membre (JSON)"),
-                                  ("erase", cmd_erase, "effacer les données d'un·e membre")):
+    for name, func, help_text in (
+        ("export", cmd_export, "tout ce que Relais garde sur un·e membre (JSON)"),
+        ("erase", cmd_erase, "effacer les données d'un·e membre"),
+    ):
         parser = data_sub.add_parser(name, help=help_text)
         parser.add_argument("--guild", type=int, required=True, help="identifiant du serveur Discord")
-        parser.add_argument("--member", type=int, required=True, help="identifiant Discord du ou de la membre")
+        parser.add_argument(
+            "--member", type=int, required=True, help="identifiant Discord du ou de la membre"
+        )
         add_config_options(parser)
         parser.set_defaults(func=func)
         if name == "export":
-            parser.add_argument("--output", type=Path, default=None, help="fichier à écrire (défaut : la sortie)")
+            parser.add_argument(
+                "--output", type=Path, default=None, help="fichier à écrire (défaut : la sortie)"
+            )
         else:
-            parser.add_argument("--delete-resources", action="store_true",
-                                help="supprimer aussi ses ressources (par défaut : gardées sans nom)")
+            parser.add_argument(
+                "--delete-resources",
+                action="store_true",
+                help="supprimer aussi ses ressources (par défaut : gardées sans nom)",
+            )
             parser.add_argument("--yes", action="store_true", help="confirmer l'effacement")

@@ -50,15 +50,35 @@ def report_key(settings: Settings) -> bytes | None:
     return load_or_create_key(path) if path.is_file() else None
 
 
-async def export(db: Database, settings: Settings, guild_id: int, member_id: int, *,
-                 now: dt.datetime) -> rights.MemberExport:
-    return await rights.export_member(db, HOOKS, guild_id, member_id, now=now, report_key=report_key(settings))
+async def export(
+    db: Database, settings: Settings, guild_id: int, member_id: int, *, now: dt.datetime
+) -> rights.MemberExport:
+    return await rights.export_member(
+        db, HOOKS, guild_id, member_id, now=now, report_key=report_key(settings)
+    )
 
 
-async def erase(db: Database, timers: TimerService, settings: Settings, guild_id: int, member_id: int,
-                choices: ErasureChoices, *, now: dt.datetime) -> rights.ErasureReport:
-    return await rights.erase_member(db, timers, HOOKS, guild_id, member_id, choices, now=now,
-                                     policy=policy(settings), report_key=report_key(settings))
+async def erase(
+    db: Database,
+    timers: TimerService,
+    settings: Settings,
+    guild_id: int,
+    member_id: int,
+    choices: ErasureChoices,
+    *,
+    now: dt.datetime,
+) -> rights.ErasureReport:
+    return await rights.erase_member(
+        db,
+        timers,
+        HOOKS,
+        guild_id,
+        member_id,
+        choices,
+        now=now,
+        policy=policy(settings),
+        report_key=report_key(settings),
+    )
 
 
 async def apply_retention(db: Database, settings: Settings, *, now: dt.datetime) -> dict[str, int]:

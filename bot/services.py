@@ -32,15 +32,32 @@ class ModerationService(Protocol):
         ...
 
     async def sanction(
-        self, guild: discord.Guild, member: discord.Member, actor: discord.Member, action: str, article_id: str,
-        reason: str, duration: dt.timedelta | None = None, *, delete_seconds: int = 0,
-        parent_number: int | None = None, escalate: bool = True,
+        self,
+        guild: discord.Guild,
+        member: discord.Member,
+        actor: discord.Member,
+        action: str,
+        article_id: str,
+        reason: str,
+        duration: dt.timedelta | None = None,
+        *,
+        delete_seconds: int = 0,
+        parent_number: int | None = None,
+        escalate: bool = True,
     ) -> object:
         """Check, act on Discord, record the numbered case; raises ``UserError`` when refused."""
         ...
 
-    async def report_from_feature(self, guild: discord.Guild, reporter_id: int, description: str, *,
-                                  channel_id: int | None, message_id: int | None, target_id: int | None,
-                                  excerpt: str = "") -> object:
+    async def report_from_feature(
+        self,
+        guild: discord.Guild,
+        reporter_id: int,
+        description: str,
+        *,
+        channel_id: int | None,
+        message_id: int | None,
+        target_id: int | None,
+        excerpt: str = "",
+    ) -> object:
         """File a report raised by another capability's button into the moderation queue."""
         ...

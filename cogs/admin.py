@@ -13,8 +13,12 @@ from bot.core.errors import UserError
 from bot.ui.base import NO_PINGS
 from bot.ui.limits import fit_content
 
-CHANNEL_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in guild_config.CHANNEL_PURPOSES.items()]
-ROLE_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in guild_config.ROLE_PURPOSES.items()]
+CHANNEL_CHOICES = [
+    app_commands.Choice(name=label, value=key) for key, label in guild_config.CHANNEL_PURPOSES.items()
+]
+ROLE_CHOICES = [
+    app_commands.Choice(name=label, value=key) for key, label in guild_config.ROLE_PURPOSES.items()
+]
 
 
 def check_channel_postable(channel: discord.abc.GuildChannel, me: discord.Member) -> None:
@@ -24,7 +28,9 @@ def check_channel_postable(channel: discord.abc.GuildChannel, me: discord.Member
         needed = ["view_channel", "send_messages", "create_public_threads"]
     missing = [p for p in needed if not getattr(perms, p)]
     if missing:
-        raise UserError("core.config.channel_not_postable", channel=channel.mention, permissions=", ".join(missing))
+        raise UserError(
+            "core.config.channel_not_postable", channel=channel.mention, permissions=", ".join(missing)
+        )
 
 
 def check_role_assignable(role: discord.Role, me: discord.Member) -> None:
@@ -37,8 +43,16 @@ def check_role_assignable(role: discord.Role, me: discord.Member) -> None:
 # Discord permissions a role must not carry when Relais hands it out (« J'accepte ») or when it only
 # marks members: whoever maps it would give them powers over the server.
 DANGEROUS_PERMISSIONS = (
-    "administrator", "manage_guild", "manage_roles", "manage_channels", "kick_members", "ban_members",
-    "moderate_members", "manage_messages", "manage_webhooks", "mention_everyone",
+    "administrator",
+    "manage_guild",
+    "manage_roles",
+    "manage_channels",
+    "kick_members",
+    "ban_members",
+    "moderate_members",
+    "manage_messages",
+    "manage_webhooks",
+    "mention_everyone",
 )
 # What Relais does on a moderator's behalf (warn, timeout, kick, ban, delete): only someone who already
 # holds these may say which role makes a moderator, or where reports and the moderation log go.
@@ -112,9 +126,11 @@ def visible_commands(
 
 class Admin(commands.Cog):
     config = app_commands.Group(
-        name="config", description="Réglages de Relais pour ce serveur",
+        name="config",
+        description="Réglages de Relais pour ce serveur",
         # What @app_commands.guild_only() sets: both the flag and the contexts Discord is sent.
-        guild_only=True, allowed_contexts=app_commands.AppCommandContext(guild=True),
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
@@ -153,16 +169,23 @@ class Admin(commands.Cog):
         channel: discord.TextChannel | discord.ForumChannel,
     ) -> None:
         if isinstance(channel, discord.ForumChannel) and usage.value not in guild_config.FORUM_PURPOSES:
-            raise UserError("core.config.channel_not_forum", channel=channel.mention,
-                            purpose=self.bot.t(interaction, f"core.config.purposes.{usage.value}"))
+            raise UserError(
+                "core.config.channel_not_forum",
+                channel=channel.mention,
+                purpose=self.bot.t(interaction, f"core.config.purposes.{usage.value}"),
+            )
         check_channel_postable(channel, interaction.guild.me)
         check_channel_grant(interaction.user, channel, usage.value)
         await guild_config.set_channel(self.bot.db, interaction.guild_id, usage.value, channel.id)
         t = self.bot.texts(interaction)
         await interaction.response.send_message(
-            t("core.config.channel_set", purpose=t(f"core.config.purposes.{usage.value}"),
-              channel=channel.mention),
-            ephemeral=True, allowed_mentions=NO_PINGS,
+            t(
+                "core.config.channel_set",
+                purpose=t(f"core.config.purposes.{usage.value}"),
+                channel=channel.mention,
+            ),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
         )
 
     @config.command(name="role", description="Choisir le rôle utilisé pour un usage")
@@ -178,7 +201,8 @@ class Admin(commands.Cog):
         t = self.bot.texts(interaction)
         await interaction.response.send_message(
             t("core.config.role_set", purpose=t(f"core.config.purposes.{usage.value}"), role=role.mention),
-            ephemeral=True, allowed_mentions=NO_PINGS,
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
         )
 
     @config.command(name="fuseau", description="Choisir le fuseau horaire du serveur")
@@ -208,7 +232,8 @@ class Admin(commands.Cog):
     @app_commands.describe(language="Langue des messages publics et des rappels")
     @app_commands.choices(
         language=[
-            app_commands.Choice(name="Français", value="fr"), app_commands.Choice(name="English", value="en")
+            app_commands.Choice(name="Français", value="fr"),
+            app_commands.Choice(name="English", value="en"),
         ]
     )
     async def config_language(
@@ -228,7 +253,9 @@ class Admin(commands.Cog):
         lines = [t("core.help.title")]
         for command in visible_commands(self.bot.tree, interaction.permissions):
             description = self.bot.catalog.command_text(locale, command.description) or command.description
-            name = " ".join(self.bot.catalog.command_text(locale, part) or part for part in command.qualified_name.split())
+            name = " ".join(
+                self.bot.catalog.command_text(locale, part) or part for part in command.qualified_name.split()
+            )
             lines.append(f"• `/{name}` — {description}")
         lines.append(t("core.help.footer"))
         await interaction.response.send_message(fit_content("\n".join(lines)), ephemeral=True)
@@ -241,8 +268,10 @@ class Admin(commands.Cog):
         latency_ms = "?" if latency != latency or latency == float("inf") else str(round(latency * 1000))
         await interaction.response.send_message(
             self.bot.texts(interaction)(
-                "core.about", version=relais.__version__,
-                uptime=f"{hours} h {rest // 60:02d} min", latency=latency_ms,
+                "core.about",
+                version=relais.__version__,
+                uptime=f"{hours} h {rest // 60:02d} min",
+                latency=latency_ms,
             ),
             ephemeral=True,
         )

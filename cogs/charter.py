@@ -44,7 +44,9 @@ COUNTRY_CHOICES = [
 
 class Charter(commands.Cog):
     charter_group = app_commands.Group(
-        name="charte", description="La charte de fonctionnement de la communauté", guild_only=True,
+        name="charte",
+        description="La charte de fonctionnement de la communauté",
+        guild_only=True,
         allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
 
@@ -92,21 +94,31 @@ class Charter(commands.Cog):
                 found = charter_domain.find_articles(self.charter, article_query)
                 article = found[0] if len(found) == 1 else None
             if article is None:
-                raise UserError("charter.view.unknown_article", query=article_query[:60],
-                                ids=", ".join(str(a.number) for a in self.charter.articles))
-            await interaction.response.send_message(embed=ui.article_embed(self.charter, article, t), ephemeral=True)
+                raise UserError(
+                    "charter.view.unknown_article",
+                    query=article_query[:60],
+                    ids=", ".join(str(a.number) for a in self.charter.articles),
+                )
+            await interaction.response.send_message(
+                embed=ui.article_embed(self.charter, article, t), ephemeral=True
+            )
             return
         embeds = ui.charter_embeds(self.charter, t)
         if len(embeds) == 1:
             await interaction.response.send_message(embed=embeds[0], ephemeral=True)
             return
-        view = Pager.over_embeds(interaction.user.id, embeds, previous_label=t("charter.view.previous"),
-                                 next_label=t("charter.view.next"))
+        view = Pager.over_embeds(
+            interaction.user.id,
+            embeds,
+            previous_label=t("charter.view.previous"),
+            next_label=t("charter.view.next"),
+        )
         await interaction.response.send_message(embed=embeds[0], view=view, ephemeral=True)
 
     @show.autocomplete("article_query")
-    async def article_autocomplete(self, interaction: discord.Interaction,
-                                   current: str) -> list[app_commands.Choice[str]]:
+    async def article_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         found = charter_domain.find_articles(self.charter, current)
         return [app_commands.Choice(name=f"{a.number}. {a.title}"[:100], value=a.id) for a in found[:25]]
 
@@ -134,14 +146,22 @@ class Charter(commands.Cog):
         for embed in embeds[:-1]:
             await channel.send(embed=embed, allowed_mentions=NO_PINGS)
         message = await channel.send(
-            content=t("charter.publish.call_to_action"), embed=embeds[-1],
-            view=ui.accept_view(gid, t("charter.accept.button")), allowed_mentions=NO_PINGS,
+            content=t("charter.publish.call_to_action"),
+            embed=embeds[-1],
+            view=ui.accept_view(gid, t("charter.accept.button")),
+            allowed_mentions=NO_PINGS,
         )
-        await charter_domain.record_publication(self.bot.db, gid, self.charter.version, channel.id, message.id)
+        await charter_domain.record_publication(
+            self.bot.db, gid, self.charter.version, channel.id, message.id
+        )
         await charter_domain.observe_version(self.bot.db, gid, self.charter.version)
         log.info("charter %s published in guild %s channel %s", self.charter.version, gid, channel.id)
-        await interaction.followup.send(self.bot.t(interaction, "charter.publish.done", channel=channel.mention,
-                                                   version=self.charter.version), ephemeral=True)
+        await interaction.followup.send(
+            self.bot.t(
+                interaction, "charter.publish.done", channel=channel.mention, version=self.charter.version
+            ),
+            ephemeral=True,
+        )
 
     # -- the button ----------------------------------------------------------------------------------
     async def accept(self, interaction: discord.Interaction, guild_id: int) -> None:
@@ -156,8 +176,11 @@ class Charter(commands.Cog):
                 raise UserError("charter.accept.not_member") from None
         config = await self.bot.guild_config(guild_id)
         role_id = config.role("membre")
-        if (role_id and member.get_role(role_id) is None
-                and await charter_domain.member_role_held(self.bot.db, guild_id, member.id)):
+        if (
+            role_id
+            and member.get_role(role_id) is None
+            and await charter_domain.member_role_held(self.bot.db, guild_id, member.id)
+        ):
             # Moderators removed the role (after a sanction, say): the button must not undo that.
             log.info("charter acceptance in guild %s: member role held back by the moderators", guild_id)
             raise UserError("charter.accept.role_held")
@@ -170,7 +193,9 @@ class Charter(commands.Cog):
         log.info("charter %s accepted by %s in guild %s (new=%s)", version, member.id, guild_id, new)
         await send_ephemeral(interaction, self.bot.t(interaction, key, version=version) + role_note)
 
-    async def _grant_member_role(self, guild: discord.Guild, member: discord.Member, config: GuildConfig) -> str:
+    async def _grant_member_role(
+        self, guild: discord.Guild, member: discord.Member, config: GuildConfig
+    ) -> str:
         role_id = config.role("membre")
         role = guild.get_role(role_id) if role_id else None
         if role is None:
@@ -180,7 +205,9 @@ class Charter(commands.Cog):
             return ""
         me = guild.me
         if not me.guild_permissions.manage_roles or role >= me.top_role:
-            log.warning("cannot grant member role %s in guild %s (permission or hierarchy)", role.id, guild.id)
+            log.warning(
+                "cannot grant member role %s in guild %s (permission or hierarchy)", role.id, guild.id
+            )
             return "\n" + self.bot.t(guild.id, "charter.accept.role_failed")
         await member.add_roles(role, reason=f"Charte {self.charter.version} acceptée")
         # Discord's member update may arrive after the next click: remember the grant meanwhile.
@@ -194,8 +221,9 @@ class Charter(commands.Cog):
         return granted in self._granted
 
     # -- /charte tester --------------------------------------------------------------------------------
-    @charter_group.command(name="tester",
-                           description="Voir quelles règles automatiques un texte déclencherait, et pourquoi")
+    @charter_group.command(
+        name="tester", description="Voir quelles règles automatiques un texte déclencherait, et pourquoi"
+    )
     @app_commands.rename(text="texte")
     @app_commands.describe(text="Le texte à tester (rien n'est publié)")
     @app_commands.default_permissions(manage_messages=True)
@@ -209,12 +237,19 @@ class Charter(commands.Cog):
             lines.append(t("charter.test.none"))
         for hit in hits:
             article = self.charter.article(hit.rule.article)
-            lines.append(t(
-                "charter.test.hit", rule=hit.rule.id, kind=hit.rule.kind, matched=hit.matched[:100],
-                how=t(f"charter.test.via_{hit.via}") if hit.via in ("text", "spelled", "repeated", "quoted") else hit.via,
-                article=f"{article.number}. {article.title}" if article else hit.rule.article,
-                action=t(f"charter.actions.{automod.effective_action(hit)}"),
-            ))
+            lines.append(
+                t(
+                    "charter.test.hit",
+                    rule=hit.rule.id,
+                    kind=hit.rule.kind,
+                    matched=hit.matched[:100],
+                    how=t(f"charter.test.via_{hit.via}")
+                    if hit.via in ("text", "spelled", "repeated", "quoted")
+                    else hit.via,
+                    article=f"{article.number}. {article.title}" if article else hit.rule.article,
+                    action=t(f"charter.actions.{automod.effective_action(hit)}"),
+                )
+            )
         chosen = automod.strongest(hits)
         if chosen is not None and sum(1 for h in hits if h.rule.action != "care") > 1:
             lines.append(t("charter.test.one_action", rule=chosen.rule.id))
@@ -222,21 +257,27 @@ class Charter(commands.Cog):
         await send_ephemeral(interaction, "\n".join(lines)[:2000])
 
     # -- /urgence ---------------------------------------------------------------------------------------
-    @app_commands.command(name="urgence", description="Lignes d'écoute et d'urgence, et comment joindre la modération")
+    @app_commands.command(
+        name="urgence", description="Lignes d'écoute et d'urgence, et comment joindre la modération"
+    )
     @app_commands.rename(country="pays")
     @app_commands.describe(country="Votre pays (par défaut : tous)")
     @app_commands.choices(country=COUNTRY_CHOICES)
-    async def emergency(self, interaction: discord.Interaction,
-                        country: app_commands.Choice[str] | None = None) -> None:
+    async def emergency(
+        self, interaction: discord.Interaction, country: app_commands.Choice[str] | None = None
+    ) -> None:
         t = self.bot.texts(interaction)
         countries = [self.lines.country(country.value)] if country else self.lines.ordered()
         duty = ""
         if interaction.guild is not None:
             duty = await self._duty_text(interaction.guild, t)
-        embed = ui.crisis_embed(countries, t, title_key="charter.care.title", intro_key="charter.care.emergency_intro", duty=duty)
+        embed = ui.crisis_embed(
+            countries, t, title_key="charter.care.title", intro_key="charter.care.emergency_intro", duty=duty
+        )
         if interaction.guild is not None:
-            await interaction.response.send_message(embed=embed, view=self._handoff_view(interaction.guild.id, t),
-                                                    ephemeral=True)
+            await interaction.response.send_message(
+                embed=embed, view=self._handoff_view(interaction.guild.id, t), ephemeral=True
+            )
         else:
             await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -265,7 +306,9 @@ class Charter(commands.Cog):
             existing = await handoff.open_thread(db, guild_id, member.id)
             if existing is not None:
                 if guild.get_thread(existing) is not None:
-                    await interaction.followup.send(t("charter.handoff.already", thread=f"<#{existing}>"), ephemeral=True)
+                    await interaction.followup.send(
+                        t("charter.handoff.already", thread=f"<#{existing}>"), ephemeral=True
+                    )
                     return
                 await handoff.forget(db, existing)
             helpers = await self._helpers(guild, member)
@@ -276,28 +319,42 @@ class Charter(commands.Cog):
             parent = guild.get_channel(config.channel("accueil") or 0)
             perms = parent.permissions_for(guild.me) if isinstance(parent, discord.TextChannel) else None
             if perms is None or not (perms.create_private_threads and perms.send_messages_in_threads):
-                log.warning("care handoff in guild %s: no welcome channel or missing thread permissions", guild_id)
+                log.warning(
+                    "care handoff in guild %s: no welcome channel or missing thread permissions", guild_id
+                )
                 await interaction.followup.send(t("charter.handoff.no_channel"), ephemeral=True)
                 return
             gt = self.bot.texts(guild_id)
-            thread = await parent.create_thread(name=gt("charter.handoff.thread_name"), type=discord.ChannelType.private_thread,
-                                                invitable=False, auto_archive_duration=10080)
+            thread = await parent.create_thread(
+                name=gt("charter.handoff.thread_name"),
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                auto_archive_duration=10080,
+            )
             await handoff.record(db, guild_id, member.id, thread.id, timeutil.now())
         for user_id in (member.id, *helpers):
             try:
                 await thread.add_user(discord.Object(user_id))
             except discord.HTTPException:
                 log.info("care handoff in guild %s: a person could not be added to the thread", guild_id)
-        welcome = gt("charter.handoff.welcome", member=member.mention, helpers=", ".join(f"<@{i}>" for i in helpers))
-        await thread.send(welcome[:2000], view=ui.close_handoff_view(thread.id, gt("charter.handoff.close_button")),
-                          allowed_mentions=discord.AllowedMentions(everyone=False, roles=False,
-                                                                   users=[discord.Object(i) for i in helpers]))
+        welcome = gt(
+            "charter.handoff.welcome", member=member.mention, helpers=", ".join(f"<@{i}>" for i in helpers)
+        )
+        await thread.send(
+            welcome[:2000],
+            view=ui.close_handoff_view(thread.id, gt("charter.handoff.close_button")),
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False, roles=False, users=[discord.Object(i) for i in helpers]
+            ),
+        )
         log.info("care handoff thread opened in guild %s", guild_id)
         await interaction.followup.send(t("charter.handoff.opened", thread=thread.mention), ephemeral=True)
 
     async def _helpers(self, guild: discord.Guild, member: discord.Member) -> list[int]:
         moderation = self.bot.services.get(ModerationService)
-        on_duty = [i for i in (moderation.on_duty(guild.id) if moderation is not None else []) if guild.get_member(i)]
+        on_duty = [
+            i for i in (moderation.on_duty(guild.id) if moderation is not None else []) if guild.get_member(i)
+        ]
         config = await self.bot.guild_config(guild.id)
         role = guild.get_role(config.role("ecoute") or 0)
         listeners = [m.id for m in role.members if not m.bot] if role is not None else []
@@ -350,8 +407,12 @@ class Charter(commands.Cog):
             return
         config = await self.bot.guild_config(member.guild.id)
         charter_channel = config.channel("charte")
-        text = self.bot.t(member.guild.id, "charter.welcome.text", server=member.guild.name,
-                          charter=f"<#{charter_channel}>" if charter_channel else "/charte voir")
+        text = self.bot.t(
+            member.guild.id,
+            "charter.welcome.text",
+            server=member.guild.name,
+            charter=f"<#{charter_channel}>" if charter_channel else "/charte voir",
+        )
         try:
             await member.send(text, allowed_mentions=NO_PINGS)
             return
@@ -360,7 +421,9 @@ class Charter(commands.Cog):
         welcome_id = config.channel("accueil")
         channel = member.guild.get_channel(welcome_id) if welcome_id else None
         if isinstance(channel, discord.TextChannel):
-            await channel.send(f"{member.mention} " + text, allowed_mentions=discord.AllowedMentions(users=[member]))
+            await channel.send(
+                f"{member.mention} " + text, allowed_mentions=discord.AllowedMentions(users=[member])
+            )
 
     @commands.Cog.listener()
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
@@ -379,7 +442,9 @@ class Charter(commands.Cog):
                 self._own_removals.discard(key)
                 return
             await charter_domain.hold_member_role(self.bot.db, after.guild.id, after.id)
-            log.info("member role removed by someone other than Relais in guild %s: held back", after.guild.id)
+            log.info(
+                "member role removed by someone other than Relais in guild %s: held back", after.guild.id
+            )
         elif has and not had:
             await charter_domain.release_member_role(self.bot.db, after.guild.id, after.id)
 
@@ -412,7 +477,11 @@ class Charter(commands.Cog):
                 via = await self._send_notice(guild, member, channel, previous)
                 await charter_domain.set_notice_channel(self.bot.db, guild.id, user_id, version, via)
                 told += via != "failed"
-                if self.bot.settings.moderation.remove_on_charter_change and role and member.get_role(role.id):
+                if (
+                    self.bot.settings.moderation.remove_on_charter_change
+                    and role
+                    and member.get_role(role.id)
+                ):
                     self._own_removals.add((guild.id, member.id))
                     try:
                         await member.remove_roles(role, reason=f"Charte {version} pas encore acceptée")
@@ -426,7 +495,13 @@ class Charter(commands.Cog):
             return 0
 
     async def _send_notice(self, guild: discord.Guild, member: discord.Member, channel, previous: str) -> str:
-        text = self.bot.t(guild.id, "charter.notice.text", server=guild.name, version=self.charter.version, previous=previous)
+        text = self.bot.t(
+            guild.id,
+            "charter.notice.text",
+            server=guild.name,
+            version=self.charter.version,
+            previous=previous,
+        )
         view = ui.accept_view(guild.id, self.bot.t(guild.id, "charter.accept.button"))
         try:
             await member.send(text, view=view, allowed_mentions=NO_PINGS)
@@ -435,7 +510,11 @@ class Charter(commands.Cog):
             pass
         if isinstance(channel, discord.TextChannel):
             try:
-                await channel.send(f"{member.mention} " + text, view=view, allowed_mentions=discord.AllowedMentions(users=[member]))
+                await channel.send(
+                    f"{member.mention} " + text,
+                    view=view,
+                    allowed_mentions=discord.AllowedMentions(users=[member]),
+                )
                 return "channel"
             except discord.HTTPException:
                 log.warning("charter notice for %s could not be posted in %s", member.id, channel.id)
@@ -461,25 +540,44 @@ class Charter(commands.Cog):
         await self.moderate(message, edited=True)
 
     async def moderate(self, message: discord.Message, *, edited: bool = False) -> list[automod.Hit]:
-        if (message.guild is None or message.author.bot or message.webhook_id is not None
-                or not self.bot.settings.moderation.automod_enabled or self.bot.db is None):
+        if (
+            message.guild is None
+            or message.author.bot
+            or message.webhook_id is not None
+            or not self.bot.settings.moderation.automod_enabled
+            or self.bot.db is None
+        ):
             return []
-        member = message.author if isinstance(message.author, discord.Member) else message.guild.get_member(message.author.id)
+        member = (
+            message.author
+            if isinstance(message.author, discord.Member)
+            else message.guild.get_member(message.author.id)
+        )
         if member is None:
             return []
         config = await self._cached_config(message.guild.id)
         if config is None:
             return []
         moderator = is_moderator(member, config)
-        mentions = {u.id for u in message.mentions if u.id != member.id} | {r.id for r in message.role_mentions}
+        mentions = {u.id for u in message.mentions if u.id != member.id} | {
+            r.id for r in message.role_mentions
+        }
         item = automod.MessageInput(
-            guild_id=message.guild.id, channel_id=message.channel.id, author_id=member.id, content=message.content or "",
-            message_id=message.id, role_ids=frozenset(r.id for r in member.roles), mention_count=len(mentions),
-            mentions_everyone=message.mention_everyone, is_moderator=moderator,
+            guild_id=message.guild.id,
+            channel_id=message.channel.id,
+            author_id=member.id,
+            content=message.content or "",
+            message_id=message.id,
+            role_ids=frozenset(r.id for r in member.roles),
+            mention_count=len(mentions),
+            mentions_everyone=message.mention_everyone,
+            is_moderator=moderator,
         )
         if edited:  # an edit is checked for its text, not counted again for flood or repeats
             exemption = self._exemption(config)
-            hits = [h for h in self.engine.check(item.content) if self.engine.applies(h.rule, item, exemption)]
+            hits = [
+                h for h in self.engine.check(item.content) if self.engine.applies(h.rule, item, exemption)
+            ]
         else:
             hits = self.engine.evaluate(item, exempt=self._exemption(config))
         if _private_thread(message.channel):
@@ -496,8 +594,15 @@ class Charter(commands.Cog):
             return hits
         chosen = automod.strongest(hits)
         if chosen is not None and not moderator:
-            if await charter_domain.claim_automod_action(self.bot.db, message.guild.id, message.id, chosen.rule.id,
-                                                         member.id, message.channel.id, chosen.rule.action):
+            if await charter_domain.claim_automod_action(
+                self.bot.db,
+                message.guild.id,
+                message.id,
+                chosen.rule.id,
+                member.id,
+                message.channel.id,
+                chosen.rule.action,
+            ):
                 await self._act(message, member, config, chosen)
         return hits
 
@@ -521,7 +626,9 @@ class Charter(commands.Cog):
     def _exemption(self, config: GuildConfig) -> automod.Exemption:
         return automod.resolve_exemption(self.charter, config.roles, config.channels)
 
-    async def _act(self, message: discord.Message, member: discord.Member, config: GuildConfig, hit: automod.Hit) -> None:
+    async def _act(
+        self, message: discord.Message, member: discord.Member, config: GuildConfig, hit: automod.Hit
+    ) -> None:
         rule = hit.rule
         article = self.charter.article(rule.article)
         gid = message.guild.id
@@ -537,7 +644,9 @@ class Charter(commands.Cog):
             except discord.NotFound:
                 pass
             except discord.HTTPException:
-                log.warning("automod could not delete message %s in guild %s: flagging instead", message.id, gid)
+                log.warning(
+                    "automod could not delete message %s in guild %s: flagging instead", message.id, gid
+                )
                 await self._flag(message, config, hit, article)
                 return
             await self._private_notice(message, member, rule, article, deleted=True)
@@ -546,45 +655,83 @@ class Charter(commands.Cog):
             if moderation is None:  # moderation switched off: the moderators decide from a card
                 await self._flag(message, config, hit, article)
                 return
-            duration = dt.timedelta(seconds=rule.duration_seconds) if rule.action == "timeout" and rule.duration_seconds else None
+            duration = (
+                dt.timedelta(seconds=rule.duration_seconds)
+                if rule.action == "timeout" and rule.duration_seconds
+                else None
+            )
             try:
-                await moderation.sanction(message.guild, member, actor=message.guild.me, action=rule.action,
-                                          article_id=rule.article, reason=rule.notice, duration=duration)
+                await moderation.sanction(
+                    message.guild,
+                    member,
+                    actor=message.guild.me,
+                    action=rule.action,
+                    article_id=rule.article,
+                    reason=rule.notice,
+                    duration=duration,
+                )
             except (UserError, discord.HTTPException) as exc:
-                log.warning("automod %s refused for %s in guild %s (%r): flagging instead", rule.action, member.id, gid, exc)
+                log.warning(
+                    "automod %s refused for %s in guild %s (%r): flagging instead",
+                    rule.action,
+                    member.id,
+                    gid,
+                    exc,
+                )
                 await self._flag(message, config, hit, article)
 
     async def _remind(self, message: discord.Message, member: discord.Member, rule, article) -> None:
         gid = message.guild.id
-        text = self.bot.t(gid, "charter.remind.text", notice=rule.notice,
-                          article=f"{article.number}. {article.title}" if article else rule.article)
+        text = self.bot.t(
+            gid,
+            "charter.remind.text",
+            notice=rule.notice,
+            article=f"{article.number}. {article.title}" if article else rule.article,
+        )
         if rule.reminder == "private":
             try:
-                await member.send(text + "\n" + self.bot.t(gid, "charter.remind.where", link=message.jump_url), allowed_mentions=NO_PINGS)
+                await member.send(
+                    text + "\n" + self.bot.t(gid, "charter.remind.where", link=message.jump_url),
+                    allowed_mentions=NO_PINGS,
+                )
                 return
             except discord.HTTPException:
                 # DMs closed: a short line in public, naming the article and nothing of the message.
-                text = self.bot.t(gid, "charter.remind.public_short",
-                                  article=f"{article.number}. {article.title}" if article else rule.article)
+                text = self.bot.t(
+                    gid,
+                    "charter.remind.public_short",
+                    article=f"{article.number}. {article.title}" if article else rule.article,
+                )
         try:
             await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.warning("automod reminder could not be posted for message %s", message.id)
 
-    async def _private_notice(self, message: discord.Message, member: discord.Member, rule, article, *, deleted: bool) -> None:
+    async def _private_notice(
+        self, message: discord.Message, member: discord.Member, rule, article, *, deleted: bool
+    ) -> None:
         gid = message.guild.id
         text = self.bot.t(
-            gid, "charter.deleted.text", channel=message.channel.mention, notice=rule.notice,
-            number=article.number if article else "?", title=article.title if article else rule.article,
-            article_text=article.text if article else "", content=(message.content or "")[:1500],
+            gid,
+            "charter.deleted.text",
+            channel=message.channel.mention,
+            notice=rule.notice,
+            number=article.number if article else "?",
+            title=article.title if article else rule.article,
+            article_text=article.text if article else "",
+            content=(message.content or "")[:1500],
         )
         try:
             await member.send(text[:2000], allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             try:
                 await message.channel.send(
-                    self.bot.t(gid, "charter.deleted.public", number=article.number if article else "?",
-                               title=article.title if article else rule.article),
+                    self.bot.t(
+                        gid,
+                        "charter.deleted.public",
+                        number=article.number if article else "?",
+                        title=article.title if article else rule.article,
+                    ),
                     allowed_mentions=NO_PINGS,
                 )
             except discord.HTTPException:
@@ -609,7 +756,9 @@ class Charter(commands.Cog):
         finally:
             logs.command_context.reset(token)
 
-    async def _care_unlogged(self, message: discord.Message, member: discord.Member, hit: automod.Hit) -> None:
+    async def _care_unlogged(
+        self, message: discord.Message, member: discord.Member, hit: automod.Hit
+    ) -> None:
         gid = message.guild.id
         if not self.care_cooldown.should_send(gid, member.id, time.time()):
             return
@@ -618,7 +767,9 @@ class Charter(commands.Cog):
         alerting = self.bot.settings.moderation.distress_alert_moderators
         # The text must be true in both settings: it says whether the duty team was told.
         intro = "charter.care.dm_intro_alerted" if alerting else "charter.care.dm_intro"
-        embed = ui.crisis_embed(self.lines.ordered(), t, title_key="charter.care.dm_title", intro_key=intro, duty=duty)
+        embed = ui.crisis_embed(
+            self.lines.ordered(), t, title_key="charter.care.dm_title", intro_key=intro, duty=duty
+        )
         try:
             await member.send(embed=embed, view=self._handoff_view(gid, t), allowed_mentions=NO_PINGS)
         except discord.HTTPException:
@@ -631,8 +782,10 @@ class Charter(commands.Cog):
                 if moderator is None:
                     continue
                 try:
-                    await moderator.send(t("charter.care.alert", member=member.display_name, link=message.jump_url),
-                                         allowed_mentions=NO_PINGS)
+                    await moderator.send(
+                        t("charter.care.alert", member=member.display_name, link=message.jump_url),
+                        allowed_mentions=NO_PINGS,
+                    )
                 except discord.HTTPException:
                     log.info("a distress alert could not be delivered to a moderator in guild %s", gid)
         log.info("care message for a distress hit (rule %s) in guild %s", hit.rule.id, gid)
@@ -644,4 +797,3 @@ def _private_thread(channel: object) -> bool:
 
 async def setup(bot: RelaisBot) -> None:
     await bot.add_cog(Charter(bot))
-

@@ -37,16 +37,22 @@ class IntervisionsCog(commands.Cog):
     # Declared once: these methods are the handlers Discord calls (discord.py copies the groups
     # per cog instance). Python parameters are English; ``rename`` keeps the French names members see.
     intervision = app_commands.Group(
-        name="intervision", description="Intervisions entre pair-aidant·es",
-        guild_only=True, allowed_contexts=app_commands.AppCommandContext(guild=True),
+        name="intervision",
+        description="Intervisions entre pair-aidant·es",
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
 
     def __init__(self, bot: RelaisBot) -> None:
         self.bot = bot
         cfg = bot.settings.intervisions
         assert bot.db is not None
-        self.domain = Intervisions(bot.db, bot.timers, reminder_hours=cfg.reminder_hours_before,
-                                   archive_after=dt.timedelta(hours=cfg.archive_after_hours))
+        self.domain = Intervisions(
+            bot.db,
+            bot.timers,
+            reminder_hours=cfg.reminder_hours_before,
+            archive_after=dt.timedelta(hours=cfg.archive_after_hours),
+        )
         self._event_permission_warned: set[int] = set()
 
     async def cog_load(self) -> None:
@@ -79,96 +85,202 @@ class IntervisionsCog(commands.Cog):
             raise UserError("intervisions.errors.unknown_member", member=str(user)[:40])
         return user.id
 
-    def _draft(self, *, title: str, slot: french_dates.Slot, end_text: str | None, tz: str, place: str | None,
-               places: int | None, facilitator_id: int | None, secretary_id: int | None,
-               online: bool) -> SessionDraft:
+    def _draft(
+        self,
+        *,
+        title: str,
+        slot: french_dates.Slot,
+        end_text: str | None,
+        tz: str,
+        place: str | None,
+        places: int | None,
+        facilitator_id: int | None,
+        secretary_id: int | None,
+        online: bool,
+    ) -> SessionDraft:
         cfg = self.bot.settings.intervisions
         if end_text:
             end = french_dates.parse_end(end_text, slot.start, tz)
         elif slot.end is not None:
             end = slot.end
         else:
-            end = (slot.start.astimezone(dt.UTC) + dt.timedelta(minutes=cfg.default_duration_minutes)).astimezone(slot.start.tzinfo)
-        return SessionDraft(title=title, start=slot.start, end=end, place=place, online=online,
-                            capacity=cfg.default_places if places is None else places,
-                            facilitator_id=facilitator_id, secretary_id=secretary_id)
+            end = (
+                slot.start.astimezone(dt.UTC) + dt.timedelta(minutes=cfg.default_duration_minutes)
+            ).astimezone(slot.start.tzinfo)
+        return SessionDraft(
+            title=title,
+            start=slot.start,
+            end=end,
+            place=place,
+            online=online,
+            capacity=cfg.default_places if places is None else places,
+            facilitator_id=facilitator_id,
+            secretary_id=secretary_id,
+        )
 
     # -- planning ------------------------------------------------------------------------------
     @intervision.command(name="planifier", description="Planifier une séance d'intervision")
-    @app_commands.rename(title="titre", end="fin", place="lieu", facilitator="animation",
-                         secretary="secretaire", online="en_ligne")
+    @app_commands.rename(
+        title="titre",
+        end="fin",
+        place="lieu",
+        facilitator="animation",
+        secretary="secretaire",
+        online="en_ligne",
+    )
     @app_commands.describe(
-        title="Titre de la séance", date="Par exemple « 3 décembre 14h » ou « 14/01 14h-16h30 »",
-        end="Heure de fin (« 16h30 ») ou durée (« +2h30 ») ; 2 h 30 par défaut", place="Adresse ou lien",
-        places="Nombre de places (1 à 500)", facilitator="Qui anime", secretary="Qui prend les notes",
+        title="Titre de la séance",
+        date="Par exemple « 3 décembre 14h » ou « 14/01 14h-16h30 »",
+        end="Heure de fin (« 16h30 ») ou durée (« +2h30 ») ; 2 h 30 par défaut",
+        place="Adresse ou lien",
+        places="Nombre de places (1 à 500)",
+        facilitator="Qui anime",
+        secretary="Qui prend les notes",
         online="La séance a lieu en ligne",
     )
-    async def plan(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 100], date: str,
-                   end: str | None = None, place: app_commands.Range[str, 1, 200] | None = None,
-                   places: int | None = None, facilitator: discord.User | None = None,
-                   secretary: discord.User | None = None, online: bool = False) -> None:
+    async def plan(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Range[str, 1, 100],
+        date: str,
+        end: str | None = None,
+        place: app_commands.Range[str, 1, 200] | None = None,
+        places: int | None = None,
+        facilitator: discord.User | None = None,
+        secretary: discord.User | None = None,
+        online: bool = False,
+    ) -> None:
         await self._require_mod(interaction)
         tz = await self.tz_name(interaction.guild_id)
-        slot = french_dates.parse_when(date, tz, timeutil.now(),
-                                       default_time=_clock_time(self.bot.settings.intervisions.default_start_time))
-        draft = self._draft(title=title, slot=slot, end_text=end, tz=tz, place=place, places=places,
-                            facilitator_id=self._check_member(facilitator),
-                            secretary_id=self._check_member(secretary), online=online)
+        slot = french_dates.parse_when(
+            date,
+            tz,
+            timeutil.now(),
+            default_time=_clock_time(self.bot.settings.intervisions.default_start_time),
+        )
+        draft = self._draft(
+            title=title,
+            slot=slot,
+            end_text=end,
+            tz=tz,
+            place=place,
+            places=places,
+            facilitator_id=self._check_member(facilitator),
+            secretary_id=self._check_member(secretary),
+            online=online,
+        )
         # Validated and stored before deferring, so a refusal is a plain ephemeral answer.
         session = await self.domain.create(interaction.guild_id, draft, created_by=interaction.user.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         notes = await self.publish(interaction.guild, session)
         locale = self.bot.locale_for(interaction)
-        text = self.bot.t(interaction, "intervisions.plan.done", id=session.id, title=session.title,
-                          when=ui.when_text(session, tz, locale))
+        text = self.bot.t(
+            interaction,
+            "intervisions.plan.done",
+            id=session.id,
+            title=session.title,
+            when=ui.when_text(session, tz, locale),
+        )
         await interaction.followup.send("\n".join([text, *notes]), ephemeral=True, allowed_mentions=NO_PINGS)
 
-    @intervision.command(name="serie",
-                         description="Planifier une série de séances (aperçu puis confirmation)")
-    @app_commands.rename(title="titre", end="fin", place="lieu", facilitator="animation",
-                         secretary="secretaire", online="en_ligne")
+    @intervision.command(
+        name="serie", description="Planifier une série de séances (aperçu puis confirmation)"
+    )
+    @app_commands.rename(
+        title="titre",
+        end="fin",
+        place="lieu",
+        facilitator="animation",
+        secretary="secretaire",
+        online="en_ligne",
+    )
     @app_commands.describe(
         title="Titre commun",
         dates="« 3/12, 14/01, 18/02 de 14h à 16h30 » ou « le premier jeudi du mois à 14h »",
-        end="Heure de fin ou durée", place="Adresse ou lien", places="Nombre de places (1 à 500)",
-        facilitator="Qui anime", secretary="Qui prend les notes", online="Les séances ont lieu en ligne",
+        end="Heure de fin ou durée",
+        place="Adresse ou lien",
+        places="Nombre de places (1 à 500)",
+        facilitator="Qui anime",
+        secretary="Qui prend les notes",
+        online="Les séances ont lieu en ligne",
     )
-    async def series(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 100],
-                     dates: str, end: str | None = None, place: app_commands.Range[str, 1, 200] | None = None,
-                     places: int | None = None, facilitator: discord.User | None = None,
-                     secretary: discord.User | None = None, online: bool = False) -> None:
+    async def series(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Range[str, 1, 100],
+        dates: str,
+        end: str | None = None,
+        place: app_commands.Range[str, 1, 200] | None = None,
+        places: int | None = None,
+        facilitator: discord.User | None = None,
+        secretary: discord.User | None = None,
+        online: bool = False,
+    ) -> None:
         await self._require_mod(interaction)
         cfg = self.bot.settings.intervisions
         tz = await self.tz_name(interaction.guild_id)
-        slots = french_dates.parse_series(dates, tz, timeutil.now(), default_time=_clock_time(cfg.default_start_time),
-                                          default_count=cfg.series_default_count)
+        slots = french_dates.parse_series(
+            dates,
+            tz,
+            timeutil.now(),
+            default_time=_clock_time(cfg.default_start_time),
+            default_count=cfg.series_default_count,
+        )
         facilitator_id, secretary_id = self._check_member(facilitator), self._check_member(secretary)
-        drafts = [self._draft(title=title, slot=slot, end_text=end, tz=tz, place=place, places=places,
-                              facilitator_id=facilitator_id, secretary_id=secretary_id, online=online)
-                  for slot in slots]
+        drafts = [
+            self._draft(
+                title=title,
+                slot=slot,
+                end_text=end,
+                tz=tz,
+                place=place,
+                places=places,
+                facilitator_id=facilitator_id,
+                secretary_id=secretary_id,
+                online=online,
+            )
+            for slot in slots
+        ]
         locale = self.bot.locale_for(interaction)
         lines = [f"• {french_dates.format_range(d.start, d.end, locale)}" for d in drafts]
-        preview = self.bot.t(interaction, "intervisions.series.preview", title=title, count=len(drafts),
-                             dates="\n".join(lines))
+        preview = self.bot.t(
+            interaction, "intervisions.series.preview", title=title, count=len(drafts), dates="\n".join(lines)
+        )
 
         async def on_choice(inner: discord.Interaction, value: str) -> None:
             if value != "yes":
-                await inner.response.edit_message(content=self.bot.t(inner, "intervisions.series.aborted"), view=None)
+                await inner.response.edit_message(
+                    content=self.bot.t(inner, "intervisions.series.aborted"), view=None
+                )
                 return
-            await inner.response.edit_message(content=self.bot.t(inner, "intervisions.series.creating"), view=None)
-            _, sessions = await self.domain.create_series(inner.guild_id, dates, drafts, created_by=inner.user.id)
+            await inner.response.edit_message(
+                content=self.bot.t(inner, "intervisions.series.creating"), view=None
+            )
+            _, sessions = await self.domain.create_series(
+                inner.guild_id, dates, drafts, created_by=inner.user.id
+            )
             notes: list[str] = []
             for session in sessions:
                 notes.extend(await self.publish(inner.guild, session))
             await inner.followup.send(
-                self.bot.t(inner, "intervisions.series.done", count=len(sessions),
-                           ids=", ".join(f"#{s.id}" for s in sessions)) + "".join(f"\n{n}" for n in dict.fromkeys(notes)),
-                ephemeral=True)
+                self.bot.t(
+                    inner,
+                    "intervisions.series.done",
+                    count=len(sessions),
+                    ids=", ".join(f"#{s.id}" for s in sessions),
+                )
+                + "".join(f"\n{n}" for n in dict.fromkeys(notes)),
+                ephemeral=True,
+            )
 
-        view = ConfirmView.pick_one(interaction.user.id, [
-            ("yes", self.bot.t(interaction, "intervisions.series.confirm"), discord.ButtonStyle.success),
-            ("no", self.bot.t(interaction, "intervisions.series.abort"), discord.ButtonStyle.secondary),
-        ], on_choice)
+        view = ConfirmView.pick_one(
+            interaction.user.id,
+            [
+                ("yes", self.bot.t(interaction, "intervisions.series.confirm"), discord.ButtonStyle.success),
+                ("no", self.bot.t(interaction, "intervisions.series.abort"), discord.ButtonStyle.secondary),
+            ],
+            on_choice,
+        )
         await interaction.response.send_message(preview[:2000], view=view, ephemeral=True)
 
     # -- publishing ----------------------------------------------------------------------------------
@@ -185,14 +297,21 @@ class IntervisionsCog(commands.Cog):
             tz = self.bot.timezone_name(config)
             locale = self.bot.locale_for(guild_id=guild.id)
             try:
-                message = await channel.send(embed=ui.announcement_embed(t, session, tz, locale),
-                                             view=ui.announcement_view(t, session), allowed_mentions=NO_PINGS)
+                message = await channel.send(
+                    embed=ui.announcement_embed(t, session, tz, locale),
+                    view=ui.announcement_view(t, session),
+                    allowed_mentions=NO_PINGS,
+                )
                 await self.domain.set_discord_ids(session.id, channel_id=channel.id, message_id=message.id)
                 thread = await channel.create_thread(
                     name=t("intervisions.thread.name", id=session.id, title=session.title)[:100],
-                    type=discord.ChannelType.private_thread, invitable=False)
+                    type=discord.ChannelType.private_thread,
+                    invitable=False,
+                )
                 await self.domain.set_discord_ids(session.id, thread_id=thread.id)
-                await thread.send(t("intervisions.thread.welcome", title=session.title), allowed_mentions=NO_PINGS)
+                await thread.send(
+                    t("intervisions.thread.welcome", title=session.title), allowed_mentions=NO_PINGS
+                )
                 for user_id in (session.facilitator_id, session.secretary_id):
                     if user_id:
                         await self._thread_add(thread.id, user_id)
@@ -208,7 +327,9 @@ class IntervisionsCog(commands.Cog):
         """Create, move or cancel the Discord scheduled event; missing permission said once."""
         try:
             if session.event_id:
-                event = guild.get_scheduled_event(session.event_id) or await guild.fetch_scheduled_event(session.event_id)
+                event = guild.get_scheduled_event(session.event_id) or await guild.fetch_scheduled_event(
+                    session.event_id
+                )
                 if session.status == "cancelled":
                     await event.cancel()
                 else:
@@ -216,23 +337,40 @@ class IntervisionsCog(commands.Cog):
                 return None
             if session.status != "scheduled":
                 return None
-            voice = next((c for c in guild.voice_channels if "intervision" in c.name.lower()), None) if session.online else None
+            voice = (
+                next((c for c in guild.voice_channels if "intervision" in c.name.lower()), None)
+                if session.online
+                else None
+            )
             if voice is not None:
                 event = await guild.create_scheduled_event(
-                    name=session.title, start_time=session.starts_at, end_time=session.ends_at, channel=voice,
-                    entity_type=discord.EntityType.voice, privacy_level=discord.PrivacyLevel.guild_only)
+                    name=session.title,
+                    start_time=session.starts_at,
+                    end_time=session.ends_at,
+                    channel=voice,
+                    entity_type=discord.EntityType.voice,
+                    privacy_level=discord.PrivacyLevel.guild_only,
+                )
             else:
-                location = session.place or self.bot.t(guild.id, "intervisions.announce.online" if session.online
-                                                       else "intervisions.announce.place_tbd")
+                location = session.place or self.bot.t(
+                    guild.id,
+                    "intervisions.announce.online" if session.online else "intervisions.announce.place_tbd",
+                )
                 event = await guild.create_scheduled_event(
-                    name=session.title, start_time=session.starts_at, end_time=session.ends_at,
-                    entity_type=discord.EntityType.external, location=location[:100],
-                    privacy_level=discord.PrivacyLevel.guild_only)
+                    name=session.title,
+                    start_time=session.starts_at,
+                    end_time=session.ends_at,
+                    entity_type=discord.EntityType.external,
+                    location=location[:100],
+                    privacy_level=discord.PrivacyLevel.guild_only,
+                )
             await self.domain.set_discord_ids(session.id, event_id=event.id)
         except discord.Forbidden:
             if guild.id not in self._event_permission_warned:
                 self._event_permission_warned.add(guild.id)
-                log.warning("guild %s: no permission to manage scheduled events; intervisions go on without", guild.id)
+                log.warning(
+                    "guild %s: no permission to manage scheduled events; intervisions go on without", guild.id
+                )
                 return self.bot.t(guild.id, "intervisions.plan.no_event_permission")
         except discord.NotFound:
             await self.domain.forget_event(guild.id, session.event_id or 0)
@@ -252,7 +390,8 @@ class IntervisionsCog(commands.Cog):
         try:
             await channel.get_partial_message(session.message_id).edit(
                 embed=ui.announcement_embed(t, session, tz, self.bot.locale_for(guild_id=guild_id)),
-                view=ui.announcement_view(t, session))
+                view=ui.announcement_view(t, session),
+            )
         except discord.HTTPException as exc:
             log.info("intervision %s: announcement not updated: %s", session_id, exc)
 
@@ -296,8 +435,16 @@ class IntervisionsCog(commands.Cog):
         locale = self.bot.locale_for(guild_id=guild_id)
         for user_id in promoted:
             await self._thread_add(session.thread_id, user_id)
-            await self.dm(guild_id, user_id, self.bot.t(guild_id, "intervisions.dm.promoted", title=session.title,
-                                                        when=ui.when_text(session, tz, locale)))
+            await self.dm(
+                guild_id,
+                user_id,
+                self.bot.t(
+                    guild_id,
+                    "intervisions.dm.promoted",
+                    title=session.title,
+                    when=ui.when_text(session, tz, locale),
+                ),
+            )
 
     # -- buttons ---------------------------------------------------------------------------------
     async def on_book_click(self, interaction: discord.Interaction, session_id: int) -> None:
@@ -305,8 +452,10 @@ class IntervisionsCog(commands.Cog):
         if role_purpose:
             config = await self.bot.guild_config(interaction.guild_id)
             member = interaction.user
-            if not (isinstance(member, discord.Member) and (has_configured_role(member, config, role_purpose)
-                                                             or is_moderator(member, config))):
+            if not (
+                isinstance(member, discord.Member)
+                and (has_configured_role(member, config, role_purpose) or is_moderator(member, config))
+            ):
                 log.info("booking refused: %s lacks role %s", member.id, role_purpose)
                 raise UserError("intervisions.book.role_required")
         result = await self.domain.book(interaction.guild_id, session_id, interaction.user.id)
@@ -315,7 +464,9 @@ class IntervisionsCog(commands.Cog):
             key = "intervisions.book.already_booked" if result.already else "intervisions.book.booked"
         else:
             key = "intervisions.book.already_waiting" if result.already else "intervisions.book.waitlisted"
-        await send_ephemeral(interaction, self.bot.t(interaction, key, title=session.title, position=result.position or 0))
+        await send_ephemeral(
+            interaction, self.bot.t(interaction, key, title=session.title, position=result.position or 0)
+        )
         if not result.already:
             if result.status == "booked":
                 await self._thread_add(session.thread_id, interaction.user.id)
@@ -324,8 +475,11 @@ class IntervisionsCog(commands.Cog):
     async def on_withdraw_click(self, interaction: discord.Interaction, session_id: int) -> None:
         out = await self.domain.withdraw(interaction.guild_id, session_id, interaction.user.id)
         session = await self.domain.get(interaction.guild_id, session_id)
-        key = {"booked": "intervisions.book.withdrawn", "waitlist": "intervisions.book.left_waitlist",
-               None: "intervisions.book.not_registered"}[out.was]
+        key = {
+            "booked": "intervisions.book.withdrawn",
+            "waitlist": "intervisions.book.left_waitlist",
+            None: "intervisions.book.not_registered",
+        }[out.was]
         await send_ephemeral(interaction, self.bot.t(interaction, key, title=session.title))
         if out.was == "booked":
             await self._thread_remove(session.thread_id, interaction.user.id)
@@ -336,9 +490,14 @@ class IntervisionsCog(commands.Cog):
     async def on_ics_click(self, interaction: discord.Interaction, session_id: int) -> None:
         session = await self.domain.get(interaction.guild_id, session_id)
         tz = await self.tz_name(interaction.guild_id)
-        data = ical.build_calendar([session], tz, cancelled_word=self.bot.t(interaction, "intervisions.calendar.cancelled"))
-        await send_ephemeral(interaction, self.bot.t(interaction, "intervisions.calendar.one", title=session.title),
-                             file=discord.File(io.BytesIO(data), filename=ical.filename(session.title, session.id)))
+        data = ical.build_calendar(
+            [session], tz, cancelled_word=self.bot.t(interaction, "intervisions.calendar.cancelled")
+        )
+        await send_ephemeral(
+            interaction,
+            self.bot.t(interaction, "intervisions.calendar.one", title=session.title),
+            file=discord.File(io.BytesIO(data), filename=ical.filename(session.title, session.id)),
+        )
 
     async def on_vote_click(self, interaction: discord.Interaction, topic_id: int) -> None:
         voted, topic = await self.domain.toggle_vote(interaction.guild_id, topic_id, interaction.user.id)
@@ -353,12 +512,16 @@ class IntervisionsCog(commands.Cog):
             await self._refresh_topic_post(interaction.guild, topic)
         await interaction.followup.send(
             self.bot.t(interaction, "intervisions.topics.voted" if voted else "intervisions.topics.unvoted"),
-            ephemeral=True)
+            ephemeral=True,
+        )
 
     async def on_publish_topics_click(self, interaction: discord.Interaction, session_id: int) -> None:
         session = await self.domain.get(interaction.guild_id, session_id)
-        if not (session.may_lead(interaction.user.id) or interaction.user.id == session.created_by
-                or await self._is_mod(interaction)):
+        if not (
+            session.may_lead(interaction.user.id)
+            or interaction.user.id == session.created_by
+            or await self._is_mod(interaction)
+        ):
             raise NotAllowed("intervisions.minutes.publish_leads_only")
         topics = await self.domain.unpublished_topics(interaction.guild_id, session_id)
         if not topics:
@@ -368,7 +531,8 @@ class IntervisionsCog(commands.Cog):
         for topic in topics:
             await self._post_topic(interaction.guild, topic)
         await interaction.followup.send(
-            self.bot.t(interaction, "intervisions.minutes.published", count=len(topics)), ephemeral=True)
+            self.bot.t(interaction, "intervisions.minutes.published", count=len(topics)), ephemeral=True
+        )
 
     # -- reading ---------------------------------------------------------------------------------
     @intervision.command(name="liste", description="Les prochaines séances")
@@ -393,23 +557,40 @@ class IntervisionsCog(commands.Cog):
         embed = ui.announcement_embed(t, session, tz, self.bot.locale_for(interaction))
         mine = await self.domain.status_of(session.id, interaction.user.id)
         if mine is not None:
-            embed.description = (embed.description or "") + "\n" + (
-                t("intervisions.show.you_booked") if mine.status == "booked"
-                else t("intervisions.show.you_wait", position=mine.position))
+            embed.description = (
+                (embed.description or "")
+                + "\n"
+                + (
+                    t("intervisions.show.you_booked")
+                    if mine.status == "booked"
+                    else t("intervisions.show.you_wait", position=mine.position)
+                )
+            )
         await send_ephemeral(interaction, embed=embed, view=ui.announcement_view(t, session))
 
     # -- changing ---------------------------------------------------------------------------------
     @intervision.command(name="deplacer", description="Déplacer une séance (seulement celle-ci)")
     @app_commands.rename(session_id="id")
-    @app_commands.describe(session_id="Numéro de la séance",
-                           date="Nouvelle date, par exemple « 17/12 14h-16h30 »")
+    @app_commands.describe(
+        session_id="Numéro de la séance", date="Nouvelle date, par exemple « 17/12 14h-16h30 »"
+    )
     async def move(self, interaction: discord.Interaction, session_id: int, date: str) -> None:
         session = await self.domain.get(interaction.guild_id, session_id)
         tz = await self.tz_name(interaction.guild_id)
-        slot = french_dates.parse_when(date, tz, timeutil.now(),
-                                       default_time=session.starts_at.astimezone(french_dates.ZoneInfo(tz)).time())
-        moved = await self.domain.move(interaction.guild_id, session_id, slot.start, slot.end,
-                                       actor_id=interaction.user.id, is_moderator=await self._is_mod(interaction))
+        slot = french_dates.parse_when(
+            date,
+            tz,
+            timeutil.now(),
+            default_time=session.starts_at.astimezone(french_dates.ZoneInfo(tz)).time(),
+        )
+        moved = await self.domain.move(
+            interaction.guild_id,
+            session_id,
+            slot.start,
+            slot.end,
+            actor_id=interaction.user.id,
+            is_moderator=await self._is_mod(interaction),
+        )
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.refresh(interaction.guild_id, session_id)
         note = await self.sync_event(interaction.guild, moved)
@@ -417,17 +598,25 @@ class IntervisionsCog(commands.Cog):
         when = ui.when_text(moved, tz, locale)
         people = await self.domain.participants(interaction.guild_id, session_id)
         for user_id in people.booked + people.waitlist:
-            await self.dm(interaction.guild_id, user_id,
-                          self.bot.t(interaction.guild_id, "intervisions.dm.moved", title=moved.title, when=when))
-        text = self.bot.t(interaction, "intervisions.move.done", title=moved.title,
-                          when=ui.when_text(moved, tz, self.bot.locale_for(interaction)))
+            await self.dm(
+                interaction.guild_id,
+                user_id,
+                self.bot.t(interaction.guild_id, "intervisions.dm.moved", title=moved.title, when=when),
+            )
+        text = self.bot.t(
+            interaction,
+            "intervisions.move.done",
+            title=moved.title,
+            when=ui.when_text(moved, tz, self.bot.locale_for(interaction)),
+        )
         await interaction.followup.send(text + (f"\n{note}" if note else ""), ephemeral=True)
 
     @intervision.command(name="annuler", description="Annuler une séance (ou toute sa série)")
     @app_commands.rename(session_id="id", reason="raison")
     @app_commands.describe(session_id="Numéro de la séance", reason="Raison donnée aux inscrit·es")
-    async def cancel(self, interaction: discord.Interaction, session_id: int,
-                     reason: app_commands.Range[str, 1, 300]) -> None:
+    async def cancel(
+        self, interaction: discord.Interaction, session_id: int, reason: app_commands.Range[str, 1, 300]
+    ) -> None:
         session = await self.domain.get(interaction.guild_id, session_id)
         is_mod = await self._is_mod(interaction)
         # Refuse before asking « cette séance ou toute la série ? », not after the member chose.
@@ -438,20 +627,50 @@ class IntervisionsCog(commands.Cog):
             return
 
         async def on_choice(inner: discord.Interaction, value: str) -> None:
-            await inner.response.edit_message(content=self.bot.t(inner, "intervisions.cancel.working"), view=None)
+            await inner.response.edit_message(
+                content=self.bot.t(inner, "intervisions.cancel.working"), view=None
+            )
             await self._do_cancel(inner, session, reason, is_mod, whole_series=value == "series")
 
-        view = ConfirmView.pick_one(interaction.user.id, [
-            ("one", self.bot.t(interaction, "intervisions.cancel.this_one"), discord.ButtonStyle.secondary),
-            ("series", self.bot.t(interaction, "intervisions.cancel.whole_series"), discord.ButtonStyle.danger),
-        ], on_choice)
-        await interaction.response.send_message(self.bot.t(interaction, "intervisions.cancel.which", title=session.title),
-                                                view=view, ephemeral=True)
+        view = ConfirmView.pick_one(
+            interaction.user.id,
+            [
+                (
+                    "one",
+                    self.bot.t(interaction, "intervisions.cancel.this_one"),
+                    discord.ButtonStyle.secondary,
+                ),
+                (
+                    "series",
+                    self.bot.t(interaction, "intervisions.cancel.whole_series"),
+                    discord.ButtonStyle.danger,
+                ),
+            ],
+            on_choice,
+        )
+        await interaction.response.send_message(
+            self.bot.t(interaction, "intervisions.cancel.which", title=session.title),
+            view=view,
+            ephemeral=True,
+        )
 
-    async def _do_cancel(self, interaction: discord.Interaction, session: Session, reason: str, is_mod: bool,
-                         *, whole_series: bool) -> None:
-        cancelled = await self.domain.cancel(interaction.guild_id, session.id, reason, actor_id=interaction.user.id,
-                                             is_moderator=is_mod, whole_series=whole_series)
+    async def _do_cancel(
+        self,
+        interaction: discord.Interaction,
+        session: Session,
+        reason: str,
+        is_mod: bool,
+        *,
+        whole_series: bool,
+    ) -> None:
+        cancelled = await self.domain.cancel(
+            interaction.guild_id,
+            session.id,
+            reason,
+            actor_id=interaction.user.id,
+            is_moderator=is_mod,
+            whole_series=whole_series,
+        )
         tz = await self.tz_name(interaction.guild_id)
         locale = self.bot.locale_for(guild_id=interaction.guild_id)
         for item in cancelled:
@@ -459,27 +678,49 @@ class IntervisionsCog(commands.Cog):
             await self.sync_event(interaction.guild, item)
             people = await self.domain.participants(interaction.guild_id, item.id)
             for user_id in people.booked + people.waitlist:
-                await self.dm(interaction.guild_id, user_id, self.bot.t(
-                    interaction.guild_id, "intervisions.dm.cancelled", title=item.title,
-                    when=ui.when_text(item, tz, locale), reason=reason))
-        await interaction.followup.send(self.bot.t(interaction, "intervisions.cancel.done", count=len(cancelled)),
-                                        ephemeral=True)
+                await self.dm(
+                    interaction.guild_id,
+                    user_id,
+                    self.bot.t(
+                        interaction.guild_id,
+                        "intervisions.dm.cancelled",
+                        title=item.title,
+                        when=ui.when_text(item, tz, locale),
+                        reason=reason,
+                    ),
+                )
+        await interaction.followup.send(
+            self.bot.t(interaction, "intervisions.cancel.done", count=len(cancelled)), ephemeral=True
+        )
 
     @intervision.command(name="places", description="Changer le nombre de places d'une séance")
     @app_commands.rename(session_id="id")
     @app_commands.describe(session_id="Numéro de la séance", places="Nouveau nombre de places (1 à 500)")
     async def set_places(self, interaction: discord.Interaction, session_id: int, places: int) -> None:
-        session, promoted = await self.domain.set_capacity(interaction.guild_id, session_id, places,
-                                                           actor_id=interaction.user.id,
-                                                           is_moderator=await self._is_mod(interaction))
-        await send_ephemeral(interaction, self.bot.t(interaction, "intervisions.places.done", title=session.title,
-                                                     places=session.capacity, promoted=len(promoted)))
+        session, promoted = await self.domain.set_capacity(
+            interaction.guild_id,
+            session_id,
+            places,
+            actor_id=interaction.user.id,
+            is_moderator=await self._is_mod(interaction),
+        )
+        await send_ephemeral(
+            interaction,
+            self.bot.t(
+                interaction,
+                "intervisions.places.done",
+                title=session.title,
+                places=session.capacity,
+                promoted=len(promoted),
+            ),
+        )
         await self.announce_promotions(interaction.guild_id, session, promoted)
         await self.refresh(interaction.guild_id, session_id)
 
     # -- participants, reminders, calendar ---------------------------------------------------------
-    @intervision.command(name="participants",
-                         description="Qui est inscrit (animation, secrétariat, modération)")
+    @intervision.command(
+        name="participants", description="Qui est inscrit (animation, secrétariat, modération)"
+    )
     @app_commands.rename(session_id="id")
     @app_commands.describe(session_id="Numéro de la séance")
     async def participants(self, interaction: discord.Interaction, session_id: int) -> None:
@@ -487,38 +728,57 @@ class IntervisionsCog(commands.Cog):
         if not (session.may_lead(interaction.user.id) or await self._is_mod(interaction)):
             raise UserError("intervisions.errors.leads_or_mods")
         people = await self.domain.participants(interaction.guild_id, session_id)
-        await send_ephemeral(interaction, self._participants_text(interaction.guild, session, people,
-                                                                  self.bot.texts(interaction)))
+        await send_ephemeral(
+            interaction,
+            self._participants_text(interaction.guild, session, people, self.bot.texts(interaction)),
+        )
 
-    def _participants_text(self, guild: discord.Guild | None, session: Session,
-                           people: domain_module.Participants, t: Translate) -> str:
+    def _participants_text(
+        self, guild: discord.Guild | None, session: Session, people: domain_module.Participants, t: Translate
+    ) -> str:
         def name(user_id: int) -> str:
             member = guild.get_member(user_id) if guild else None
             return member.display_name if member else f"<@{user_id}>"
 
         booked = "\n".join(f"{i}. {name(u)}" for i, u in enumerate(people.booked, 1)) or "—"
         waiting = "\n".join(f"{i}. {name(u)}" for i, u in enumerate(people.waitlist, 1)) or "—"
-        return fit_content(t("intervisions.participants.text", title=session.title, booked_count=len(people.booked),
-                 capacity=session.capacity, booked=booked, waiting_count=len(people.waitlist),
-                 waiting=waiting))
+        return fit_content(
+            t(
+                "intervisions.participants.text",
+                title=session.title,
+                booked_count=len(people.booked),
+                capacity=session.capacity,
+                booked=booked,
+                waiting_count=len(people.waitlist),
+                waiting=waiting,
+            )
+        )
 
     @intervision.command(name="rappels", description="Recevoir ou non les rappels en message privé")
     @app_commands.rename(enabled="actif")
     @app_commands.describe(enabled="Oui pour recevoir les rappels")
     async def reminders(self, interaction: discord.Interaction, enabled: bool) -> None:
         await self.domain.set_reminders(interaction.guild_id, interaction.user.id, enabled)
-        await send_ephemeral(interaction, self.bot.t(
-            interaction, "intervisions.reminders.on" if enabled else "intervisions.reminders.off"))
+        await send_ephemeral(
+            interaction,
+            self.bot.t(interaction, "intervisions.reminders.on" if enabled else "intervisions.reminders.off"),
+        )
 
     @intervision.command(name="calendrier", description="Les prochaines séances en fichier agenda (.ics)")
     async def calendar(self, interaction: discord.Interaction) -> None:
         sessions = await self.domain.upcoming(interaction.guild_id, limit=100)
         tz = await self.tz_name(interaction.guild_id)
-        data = ical.build_calendar(sessions, tz, name=self.bot.t(interaction, "intervisions.calendar.name"),
-                                   cancelled_word=self.bot.t(interaction, "intervisions.calendar.cancelled"))
-        await send_ephemeral(interaction,
-                             self.bot.t(interaction, "intervisions.calendar.all", count=len(sessions)),
-                             file=discord.File(io.BytesIO(data), filename="intervisions.ics"))
+        data = ical.build_calendar(
+            sessions,
+            tz,
+            name=self.bot.t(interaction, "intervisions.calendar.name"),
+            cancelled_word=self.bot.t(interaction, "intervisions.calendar.cancelled"),
+        )
+        await send_ephemeral(
+            interaction,
+            self.bot.t(interaction, "intervisions.calendar.all", count=len(sessions)),
+            file=discord.File(io.BytesIO(data), filename="intervisions.ics"),
+        )
 
     # -- minutes -------------------------------------------------------------------------------------
     @intervision.command(name="compte-rendu", description="Écrire le compte rendu d'une séance")
@@ -533,7 +793,8 @@ class IntervisionsCog(commands.Cog):
         async def on_submit(inner: discord.Interaction, fields: dict[str, str]) -> None:
             saved = await self.domain.save_minutes(inner.guild_id, session_id, inner.user.id, **fields)
             await inner.response.send_message(
-                self.bot.t(inner, "intervisions.minutes.saved", topics=len(saved.new_topics)), ephemeral=True)
+                self.bot.t(inner, "intervisions.minutes.saved", topics=len(saved.new_topics)), ephemeral=True
+            )
             text = ui.minutes_text(self.bot.texts(inner.guild_id), session, saved)
             thread = self.bot.get_channel(session.thread_id or 0)
             if isinstance(thread, discord.Thread):
@@ -551,22 +812,31 @@ class IntervisionsCog(commands.Cog):
                     log.warning("minutes of %s not posted in thread: %s", session_id, exc)
 
         await interaction.response.send_modal(
-            ui.MinutesModal(self.bot.texts(interaction), session, existing, on_submit))
+            ui.MinutesModal(self.bot.texts(interaction), session, existing, on_submit)
+        )
 
     # -- topics ------------------------------------------------------------------------------------
     # Declared after the commands above: subgroups follow them in the order Discord shows.
-    topic = app_commands.Group(name="sujet", description="Les sujets à traiter en intervision",
-                               parent=intervision)
+    topic = app_commands.Group(
+        name="sujet", description="Les sujets à traiter en intervision", parent=intervision
+    )
 
     @topic.command(name="proposer", description="Proposer un sujet pour une prochaine intervision")
     @app_commands.rename(text="texte")
     @app_commands.describe(text="Le sujet, en une ou deux phrases")
-    async def propose_topic(self, interaction: discord.Interaction,
-                            text: app_commands.Range[str, 3, 300]) -> None:
-        topic = await self.domain.propose_topic(interaction.guild_id, interaction.user.id, text,
-                                                cooldown_seconds=domain_module.TOPIC_COOLDOWN_SECONDS)
+    async def propose_topic(
+        self, interaction: discord.Interaction, text: app_commands.Range[str, 3, 300]
+    ) -> None:
+        topic = await self.domain.propose_topic(
+            interaction.guild_id,
+            interaction.user.id,
+            text,
+            cooldown_seconds=domain_module.TOPIC_COOLDOWN_SECONDS,
+        )
         await self._post_topic(interaction.guild, topic)
-        await send_ephemeral(interaction, self.bot.t(interaction, "intervisions.topics.proposed", id=topic.id))
+        await send_ephemeral(
+            interaction, self.bot.t(interaction, "intervisions.topics.proposed", id=topic.id)
+        )
 
     async def _post_topic(self, guild: discord.Guild | None, topic: domain_module.Topic) -> None:
         if guild is None:
@@ -576,8 +846,11 @@ class IntervisionsCog(commands.Cog):
         if isinstance(channel, discord.TextChannel):
             t = self.bot.texts(guild.id)
             try:
-                message = await channel.send(t("intervisions.topics.post", id=topic.id, text=topic.text),
-                                             view=ui.topic_view(t, topic), allowed_mentions=NO_PINGS)
+                message = await channel.send(
+                    t("intervisions.topics.post", id=topic.id, text=topic.text),
+                    view=ui.topic_view(t, topic),
+                    allowed_mentions=NO_PINGS,
+                )
                 await self.domain.set_topic_message(topic.id, message.id)
             except discord.HTTPException as exc:
                 log.info("topic %s not posted: %s", topic.id, exc)
@@ -590,7 +863,8 @@ class IntervisionsCog(commands.Cog):
         if isinstance(channel, discord.TextChannel):
             try:
                 await channel.get_partial_message(topic.message_id).edit(
-                    view=ui.topic_view(self.bot.texts(guild.id), topic))
+                    view=ui.topic_view(self.bot.texts(guild.id), topic)
+                )
             except discord.HTTPException as exc:
                 log.info("topic %s: post not updated: %s", topic.id, exc)
 
@@ -600,7 +874,8 @@ class IntervisionsCog(commands.Cog):
             return self.bot.t(interaction, "intervisions.topics.empty"), None
         t = self.bot.texts(interaction)
         lines = [t("intervisions.topics.title")] + [
-            t("intervisions.topics.line", id=tp.id, text=tp.text, votes=tp.votes) for tp in topics]
+            t("intervisions.topics.line", id=tp.id, text=tp.text, votes=tp.votes) for tp in topics
+        ]
         view = discord.ui.View(timeout=None)
         for tp in topics[:25]:
             view.add_item(ui.TopicVoteButton(tp.id, f"#{tp.id} · 👍 {tp.votes}"))
@@ -618,20 +893,28 @@ class IntervisionsCog(commands.Cog):
     @app_commands.rename(topic_id="id", session_id="session")
     @app_commands.describe(topic_id="Numéro du sujet", session_id="Numéro de la séance")
     async def retain_topic(self, interaction: discord.Interaction, topic_id: int, session_id: int) -> None:
-        topic, session = await self.domain.retain_topic(interaction.guild_id, topic_id, session_id,
-                                                        actor_id=interaction.user.id,
-                                                        is_moderator=await self._is_mod(interaction))
-        await send_ephemeral(interaction, self.bot.t(interaction, "intervisions.topics.retained", text=topic.text,
-                                                     title=session.title))
+        topic, session = await self.domain.retain_topic(
+            interaction.guild_id,
+            topic_id,
+            session_id,
+            actor_id=interaction.user.id,
+            is_moderator=await self._is_mod(interaction),
+        )
+        await send_ephemeral(
+            interaction,
+            self.bot.t(interaction, "intervisions.topics.retained", text=topic.text, title=session.title),
+        )
         thread = self.bot.get_channel(session.thread_id or 0)
         if isinstance(thread, discord.Thread):
-            await thread.send(self.bot.t(interaction.guild_id, "intervisions.topics.retained_thread", text=topic.text),
-                              allowed_mentions=NO_PINGS)
+            await thread.send(
+                self.bot.t(interaction.guild_id, "intervisions.topics.retained_thread", text=topic.text),
+                allowed_mentions=NO_PINGS,
+            )
 
     # -- offers ------------------------------------------------------------------------------------
-    offer_group = app_commands.Group(name="proposer",
-                                     description="Proposer d'accueillir ou d'animer une séance",
-                                     parent=intervision)
+    offer_group = app_commands.Group(
+        name="proposer", description="Proposer d'accueillir ou d'animer une séance", parent=intervision
+    )
 
     @offer_group.command(name="accueil", description="Proposer d'accueillir une séance dans vos locaux")
     @app_commands.rename(session_id="id")
@@ -647,15 +930,30 @@ class IntervisionsCog(commands.Cog):
 
     async def _offer(self, interaction: discord.Interaction, session_id: int, kind: str) -> None:
         session, new = await self.domain.offer(interaction.guild_id, session_id, interaction.user.id, kind)
-        await send_ephemeral(interaction, self.bot.t(
-            interaction, f"intervisions.offer.{kind}" if new else "intervisions.offer.already", title=session.title))
+        await send_ephemeral(
+            interaction,
+            self.bot.t(
+                interaction,
+                f"intervisions.offer.{kind}" if new else "intervisions.offer.already",
+                title=session.title,
+            ),
+        )
         if not new:
             return
         organisers = dict.fromkeys(u for u in (session.created_by, session.facilitator_id) if u)
         name = interaction.user.display_name
         for user_id in organisers:
-            await self.dm(interaction.guild_id, user_id, self.bot.t(
-                interaction.guild_id, f"intervisions.dm.offer_{kind}", member=name, title=session.title, id=session.id))
+            await self.dm(
+                interaction.guild_id,
+                user_id,
+                self.bot.t(
+                    interaction.guild_id,
+                    f"intervisions.dm.offer_{kind}",
+                    member=name,
+                    title=session.title,
+                    id=session.id,
+                ),
+            )
 
     # -- timers ------------------------------------------------------------------------------------
     async def on_reminder_timer(self, timer: Timer) -> None:
@@ -673,14 +971,29 @@ class IntervisionsCog(commands.Cog):
         for user_id in await self.domain.reminder_recipients(guild_id, session.id, f"{hours:g}h"):
             if await self.domain.dm_closed(guild_id, user_id):
                 continue
-            await self.dm(guild_id, user_id, self.bot.t(guild_id, "intervisions.dm.reminder", title=session.title,
-                                                        when=when, stamp=ui.stamp(session),
-                                                        place=session.place or "—"))
-        if session.facilitator_id and await self.domain.claim_once(session.id, f"list:{hours:g}h",
-                                                                   session.facilitator_id):
+            await self.dm(
+                guild_id,
+                user_id,
+                self.bot.t(
+                    guild_id,
+                    "intervisions.dm.reminder",
+                    title=session.title,
+                    when=when,
+                    stamp=ui.stamp(session),
+                    place=session.place or "—",
+                ),
+            )
+        if session.facilitator_id and await self.domain.claim_once(
+            session.id, f"list:{hours:g}h", session.facilitator_id
+        ):
             people = await self.domain.participants(guild_id, session.id)
-            await self.dm(guild_id, session.facilitator_id, self._participants_text(
-                self.bot.get_guild(guild_id), session, people, self.bot.texts(guild_id)))
+            await self.dm(
+                guild_id,
+                session.facilitator_id,
+                self._participants_text(
+                    self.bot.get_guild(guild_id), session, people, self.bot.texts(guild_id)
+                ),
+            )
 
     async def on_archive_timer(self, timer: Timer) -> None:
         try:
@@ -723,4 +1036,3 @@ class IntervisionsCog(commands.Cog):
 
 async def setup(bot: RelaisBot) -> None:
     await bot.add_cog(IntervisionsCog(bot))
-

@@ -33,8 +33,8 @@ RHYTHM_CHOICES = [
     app_commands.Choice(name="quotidien", value="quotidien"),
 ]
 DM_CONCURRENCY = 5
-CONFIRM_IDS = "relais:jobs"          # relais:jobs:confirm / relais:jobs:cancel
-LIST_IDS = "relais:jobs:list"        # relais:jobs:list:prev / relais:jobs:list:next
+CONFIRM_IDS = "relais:jobs"  # relais:jobs:confirm / relais:jobs:cancel
+LIST_IDS = "relais:jobs:list"  # relais:jobs:list:prev / relais:jobs:list:next
 CONFIRM_TIMEOUT = 900
 
 
@@ -52,8 +52,12 @@ def _complete_list(current: str, names: tuple[str, ...]) -> list[app_commands.Ch
 
 
 class Jobs(commands.Cog):
-    offre = app_commands.Group(name="offre", description="Offres d'emploi de pair-aidance", guild_only=True,
-                               allowed_contexts=app_commands.AppCommandContext(guild=True))
+    offre = app_commands.Group(
+        name="offre",
+        description="Offres d'emploi de pair-aidance",
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+    )
 
     def __init__(self, bot: RelaisBot) -> None:
         self.bot = bot
@@ -78,8 +82,13 @@ class Jobs(commands.Cog):
         timers.register(alerts.KIND_DIGEST, self.on_digest_timer)
         timers.register(feeds.KIND_FEEDS, self.on_feeds_timer)
         if self.config.feeds and not await timers.pending(feeds.FEEDS_TIMER_GUILD, feeds.KIND_FEEDS):
-            await timers.schedule(feeds.FEEDS_TIMER_GUILD, feeds.KIND_FEEDS, timeutil.now() + dt.timedelta(seconds=60),
-                                  {}, key=feeds.FEEDS_TIMER_KEY)
+            await timers.schedule(
+                feeds.FEEDS_TIMER_GUILD,
+                feeds.KIND_FEEDS,
+                timeutil.now() + dt.timedelta(seconds=60),
+                {},
+                key=feeds.FEEDS_TIMER_KEY,
+            )
 
     async def cog_unload(self) -> None:
         self.bot.services.withdraw(ui.JobQueueActions, self)
@@ -90,7 +99,9 @@ class Jobs(commands.Cog):
         config = await self.bot.guild_config(interaction.guild_id)
         member = interaction.user
         moderator = isinstance(member, discord.Member) and is_moderator(member, config)
-        trusted = moderator or (isinstance(member, discord.Member) and has_configured_role(member, config, "confiance"))
+        trusted = moderator or (
+            isinstance(member, discord.Member) and has_configured_role(member, config, "confiance")
+        )
         return moderator, trusted or not self.settings.moderation_queue
 
     async def _timezone(self, guild_id: int) -> str:
@@ -99,8 +110,13 @@ class Jobs(commands.Cog):
     async def _check_cooldown(self, interaction: discord.Interaction) -> None:
         moderator, _ = await self._member_rights(interaction)
         if not moderator:
-            await offers.check_submit_cooldown(self.bot.db, interaction.guild_id, interaction.user.id, timeutil.now(),
-                                               self.settings.submit_cooldown_seconds)
+            await offers.check_submit_cooldown(
+                self.bot.db,
+                interaction.guild_id,
+                interaction.user.id,
+                timeutil.now(),
+                self.settings.submit_cooldown_seconds,
+            )
 
     def _deadline(self, text: str | None, timezone: str) -> Any:
         if text is None or not text.strip():
@@ -109,22 +125,45 @@ class Jobs(commands.Cog):
 
     # -- /offre publier ----------------------------------------------------------------------------
     @offre.command(name="publier", description="Proposer une offre d'emploi (un formulaire suit)")
-    @app_commands.rename(title="intitule", employer="employeur", contract="contrat", deadline="date_limite",
-                         link="lien", place="lieu")
+    @app_commands.rename(
+        title="intitule",
+        employer="employeur",
+        contract="contrat",
+        deadline="date_limite",
+        link="lien",
+        place="lieu",
+    )
     @app_commands.describe(
-        title="Intitulé du poste", employer="Structure qui recrute", region="Région du poste",
-        contract="Type de contrat", deadline="Date limite de candidature, par exemple 31/12 ou 15 mars 2026",
-        link="Lien vers l'offre complète, ou adresse e-mail de contact", place="Ville ou lieu de travail",
+        title="Intitulé du poste",
+        employer="Structure qui recrute",
+        region="Région du poste",
+        contract="Type de contrat",
+        deadline="Date limite de candidature, par exemple 31/12 ou 15 mars 2026",
+        link="Lien vers l'offre complète, ou adresse e-mail de contact",
+        place="Ville ou lieu de travail",
     )
     async def publish(
-        self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 256],
-        employer: app_commands.Range[str, 1, 256], region: str, contract: str, deadline: str | None = None,
-        link: str | None = None, place: app_commands.Range[str, 1, 256] | None = None,
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Range[str, 1, 256],
+        employer: app_commands.Range[str, 1, 256],
+        region: str,
+        contract: str,
+        deadline: str | None = None,
+        link: str | None = None,
+        place: app_commands.Range[str, 1, 256] | None = None,
     ) -> None:
         await self._check_cooldown(interaction)  # before the form: nobody types five paragraphs for nothing
         timezone = await self._timezone(interaction.guild_id)
-        draft = offers.OfferInput(title=title, employer=employer, region=region, contract=contract,
-                                  deadline=self._deadline(deadline, timezone), link=link, place=place)
+        draft = offers.OfferInput(
+            title=title,
+            employer=employer,
+            region=region,
+            contract=contract,
+            deadline=self._deadline(deadline, timezone),
+            link=link,
+            place=place,
+        )
         # Everything but the long fields is checked before the form opens: nobody types five
         # paragraphs to learn that the date was wrong.
         draft = offers.validate(draft, self.config, timeutil.now(), from_feed=True)
@@ -134,17 +173,26 @@ class Jobs(commands.Cog):
     @offre.command(name="liste", description="Les offres ouvertes, filtrées par région ou contrat")
     @app_commands.rename(contract="contrat")
     @app_commands.describe(region="Seulement cette région", contract="Seulement ce contrat")
-    async def list_offers(self, interaction: discord.Interaction, region: str | None = None,
-                          contract: str | None = None) -> None:
+    async def list_offers(
+        self, interaction: discord.Interaction, region: str | None = None, contract: str | None = None
+    ) -> None:
         guild_id, t = interaction.guild_id, self.bot.texts(interaction)
 
         async def fetch(number: int) -> pager.Page:
-            page = await offers.list_open(self.bot.db, guild_id, region=region, contract=contract, page=number)
+            page = await offers.list_open(
+                self.bot.db, guild_id, region=region, contract=contract, page=number
+            )
             return pager.Page(page.page, page.pages, content=ui.list_lines(t, page))
 
         first = await fetch(0)
-        view = pager.Pager(interaction.user.id, first, fetch, previous_label=t("jobs.list.previous"),
-                           next_label=t("jobs.list.next"), id_prefix=LIST_IDS)
+        view = pager.Pager(
+            interaction.user.id,
+            first,
+            fetch,
+            previous_label=t("jobs.list.previous"),
+            next_label=t("jobs.list.next"),
+            id_prefix=LIST_IDS,
+        )
         await send_ephemeral(interaction, first.content, **({"view": view} if view.needed else {}))
 
     @offre.command(name="voir", description="Afficher une offre")
@@ -165,8 +213,13 @@ class Jobs(commands.Cog):
         await send_ephemeral(interaction, embed=embed)
 
     # -- the offer form -----------------------------------------------------------------------------------
-    def _offer_modal(self, interaction: discord.Interaction, draft: offers.OfferInput,
-                     values: dict[str, str] | None = None, offer_id: int | None = None) -> ui.OfferModal:
+    def _offer_modal(
+        self,
+        interaction: discord.Interaction,
+        draft: offers.OfferInput,
+        values: dict[str, str] | None = None,
+        offer_id: int | None = None,
+    ) -> ui.OfferModal:
         async def submitted(modal_interaction: discord.Interaction, fields: dict[str, str]) -> None:
             full = dataclasses.replace(draft, **fields)
             try:
@@ -177,25 +230,46 @@ class Jobs(commands.Cog):
             except UserError as error:
                 await self._offer_retry(modal_interaction, error, draft, fields, offer_id)
 
-        return ui.OfferModal(self.bot.texts(interaction), submitted, opener_id=interaction.user.id, values=values,
-                             pay_required=draft.contract != offers.VOLUNTEER_CONTRACT)
+        return ui.OfferModal(
+            self.bot.texts(interaction),
+            submitted,
+            opener_id=interaction.user.id,
+            values=values,
+            pay_required=draft.contract != offers.VOLUNTEER_CONTRACT,
+        )
 
-    async def _offer_retry(self, interaction: discord.Interaction, error: UserError, draft: offers.OfferInput,
-                           fields: dict[str, str], offer_id: int | None) -> None:
+    async def _offer_retry(
+        self,
+        interaction: discord.Interaction,
+        error: UserError,
+        draft: offers.OfferInput,
+        fields: dict[str, str],
+        offer_id: int | None,
+    ) -> None:
         """A refused form keeps what was typed: the member fixes it with one click."""
-        log.info("job offer form refused: %s %s (guild=%s user=%s)", error.key, error.params, interaction.guild_id,
-                 interaction.user.id)
+        log.info(
+            "job offer form refused: %s %s (guild=%s user=%s)",
+            error.key,
+            error.params,
+            interaction.guild_id,
+            interaction.user.id,
+        )
         t = self.bot.texts(interaction)
 
         async def reopen(button_interaction: discord.Interaction) -> None:
-            await button_interaction.response.send_modal(self._offer_modal(button_interaction, draft, fields, offer_id))
+            await button_interaction.response.send_modal(
+                self._offer_modal(button_interaction, draft, fields, offer_id)
+            )
 
-        view = ConfirmView.confirm_cancel(interaction.user.id, t("jobs.modal.retry"), reopen, id_prefix=CONFIRM_IDS,
-                                          timeout=CONFIRM_TIMEOUT)
+        view = ConfirmView.confirm_cancel(
+            interaction.user.id, t("jobs.modal.retry"), reopen, id_prefix=CONFIRM_IDS, timeout=CONFIRM_TIMEOUT
+        )
         text = self.bot.t(interaction, error.key, **error.params) + "\n" + t("jobs.modal.retry_hint")
         await send_ephemeral(interaction, text, view=view)
 
-    async def _submit(self, interaction: discord.Interaction, inp: offers.OfferInput, *, confirmed: bool = False) -> None:
+    async def _submit(
+        self, interaction: discord.Interaction, inp: offers.OfferInput, *, confirmed: bool = False
+    ) -> None:
         now = timeutil.now()
         clean = offers.validate(inp, self.config, now)
         await self._check_cooldown(interaction)  # again: several forms may have been opened at once
@@ -206,18 +280,28 @@ class Jobs(commands.Cog):
                 return
         _moderator, direct = await self._member_rights(interaction)
         offer = await offers.submit_offer(
-            self.bot.db, interaction.guild_id, clean, submitter_id=interaction.user.id, publish_now=direct, now=now,
+            self.bot.db,
+            interaction.guild_id,
+            clean,
+            submitter_id=interaction.user.id,
+            publish_now=direct,
+            now=now,
             default_expiry_days=self.settings.default_expiry_days,
         )
-        await send_ephemeral(interaction, self.bot.t(interaction, f"jobs.submit.done_{offer.status}", id=offer.id))
+        await send_ephemeral(
+            interaction, self.bot.t(interaction, f"jobs.submit.done_{offer.status}", id=offer.id)
+        )
         await self.process_offer(offer.guild_id, offer.id)
 
-    async def _ask_duplicate(self, interaction: discord.Interaction, clean: offers.OfferInput,
-                             duplicates: list[offers.Offer]) -> None:
+    async def _ask_duplicate(
+        self, interaction: discord.Interaction, clean: offers.OfferInput, duplicates: list[offers.Offer]
+    ) -> None:
         t = self.bot.texts(interaction)
         lines = [t("jobs.submit.duplicate_intro")]
-        lines += [t("jobs.queue.duplicate_line", id=d.id, title=d.title[:80], status=t(f"jobs.status.{d.status}"))
-                  for d in duplicates]
+        lines += [
+            t("jobs.queue.duplicate_line", id=d.id, title=d.title[:80], status=t(f"jobs.status.{d.status}"))
+            for d in duplicates
+        ]
         lines.append(t("jobs.submit.duplicate_question"))
 
         async def confirm(button_interaction: discord.Interaction) -> None:
@@ -227,8 +311,13 @@ class Jobs(commands.Cog):
             await button_interaction.response.edit_message(content=t("jobs.submit.cancelled"), view=None)
 
         view = ConfirmView.confirm_cancel(
-            interaction.user.id, t("jobs.submit.confirm_duplicate"), confirm, cancel_label=t("jobs.submit.cancel"),
-            on_cancel=cancel, id_prefix=CONFIRM_IDS, timeout=CONFIRM_TIMEOUT,
+            interaction.user.id,
+            t("jobs.submit.confirm_duplicate"),
+            confirm,
+            cancel_label=t("jobs.submit.cancel"),
+            on_cancel=cancel,
+            id_prefix=CONFIRM_IDS,
+            timeout=CONFIRM_TIMEOUT,
         )
         await send_ephemeral(interaction, fit_content("\n".join(lines)), view=view)
 
@@ -250,17 +339,25 @@ class Jobs(commands.Cog):
 
     async def _post_queue_card(self, offer: offers.Offer) -> None:
         config = await self.bot.guild_config(offer.guild_id)
-        channel = await self.bot.channel_or_fetch(config.channel("offres_moderation") or config.channel("modlog"))
+        channel = await self.bot.channel_or_fetch(
+            config.channel("offres_moderation") or config.channel("modlog")
+        )
         if channel is None:
-            log.warning("job offer %s waits but no moderation channel is configured (guild=%s)", offer.id,
-                        offer.guild_id)
+            log.warning(
+                "job offer %s waits but no moderation channel is configured (guild=%s)",
+                offer.id,
+                offer.guild_id,
+            )
             return
         t = self.bot.texts(offer.guild_id)
-        duplicates = await offers.find_duplicates(self.bot.db, offer.guild_id, offer.as_input(), offer.created_at,
-                                                exclude_id=offer.id)
+        duplicates = await offers.find_duplicates(
+            self.bot.db, offer.guild_id, offer.as_input(), offer.created_at, exclude_id=offer.id
+        )
         message = await channel.send(
-            content=t("jobs.queue.new", id=offer.id), embed=ui.queue_embed(t, offer, duplicates),
-            view=ui.queue_view(t, offer), allowed_mentions=NO_PINGS,
+            content=t("jobs.queue.new", id=offer.id),
+            embed=ui.queue_embed(t, offer, duplicates),
+            view=ui.queue_view(t, offer),
+            allowed_mentions=NO_PINGS,
         )
         await offers.set_queue_message(self.bot.db, offer.guild_id, offer.id, channel.id, message.id)
 
@@ -271,7 +368,9 @@ class Jobs(commands.Cog):
         t = self.bot.texts(offer.guild_id)
         try:
             await channel.get_partial_message(offer.queue_message_id).edit(
-                embed=ui.queue_embed(t, offer), view=ui.queue_view(t, offer), allowed_mentions=NO_PINGS,
+                embed=ui.queue_embed(t, offer),
+                view=ui.queue_view(t, offer),
+                allowed_mentions=NO_PINGS,
             )
         except discord.HTTPException as exc:
             log.warning("could not update the queue card of offer %s: %s", offer.id, exc)
@@ -316,19 +415,29 @@ class Jobs(commands.Cog):
         channel = await self.bot.channel_or_fetch(config.channel("offres"))
         db = self.bot.db
         if channel is None:
-            log.warning("job offer %s published but no jobs channel is configured (guild=%s)", offer.id, offer.guild_id)
+            log.warning(
+                "job offer %s published but no jobs channel is configured (guild=%s)",
+                offer.id,
+                offer.guild_id,
+            )
         else:
             t = self.bot.texts(offer.guild_id)
             content, role = self._region_line(t, offer)
-            mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role]) if role else NO_PINGS
+            mentions = (
+                discord.AllowedMentions(everyone=False, users=False, roles=[role]) if role else NO_PINGS
+            )
             embed = ui.offer_embed(t, offer)
             if isinstance(channel, discord.ForumChannel):
                 created = await channel.create_thread(
-                    name=_post_name(offer), content=content, embed=embed,
-                    applied_tags=self._forum_tags(channel, offer), allowed_mentions=mentions,
+                    name=_post_name(offer),
+                    content=content,
+                    embed=embed,
+                    applied_tags=self._forum_tags(channel, offer),
+                    allowed_mentions=mentions,
                 )
-                await offers.set_announcement(db, offer.guild_id, offer.id, channel.id, created.message.id,
-                                            created.thread.id)
+                await offers.set_announcement(
+                    db, offer.guild_id, offer.id, channel.id, created.message.id, created.thread.id
+                )
             else:
                 message = await channel.send(content=content, embed=embed, allowed_mentions=mentions)
                 await offers.set_announcement(db, offer.guild_id, offer.id, channel.id, message.id, None)
@@ -336,11 +445,21 @@ class Jobs(commands.Cog):
         index = await self.alert_index.get(db, offer.guild_id)
         grouped = await alerts.record_alerts(db, offer, index, timeutil.now())
         if grouped["immediat"]:
-            await self.bot.timers.schedule(offer.guild_id, alerts.KIND_ALERTS, timeutil.now(), {"offer_id": offer.id},
-                                           key=f"jobs:alerts:{offer.id}")
+            await self.bot.timers.schedule(
+                offer.guild_id,
+                alerts.KIND_ALERTS,
+                timeutil.now(),
+                {"offer_id": offer.id},
+                key=f"jobs:alerts:{offer.id}",
+            )
         if grouped["quotidien"]:
-            await alerts.schedule_digest(self.bot.timers, offer.guild_id, timeutil.now(),
-                                       await self._timezone(offer.guild_id), self.settings.digest_hour)
+            await alerts.schedule_digest(
+                self.bot.timers,
+                offer.guild_id,
+                timeutil.now(),
+                await self._timezone(offer.guild_id),
+                self.settings.digest_hour,
+            )
 
     async def _edit_announcement(self, offer: offers.Offer) -> None:
         """Show the current state of a published or closed offer on its announcement."""
@@ -358,7 +477,9 @@ class Jobs(commands.Cog):
             else:  # keep the region line of the announcement; an edit never notifies the role again
                 content, _ = self._region_line(t, offer)
             await channel.get_partial_message(offer.announce_message_id).edit(
-                content=content, embed=ui.offer_embed(t, offer, closure=closure), allowed_mentions=NO_PINGS,
+                content=content,
+                embed=ui.offer_embed(t, offer, closure=closure),
+                allowed_mentions=NO_PINGS,
             )
             if thread is not None and not closure:
                 await self._refresh_post(thread, offer)
@@ -375,11 +496,18 @@ class Jobs(commands.Cog):
         require_moderator(interaction.user, config)
         if action == "publish":
             offer = await offers.approve(
-                self.bot.db, interaction.guild_id, offer_id, moderator_id=interaction.user.id, is_moderator=True,
-                now=timeutil.now(), default_expiry_days=self.settings.default_expiry_days,
+                self.bot.db,
+                interaction.guild_id,
+                offer_id,
+                moderator_id=interaction.user.id,
+                is_moderator=True,
+                now=timeutil.now(),
+                default_expiry_days=self.settings.default_expiry_days,
             )
             t = self.bot.texts(offer.guild_id)
-            await interaction.response.edit_message(embed=ui.queue_embed(t, offer), view=ui.queue_view(t, offer))
+            await interaction.response.edit_message(
+                embed=ui.queue_embed(t, offer), view=ui.queue_view(t, offer)
+            )
             await self.process_offer(offer.guild_id, offer.id)
             await self._notify_submitter(offer, "jobs.queue.dm_published", id=offer.id, title=offer.title)
         elif action == "refuse":
@@ -387,24 +515,40 @@ class Jobs(commands.Cog):
 
             async def submitted(modal_interaction: discord.Interaction, reason: str) -> None:
                 # The form was open for up to fifteen minutes: the role may have gone meanwhile.
-                require_moderator(modal_interaction.user, await self.bot.guild_config(modal_interaction.guild_id))
-                offer = await offers.refuse(
-                    self.bot.db, modal_interaction.guild_id, offer_id, moderator_id=modal_interaction.user.id,
-                    is_moderator=True, reason=reason, now=timeutil.now(),
+                require_moderator(
+                    modal_interaction.user, await self.bot.guild_config(modal_interaction.guild_id)
                 )
-                await send_ephemeral(modal_interaction, self.bot.t(modal_interaction, "jobs.queue.refused_ok", id=offer_id))
+                offer = await offers.refuse(
+                    self.bot.db,
+                    modal_interaction.guild_id,
+                    offer_id,
+                    moderator_id=modal_interaction.user.id,
+                    is_moderator=True,
+                    reason=reason,
+                    now=timeutil.now(),
+                )
+                await send_ephemeral(
+                    modal_interaction, self.bot.t(modal_interaction, "jobs.queue.refused_ok", id=offer_id)
+                )
                 await self._refresh_queue_card(offer)
-                await self._notify_submitter(offer, "jobs.queue.dm_refused", id=offer.id, title=offer.title,
-                                             reason=offer.refusal_reason)
+                await self._notify_submitter(
+                    offer,
+                    "jobs.queue.dm_refused",
+                    id=offer.id,
+                    title=offer.title,
+                    reason=offer.refusal_reason,
+                )
 
-            await interaction.response.send_modal(ui.RefuseModal(self.bot.texts(interaction), submitted,
-                                                                 opener_id=interaction.user.id))
+            await interaction.response.send_modal(
+                ui.RefuseModal(self.bot.texts(interaction), submitted, opener_id=interaction.user.id)
+            )
         else:
             offer = await offers.get_offer(self.bot.db, interaction.guild_id, offer_id)
             if not offer.is_open:
                 raise UserError(f"jobs.errors.closed.{offer.status}", id=offer_id)
-            await interaction.response.send_modal(self._offer_modal(interaction, offer.as_input(), _long_fields(offer),
-                                                                    offer_id))
+            await interaction.response.send_modal(
+                self._offer_modal(interaction, offer.as_input(), _long_fields(offer), offer_id)
+            )
 
     async def _notify_submitter(self, offer: offers.Offer, key: str, **params: Any) -> None:
         if not offer.submitter_id:
@@ -415,17 +559,35 @@ class Jobs(commands.Cog):
 
     # -- /offre modifier -----------------------------------------------------------------------------------
     @offre.command(name="modifier", description="Modifier une de vos offres (un formulaire suit)")
-    @app_commands.rename(offer_id="id", title="intitule", employer="employeur", contract="contrat",
-                         deadline="date_limite", link="lien", place="lieu")
+    @app_commands.rename(
+        offer_id="id",
+        title="intitule",
+        employer="employeur",
+        contract="contrat",
+        deadline="date_limite",
+        link="lien",
+        place="lieu",
+    )
     @app_commands.describe(
-        offer_id="Numéro de l'offre", title="Nouvel intitulé", employer="Nouvelle structure", region="Nouvelle région",
-        contract="Nouveau contrat", deadline="Nouvelle date limite (« aucune » pour l'enlever)",
-        link="Nouveau lien ou e-mail (« aucun » pour l'enlever)", place="Nouveau lieu",
+        offer_id="Numéro de l'offre",
+        title="Nouvel intitulé",
+        employer="Nouvelle structure",
+        region="Nouvelle région",
+        contract="Nouveau contrat",
+        deadline="Nouvelle date limite (« aucune » pour l'enlever)",
+        link="Nouveau lien ou e-mail (« aucun » pour l'enlever)",
+        place="Nouveau lieu",
     )
     async def edit(
-        self, interaction: discord.Interaction, offer_id: app_commands.Range[int, 1],
-        title: app_commands.Range[str, 1, 256] | None = None, employer: app_commands.Range[str, 1, 256] | None = None,
-        region: str | None = None, contract: str | None = None, deadline: str | None = None, link: str | None = None,
+        self,
+        interaction: discord.Interaction,
+        offer_id: app_commands.Range[int, 1],
+        title: app_commands.Range[str, 1, 256] | None = None,
+        employer: app_commands.Range[str, 1, 256] | None = None,
+        region: str | None = None,
+        contract: str | None = None,
+        deadline: str | None = None,
+        link: str | None = None,
         place: app_commands.Range[str, 1, 256] | None = None,
     ) -> None:
         offer = await offers.get_offer(self.bot.db, interaction.guild_id, offer_id)
@@ -444,9 +606,13 @@ class Jobs(commands.Cog):
             updates["link"] = None if fold(link) in ("aucun", "aucune", "none", "") else link
         draft = dataclasses.replace(offer.as_input(), **updates)
         draft = offers.validate(draft, self.config, timeutil.now(), from_feed=True)
-        await interaction.response.send_modal(self._offer_modal(interaction, draft, _long_fields(offer), offer_id))
+        await interaction.response.send_modal(
+            self._offer_modal(interaction, draft, _long_fields(offer), offer_id)
+        )
 
-    async def _apply_edit(self, interaction: discord.Interaction, offer_id: int, inp: offers.OfferInput) -> None:
+    async def _apply_edit(
+        self, interaction: discord.Interaction, offer_id: int, inp: offers.OfferInput
+    ) -> None:
         moderator, direct = await self._member_rights(interaction)
         current = await offers.get_offer(self.bot.db, interaction.guild_id, offer_id)
         if current.status == "published" and not direct:
@@ -455,8 +621,15 @@ class Jobs(commands.Cog):
             await self._propose_revision(interaction, current, inp)
             return
         offer = await offers.update_offer(
-            self.bot.db, interaction.guild_id, offer_id, inp, actor_id=interaction.user.id, is_moderator=moderator,
-            config=self.config, now=timeutil.now(), default_expiry_days=self.settings.default_expiry_days,
+            self.bot.db,
+            interaction.guild_id,
+            offer_id,
+            inp,
+            actor_id=interaction.user.id,
+            is_moderator=moderator,
+            config=self.config,
+            now=timeutil.now(),
+            default_expiry_days=self.settings.default_expiry_days,
         )
         await send_ephemeral(interaction, self.bot.t(interaction, "jobs.edit.done", id=offer.id))
         if offer.status == "published":
@@ -464,10 +637,18 @@ class Jobs(commands.Cog):
             await self._edit_announcement(offer)
         await self._refresh_queue_card(offer)
 
-    async def _propose_revision(self, interaction: discord.Interaction, offer: offers.Offer,
-                                inp: offers.OfferInput) -> None:
-        revision = await offers.propose_revision(self.bot.db, offer.guild_id, offer.id, inp,
-                                                 actor_id=interaction.user.id, config=self.config, now=timeutil.now())
+    async def _propose_revision(
+        self, interaction: discord.Interaction, offer: offers.Offer, inp: offers.OfferInput
+    ) -> None:
+        revision = await offers.propose_revision(
+            self.bot.db,
+            offer.guild_id,
+            offer.id,
+            inp,
+            actor_id=interaction.user.id,
+            config=self.config,
+            now=timeutil.now(),
+        )
         await send_ephemeral(interaction, self.bot.t(interaction, "jobs.revision.sent", id=offer.id))
         await self._post_revision_card(offer, revision)
 
@@ -480,18 +661,25 @@ class Jobs(commands.Cog):
             if channel is not None:
                 try:
                     await channel.get_partial_message(revision.queue_message_id).edit(
-                        embed=embed, view=view, allowed_mentions=NO_PINGS)
+                        embed=embed, view=view, allowed_mentions=NO_PINGS
+                    )
                     return
                 except discord.NotFound:
                     pass  # deleted by hand: post a new one
         config = await self.bot.guild_config(offer.guild_id)
-        channel = await self.bot.channel_or_fetch(config.channel("offres_moderation") or config.channel("modlog"))
+        channel = await self.bot.channel_or_fetch(
+            config.channel("offres_moderation") or config.channel("modlog")
+        )
         if channel is None:
-            log.warning("revision of job offer %s waits but no moderation channel is configured (guild=%s)",
-                        offer.id, offer.guild_id)
+            log.warning(
+                "revision of job offer %s waits but no moderation channel is configured (guild=%s)",
+                offer.id,
+                offer.guild_id,
+            )
             return
-        message = await channel.send(content=t("jobs.revision.new", id=offer.id), embed=embed, view=view,
-                                     allowed_mentions=NO_PINGS)
+        message = await channel.send(
+            content=t("jobs.revision.new", id=offer.id), embed=embed, view=view, allowed_mentions=NO_PINGS
+        )
         await offers.set_revision_queue_message(self.bot.db, offer.guild_id, offer.id, channel.id, message.id)
 
     async def on_revision_button(self, interaction: discord.Interaction, action: str, offer_id: int) -> None:
@@ -501,12 +689,21 @@ class Jobs(commands.Cog):
         moderator = f"<@{interaction.user.id}>"
         if action == "publish":
             revision, offer = await offers.approve_revision(
-                self.bot.db, guild_id, offer_id, moderator_id=interaction.user.id, is_moderator=True,
-                config=self.config, now=timeutil.now(), default_expiry_days=self.settings.default_expiry_days,
+                self.bot.db,
+                guild_id,
+                offer_id,
+                moderator_id=interaction.user.id,
+                is_moderator=True,
+                config=self.config,
+                now=timeutil.now(),
+                default_expiry_days=self.settings.default_expiry_days,
             )
             await interaction.response.edit_message(
-                embed=ui.revision_embed(t, offer, revision, t("jobs.revision.published", moderator=moderator)),
-                view=ui.revision_view(t, offer_id, closed=True))
+                embed=ui.revision_embed(
+                    t, offer, revision, t("jobs.revision.published", moderator=moderator)
+                ),
+                view=ui.revision_view(t, offer_id, closed=True),
+            )
             await offers.schedule_expiry(self.bot.timers, offer, self.settings.default_expiry_days)
             await self._edit_announcement(offer)
             await self._notify_submitter(offer, "jobs.revision.dm_published", id=offer.id, title=offer.title)
@@ -517,22 +714,35 @@ class Jobs(commands.Cog):
 
         async def submitted(modal_interaction: discord.Interaction, reason: str) -> None:
             require_moderator(modal_interaction.user, await self.bot.guild_config(modal_interaction.guild_id))
-            revision = await offers.refuse_revision(self.bot.db, guild_id, offer_id,
-                                                    moderator_id=modal_interaction.user.id, is_moderator=True,
-                                                    reason=reason)
+            revision = await offers.refuse_revision(
+                self.bot.db,
+                guild_id,
+                offer_id,
+                moderator_id=modal_interaction.user.id,
+                is_moderator=True,
+                reason=reason,
+            )
             offer = await offers.get_offer(self.bot.db, guild_id, offer_id)
-            await send_ephemeral(modal_interaction, self.bot.t(modal_interaction, "jobs.revision.refused_ok", id=offer_id))
+            await send_ephemeral(
+                modal_interaction, self.bot.t(modal_interaction, "jobs.revision.refused_ok", id=offer_id)
+            )
             channel = await self.bot.channel_or_fetch(revision.queue_channel_id)
             if channel is not None and revision.queue_message_id is not None:
-                state = t("jobs.revision.refused", moderator=f"<@{modal_interaction.user.id}>") + f"\n> {reason[:500]}"
+                state = (
+                    t("jobs.revision.refused", moderator=f"<@{modal_interaction.user.id}>")
+                    + f"\n> {reason[:500]}"
+                )
                 try:
                     await channel.get_partial_message(revision.queue_message_id).edit(
                         embed=ui.revision_embed(t, offer, revision, state),
-                        view=ui.revision_view(t, offer_id, closed=True), allowed_mentions=NO_PINGS)
+                        view=ui.revision_view(t, offer_id, closed=True),
+                        allowed_mentions=NO_PINGS,
+                    )
                 except discord.HTTPException as exc:
                     log.warning("could not update the revision card of offer %s: %s", offer_id, exc)
-            await self._notify_submitter(offer, "jobs.revision.dm_refused", id=offer.id, title=offer.title,
-                                         reason=reason.strip())
+            await self._notify_submitter(
+                offer, "jobs.revision.dm_refused", id=offer.id, title=offer.title, reason=reason.strip()
+            )
 
         await interaction.response.send_modal(ui.RefuseModal(t, submitted, opener_id=interaction.user.id))
 
@@ -551,28 +761,42 @@ class Jobs(commands.Cog):
 
     async def _close(self, interaction: discord.Interaction, offer_id: int, status: str) -> None:
         moderator, _ = await self._member_rights(interaction)
-        offer = await offers.close_offer(self.bot.db, interaction.guild_id, offer_id, status=status,
-                                         actor_id=interaction.user.id, is_moderator=moderator, now=timeutil.now())
+        offer = await offers.close_offer(
+            self.bot.db,
+            interaction.guild_id,
+            offer_id,
+            status=status,
+            actor_id=interaction.user.id,
+            is_moderator=moderator,
+            now=timeutil.now(),
+        )
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.timers.cancel(offer.guild_id, f"jobs:expire:{offer.id}")
         await self._edit_announcement(offer)
         await self._refresh_queue_card(offer)
-        await interaction.followup.send(self.bot.t(interaction, f"jobs.close.done_{status}", id=offer.id),
-                                        ephemeral=True, allowed_mentions=NO_PINGS)
+        await interaction.followup.send(
+            self.bot.t(interaction, f"jobs.close.done_{status}", id=offer.id),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
 
     # -- alerts --------------------------------------------------------------------------------------------
     @offre.command(name="alertes", description="Recevoir les nouvelles offres en message privé")
     @app_commands.rename(contracts="contrats", keywords="mots_cles", rhythm="rythme")
     @app_commands.describe(
-        regions="Régions séparées par des virgules (vide : toutes)", contracts="Contrats séparés par des virgules",
+        regions="Régions séparées par des virgules (vide : toutes)",
+        contracts="Contrats séparés par des virgules",
         keywords="Mots-clés séparés par des virgules, par exemple addiction, logement",
         rhythm="À chaque offre, ou un résumé par jour",
     )
     @app_commands.choices(rhythm=RHYTHM_CHOICES)
     async def subscribe(
-        self, interaction: discord.Interaction, regions: app_commands.Range[str, 0, 500] | None = None,
+        self,
+        interaction: discord.Interaction,
+        regions: app_commands.Range[str, 0, 500] | None = None,
         contracts: app_commands.Range[str, 0, 300] | None = None,
-        keywords: app_commands.Range[str, 0, 1000] | None = None, rhythm: app_commands.Choice[str] | None = None,
+        keywords: app_commands.Range[str, 0, 1000] | None = None,
+        rhythm: app_commands.Choice[str] | None = None,
     ) -> None:
         db, guild_id, t = self.bot.db, interaction.guild_id, self.bot.texts(interaction)
         if regions is None and contracts is None and keywords is None and rhythm is None:
@@ -580,26 +804,35 @@ class Jobs(commands.Cog):
             await send_ephemeral(interaction, ui.subscription_text(t, current))
             return
         sub = await alerts.set_subscription(
-            db, guild_id, interaction.user.id,
+            db,
+            guild_id,
+            interaction.user.id,
             regions=alerts.parse_names(regions, self.config.region_names, "region"),
             contracts=alerts.parse_names(contracts, self.config.contracts, "contract"),
-            keywords=alerts.parse_keywords(keywords), rhythm=rhythm.value if rhythm else None, now=timeutil.now(),
+            keywords=alerts.parse_keywords(keywords),
+            rhythm=rhythm.value if rhythm else None,
+            now=timeutil.now(),
         )
         await send_ephemeral(interaction, t("jobs.alerts.saved") + "\n" + ui.subscription_text(t, sub))
 
     @subscribe.autocomplete("regions")
-    async def _complete_regions(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _complete_regions(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return _complete_list(current, self.config.region_names)
 
     @subscribe.autocomplete("contracts")
-    async def _complete_contracts(self, interaction: discord.Interaction,
-                                  current: str) -> list[app_commands.Choice[str]]:
+    async def _complete_contracts(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return _complete_list(current, self.config.contracts)
 
     @offre.command(name="alertes-off", description="Ne plus recevoir d'alertes d'offres")
     async def unsubscribe(self, interaction: discord.Interaction) -> None:
         removed = await alerts.delete_subscription(self.bot.db, interaction.guild_id, interaction.user.id)
-        await send_ephemeral(interaction, self.bot.t(interaction, "jobs.alerts.off" if removed else "jobs.alerts.none"))
+        await send_ephemeral(
+            interaction, self.bot.t(interaction, "jobs.alerts.off" if removed else "jobs.alerts.none")
+        )
 
     async def _dm(self, guild_id: int, user_id: int, **kwargs: Any) -> bool:
         """Send a DM; False when the member's DMs are closed (or the member is gone)."""
@@ -633,7 +866,9 @@ class Jobs(commands.Cog):
             async with limiter:
                 delivered = await self._dm(guild_id, user_id, content=intro, embed=embed)
             now = timeutil.now()
-            await alerts.mark_alerts(db, guild_id, user_id, [offer_id], "sent" if delivered else "failed", now)
+            await alerts.mark_alerts(
+                db, guild_id, user_id, [offer_id], "sent" if delivered else "failed", now
+            )
             await alerts.record_dm_result(db, guild_id, user_id, delivered=delivered, now=now)
 
         await asyncio.gather(*(deliver(u) for u in users))
@@ -643,11 +878,20 @@ class Jobs(commands.Cog):
         guild = self.bot.get_guild(guild_id)
         t = self.bot.texts(guild_id)
         for digest in await alerts.digest_batches(db, guild_id):
-            delivered = await self._dm(guild_id, digest.user_id, content=ui.digest_text(t, digest.offers,
-                                                                                       guild.name if guild else ""))
+            delivered = await self._dm(
+                guild_id,
+                digest.user_id,
+                content=ui.digest_text(t, digest.offers, guild.name if guild else ""),
+            )
             now = timeutil.now()
-            await alerts.mark_alerts(db, guild_id, digest.user_id, [o.id for o in digest.offers],
-                                   "sent" if delivered else "failed", now)
+            await alerts.mark_alerts(
+                db,
+                guild_id,
+                digest.user_id,
+                [o.id for o in digest.offers],
+                "sent" if delivered else "failed",
+                now,
+            )
             await alerts.record_dm_result(db, guild_id, digest.user_id, delivered=delivered, now=now)
 
     # -- expiry --------------------------------------------------------------------------------------------
@@ -661,12 +905,18 @@ class Jobs(commands.Cog):
     # -- feeds ---------------------------------------------------------------------------------------------
     async def poll_feeds_now(self) -> list[tuple[int, list[feeds.FeedReport]]]:
         results = []
-        async with netguard.guarded_session(allow_loopback=self.bot.settings.features.allow_loopback_urls) as session:
+        async with netguard.guarded_session(
+            allow_loopback=self.bot.settings.features.allow_loopback_urls
+        ) as session:
             for guild_id in await feeds.guilds_with_jobs_channel(self.bot.db):
                 if self.bot.get_guild(guild_id) is None:
                     continue
                 reports = await feeds.poll_guild(
-                    self.bot.db, guild_id, self.config, now=timeutil.now(), session=session,
+                    self.bot.db,
+                    guild_id,
+                    self.config,
+                    now=timeutil.now(),
+                    session=session,
                     timeout_seconds=self.settings.feed_timeout_seconds,
                     allow_loopback=self.bot.settings.features.allow_loopback_urls,
                     publish_now=not self.settings.moderation_queue,
@@ -697,7 +947,10 @@ class Jobs(commands.Cog):
             await self.poll_feeds_now()
         finally:
             await self.bot.timers.schedule(
-                feeds.FEEDS_TIMER_GUILD, feeds.KIND_FEEDS, timeutil.now() + dt.timedelta(hours=self.settings.feed_poll_hours), {},
+                feeds.FEEDS_TIMER_GUILD,
+                feeds.KIND_FEEDS,
+                timeutil.now() + dt.timedelta(hours=self.settings.feed_poll_hours),
+                {},
                 key=feeds.FEEDS_TIMER_KEY,
             )
 

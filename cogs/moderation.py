@@ -49,7 +49,9 @@ def party(member: discord.Member | discord.User | None, config: GuildConfig) -> 
     if not isinstance(member, discord.Member):
         return None
     permissions = frozenset(name for name, value in member.guild_permissions if value)
-    return Party(member.id, member.top_role.position, permissions, has_configured_role(member, config, "moderation"))
+    return Party(
+        member.id, member.top_role.position, permissions, has_configured_role(member, config, "moderation")
+    )
 
 
 def require_guild_member(interaction: discord.Interaction) -> discord.Member:
@@ -60,11 +62,15 @@ def require_guild_member(interaction: discord.Interaction) -> discord.Member:
 
 class Moderation(commands.Cog):
     mod_group = app_commands.Group(
-        name="mod", description="Actions de modération (équipe de modération)", guild_only=True,
+        name="mod",
+        description="Actions de modération (équipe de modération)",
+        guild_only=True,
         default_permissions=discord.Permissions(moderate_members=True),
     )
     duty_group = app_commands.Group(
-        name="permanence", description="La permanence tournante de l'équipe de modération", guild_only=True,
+        name="permanence",
+        description="La permanence tournante de l'équipe de modération",
+        guild_only=True,
     )
 
     def __init__(self, bot: RelaisBot) -> None:
@@ -74,7 +80,9 @@ class Moderation(commands.Cog):
         self._rotas: dict[int, duty.Rota] = {}
         self._settling: asyncio.Task[None] | None = None
         self._key: bytes | None = None
-        self.report_menu = app_commands.ContextMenu(name="Signaler à la modération", callback=self.report_message)
+        self.report_menu = app_commands.ContextMenu(
+            name="Signaler à la modération", callback=self.report_message
+        )
         self.report_menu.guild_only = True
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -88,7 +96,9 @@ class Moderation(commands.Cog):
         self._rotas = {r.guild_id: r for r in await duty.all_rotas(self.bot.db)}
         # Discord can only be asked once the guilds are in: wait for ready in the background. Only
         # cases written before now are a crash's leftovers (a supervisor restarts within seconds).
-        self._settling = asyncio.create_task(self.settle_pending_cases(timeutil.now()), name="relais-settle-pending-cases")
+        self._settling = asyncio.create_task(
+            self.settle_pending_cases(timeutil.now()), name="relais-settle-pending-cases"
+        )
 
     async def cog_unload(self) -> None:
         if self._settling is not None:
@@ -167,21 +177,33 @@ class Moderation(commands.Cog):
         return perms.view_channel and (perms.manage_threads or perms.administrator)
 
     async def send_privately(
-        self, guild: discord.Guild, channel: discord.abc.GuildChannel | None, *, recipients: list[int],
-        excluded: set[int], thread_name: str, content: str, embed: discord.Embed | None = None,
+        self,
+        guild: discord.Guild,
+        channel: discord.abc.GuildChannel | None,
+        *,
+        recipients: list[int],
+        excluded: set[int],
+        thread_name: str,
+        content: str,
+        embed: discord.Embed | None = None,
         view: discord.ui.View | None = None,
     ) -> discord.Message | None:
         """Reach ``recipients`` and nobody in ``excluded``: a private thread of ``channel`` with only
         the recipients when none of the excluded can open its private threads (Manage Threads),
         otherwise one DM each (without buttons: they only work on the server). Returns the thread's
         message, or None when DMs were used."""
-        mentions = discord.AllowedMentions(users=[discord.Object(r) for r in recipients], roles=False,
-                                           everyone=False, replied_user=False)
-        if isinstance(channel, discord.TextChannel) and recipients and not any(
-                self.reads_private_threads(channel, e) for e in excluded):
+        mentions = discord.AllowedMentions(
+            users=[discord.Object(r) for r in recipients], roles=False, everyone=False, replied_user=False
+        )
+        if (
+            isinstance(channel, discord.TextChannel)
+            and recipients
+            and not any(self.reads_private_threads(channel, e) for e in excluded)
+        ):
             try:
-                thread = await channel.create_thread(name=thread_name[:100], type=discord.ChannelType.private_thread,
-                                                     invitable=False)
+                thread = await channel.create_thread(
+                    name=thread_name[:100], type=discord.ChannelType.private_thread, invitable=False
+                )
                 for recipient in recipients:
                     await thread.add_user(discord.Object(recipient))
                 return await thread.send(content, embed=embed, view=view, allowed_mentions=mentions)
@@ -210,7 +232,9 @@ class Moderation(commands.Cog):
             log.exception("could not post to the mod-log of guild %s", guild_id)
             return None
 
-    async def dm(self, user: discord.abc.User | int, content: str, *, embed: discord.Embed | None = None) -> bool:
+    async def dm(
+        self, user: discord.abc.User | int, content: str, *, embed: discord.Embed | None = None
+    ) -> bool:
         try:
             target = user if isinstance(user, discord.abc.User) else await self.bot.fetch_user(user)
             await target.send(content, embed=embed, allowed_mentions=NO_PINGS)
@@ -230,7 +254,14 @@ class Moderation(commands.Cog):
             end = ""
         parts = [t(f"moderation.dm.intro_{case.action}", guild=guild.name, number=case.number)]
         if article is not None:
-            parts.append(t("moderation.dm.article", number=article.number, title=article.title, text=article.text.strip()))
+            parts.append(
+                t(
+                    "moderation.dm.article",
+                    number=article.number,
+                    title=article.title,
+                    text=article.text.strip(),
+                )
+            )
         elif case.article:
             parts.append(t("moderation.dm.article_id", article=case.article))
         parts.append(t("moderation.dm.reason", reason=case.reason))
@@ -241,9 +272,18 @@ class Moderation(commands.Cog):
 
     # -- the one sanction path (slash commands, report cards, automod, the ladder) -------------
     async def sanction(
-        self, guild: discord.Guild, member: discord.Member, actor: discord.Member, action: str, article_id: str,
-        reason: str, duration: dt.timedelta | None = None, *, delete_seconds: int = 0,
-        parent_number: int | None = None, escalate: bool = True,
+        self,
+        guild: discord.Guild,
+        member: discord.Member,
+        actor: discord.Member,
+        action: str,
+        article_id: str,
+        reason: str,
+        duration: dt.timedelta | None = None,
+        *,
+        delete_seconds: int = 0,
+        parent_number: int | None = None,
+        escalate: bool = True,
     ) -> Case:
         """Check, act on Discord, record the case, post it to the mod-log and DM the member.
 
@@ -261,9 +301,17 @@ class Moderation(commands.Cog):
         else:
             expires = now + duration if duration is not None else None
         case = await moderation.begin_case(
-            db, guild.id, member_id=member.id, moderator_id=actor.id, action=action,
-            article=article.id if article else article_id, reason=reason, now=now, expires_at=expires,
-            automatic=actor.id == me.id, parent_number=parent_number,
+            db,
+            guild.id,
+            member_id=member.id,
+            moderator_id=actor.id,
+            action=action,
+            article=article.id if article else article_id,
+            reason=reason,
+            now=now,
+            expires_at=expires,
+            automatic=actor.id == me.id,
+            parent_number=parent_number,
         )
         audit = f"Cas n°{case.number} ({case.article}) par {actor} : {case.reason}"[:500]
         dm_sent = None
@@ -280,8 +328,10 @@ class Moderation(commands.Cog):
             await moderation.abandon_case(db, case)
             log.warning("Discord refused %s on %s in guild %s: %s", action, member.id, guild.id, exc)
             if dm_sent:  # they were told before the action: tell them it did not happen
-                await self.dm(member, self.bot.t(guild.id, "moderation.dm.not_applied", guild=guild.name,
-                                                 number=case.number))
+                await self.dm(
+                    member,
+                    self.bot.t(guild.id, "moderation.dm.not_applied", guild=guild.name, number=case.number),
+                )
             raise UserError("moderation.errors.discord_refused") from exc
         except BaseException:
             await moderation.abandon_case(db, case)
@@ -315,7 +365,9 @@ class Moderation(commands.Cog):
             try:
                 await self._settle(guild, case, timeutil.now())
             except Exception:  # a background task: nobody else would see it
-                log.exception("pending case %s in guild %s not settled; left for the next start", case.number, guild.id)
+                log.exception(
+                    "pending case %s in guild %s not settled; left for the next start", case.number, guild.id
+                )
 
     async def _settle(self, guild: discord.Guild, case: Case, now: dt.datetime) -> None:
         try:
@@ -330,12 +382,20 @@ class Moderation(commands.Cog):
             except discord.NotFound:
                 pass
         applied = moderation.applied_on_discord(
-            case, now=now, present=member is not None, banned=banned,
+            case,
+            now=now,
+            present=member is not None,
+            banned=banned,
             timed_out_until=member.timed_out_until if member is not None else None,
         )
         if not applied:
             await moderation.abandon_case(self.bot.db, case)
-            log.info("pending case %s (%s) in guild %s dropped: not applied on Discord", case.number, case.action, guild.id)
+            log.info(
+                "pending case %s (%s) in guild %s dropped: not applied on Discord",
+                case.number,
+                case.action,
+                guild.id,
+            )
             return
         case = await moderation.confirm_case(self.bot.db, self.bot.timers, case)
         try:
@@ -343,28 +403,51 @@ class Moderation(commands.Cog):
         except UserError:  # the charter changed since
             article = None
         # Kicked and banned members were told before the action; a timeout's DM comes after it.
-        dm_sent = await self.dm(case.member_id, self.case_dm(guild, case, article)) if case.action == "timeout" else True
+        dm_sent = (
+            await self.dm(case.member_id, self.case_dm(guild, case, article))
+            if case.action == "timeout"
+            else True
+        )
         t = self.bot.texts(guild.id)
         embed = ui.case_embed(t, case, article)
-        embed.set_footer(text=t("moderation.log.restored") + ("" if dm_sent else " " + t("moderation.log.dm_closed")))
+        embed.set_footer(
+            text=t("moderation.log.restored") + ("" if dm_sent else " " + t("moderation.log.dm_closed"))
+        )
         await self.post_log(guild.id, await self.bot.guild_config(guild.id), embed=embed)
-        log.info("pending case %s (%s) in guild %s confirmed after a restart", case.number, case.action, guild.id)
+        log.info(
+            "pending case %s (%s) in guild %s confirmed after a restart", case.number, case.action, guild.id
+        )
 
-    async def check_sanction(self, guild: discord.Guild, member: discord.Member, actor: discord.Member, action: str,
-                             article_id: str, duration: dt.timedelta | None) -> tuple[Article | None, GuildConfig]:
+    async def check_sanction(
+        self,
+        guild: discord.Guild,
+        member: discord.Member,
+        actor: discord.Member,
+        action: str,
+        article_id: str,
+        duration: dt.timedelta | None,
+    ) -> tuple[Article | None, GuildConfig]:
         """Every check of a sanction, without side effects: article, duration, permissions, hierarchy, recusal."""
         article = self.article(article_id)
         moderation.check_sanction_duration(action, duration)
         config = await self.bot.guild_config(guild.id)
         me = guild.me
-        recused = actor.id != me.id and await moderation.is_recused(self.bot.db, guild.id, actor.id, member.id)
+        recused = actor.id != me.id and await moderation.is_recused(
+            self.bot.db, guild.id, actor.id, member.id
+        )
         moderation.authorize(
-            moderation.ACTION_COMMANDS[action], party(actor, config), party(me, config), owner_id=guild.owner_id,
-            target=party(member, config), recused=recused,
+            moderation.ACTION_COMMANDS[action],
+            party(actor, config),
+            party(me, config),
+            owner_id=guild.owner_id,
+            target=party(member, config),
+            recused=recused,
         )
         return article, config
 
-    async def _escalate(self, guild: discord.Guild, member: discord.Member, case: Case, article: Article | None) -> str | None:
+    async def _escalate(
+        self, guild: discord.Guild, member: discord.Member, case: Case, article: Article | None
+    ) -> str | None:
         """Apply the ladder's rung reached by this warning, as the bot's own case; return the next human step."""
         db, now = self.bot.db, timeutil.now()
         t = self.bot.texts(guild.id)
@@ -378,109 +461,230 @@ class Moderation(commands.Cog):
         config = await self.bot.guild_config(guild.id)
         try:
             if rung.action == "timeout":
-                await self.sanction(guild, member, guild.me, "timeout", case.article, reason, rung.duration,
-                                    parent_number=case.number, escalate=False)
+                await self.sanction(
+                    guild,
+                    member,
+                    guild.me,
+                    "timeout",
+                    case.article,
+                    reason,
+                    rung.duration,
+                    parent_number=case.number,
+                    escalate=False,
+                )
             else:
                 action = "conversation" if rung.action == "conversation" else "proposal"
                 step = await moderation.record_case(
-                    db, self.bot.timers, guild.id, member_id=member.id, moderator_id=guild.me.id, action=action,
-                    article=case.article, reason=reason, now=now, automatic=True, parent_number=case.number,
+                    db,
+                    self.bot.timers,
+                    guild.id,
+                    member_id=member.id,
+                    moderator_id=guild.me.id,
+                    action=action,
+                    article=case.article,
+                    reason=reason,
+                    now=now,
+                    automatic=True,
+                    parent_number=case.number,
                 )
                 if action == "conversation":
-                    await self.dm(member, t("moderation.ladder.conversation_dm", guild=guild.name, number=step.number))
-                await self.post_log(guild.id, config, embed=ui.case_embed(t, step, article, next_step=next_step))
+                    await self.dm(
+                        member, t("moderation.ladder.conversation_dm", guild=guild.name, number=step.number)
+                    )
+                await self.post_log(
+                    guild.id, config, embed=ui.case_embed(t, step, article, next_step=next_step)
+                )
         except UserError as refused:
             log.warning("ladder step %s for %s not applied: %s", rung.action, member.id, refused.key)
-            await self.post_log(guild.id, config, content=t("moderation.ladder.not_applied", member=f"<@{member.id}>",
-                                                           step=t(f"moderation.ladder.step_{rung.action}")))
+            await self.post_log(
+                guild.id,
+                config,
+                content=t(
+                    "moderation.ladder.not_applied",
+                    member=f"<@{member.id}>",
+                    step=t(f"moderation.ladder.step_{rung.action}"),
+                ),
+            )
         return next_step
 
     # -- /mod ---------------------------------------------------------------------------------
     @mod_group.command(name="avertir", description="Avertir un membre en nommant l'article de la charte")
     @app_commands.rename(member="membre", reason="raison")
-    @app_commands.describe(member="La personne concernée", article="L'article de la charte",
-                           reason="Ce qui s'est passé, en quelques mots")
-    async def warn(self, interaction: discord.Interaction, member: discord.Member, article: str,
-                   reason: app_commands.Range[str, 1, 500]) -> None:
+    @app_commands.describe(
+        member="La personne concernée",
+        article="L'article de la charte",
+        reason="Ce qui s'est passé, en quelques mots",
+    )
+    async def warn(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        article: str,
+        reason: app_commands.Range[str, 1, 500],
+    ) -> None:
         await self.run_sanction(interaction, member=member, action="warn", article_id=article, reason=reason)
 
     @mod_group.command(name="suspendre", description="Suspendre temporairement un membre (28 jours au plus)")
     @app_commands.rename(member="membre", duration="duree", reason="raison")
-    @app_commands.describe(member="La personne concernée", duration="Par exemple 10m, 2h, 3j ou 1 sem",
-                           article="L'article de la charte", reason="Ce qui s'est passé, en quelques mots")
-    async def timeout(self, interaction: discord.Interaction, member: discord.Member,
-                      duration: app_commands.Range[str, 1, 30], article: str,
-                      reason: app_commands.Range[str, 1, 500]) -> None:
-        await self.run_sanction(interaction, member=member, action="timeout", article_id=article,
-                                reason=reason, duration=moderation.parse_duration(duration))
+    @app_commands.describe(
+        member="La personne concernée",
+        duration="Par exemple 10m, 2h, 3j ou 1 sem",
+        article="L'article de la charte",
+        reason="Ce qui s'est passé, en quelques mots",
+    )
+    async def timeout(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        duration: app_commands.Range[str, 1, 30],
+        article: str,
+        reason: app_commands.Range[str, 1, 500],
+    ) -> None:
+        await self.run_sanction(
+            interaction,
+            member=member,
+            action="timeout",
+            article_id=article,
+            reason=reason,
+            duration=moderation.parse_duration(duration),
+        )
 
     @mod_group.command(name="expulser", description="Expulser un membre du serveur (il pourra revenir)")
     @app_commands.rename(member="membre", reason="raison")
-    @app_commands.describe(member="La personne concernée", article="L'article de la charte",
-                           reason="Ce qui s'est passé, en quelques mots")
-    async def kick(self, interaction: discord.Interaction, member: discord.Member, article: str,
-                   reason: app_commands.Range[str, 1, 500]) -> None:
+    @app_commands.describe(
+        member="La personne concernée",
+        article="L'article de la charte",
+        reason="Ce qui s'est passé, en quelques mots",
+    )
+    async def kick(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        article: str,
+        reason: app_commands.Range[str, 1, 500],
+    ) -> None:
         await self.run_sanction(interaction, member=member, action="kick", article_id=article, reason=reason)
 
     @mod_group.command(name="bannir", description="Bannir un membre, pour une durée ou sans limite")
-    @app_commands.rename(member="membre", reason="raison", delete_messages="supprimer_messages",
-                         duration="duree")
-    @app_commands.describe(member="La personne concernée", article="L'article de la charte",
-                           reason="Ce qui s'est passé, en quelques mots",
-                           delete_messages="Supprimer aussi ses messages récents",
-                           duration="Facultatif : par exemple 7j ou 2 sem")
+    @app_commands.rename(
+        member="membre", reason="raison", delete_messages="supprimer_messages", duration="duree"
+    )
+    @app_commands.describe(
+        member="La personne concernée",
+        article="L'article de la charte",
+        reason="Ce qui s'est passé, en quelques mots",
+        delete_messages="Supprimer aussi ses messages récents",
+        duration="Facultatif : par exemple 7j ou 2 sem",
+    )
     @app_commands.choices(delete_messages=DELETE_CHOICES)
-    async def ban(self, interaction: discord.Interaction, member: discord.Member, article: str,
-                  reason: app_commands.Range[str, 1, 500],
-                  delete_messages: app_commands.Choice[int] | None = None,
-                  duration: app_commands.Range[str, 1, 30] | None = None) -> None:
-        await self.run_sanction(interaction, member=member, action="ban", article_id=article, reason=reason,
-                                duration=moderation.parse_duration(duration) if duration else None,
-                                delete_seconds=delete_messages.value if delete_messages else 0)
+    async def ban(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        article: str,
+        reason: app_commands.Range[str, 1, 500],
+        delete_messages: app_commands.Choice[int] | None = None,
+        duration: app_commands.Range[str, 1, 30] | None = None,
+    ) -> None:
+        await self.run_sanction(
+            interaction,
+            member=member,
+            action="ban",
+            article_id=article,
+            reason=reason,
+            duration=moderation.parse_duration(duration) if duration else None,
+            delete_seconds=delete_messages.value if delete_messages else 0,
+        )
 
     @warn.autocomplete("article")
     @timeout.autocomplete("article")
     @kick.autocomplete("article")
     @ban.autocomplete("article")
-    async def article_autocomplete(self, interaction: discord.Interaction,
-                                   current: str) -> list[app_commands.Choice[str]]:
+    async def article_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return self.article_choices(current)
 
-    async def run_sanction(self, interaction: discord.Interaction, *, member: discord.Member, action: str,
-                           article_id: str, reason: str, duration: dt.timedelta | None = None,
-                           delete_seconds: int = 0) -> None:
+    async def run_sanction(
+        self,
+        interaction: discord.Interaction,
+        *,
+        member: discord.Member,
+        action: str,
+        article_id: str,
+        reason: str,
+        duration: dt.timedelta | None = None,
+        delete_seconds: int = 0,
+    ) -> None:
         actor = require_guild_member(interaction)
         # Checks first (they are quick), so that a refusal is answered straight away.
         await self.check_sanction(interaction.guild, member, actor, action, article_id, duration)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await self.sanction(interaction.guild, member, actor, action, article_id, reason, duration,
-                                   delete_seconds=delete_seconds)
-        await send_ephemeral(interaction, self.bot.t(
-            interaction, f"moderation.done.{action}", number=case.number, member=member.mention,
-            until=ui.stamp(case.expires_at),
-        ))
+        case = await self.sanction(
+            interaction.guild,
+            member,
+            actor,
+            action,
+            article_id,
+            reason,
+            duration,
+            delete_seconds=delete_seconds,
+        )
+        await send_ephemeral(
+            interaction,
+            self.bot.t(
+                interaction,
+                f"moderation.done.{action}",
+                number=case.number,
+                member=member.mention,
+                until=ui.stamp(case.expires_at),
+            ),
+        )
 
-    async def _authorize(self, interaction: discord.Interaction, command: str, target_id: int | None = None,
-                         bot_permission: str | None = None) -> GuildConfig:
+    async def _authorize(
+        self,
+        interaction: discord.Interaction,
+        command: str,
+        target_id: int | None = None,
+        bot_permission: str | None = None,
+    ) -> GuildConfig:
         actor = require_guild_member(interaction)
         guild = interaction.guild
         config = await self.bot.guild_config(guild.id)
-        recused = target_id is not None and await moderation.is_recused(self.bot.db, guild.id, actor.id, target_id)
+        recused = target_id is not None and await moderation.is_recused(
+            self.bot.db, guild.id, actor.id, target_id
+        )
         target_party = Party(target_id, -1) if target_id is not None else None
-        moderation.authorize(command, party(actor, config), party(guild.me, config), owner_id=guild.owner_id,
-                             target=target_party, recused=recused, bot_permission=bot_permission)
+        moderation.authorize(
+            command,
+            party(actor, config),
+            party(guild.me, config),
+            owner_id=guild.owner_id,
+            target=target_party,
+            recused=recused,
+            bot_permission=bot_permission,
+        )
         return config
 
     @mod_group.command(name="debannir", description="Lever le bannissement d'une personne")
     @app_commands.rename(user="utilisateur", reason="raison")
     @app_commands.describe(user="La personne bannie (son identifiant fonctionne aussi)", reason="Pourquoi")
-    async def unban(self, interaction: discord.Interaction, user: discord.User,
-                    reason: app_commands.Range[str, 1, 500]) -> None:
+    async def unban(
+        self, interaction: discord.Interaction, user: discord.User, reason: app_commands.Range[str, 1, 500]
+    ) -> None:
         config = await self._authorize(interaction, "debannir", user.id)
         guild, db, now = interaction.guild, self.bot.db, timeutil.now()
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await moderation.begin_case(db, guild.id, member_id=user.id, moderator_id=interaction.user.id,
-                                           action="unban", article=None, reason=reason, now=now)
+        case = await moderation.begin_case(
+            db,
+            guild.id,
+            member_id=user.id,
+            moderator_id=interaction.user.id,
+            action="unban",
+            article=None,
+            reason=reason,
+            now=now,
+        )
         try:
             await guild.unban(user, reason=f"Cas n°{case.number} par {interaction.user} : {reason}"[:500])
         except discord.NotFound:
@@ -495,19 +699,31 @@ class Moderation(commands.Cog):
             await moderation.end_case(db, ban.id, now)
             await self.bot.timers.cancel(guild.id, ban.timer_key)
         await self.post_log(guild.id, config, embed=ui.case_embed(self.bot.texts(guild.id), case, None))
-        await send_ephemeral(interaction, self.bot.t(interaction, "moderation.done.unban", number=case.number, member=str(user)))
+        await send_ephemeral(
+            interaction,
+            self.bot.t(interaction, "moderation.done.unban", number=case.number, member=str(user)),
+        )
 
-    @mod_group.command(name="lever",
-                       description="Révoquer un cas (lève la suspension ou le bannissement en cours)")
+    @mod_group.command(
+        name="lever", description="Révoquer un cas (lève la suspension ou le bannissement en cours)"
+    )
     @app_commands.rename(number="cas", reason="raison")
     @app_commands.describe(number="Le numéro du cas", reason="Pourquoi il est levé")
-    async def revoke(self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 10_000_000],
-                     reason: app_commands.Range[str, 1, 500]) -> None:
+    async def revoke(
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1, 10_000_000],
+        reason: app_commands.Range[str, 1, 500],
+    ) -> None:
         guild, db, now = interaction.guild, self.bot.db, timeutil.now()
         case = await moderation.get_case(db, guild.id, number)
         lift = moderation.needs_lift(case, now)
-        config = await self._authorize(interaction, "lever", case.member_id,
-                                       bot_permission=moderation.LIFTABLE.get(lift) if lift else None)
+        config = await self._authorize(
+            interaction,
+            "lever",
+            case.member_id,
+            bot_permission=moderation.LIFTABLE.get(lift) if lift else None,
+        )
         if case.revoked_at is not None:
             raise UserError("moderation.errors.already_revoked", number=number)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -529,17 +745,27 @@ class Moderation(commands.Cog):
                     pass  # already unbanned by hand
         except discord.HTTPException as exc:
             raise UserError("moderation.errors.discord_refused") from exc
-        revoked = await moderation.revoke_case(db, self.bot.timers, guild.id, number,
-                                               moderator_id=interaction.user.id, reason=reason, now=now)
+        revoked = await moderation.revoke_case(
+            db, self.bot.timers, guild.id, number, moderator_id=interaction.user.id, reason=reason, now=now
+        )
         t = self.bot.texts(guild.id)
-        await self.post_log(guild.id, config, content=t("moderation.log.revoked", number=number,
-                                                       moderator=interaction.user.mention, reason=revoked.revoke_reason))
+        await self.post_log(
+            guild.id,
+            config,
+            content=t(
+                "moderation.log.revoked",
+                number=number,
+                moderator=interaction.user.mention,
+                reason=revoked.revoke_reason,
+            ),
+        )
         if case.action in moderation.SANCTIONS:
             await self.dm(case.member_id, t("moderation.dm.revoked", guild=guild.name, number=number))
         await send_ephemeral(interaction, self.bot.t(interaction, "moderation.done.revoked", number=number))
 
-    @mod_group.command(name="dossier",
-                       description="L'historique de modération d'un membre (visible par vous seul·e)")
+    @mod_group.command(
+        name="dossier", description="L'historique de modération d'un membre (visible par vous seul·e)"
+    )
     @app_commands.rename(user="membre")
     @app_commands.describe(user="La personne concernée")
     async def dossier(self, interaction: discord.Interaction, user: discord.User) -> None:
@@ -551,51 +777,87 @@ class Moderation(commands.Cog):
         if len(pages) == 1:
             await send_ephemeral(interaction, embed=pages[0])
         else:
-            await send_ephemeral(interaction, embed=pages[0], view=Pager.over_embeds(interaction.user.id, pages))
+            await send_ephemeral(
+                interaction, embed=pages[0], view=Pager.over_embeds(interaction.user.id, pages)
+            )
 
-    @mod_group.command(name="note",
-                       description="Ajouter une note privée au dossier (le membre n'est pas prévenu)")
+    @mod_group.command(
+        name="note", description="Ajouter une note privée au dossier (le membre n'est pas prévenu)"
+    )
     @app_commands.rename(user="membre", text="texte")
     @app_commands.describe(user="La personne concernée", text="La note, visible par l'équipe seulement")
-    async def note(self, interaction: discord.Interaction, user: discord.User,
-                   text: app_commands.Range[str, 1, 1000]) -> None:
+    async def note(
+        self, interaction: discord.Interaction, user: discord.User, text: app_commands.Range[str, 1, 1000]
+    ) -> None:
         config = await self._authorize(interaction, "note", user.id)
         guild = interaction.guild
-        case = await moderation.record_case(self.bot.db, self.bot.timers, guild.id, member_id=user.id,
-                                            moderator_id=interaction.user.id, action="note", article=None,
-                                            reason=text, now=timeutil.now())
+        case = await moderation.record_case(
+            self.bot.db,
+            self.bot.timers,
+            guild.id,
+            member_id=user.id,
+            moderator_id=interaction.user.id,
+            action="note",
+            article=None,
+            reason=text,
+            now=timeutil.now(),
+        )
         await self.post_log(guild.id, config, embed=ui.case_embed(self.bot.texts(guild.id), case, None))
-        await send_ephemeral(interaction, self.bot.t(interaction, "moderation.done.note", number=case.number, member=str(user)))
+        await send_ephemeral(
+            interaction, self.bot.t(interaction, "moderation.done.note", number=case.number, member=str(user))
+        )
 
     @mod_group.command(name="recusation", description="Se déclarer en conflit d'intérêts avec un membre")
     @app_commands.rename(user="membre", withdraw="retirer")
-    @app_commands.describe(user="La personne concernée",
-                           withdraw="Retirer une récusation déclarée auparavant")
-    async def recuse(self, interaction: discord.Interaction, user: discord.User,
-                     withdraw: bool = False) -> None:
+    @app_commands.describe(
+        user="La personne concernée", withdraw="Retirer une récusation déclarée auparavant"
+    )
+    async def recuse(
+        self, interaction: discord.Interaction, user: discord.User, withdraw: bool = False
+    ) -> None:
         on = not withdraw
         actor = require_guild_member(interaction)
         config = await self.bot.guild_config(interaction.guild_id)
-        moderation.authorize("recusation", party(actor, config), party(interaction.guild.me, config),
-                             owner_id=interaction.guild.owner_id)
-        changed = await moderation.set_recusal(self.bot.db, interaction.guild_id, actor.id, user.id, on=on,
-                                               now=timeutil.now())
-        key = ("moderation.recusal.added" if on else "moderation.recusal.removed") if changed else (
-            "moderation.recusal.already" if on else "moderation.recusal.none")
+        moderation.authorize(
+            "recusation",
+            party(actor, config),
+            party(interaction.guild.me, config),
+            owner_id=interaction.guild.owner_id,
+        )
+        changed = await moderation.set_recusal(
+            self.bot.db, interaction.guild_id, actor.id, user.id, on=on, now=timeutil.now()
+        )
+        key = (
+            ("moderation.recusal.added" if on else "moderation.recusal.removed")
+            if changed
+            else ("moderation.recusal.already" if on else "moderation.recusal.none")
+        )
         if changed:
-            await self.post_log(interaction.guild_id, config, content=self.bot.t(
-                interaction.guild_id, "moderation.log.recusal_on" if on else "moderation.log.recusal_off",
-                moderator=actor.mention, member=f"<@{user.id}>"))
+            await self.post_log(
+                interaction.guild_id,
+                config,
+                content=self.bot.t(
+                    interaction.guild_id,
+                    "moderation.log.recusal_on" if on else "moderation.log.recusal_off",
+                    moderator=actor.mention,
+                    member=f"<@{user.id}>",
+                ),
+            )
         await send_ephemeral(interaction, self.bot.t(interaction, key, member=str(user)))
 
     # -- appeals ------------------------------------------------------------------------------
     @app_commands.command(name="recours", description="Contester une décision de modération")
     @app_commands.rename(number="cas", text="texte")
-    @app_commands.describe(number="Le numéro du cas, indiqué dans le message reçu",
-                           text="Ce que vous souhaitez dire à l'équipe")
+    @app_commands.describe(
+        number="Le numéro du cas, indiqué dans le message reçu", text="Ce que vous souhaitez dire à l'équipe"
+    )
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
-    async def appeal(self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 10_000_000],
-                     text: app_commands.Range[str, 1, 1500]) -> None:
+    async def appeal(
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1, 10_000_000],
+        text: app_commands.Range[str, 1, 1500],
+    ) -> None:
         db, now = self.bot.db, timeutil.now()
         guild_id = interaction.guild_id
         if guild_id is None:  # from DMs (after an exclusion): the case says which guild
@@ -611,50 +873,100 @@ class Moderation(commands.Cog):
             raise NotFound("moderation.errors.appeal_not_yours", number=number)
         config = await self.bot.guild_config(guild_id)
         appeal = await moderation.file_appeal(
-            db, guild_id, number, member_id=interaction.user.id, text=text, on_duty=self.on_duty(guild_id),
-            moderators=self.moderators(guild, config), now=now,
+            db,
+            guild_id,
+            number,
+            member_id=interaction.user.id,
+            text=text,
+            on_duty=self.on_duty(guild_id),
+            moderators=self.moderators(guild, config),
+            now=now,
         )
         await self._route_appeal(guild, config, appeal)
         await send_ephemeral(interaction, self.bot.t(interaction, "moderation.appeal.sent", number=number))
 
-    async def _route_appeal(self, guild: discord.Guild, config: GuildConfig, appeal: moderation.Appeal) -> None:
+    async def _route_appeal(
+        self, guild: discord.Guild, config: GuildConfig, appeal: moderation.Appeal
+    ) -> None:
         """To the recipients only: never the moderator who decided, nor anyone recused from the member
         (a private thread when none of them holds Manage Threads there, DMs otherwise)."""
         t = self.bot.texts(guild.id)
-        body = fit_content(t("moderation.appeal.card", number=appeal.case.number, member=f"<@{appeal.member_id}>",
-                 action=t(f"moderation.actions.{appeal.case.action}"), reason=appeal.case.reason[:300],
-                 text=appeal.text, recipients=" ".join(f"<@{r}>" for r in appeal.recipients) or "—"))
+        body = fit_content(
+            t(
+                "moderation.appeal.card",
+                number=appeal.case.number,
+                member=f"<@{appeal.member_id}>",
+                action=t(f"moderation.actions.{appeal.case.action}"),
+                reason=appeal.case.reason[:300],
+                text=appeal.text,
+                recipients=" ".join(f"<@{r}>" for r in appeal.recipients) or "—",
+            )
+        )
         channel = guild.get_channel(config.channel("signalements") or config.channel("modlog") or 0)
-        excluded = {appeal.case.moderator_id} | await moderation.recused_from(self.bot.db, guild.id, appeal.member_id)
-        await self.send_privately(guild, channel, recipients=list(appeal.recipients), excluded=excluded,
-                                  thread_name=t("moderation.appeal.thread", number=appeal.case.number), content=body)
+        excluded = {appeal.case.moderator_id} | await moderation.recused_from(
+            self.bot.db, guild.id, appeal.member_id
+        )
+        await self.send_privately(
+            guild,
+            channel,
+            recipients=list(appeal.recipients),
+            excluded=excluded,
+            thread_name=t("moderation.appeal.thread", number=appeal.case.number),
+            content=body,
+        )
         if not appeal.recipients:
-            await self.post_log(guild.id, config, content=t("moderation.appeal.nobody", number=appeal.case.number))
+            await self.post_log(
+                guild.id, config, content=t("moderation.appeal.nobody", number=appeal.case.number)
+            )
 
     # -- reports ------------------------------------------------------------------------------
-    @app_commands.command(name="signaler", description="Signaler discrètement une situation à l'équipe de modération")
+    @app_commands.command(
+        name="signaler", description="Signaler discrètement une situation à l'équipe de modération"
+    )
     @app_commands.rename(member="membre")
-    @app_commands.describe(description="Ce qui s'est passé",
-                           member="La personne concernée, si vous le souhaitez")
+    @app_commands.describe(
+        description="Ce qui s'est passé", member="La personne concernée, si vous le souhaitez"
+    )
     @app_commands.guild_only()
-    async def report_command(self, interaction: discord.Interaction, description: app_commands.Range[str, 1, 1000],
-                             member: discord.Member | None = None) -> None:
-        async def submit(inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool) -> None:
+    async def report_command(
+        self,
+        interaction: discord.Interaction,
+        description: app_commands.Range[str, 1, 1000],
+        member: discord.Member | None = None,
+    ) -> None:
+        async def submit(
+            inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool
+        ) -> None:
             await self.file_report(inner, what, article, anonymous, notify, message=None, target=member)
 
-        modal = ui.ReportModal(self.bot.texts(interaction), submit, opener_id=interaction.user.id,
-                               description=description)
+        modal = ui.ReportModal(
+            self.bot.texts(interaction), submit, opener_id=interaction.user.id, description=description
+        )
         await interaction.response.send_modal(modal)
 
     async def report_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        async def submit(inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool) -> None:
-            await self.file_report(inner, what, article, anonymous, notify, message=message, target=message.author)
+        async def submit(
+            inner: discord.Interaction, what: str, article: str | None, anonymous: bool, notify: bool
+        ) -> None:
+            await self.file_report(
+                inner, what, article, anonymous, notify, message=message, target=message.author
+            )
 
-        await interaction.response.send_modal(ui.ReportModal(self.bot.texts(interaction), submit,
-                                                             opener_id=interaction.user.id))
+        await interaction.response.send_modal(
+            ui.ReportModal(self.bot.texts(interaction), submit, opener_id=interaction.user.id)
+        )
 
-    async def file_report(self, interaction: discord.Interaction, what: str, article_text: str | None, anonymous: bool,
-                          notify: bool, *, message: discord.Message | None, target: discord.abc.User | None) -> None:
+    async def file_report(
+        self,
+        interaction: discord.Interaction,
+        what: str,
+        article_text: str | None,
+        anonymous: bool,
+        notify: bool,
+        *,
+        message: discord.Message | None,
+        target: discord.abc.User | None,
+    ) -> None:
         guild = interaction.guild
         # The reporter may have asked for anonymity: from here on, no log line names who reports
         # (the usual context, set when the form was submitted, carries the user id).
@@ -662,29 +974,65 @@ class Moderation(commands.Cog):
         article = self.article(article_text) if article_text else None
         await interaction.response.defer(ephemeral=True, thinking=True)
         filed = await reports.file_report(
-            self.bot.db, self.key, guild.id, reporter_id=interaction.user.id, description=what, now=timeutil.now(),
-            anonymous=anonymous, notify=notify, message_id=message.id if message else None,
+            self.bot.db,
+            self.key,
+            guild.id,
+            reporter_id=interaction.user.id,
+            description=what,
+            now=timeutil.now(),
+            anonymous=anonymous,
+            notify=notify,
+            message_id=message.id if message else None,
             channel_id=message.channel.id if message else interaction.channel_id,
-            target_id=target.id if target else None, excerpt=message.content if message else "",
-            article=article.id if article else None, per_hour=self.bot.settings.moderation.reports_per_hour,
+            target_id=target.id if target else None,
+            excerpt=message.content if message else "",
+            article=article.id if article else None,
+            per_hour=self.bot.settings.moderation.reports_per_hour,
         )
-        log.info("report %s filed (merged=%s, duplicate=%s) in guild %s", filed.report.id, filed.merged,
-                 filed.duplicate, guild.id)
+        log.info(
+            "report %s filed (merged=%s, duplicate=%s) in guild %s",
+            filed.report.id,
+            filed.merged,
+            filed.duplicate,
+            guild.id,
+        )
         if not filed.duplicate:
             await self.show_card(guild, filed.report, new=not filed.merged)
-        key = "moderation.reports.duplicate" if filed.duplicate else (
-            "moderation.reports.thanks_anonymous" if anonymous else "moderation.reports.thanks")
+        key = (
+            "moderation.reports.duplicate"
+            if filed.duplicate
+            else ("moderation.reports.thanks_anonymous" if anonymous else "moderation.reports.thanks")
+        )
         await send_ephemeral(interaction, self.bot.t(interaction, key))
 
-    async def report_from_feature(self, guild: discord.Guild, reporter_id: int, description: str, *,
-                                  channel_id: int | None, message_id: int | None, target_id: int | None,
-                                  excerpt: str = "") -> reports.Filed:
+    async def report_from_feature(
+        self,
+        guild: discord.Guild,
+        reporter_id: int,
+        description: str,
+        *,
+        channel_id: int | None,
+        message_id: int | None,
+        target_id: int | None,
+        excerpt: str = "",
+    ) -> reports.Filed:
         """A report raised by another feature's button (a shared resource, …): same queue, same card,
         same merging per message and the same secrecy about who reported as a member's own report."""
         filed = await reports.file_report(
-            self.bot.db, self.key, guild.id, reporter_id=reporter_id, description=description, now=timeutil.now(),
-            anonymous=False, notify=True, message_id=message_id, channel_id=channel_id, target_id=target_id,
-            excerpt=excerpt, article=None, per_hour=self.bot.settings.moderation.reports_per_hour,
+            self.bot.db,
+            self.key,
+            guild.id,
+            reporter_id=reporter_id,
+            description=description,
+            now=timeutil.now(),
+            anonymous=False,
+            notify=True,
+            message_id=message_id,
+            channel_id=channel_id,
+            target_id=target_id,
+            excerpt=excerpt,
+            article=None,
+            per_hour=self.bot.settings.moderation.reports_per_hour,
         )
         if not filed.duplicate:
             await self.show_card(guild, filed.report, new=not filed.merged)
@@ -702,8 +1050,9 @@ class Moderation(commands.Cog):
         view = ui.report_view(t, report)
         if not new and report.card_message_id and report.card_channel_id:
             try:
-                card = self.bot.get_partial_messageable(report.card_channel_id, guild_id=guild.id).get_partial_message(
-                    report.card_message_id)
+                card = self.bot.get_partial_messageable(
+                    report.card_channel_id, guild_id=guild.id
+                ).get_partial_message(report.card_message_id)
                 await card.edit(embed=embed, view=view, allowed_mentions=NO_PINGS)
                 return
             except discord.HTTPException:
@@ -718,17 +1067,28 @@ class Moderation(commands.Cog):
         blocked = await moderation.recused_from(self.bot.db, guild.id, report.target_id)
         blocked |= set(who.named)
         pinged = [m for m in self.on_duty(guild.id) if m not in blocked]
-        content = t("moderation.card.duty", mentions=" ".join(f"<@{m}>" for m in pinged)) if pinged else t(
-            "moderation.card.no_duty")
-        mentions = discord.AllowedMentions(users=[discord.Object(m) for m in pinged], roles=False, everyone=False,
-                                           replied_user=False)
+        content = (
+            t("moderation.card.duty", mentions=" ".join(f"<@{m}>" for m in pinged))
+            if pinged
+            else t("moderation.card.no_duty")
+        )
+        mentions = discord.AllowedMentions(
+            users=[discord.Object(m) for m in pinged], roles=False, everyone=False, replied_user=False
+        )
         posted = await self.bot.get_partial_messageable(channel_id, guild_id=guild.id).send(
-            content, embed=embed, view=view, allowed_mentions=mentions)
+            content, embed=embed, view=view, allowed_mentions=mentions
+        )
         await reports.set_card(self.bot.db, report.id, channel_id, posted.id)
 
-    async def _show_private_card(self, guild: discord.Guild, config: GuildConfig, report: reports.Report,
-                                 embed: discord.Embed, view: discord.ui.View,
-                                 channel: discord.abc.GuildChannel | None) -> None:
+    async def _show_private_card(
+        self,
+        guild: discord.Guild,
+        config: GuildConfig,
+        report: reports.Report,
+        embed: discord.Embed,
+        view: discord.ui.View,
+        channel: discord.abc.GuildChannel | None,
+    ) -> None:
         """A report about someone who can read the reports channel (a moderator, most often) goes to
         the other moderators only, never to the shared channel the person concerned reads."""
         t = self.bot.texts(guild.id)
@@ -737,12 +1097,21 @@ class Moderation(commands.Cog):
         if not recipients and guild.owner_id not in excluded:
             recipients = [guild.owner_id]  # the last people who can still read it privately
         if not recipients:
-            log.warning("report %s in guild %s: nobody but the person concerned could read it", report.id, guild.id)
+            log.warning(
+                "report %s in guild %s: nobody but the person concerned could read it", report.id, guild.id
+            )
             return
         content = t("moderation.card.private", mentions=" ".join(f"<@{r}>" for r in recipients))
-        posted = await self.send_privately(guild, channel, recipients=recipients, excluded=excluded,
-                                           thread_name=t("moderation.card.private_thread", id=report.id),
-                                           content=content, embed=embed, view=view)
+        posted = await self.send_privately(
+            guild,
+            channel,
+            recipients=recipients,
+            excluded=excluded,
+            thread_name=t("moderation.card.private_thread", id=report.id),
+            content=content,
+            embed=embed,
+            view=view,
+        )
         if posted is not None:
             await reports.set_card(self.bot.db, report.id, posted.channel.id, posted.id)
 
@@ -776,7 +1145,9 @@ class Moderation(commands.Cog):
                 resolution = guild_texts("moderation.reports.resolution_warned", number=case.number)
                 await self._close_report(inner, guild, report_id, "resolved", resolution)
 
-            modal = ui.WarnModal(self.bot.texts(interaction), submit, opener_id=actor.id, article=report.article)
+            modal = ui.WarnModal(
+                self.bot.texts(interaction), submit, opener_id=actor.id, article=report.article
+            )
             await interaction.response.send_modal(modal)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -785,8 +1156,13 @@ class Moderation(commands.Cog):
             await self.show_card(guild, report, new=False)
             await send_ephemeral(interaction, self.bot.t(interaction, "moderation.reports.claimed"))
         elif action == "dismiss":
-            await self._close_report(interaction, guild, report_id, "dismissed",
-                                     guild_texts("moderation.reports.resolution_dismissed"))
+            await self._close_report(
+                interaction,
+                guild,
+                report_id,
+                "dismissed",
+                guild_texts("moderation.reports.resolution_dismissed"),
+            )
         elif action == "delete":
             if not report.message_id or not report.channel_id:
                 raise UserError("moderation.reports.no_message")
@@ -797,28 +1173,57 @@ class Moderation(commands.Cog):
                 pass  # already gone: the report can still be closed
             except discord.HTTPException as exc:
                 raise UserError("moderation.errors.discord_refused") from exc
-            await self._close_report(interaction, guild, report_id, "resolved",
-                                     guild_texts("moderation.reports.resolution_deleted"))
+            await self._close_report(
+                interaction,
+                guild,
+                report_id,
+                "resolved",
+                guild_texts("moderation.reports.resolution_deleted"),
+            )
 
-    async def _close_report(self, interaction: discord.Interaction, guild: discord.Guild, report_id: int,
-                            status: str, resolution: str) -> None:
-        closed = await reports.close(self.bot.db, guild.id, report_id, interaction.user.id, status=status,
-                                     resolution=resolution, now=timeutil.now())
+    async def _close_report(
+        self,
+        interaction: discord.Interaction,
+        guild: discord.Guild,
+        report_id: int,
+        status: str,
+        resolution: str,
+    ) -> None:
+        closed = await reports.close(
+            self.bot.db,
+            guild.id,
+            report_id,
+            interaction.user.id,
+            status=status,
+            resolution=resolution,
+            now=timeutil.now(),
+        )
         await self.show_card(guild, closed.report, new=False)
         for reporter in closed.notify:
-            await self.dm(reporter, self.bot.t(guild.id, f"moderation.reports.notice_{status}", guild=guild.name))
-        await send_ephemeral(interaction, self.bot.t(interaction, "moderation.reports.closed", resolution=resolution))
+            await self.dm(
+                reporter, self.bot.t(guild.id, f"moderation.reports.notice_{status}", guild=guild.name)
+            )
+        await send_ephemeral(
+            interaction, self.bot.t(interaction, "moderation.reports.closed", resolution=resolution)
+        )
 
     # -- /permanence ---------------------------------------------------------------------------
-    @duty_group.command(name="planifier",
-                        description="Organiser la permanence tournante (équipe de modération)")
+    @duty_group.command(
+        name="planifier", description="Organiser la permanence tournante (équipe de modération)"
+    )
     @app_commands.rename(moderators="moderateurs", period="periode", start="debut")
-    @app_commands.describe(moderators="Les personnes, dans l'ordre des tours (mentionnez-les)",
-                           period="Durée d'un tour, par exemple 1 sem ou 1j",
-                           start="Par exemple 3/3 9h, ou maintenant")
-    async def plan_duty(self, interaction: discord.Interaction, moderators: app_commands.Range[str, 1, 1000],
-                        period: app_commands.Range[str, 1, 30],
-                        start: app_commands.Range[str, 1, 40] = "maintenant") -> None:
+    @app_commands.describe(
+        moderators="Les personnes, dans l'ordre des tours (mentionnez-les)",
+        period="Durée d'un tour, par exemple 1 sem ou 1j",
+        start="Par exemple 3/3 9h, ou maintenant",
+    )
+    async def plan_duty(
+        self,
+        interaction: discord.Interaction,
+        moderators: app_commands.Range[str, 1, 1000],
+        period: app_commands.Range[str, 1, 30],
+        start: app_commands.Range[str, 1, 40] = "maintenant",
+    ) -> None:
         actor = require_guild_member(interaction)
         guild = interaction.guild
         config = await self.bot.guild_config(guild.id)
@@ -834,20 +1239,44 @@ class Moderation(commands.Cog):
         now = timeutil.now()
         period_length = moderation.parse_duration(period)
         start_at = duty.parse_start(start, self.bot.timezone_name(config), now)
-        rota = await duty.plan(self.bot.db, self.bot.timers, guild.id, moderators=ids, period=period_length,
-                               start=start_at, created_by=actor.id, now=now)
+        rota = await duty.plan(
+            self.bot.db,
+            self.bot.timers,
+            guild.id,
+            moderators=ids,
+            period=period_length,
+            start=start_at,
+            created_by=actor.id,
+            now=now,
+        )
         self._rotas[guild.id] = rota
         order = ", ".join(f"<@{i}>" for i in ids)
-        await self.post_log(guild.id, config, content=self.bot.t(
-            guild.id, "moderation.duty.planned_log", moderator=actor.mention, order=order,
-            start=ui.stamp(start_at)))
-        await send_ephemeral(interaction, self.bot.t(
-            interaction, "moderation.duty.planned", order=order, start=ui.stamp(start_at),
-            next=ui.stamp(rota.next_change(now))))
+        await self.post_log(
+            guild.id,
+            config,
+            content=self.bot.t(
+                guild.id,
+                "moderation.duty.planned_log",
+                moderator=actor.mention,
+                order=order,
+                start=ui.stamp(start_at),
+            ),
+        )
+        await send_ephemeral(
+            interaction,
+            self.bot.t(
+                interaction,
+                "moderation.duty.planned",
+                order=order,
+                start=ui.stamp(start_at),
+                next=ui.stamp(rota.next_change(now)),
+            ),
+        )
 
     @plan_duty.autocomplete("period")
-    async def period_autocomplete(self, interaction: discord.Interaction,
-                                  current: str) -> list[app_commands.Choice[str]]:
+    async def period_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=p, value=p) for p in PERIOD_SUGGESTIONS if current.lower() in p]
 
     @duty_group.command(name="qui", description="Qui est de permanence en ce moment")
@@ -858,9 +1287,15 @@ class Moderation(commands.Cog):
         if not on_duty:
             await send_ephemeral(interaction, self.bot.t(interaction, "moderation.duty.nobody"))
             return
-        await send_ephemeral(interaction, self.bot.t(
-            interaction, "moderation.duty.now", members=", ".join(f"<@{i}>" for i in on_duty),
-            until=ui.stamp(rota.next_change(now))))
+        await send_ephemeral(
+            interaction,
+            self.bot.t(
+                interaction,
+                "moderation.duty.now",
+                members=", ".join(f"<@{i}>" for i in on_duty),
+                until=ui.stamp(rota.next_change(now)),
+            ),
+        )
 
     # -- timers -------------------------------------------------------------------------------
     async def _on_case_timer(self, timer: Timer) -> None:
@@ -870,11 +1305,21 @@ class Moderation(commands.Cog):
             except discord.NotFound:
                 pass
 
-        case = await moderation.run_case_timer(self.bot.db, int(timer.payload["case_id"]), timeutil.now(), lift)
+        case = await moderation.run_case_timer(
+            self.bot.db, int(timer.payload["case_id"]), timeutil.now(), lift
+        )
         if case is not None and case.action in ("timeout", "ban"):
             config = await self.bot.guild_config(case.guild_id)
-            await self.post_log(case.guild_id, config, content=self.bot.t(
-                case.guild_id, f"moderation.log.ended_{case.action}", number=case.number, member=f"<@{case.member_id}>"))
+            await self.post_log(
+                case.guild_id,
+                config,
+                content=self.bot.t(
+                    case.guild_id,
+                    f"moderation.log.ended_{case.action}",
+                    number=case.number,
+                    member=f"<@{case.member_id}>",
+                ),
+            )
 
     async def _on_duty_timer(self, timer: Timer) -> None:
         rotation = await duty.rotate(self.bot.db, self.bot.timers, timer.guild_id, timeutil.now())
@@ -884,11 +1329,23 @@ class Moderation(commands.Cog):
         if rotation is None:
             return
         config = await self.bot.guild_config(timer.guild_id)
-        mentions = discord.AllowedMentions(users=[discord.Object(i) for i in rotation.on_duty], roles=False,
-                                           everyone=False, replied_user=False)
-        await self.post_log(timer.guild_id, config, content=self.bot.t(
-            timer.guild_id, "moderation.duty.rotation", members=", ".join(f"<@{i}>" for i in rotation.on_duty),
-            until=ui.stamp(rotation.until)), allowed_mentions=mentions)
+        mentions = discord.AllowedMentions(
+            users=[discord.Object(i) for i in rotation.on_duty],
+            roles=False,
+            everyone=False,
+            replied_user=False,
+        )
+        await self.post_log(
+            timer.guild_id,
+            config,
+            content=self.bot.t(
+                timer.guild_id,
+                "moderation.duty.rotation",
+                members=", ".join(f"<@{i}>" for i in rotation.on_duty),
+                until=ui.stamp(rotation.until),
+            ),
+            allowed_mentions=mentions,
+        )
 
 
 async def setup(bot: RelaisBot) -> None:

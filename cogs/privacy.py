@@ -30,8 +30,10 @@ RETENTION_GUILD = 0  # retention runs once for the whole database
 
 class PrivacyCog(commands.Cog):
     my_data = app_commands.Group(
-        name="mes-donnees", description="Vos données dans Relais : en recevoir une copie, les effacer",
-        guild_only=True, allowed_contexts=app_commands.AppCommandContext(guild=True),
+        name="mes-donnees",
+        description="Vos données dans Relais : en recevoir une copie, les effacer",
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
 
     def __init__(self, bot: RelaisBot) -> None:
@@ -43,16 +45,21 @@ class PrivacyCog(commands.Cog):
         self.bot.timers.register(data_rights.RETENTION_KIND, self.on_retention_timer)
         self.bot.timers.register(data_rights.DELETE_MESSAGE_KIND, self.on_delete_message_timer)
         if not await self.bot.timers.pending(RETENTION_GUILD, data_rights.RETENTION_KIND, limit=1):
-            await self.bot.timers.schedule(RETENTION_GUILD, data_rights.RETENTION_KIND,
-                                           timeutil.now() + dt.timedelta(hours=1), key=RETENTION_KEY)
+            await self.bot.timers.schedule(
+                RETENTION_GUILD,
+                data_rights.RETENTION_KIND,
+                timeutil.now() + dt.timedelta(hours=1),
+                key=RETENTION_KEY,
+            )
 
     # -- commands ------------------------------------------------------------------------------------
     @my_data.command(name="exporter", description="Recevoir une copie de tout ce que Relais garde sur vous")
     async def export(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert self.bot.db is not None and interaction.guild_id is not None
-        export = await data_rights.export(self.bot.db, self.bot.settings, interaction.guild_id,
-                                          interaction.user.id, now=timeutil.now())
+        export = await data_rights.export(
+            self.bot.db, self.bot.settings, interaction.guild_id, interaction.user.id, now=timeutil.now()
+        )
         t = self.bot.texts(interaction)
         body = export.to_json().encode()
         embed = ui.export_embed(t, export)
@@ -72,20 +79,28 @@ class PrivacyCog(commands.Cog):
     async def erase(self, interaction: discord.Interaction) -> None:
         t = self.bot.texts(interaction)
         view = ui.erase_choice_view(t, interaction.user.id, self._erase_chosen)
-        await interaction.response.send_message(t("privacy.erase.confirm"), view=view, ephemeral=True,
-                                                allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(
+            t("privacy.erase.confirm"), view=view, ephemeral=True, allowed_mentions=NO_PINGS
+        )
 
     async def _erase_chosen(self, interaction: discord.Interaction, keep_resources: bool) -> None:
         await interaction.response.edit_message(view=None)
         assert self.bot.db is not None and self.bot.timers is not None and interaction.guild_id is not None
-        report = await data_rights.erase(self.bot.db, self.bot.timers, self.bot.settings, interaction.guild_id,
-                                         interaction.user.id, ErasureChoices(keep_resources=keep_resources),
-                                         now=timeutil.now())
+        report = await data_rights.erase(
+            self.bot.db,
+            self.bot.timers,
+            self.bot.settings,
+            interaction.guild_id,
+            interaction.user.id,
+            ErasureChoices(keep_resources=keep_resources),
+            now=timeutil.now(),
+        )
         # A member who erased their data is not erased a second time if they leave.
         await self.bot.timers.cancel(interaction.guild_id, data_rights.leave_key(interaction.user.id))
         log.info("member data erased on request (%d kinds of records)", len(report.erased))
-        await interaction.edit_original_response(content=None, embed=ui.erasure_embed(self.bot.texts(interaction),
-                                                                                       report))
+        await interaction.edit_original_response(
+            content=None, embed=ui.erasure_embed(self.bot.texts(interaction), report)
+        )
 
     # -- members who leave ------------------------------------------------------------------------------
     @commands.Cog.listener()
@@ -95,8 +110,12 @@ class PrivacyCog(commands.Cog):
             return
         assert self.bot.timers is not None
         await self.bot.timers.schedule(
-            payload.guild_id, data_rights.ERASE_KIND, timeutil.now() + dt.timedelta(days=days),
-            {"member_id": payload.user.id, FORGET_WHEN_DONE: True}, key=data_rights.leave_key(payload.user.id))
+            payload.guild_id,
+            data_rights.ERASE_KIND,
+            timeutil.now() + dt.timedelta(days=days),
+            {"member_id": payload.user.id, FORGET_WHEN_DONE: True},
+            key=data_rights.leave_key(payload.user.id),
+        )
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
@@ -106,9 +125,15 @@ class PrivacyCog(commands.Cog):
 
     async def on_erase_timer(self, timer: Timer) -> None:
         assert self.bot.db is not None and self.bot.timers is not None
-        await data_rights.erase(self.bot.db, self.bot.timers, self.bot.settings, timer.guild_id,
-                                int(timer.payload["member_id"]), ErasureChoices(keep_resources=True),
-                                now=timeutil.now())
+        await data_rights.erase(
+            self.bot.db,
+            self.bot.timers,
+            self.bot.settings,
+            timer.guild_id,
+            int(timer.payload["member_id"]),
+            ErasureChoices(keep_resources=True),
+            now=timeutil.now(),
+        )
         log.info("data of a member who left was erased")
 
     # -- retention and Discord follow-ups -----------------------------------------------------------------
@@ -116,8 +141,12 @@ class PrivacyCog(commands.Cog):
         assert self.bot.db is not None and self.bot.timers is not None
         purged = await data_rights.apply_retention(self.bot.db, self.bot.settings, now=timeutil.now())
         log.info("retention applied: %s", {k: v for k, v in purged.items() if v} or "nothing due")
-        await self.bot.timers.schedule(RETENTION_GUILD, data_rights.RETENTION_KIND,
-                                       timeutil.now() + dt.timedelta(days=1), key=RETENTION_KEY)
+        await self.bot.timers.schedule(
+            RETENTION_GUILD,
+            data_rights.RETENTION_KIND,
+            timeutil.now() + dt.timedelta(days=1),
+            key=RETENTION_KEY,
+        )
 
     async def on_delete_message_timer(self, timer: Timer) -> None:
         channel = await self.bot.channel_or_fetch(int(timer.payload["channel_id"]))

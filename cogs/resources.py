@@ -33,8 +33,15 @@ log = logging.getLogger(__name__)
 KIND_CHOICES = [
     app_commands.Choice(name=name, value=value)
     for value, name in (
-        ("article", "Article"), ("podcast", "Podcast"), ("video", "Vidéo"), ("livre", "Livre"), ("guide", "Guide"),
-        ("formation", "Formation"), ("projet", "Projet"), ("evenement", "Événement"), ("outil", "Outil"),
+        ("article", "Article"),
+        ("podcast", "Podcast"),
+        ("video", "Vidéo"),
+        ("livre", "Livre"),
+        ("guide", "Guide"),
+        ("formation", "Formation"),
+        ("projet", "Projet"),
+        ("evenement", "Événement"),
+        ("outil", "Outil"),
         ("recherche", "Recherche"),
     )
 ]
@@ -73,9 +80,11 @@ def check_member_may_post(interaction: discord.Interaction, channel: discord.abc
 
 class Resources(commands.Cog):
     resource = app_commands.Group(
-        name="ressource", description="Partager et retrouver des ressources utiles",
+        name="ressource",
+        description="Partager et retrouver des ressources utiles",
         # What @app_commands.guild_only() sets: both the flag and the contexts Discord is sent.
-        guild_only=True, allowed_contexts=app_commands.AppCommandContext(guild=True),
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
 
     def __init__(self, bot: RelaisBot) -> None:
@@ -89,7 +98,8 @@ class Resources(commands.Cog):
         self.post_throttle = PostThrottle()
         cfg = bot.settings.resources
         self.fetcher = make_fetcher(
-            timeout=cfg.metadata_timeout_seconds, max_bytes=cfg.metadata_max_bytes,
+            timeout=cfg.metadata_timeout_seconds,
+            max_bytes=cfg.metadata_max_bytes,
             max_redirects=cfg.metadata_max_redirects,
             allow_loopback=bot.settings.features.allow_loopback_urls,
         )
@@ -115,13 +125,17 @@ class Resources(commands.Cog):
         description: str | None = None,
     ) -> None:
         fields = {
-            "title": title, "kind": kind.value if kind else None, "themes": themes,
+            "title": title,
+            "kind": kind.value if kind else None,
+            "themes": themes,
             "description": description,
         }
         await self.share_flow(interaction, url, fields, author_id=interaction.user.id)
 
     @share.autocomplete("themes")
-    async def share_themes(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def share_themes(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return await self.theme_choices(interaction, current, multiple=True)
 
     @resource.command(name="chercher", description="Chercher dans la bibliothèque de ressources")
@@ -142,7 +156,9 @@ class Resources(commands.Cog):
         )
 
     @search.autocomplete("theme")
-    async def search_theme(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def search_theme(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return await self.theme_choices(interaction, current, multiple=False)
 
     @resource.command(name="recentes", description="Les dernières ressources partagées")
@@ -178,7 +194,9 @@ class Resources(commands.Cog):
     async def show(self, interaction: discord.Interaction, resource_id: app_commands.Range[int, 1]) -> None:
         resource = await resources.get(self.db, interaction.guild_id, resource_id)
         t = self.bot.texts(interaction)
-        await send_ephemeral(interaction, embed=ui.resource_embed(t, resource), view=ui.single_post_view(t, resource))
+        await send_ephemeral(
+            interaction, embed=ui.resource_embed(t, resource), view=ui.single_post_view(t, resource)
+        )
 
     @resource.command(name="modifier", description="Corriger une ressource que vous avez partagée")
     @app_commands.rename(resource_id="id")
@@ -215,9 +233,14 @@ class Resources(commands.Cog):
     ) -> None:
         t = self.bot.texts(interaction)
         draft = resources.make_draft(
-            interaction.guild_id, url, title=fields.get("title"), kind=fields.get("kind"),
-            themes=fields.get("themes"), description=fields.get("description"),
-            author_id=author_id, shared_by=interaction.user.id,
+            interaction.guild_id,
+            url,
+            title=fields.get("title"),
+            kind=fields.get("kind"),
+            themes=fields.get("themes"),
+            description=fields.get("description"),
+            author_id=author_id,
+            shared_by=interaction.user.id,
         )
         now = timeutil.now()
         if draft.title is None and not interaction.response.is_done():
@@ -225,13 +248,18 @@ class Resources(commands.Cog):
             await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             resource = await resources.share(
-                self.db, draft, now=now, cooldown_seconds=self.bot.settings.resources.share_cooldown_seconds,
+                self.db,
+                draft,
+                now=now,
+                cooldown_seconds=self.bot.settings.resources.share_cooldown_seconds,
                 fetcher=self.fetcher,
             )
         except DuplicateResource as duplicate:
             await send_ephemeral(interaction, await self.duplicate_text(interaction, duplicate.existing))
             return
-        log.info("resource %s shared by %s in guild %s", resource.id, interaction.user.id, interaction.guild_id)
+        log.info(
+            "resource %s shared by %s in guild %s", resource.id, interaction.user.id, interaction.guild_id
+        )
         announced = await self.announce(resource)
         key = "resources.share.done" if announced else "resources.share.done_unannounced"
         link = resource.jump_url() if announced else None
@@ -256,7 +284,11 @@ class Resources(commands.Cog):
         channel_id = config.channel("ressources")
         channel = self.bot.get_channel(channel_id) if channel_id else None
         if channel is None:
-            log.info("resource %s saved without announcement: no resources channel in guild %s", resource.id, resource.guild_id)
+            log.info(
+                "resource %s saved without announcement: no resources channel in guild %s",
+                resource.id,
+                resource.guild_id,
+            )
             return False
         t = self.bot.texts(resource.guild_id)
         embed, view = ui.resource_embed(t, resource), ui.card_view(t, resource)
@@ -264,11 +296,19 @@ class Resources(commands.Cog):
             if isinstance(channel, discord.ForumChannel):
                 tags = forum_tags(channel, [ui.kind_label(t, resource.kind), *resource.themes])
                 created = await channel.create_thread(
-                    name=resource.title[:100], embed=embed, view=view, applied_tags=tags, allowed_mentions=NO_PINGS,
+                    name=resource.title[:100],
+                    embed=embed,
+                    view=view,
+                    applied_tags=tags,
+                    allowed_mentions=NO_PINGS,
                 )
                 await resources.set_announcement(
-                    self.db, resource.guild_id, resource.id,
-                    channel_id=channel.id, message_id=created.message.id, thread_id=created.thread.id,
+                    self.db,
+                    resource.guild_id,
+                    resource.id,
+                    channel_id=channel.id,
+                    message_id=created.message.id,
+                    thread_id=created.thread.id,
                 )
             else:
                 message = await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
@@ -276,25 +316,34 @@ class Resources(commands.Cog):
                     self.db, resource.guild_id, resource.id, channel_id=channel.id, message_id=message.id
                 )
         except discord.HTTPException:
-            log.warning("could not announce resource %s in channel %s", resource.id, channel_id, exc_info=True)
+            log.warning(
+                "could not announce resource %s in channel %s", resource.id, channel_id, exc_info=True
+            )
             return False
         return True
 
-    async def save_message_as_resource(self, interaction: discord.Interaction, message: discord.Message) -> None:
+    async def save_message_as_resource(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
         """Context menu: the first link of the message, credited to its author, through the same checks."""
         link = first_link(message.content)
         if link is None:
             raise UserError("resources.context.no_link")
         author_id = message.author.id
         # Validate the link and catch a duplicate before asking anything.
-        draft = resources.make_draft(interaction.guild_id, link, author_id=author_id, shared_by=interaction.user.id)
+        draft = resources.make_draft(
+            interaction.guild_id, link, author_id=author_id, shared_by=interaction.user.id
+        )
         try:
             await resources.check_new(self.db, draft)
         except DuplicateResource as duplicate:
             await send_ephemeral(interaction, await self.duplicate_text(interaction, duplicate.existing))
             return
         await resources.check_cooldown(
-            self.db, interaction.guild_id, interaction.user.id, timeutil.now(),
+            self.db,
+            interaction.guild_id,
+            interaction.user.id,
+            timeutil.now(),
             self.bot.settings.resources.share_cooldown_seconds,
         )
         t = self.bot.texts(interaction)
@@ -306,20 +355,31 @@ class Resources(commands.Cog):
 
     # -- buttons ------------------------------------------------------------------------------------
     async def on_useful(self, interaction: discord.Interaction, resource_id: int) -> None:
-        result = await resources.toggle_vote(self.db, interaction.guild_id, resource_id, interaction.user.id, timeutil.now())
+        result = await resources.toggle_vote(
+            self.db, interaction.guild_id, resource_id, interaction.user.id, timeutil.now()
+        )
         t = self.bot.texts(interaction)
         resource = await resources.get(self.db, interaction.guild_id, resource_id)
         public = self.bot.texts(interaction.guild_id)
         await interaction.response.edit_message(view=ui.card_view(public, resource))
-        await send_ephemeral(interaction, t("resources.vote.added" if result.voted else "resources.vote.removed", count=result.count))
-        if interaction.message is not None and resource.message_id and interaction.message.id != resource.message_id:
+        await send_ephemeral(
+            interaction,
+            t("resources.vote.added" if result.voted else "resources.vote.removed", count=result.count),
+        )
+        if (
+            interaction.message is not None
+            and resource.message_id
+            and interaction.message.id != resource.message_id
+        ):
             await self.refresh_announcement(resource)
 
     async def on_report(self, interaction: discord.Interaction, resource_id: int) -> None:
         resource = await resources.get(self.db, interaction.guild_id, resource_id)
         delivered = await self.report_resource(resource, interaction.user.id)
         t = self.bot.texts(interaction)
-        await send_ephemeral(interaction, t("resources.report.thanks" if delivered else "resources.report.no_channel"))
+        await send_ephemeral(
+            interaction, t("resources.report.thanks" if delivered else "resources.report.no_channel")
+        )
 
     async def report_resource(self, resource: Resource, reporter_id: int) -> bool:
         """The one place a report goes: the moderation report queue when moderation is enabled (merged
@@ -329,12 +389,15 @@ class Resources(commands.Cog):
         guild = self.bot.get_guild(resource.guild_id)
         if moderation is not None and guild is not None:
             await moderation.report_from_feature(
-                guild, reporter_id,
+                guild,
+                reporter_id,
                 self.bot.texts(resource.guild_id)(
                     "resources.report.description", title=resource.title, url=resource.url
                 ),
-                channel_id=resource.thread_id or resource.channel_id, message_id=resource.message_id,
-                target_id=resource.shared_by, excerpt=resource.title,
+                channel_id=resource.thread_id or resource.channel_id,
+                message_id=resource.message_id,
+                target_id=resource.shared_by,
+                excerpt=resource.title,
             )
             log.info("resource %s reported by %s to the moderation queue", resource.id, reporter_id)
             return True
@@ -342,7 +405,12 @@ class Resources(commands.Cog):
         channel_id = config.channel("modlog")
         channel = self.bot.get_channel(channel_id) if channel_id else None
         if channel is None:
-            log.warning("resource %s reported by %s but no mod-log channel in guild %s", resource.id, reporter_id, resource.guild_id)
+            log.warning(
+                "resource %s reported by %s but no mod-log channel in guild %s",
+                resource.id,
+                reporter_id,
+                resource.guild_id,
+            )
             return False
         t = self.bot.texts(resource.guild_id)
         embed = ui.report_card(t, resource, reporter_id, self.bot.timezone_name(config))
@@ -363,7 +431,8 @@ class Resources(commands.Cog):
             await interaction.response.defer(ephemeral=True)
             await channel.send(
                 t_public("resources.post.intro", member=interaction.user.mention),
-                embed=ui.resource_embed(t_public, resource), view=ui.card_view(t_public, resource),
+                embed=ui.resource_embed(t_public, resource),
+                view=ui.card_view(t_public, resource),
                 allowed_mentions=NO_PINGS,
             )
         except BaseException:
@@ -373,12 +442,23 @@ class Resources(commands.Cog):
 
     # -- search -------------------------------------------------------------------------------------
     async def search_flow(
-        self, interaction: discord.Interaction, query: str, *, kind: str | None, theme: str | None, page: int,
+        self,
+        interaction: discord.Interaction,
+        query: str,
+        *,
+        kind: str | None,
+        theme: str | None,
+        page: int,
         edit: bool,
     ) -> None:
         t = self.bot.texts(interaction)
         result = await resources.search(
-            self.db, interaction.guild_id, query, kind=kind, theme=theme, page=page,
+            self.db,
+            interaction.guild_id,
+            query,
+            kind=kind,
+            theme=theme,
+            page=page,
             page_size=self.bot.settings.resources.page_size,
         )
         if not result.resources and page == 0:
@@ -395,7 +475,9 @@ class Resources(commands.Cog):
         else:
             await send_ephemeral(interaction, embed=embed, view=view)
 
-    async def theme_choices(self, interaction: discord.Interaction, current: str, *, multiple: bool) -> list[app_commands.Choice[str]]:
+    async def theme_choices(
+        self, interaction: discord.Interaction, current: str, *, multiple: bool
+    ) -> list[app_commands.Choice[str]]:
         head, _, last = current.rpartition(",") if multiple else ("", "", current)
         prefix = [p.strip() for p in head.split(",") if p.strip()] if head else []
         found = await resources.theme_suggestions(self.db, interaction.guild_id, last, self.themes, limit=25)
@@ -414,15 +496,24 @@ class Resources(commands.Cog):
         moderator = await self.may_moderate(interaction, resource)
         t = self.bot.texts(interaction)
         values = {
-            "title": resource.title, "kind": resource.kind, "themes": ", ".join(resource.themes),
+            "title": resource.title,
+            "kind": resource.kind,
+            "themes": ", ".join(resource.themes),
             "description": resource.description,
         }
 
         async def submit(modal_interaction: discord.Interaction, fields: dict[str, str]) -> None:
             edited = await resources.edit(
-                self.db, modal_interaction.guild_id, resource_id, actor_id=modal_interaction.user.id,
-                is_moderator=moderator, title=fields["title"], description=fields["description"],
-                themes=fields["themes"], kind=fields["kind"] or None, now=timeutil.now(),
+                self.db,
+                modal_interaction.guild_id,
+                resource_id,
+                actor_id=modal_interaction.user.id,
+                is_moderator=moderator,
+                title=fields["title"],
+                description=fields["description"],
+                themes=fields["themes"],
+                kind=fields["kind"] or None,
+                now=timeutil.now(),
             )
             log.info("resource %s edited by %s", resource_id, modal_interaction.user.id)
             await self.refresh_announcement(edited, retitle=True)
@@ -430,7 +521,9 @@ class Resources(commands.Cog):
             await send_ephemeral(modal_interaction, done)
 
         await interaction.response.send_modal(
-            ui.ResourceModal(t, t("resources.modal.edit_title", id=resource.id), submit, values=values, title_required=True)
+            ui.ResourceModal(
+                t, t("resources.modal.edit_title", id=resource.id), submit, values=values, title_required=True
+            )
         )
 
     async def may_moderate(self, interaction: discord.Interaction, resource: Resource) -> bool:
@@ -452,7 +545,11 @@ class Resources(commands.Cog):
         resource = await resources.get(self.db, interaction.guild_id, resource_id)
         moderator = await self.may_moderate(interaction, resource)
         removed = await resources.remove(
-            self.db, interaction.guild_id, resource_id, actor_id=interaction.user.id, is_moderator=moderator,
+            self.db,
+            interaction.guild_id,
+            resource_id,
+            actor_id=interaction.user.id,
+            is_moderator=moderator,
             now=timeutil.now(),
         )
         log.info("resource %s removed by %s (moderator=%s)", resource_id, interaction.user.id, moderator)
@@ -477,8 +574,9 @@ class Resources(commands.Cog):
 
     async def on_refresh_card_timer(self, timer: Timer) -> None:
         """A member erased their data: their resources' cards now say « membre parti·e »."""
-        resource = await resources.get(self.db, timer.guild_id, int(timer.payload["resource_id"]),
-                                       include_removed=True)
+        resource = await resources.get(
+            self.db, timer.guild_id, int(timer.payload["resource_id"]), include_removed=True
+        )
         await self.refresh_announcement(resource)
 
     async def refresh_announcement(self, resource: Resource, *, retitle: bool = False) -> None:
@@ -496,10 +594,16 @@ class Resources(commands.Cog):
             await channel.get_partial_message(resource.message_id).edit(
                 embed=ui.resource_embed(t, resource), view=ui.card_view(t, resource)
             )
-            if retitle and isinstance(channel, discord.Thread) and isinstance(channel.parent, discord.ForumChannel):
+            if (
+                retitle
+                and isinstance(channel, discord.Thread)
+                and isinstance(channel.parent, discord.ForumChannel)
+            ):
                 name = resource.title[:100]
                 tags = forum_tags(channel.parent, [ui.kind_label(t, resource.kind), *resource.themes])
-                if channel.name != name or {tag.id for tag in channel.applied_tags} != {tag.id for tag in tags}:
+                if channel.name != name or {tag.id for tag in channel.applied_tags} != {
+                    tag.id for tag in tags
+                }:
                     await channel.edit(name=name, applied_tags=tags)
         except discord.HTTPException:
             log.warning("could not refresh the announcement of resource %s", resource.id, exc_info=True)
@@ -513,7 +617,9 @@ class Resources(commands.Cog):
     async def schedule_next_digest(self, guild_id: int) -> None:
         cfg = self.bot.settings.resources
         config = await self.bot.guild_config(guild_id)
-        due = resources.next_digest_at(timeutil.now(), self.bot.timezone_name(config), cfg.digest_weekday, cfg.digest_hour)
+        due = resources.next_digest_at(
+            timeutil.now(), self.bot.timezone_name(config), cfg.digest_weekday, cfg.digest_hour
+        )
         await resources.schedule_digest(self.bot.timers, guild_id, due)
 
     async def run_digest(self, timer: Timer) -> None:
@@ -524,10 +630,16 @@ class Resources(commands.Cog):
         config = await self.bot.guild_config(guild_id)
         zone_name = self.bot.timezone_name(config)
         now = timeutil.now()
-        plan = await resources.digest_plan(self.db, guild_id, now=now, zone_name=zone_name, limit=cfg.digest_size)
+        plan = await resources.digest_plan(
+            self.db, guild_id, now=now, zone_name=zone_name, limit=cfg.digest_size
+        )
         channel_id = config.channel("ressources")
         channel = self.bot.get_channel(channel_id) if channel_id else None
-        if plan.resources and channel is not None and await resources.claim_digest(self.db, guild_id, plan.period, now):
+        if (
+            plan.resources
+            and channel is not None
+            and await resources.claim_digest(self.db, guild_id, plan.period, now)
+        ):
             t = self.bot.texts(guild_id)
             target = channel
             try:
@@ -547,7 +659,12 @@ class Resources(commands.Cog):
                 await resources.release_digest(self.db, guild_id, plan.period)
                 raise
             await resources.record_digest_message(self.db, guild_id, plan.period, message.id)
-            log.info("weekly digest %s posted in guild %s (%d resources)", plan.period, guild_id, len(plan.resources))
+            log.info(
+                "weekly digest %s posted in guild %s (%d resources)",
+                plan.period,
+                guild_id,
+                len(plan.resources),
+            )
         await self.schedule_next_digest(guild_id)
 
 
@@ -559,4 +676,3 @@ def forum_tags(channel: discord.ForumChannel, names: list[str]) -> list[discord.
 
 async def setup(bot: RelaisBot) -> None:
     await bot.add_cog(Resources(bot))
-

@@ -45,27 +45,119 @@ _WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789" + OTHER_LETTER)
 # Characters with a fixed ASCII form; anything else outside ASCII is decided by _fold_one (NFKD, then
 # letters of other scripts become OTHER_LETTER, marks vanish, symbols and emoji become spaces).
 _SPECIAL: dict[str, str] = {
-    "œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ŀ": "l",
-    "’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'", "ˈ": "'", "′": "'",
-    "«": '"', "»": '"', "“": '"', "”": '"', "„": '"', "‹": '"', "›": '"',
-    "–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-",
-    "…": "...", "·": ".", "•": " ", "×": "x", "ß": "ss",
+    "œ": "oe",
+    "æ": "ae",
+    "ø": "o",
+    "ł": "l",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "ı": "i",
+    "ŀ": "l",
+    "’": "'",
+    "‘": "'",
+    "ʼ": "'",
+    "´": "'",
+    "`": "'",
+    "ˈ": "'",
+    "′": "'",
+    "«": '"',
+    "»": '"',
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‹": '"',
+    "›": '"',
+    "–": "-",
+    "—": "-",
+    "‐": "-",
+    "‑": "-",
+    "−": "-",
+    "…": "...",
+    "·": ".",
+    "•": " ",
+    "×": "x",
+    "ß": "ss",
     # invisible characters used to split a word without showing it
-    "\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\u180e": "",
+    "\u00ad": "",
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\u2060": "",
+    "\ufeff": "",
+    "\u180e": "",
     "\u034f": "",
 }
 # Look-alike letters from other scripts (after casefold, so lower case only).
 _HOMOGLYPHS = {
     # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "һ": "h", "ԛ": "q",
-    "ԝ": "w", "ո": "n", "г": "r", "п": "n", "л": "n", "и": "u", "ь": "b",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "ѕ": "s",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "ԁ": "d",
+    "һ": "h",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ո": "n",
+    "г": "r",
+    "п": "n",
+    "л": "n",
+    "и": "u",
+    "ь": "b",
     # Greek
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
-    "υ": "u", "χ": "x", "ω": "w", "μ": "u", "σ": "o", "ς": "c", "γ": "y", "δ": "d",
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "η": "n",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ω": "w",
+    "μ": "u",
+    "σ": "o",
+    "ς": "c",
+    "γ": "y",
+    "δ": "d",
     # Latin look-alikes without a decomposition
-    "ɑ": "a", "ɡ": "g", "ɩ": "i", "ʀ": "r", "ꞵ": "b", "ꜱ": "s", "ᴄ": "c", "ᴏ": "o", "ᴜ": "u", "ᴠ": "v",
-    "ᴡ": "w", "ᴢ": "z", "ɴ": "n", "ʏ": "y", "ʜ": "h", "ᴋ": "k", "ᴍ": "m", "ᴛ": "t", "ᴀ": "a", "ᴇ": "e",
+    "ɑ": "a",
+    "ɡ": "g",
+    "ɩ": "i",
+    "ʀ": "r",
+    "ꞵ": "b",
+    "ꜱ": "s",
+    "ᴄ": "c",
+    "ᴏ": "o",
+    "ᴜ": "u",
+    "ᴠ": "v",
+    "ᴡ": "w",
+    "ᴢ": "z",
+    "ɴ": "n",
+    "ʏ": "y",
+    "ʜ": "h",
+    "ᴋ": "k",
+    "ᴍ": "m",
+    "ᴛ": "t",
+    "ᴀ": "a",
+    "ᴇ": "e",
 }
 _FOLD_TABLE = {**_SPECIAL, **_HOMOGLYPHS}
 # Leetspeak undone; apostrophes and hyphens become spaces so "va t'faire" and "fils-de-pute" meet their keywords.
@@ -73,8 +165,11 @@ _LEET = bytes.maketrans(b"013457@$'-", b"oieastas  ")
 # Letter-by-letter spelling: three single letters split by separators.
 _SEPARATORS = b" .-_*,/|+~:;'\""
 _SHAPE = bytes(
-    ord("a") if chr(i) in "abcdefghijklmnopqrstuvwxyz0123456789" + OTHER_LETTER
-    else ord(" ") if bytes([i]) in _SEPARATORS or i < 128 and not chr(i).isalnum() else ord("#")
+    ord("a")
+    if chr(i) in "abcdefghijklmnopqrstuvwxyz0123456789" + OTHER_LETTER
+    else ord(" ")
+    if bytes([i]) in _SEPARATORS or i < 128 and not chr(i).isalnum()
+    else ord("#")
     for i in range(256)
 )
 _SPELLED = re.compile(r"(?<![a-z0-9\x1a])(?:[a-z0-9\x1a][ .\-_*,/|+~:;'\"]+){2,}[a-z0-9\x1a](?![a-z0-9\x1a])")
@@ -107,7 +202,7 @@ def _fold_error(error: UnicodeError) -> tuple[str, int]:
     """Codec error handler: called only for runs of characters outside Latin-1 (’, œ, emoji, Cyrillic…)."""
     if not isinstance(error, UnicodeEncodeError):
         raise error
-    run = error.object[error.start:error.end]
+    run = error.object[error.start : error.end]
     folded = _RUN_CACHE.get(run)
     if folded is None:
         folded = "".join(_fold_one(ch) for ch in run)
@@ -208,79 +303,186 @@ _LABELS = r"(?:bipolaire|schizo|schizophrene|borderline|psychotique|paranoiaque|
 
 # Words one of which must also be present for a default pattern to run (cheap gate, same scan).
 YOU_WORDS = ("tu", "t", "vous", "toi", "ton", "ta", "tes", "votre", "vos", "as", "es", "etes", "avez")
-I_WORDS = ("je", "j", "jai", "me", "moi", "ma", "mes", "mon", "m", "jveux", "jveu", "jvais", "jpense", "jen", "g",
-           "jsuis", "chui", "chuis", "jme")
+I_WORDS = (
+    "je",
+    "j",
+    "jai",
+    "me",
+    "moi",
+    "ma",
+    "mes",
+    "mon",
+    "m",
+    "jveux",
+    "jveu",
+    "jvais",
+    "jpense",
+    "jen",
+    "g",
+    "jsuis",
+    "chui",
+    "chuis",
+    "jme",
+)
 _TAKE = r"(?:tu prends|vous prenez|prends-tu|prenez-vous|tu prenais|vous preniez)"
 _HAVE = r"(?:tu as|t'as|t as|as-tu|as tu|vous avez|avez-vous|avez vous)"
-_MEDS = (r"(?:traitements?|medicaments?|medocs?|cachets?|neuroleptiques?|antidepresseurs?|psychotropes?"
-         r"|anxiolytiques?|somniferes?|regulateurs?|pilules?)")
+_MEDS = (
+    r"(?:traitements?|medicaments?|medocs?|cachets?|neuroleptiques?|antidepresseurs?|psychotropes?"
+    r"|anxiolytiques?|somniferes?|regulateurs?|pilules?)"
+)
 _DRUGS = r"(?:drogues?|produits?|came|coke|cocaine|heroine|crack|meth|substances?)"
 # Each default: (trigger words, pattern) or (trigger words, pattern, False) when no gate word is needed.
 INTRUSIVE_DEFAULTS: tuple[tuple, ...] = (
     # "Quelle est ta pathologie ?", "c'est quoi votre diagnostic ?"
-    (("diagnost*", "patholog*", "maladie*", "trouble", "troubles", "traitement*", "medica*", "medoc*", "cachet*",
-      "neurolept*", "antidepress*", "psychotrop*", "handicap*", "drogue*", "addiction*"),
-     rf"\b(?:quel|quelle|quels|quelles|c'est quoi|c est quoi|cest quoi|c'etait quoi)\s+(?:est|sont|etait|etaient)?\s*{_YOUR}\s+(?:{_CONDITION}|{_DRUGS}|addictions?)\b(?!\s+prefere)"),
+    (
+        (
+            "diagnost*",
+            "patholog*",
+            "maladie*",
+            "trouble",
+            "troubles",
+            "traitement*",
+            "medica*",
+            "medoc*",
+            "cachet*",
+            "neurolept*",
+            "antidepress*",
+            "psychotrop*",
+            "handicap*",
+            "drogue*",
+            "addiction*",
+        ),
+        rf"\b(?:quel|quelle|quels|quelles|c'est quoi|c est quoi|cest quoi|c'etait quoi)\s+(?:est|sont|etait|etaient)?\s*{_YOUR}\s+(?:{_CONDITION}|{_DRUGS}|addictions?)\b(?!\s+prefere)",
+    ),
     # "Tu as quoi comme maladie ?", "vous avez quel diagnostic ?", "t'as quel trouble ?"
-    (("diagnost*", "patholog*", "maladie*", "trouble", "troubles", "traitement*", "medica*", "medoc*", "cachet*",
-      "handicap*", "drogue*"),
-     rf"\b(?:{_HAVE}|{_TAKE})\s+(?:quoi|quel|quelle|quels|quelles)\s+(?:comme\s+)?(?:{_CONDITION}|{_DRUGS})\b"),
+    (
+        (
+            "diagnost*",
+            "patholog*",
+            "maladie*",
+            "trouble",
+            "troubles",
+            "traitement*",
+            "medica*",
+            "medoc*",
+            "cachet*",
+            "handicap*",
+            "drogue*",
+        ),
+        rf"\b(?:{_HAVE}|{_TAKE})\s+(?:quoi|quel|quelle|quels|quelles)\s+(?:comme\s+)?(?:{_CONDITION}|{_DRUGS})\b",
+    ),
     # "Tu prends quoi ?", "vous prenez encore votre traitement ?", "tu es sous traitement ?", "quels médocs tu prends ?"
-    (("traitement*", "medica*", "medoc*", "cachet*", "neurolept*", "antidepress*", "sous quoi", "prends quoi",
-      "prenez quoi", "anxiolyt*", "somnifere*", "drogue*"),
-     rf"\b{_TAKE}\s+(?:toujours\s+|encore\s+)?(?:quoi(?=\s*(?:\?|$))|{_YOUR}\s+{_MEDS}|(?:des|du|de la|un|une)\s+(?:{_MEDS}|{_DRUGS}))"
-     rf"|\b{_BE_YOU}\s+(?:toujours\s+|encore\s+)?sous\s+(?:quoi|{_MEDS})\b"
-     rf"|\bquel(?:le)?s?\s+{_MEDS}\s+(?:tu prends|vous prenez|tu as|vous avez|t'as|prends-tu|prenez-vous)\b"
-     rf"|\b{_HAVE}\s+arrete\s+{_YOUR}\s+{_MEDS}"),
+    (
+        (
+            "traitement*",
+            "medica*",
+            "medoc*",
+            "cachet*",
+            "neurolept*",
+            "antidepress*",
+            "sous quoi",
+            "prends quoi",
+            "prenez quoi",
+            "anxiolyt*",
+            "somnifere*",
+            "drogue*",
+        ),
+        rf"\b{_TAKE}\s+(?:toujours\s+|encore\s+)?(?:quoi(?=\s*(?:\?|$))|{_YOUR}\s+{_MEDS}|(?:des|du|de la|un|une)\s+(?:{_MEDS}|{_DRUGS}))"
+        rf"|\b{_BE_YOU}\s+(?:toujours\s+|encore\s+)?sous\s+(?:quoi|{_MEDS})\b"
+        rf"|\bquel(?:le)?s?\s+{_MEDS}\s+(?:tu prends|vous prenez|tu as|vous avez|t'as|prends-tu|prenez-vous)\b"
+        rf"|\b{_HAVE}\s+arrete\s+{_YOUR}\s+{_MEDS}",
+    ),
     # "Tu es vraiment rétabli ?", "vous êtes complètement rétablie ?", "t'es rétabli ?"
-    (("retabli", "retablie", "retablis", "retablies", "gueri", "guerie", "gueris", "gueries"),
-     rf"\b{_BE_YOU}\s+(?:(?:vraiment|completement|totalement|bien|definitivement|reellement|a 100 ?%|sur(?:e)? d'etre)\s+)+(?:retabli|gueri)e?s?\b"
-     rf"|\b{_BE_YOU}\s+(?:retabli|gueri)e?s?\s*(?:\?|ou pas|pour de vrai|pour de bon|maintenant|aujourd'hui|depuis)"),
+    (
+        ("retabli", "retablie", "retablis", "retablies", "gueri", "guerie", "gueris", "gueries"),
+        rf"\b{_BE_YOU}\s+(?:(?:vraiment|completement|totalement|bien|definitivement|reellement|a 100 ?%|sur(?:e)? d'etre)\s+)+(?:retabli|gueri)e?s?\b"
+        rf"|\b{_BE_YOU}\s+(?:retabli|gueri)e?s?\s*(?:\?|ou pas|pour de vrai|pour de bon|maintenant|aujourd'hui|depuis)",
+    ),
     # "Tu es sûr de ne pas rechuter ?", "tu vas rechuter", "et si vous rechutez ?", "tu as déjà rechuté ?"
-    (("rechut*", "replong*"),
-     r"\b(?:sur|sure|surs|sures|certain|certaine)\s+de\s+(?:ne\s+)?(?:pas|plus|jamais)\s+(?:re)?(?:chuter|replonger)\b"
-     r"|\b(?:tu vas|vous allez|tu risques|vous risquez|tu ne risques|vous ne risquez|tu vas pas|tu ne vas pas|vous n'allez pas|tu n'as pas peur|vous n'avez pas peur|t'as pas peur)\s+(?:pas\s+)?(?:de\s+)?(?:re)?(?:chuter|replonger)\b"
-     r"|\bet si (?:tu|vous) (?:rechutes|rechutez|replonges|replongez)\b"
-     rf"|\b{_HAVE}\s+(?:deja\s+|encore\s+)?(?:rechute|replonge)\b"),
+    (
+        ("rechut*", "replong*"),
+        r"\b(?:sur|sure|surs|sures|certain|certaine)\s+de\s+(?:ne\s+)?(?:pas|plus|jamais)\s+(?:re)?(?:chuter|replonger)\b"
+        r"|\b(?:tu vas|vous allez|tu risques|vous risquez|tu ne risques|vous ne risquez|tu vas pas|tu ne vas pas|vous n'allez pas|tu n'as pas peur|vous n'avez pas peur|t'as pas peur)\s+(?:pas\s+)?(?:de\s+)?(?:re)?(?:chuter|replonger)\b"
+        r"|\bet si (?:tu|vous) (?:rechutes|rechutez|replonges|replongez)\b"
+        rf"|\b{_HAVE}\s+(?:deja\s+|encore\s+)?(?:rechute|replonge)\b",
+    ),
     # "Tu es bipolaire ?", "t'es schizo ou quoi ?"
-    (("bipolaire", "schizo*", "borderline", "psychotique", "paranoiaque", "toxico", "alcoolique", "autiste",
-      "tdah", "depressi*", "tox"),
-     rf"\b{_BE_YOU}\s+(?:un |une )?{_LABELS}\b\s*(?:\?|ou quoi|ou pas|non\s*\?|c'est ca)"),
+    (
+        (
+            "bipolaire",
+            "schizo*",
+            "borderline",
+            "psychotique",
+            "paranoiaque",
+            "toxico",
+            "alcoolique",
+            "autiste",
+            "tdah",
+            "depressi*",
+            "tox",
+        ),
+        rf"\b{_BE_YOU}\s+(?:un |une )?{_LABELS}\b\s*(?:\?|ou quoi|ou pas|non\s*\?|c'est ca)",
+    ),
     # "De quoi tu souffres ?", "tu es malade de quoi ?", "on t'a diagnostiqué quoi ?"
-    (("souffre*", "malade", "diagnostique*", "maladie", "trouble", "pathologie"),
-     rf"\b(?:de quoi|tu souffres de quoi|vous souffrez de quoi)\s*(?:{_YOU}\s+)?(?:souffres|souffrez|souffre)?\b.{{0,3}}(?:\?|$)"
-     rf"|\b(?:tu souffres|vous souffrez|{_BE_YOU} malade)s? de quoi\b|\bde quoi {_BE_YOU} malades?\b"
-     rf"|\b{_HAVE}\s+(?:une|un)\s+(?:maladie|trouble|pathologie|handicap)(?:\s+psy\w*|\s+mentale?)?\s*\?"
-     rf"|\b(?:{_HAVE} ete|on t'a|on vous a|{_BE_YOU})\s+diagnostiquee?s?\s+(?:de\s+)?quoi\b"),
+    (
+        ("souffre*", "malade", "diagnostique*", "maladie", "trouble", "pathologie"),
+        rf"\b(?:de quoi|tu souffres de quoi|vous souffrez de quoi)\s*(?:{_YOU}\s+)?(?:souffres|souffrez|souffre)?\b.{{0,3}}(?:\?|$)"
+        rf"|\b(?:tu souffres|vous souffrez|{_BE_YOU} malade)s? de quoi\b|\bde quoi {_BE_YOU} malades?\b"
+        rf"|\b{_HAVE}\s+(?:une|un)\s+(?:maladie|trouble|pathologie|handicap)(?:\s+psy\w*|\s+mentale?)?\s*\?"
+        rf"|\b(?:{_HAVE} ete|on t'a|on vous a|{_BE_YOU})\s+diagnostiquee?s?\s+(?:de\s+)?quoi\b",
+    ),
     # "Tu as été interné pour quoi ?", "tu as déjà été hospitalisée ?", "tu es déjà passé en HP ?"
-    (("hospitalis*", "intern*", "hp", "psychiatrie"),
-     rf"\b(?:tu as ete|t'as ete|vous avez ete|tu etais|vous etiez)\s+(?:hospitalise|interne)e?s?\s+(?:pour quoi|pourquoi|ou|combien)"
-     rf"|\bpourquoi\s+(?:tu as ete|t'as ete|vous avez ete)\s+(?:hospitalise|interne)e?s?\b"
-     rf"|\b{_HAVE}\s+(?:deja\s+)?ete\s+(?:hospitalise|interne)e?s?\b"
-     rf"|\b{_HAVE}\s+(?:fait\s+)?combien\s+d'(?:hospitalisations|internements)"
-     rf"|\b{_BE_YOU}\s+(?:deja\s+)?passee?s?\s+(?:en|par l')\s*(?:hp|psychiatrie)\b"
-     rf"|\b{_HAVE}\s+(?:deja\s+)?fait\s+(?:de l'\s*|de la |un sejour en )?(?:hp|psychiatrie)\b"),
+    (
+        ("hospitalis*", "intern*", "hp", "psychiatrie"),
+        rf"\b(?:tu as ete|t'as ete|vous avez ete|tu etais|vous etiez)\s+(?:hospitalise|interne)e?s?\s+(?:pour quoi|pourquoi|ou|combien)"
+        rf"|\bpourquoi\s+(?:tu as ete|t'as ete|vous avez ete)\s+(?:hospitalise|interne)e?s?\b"
+        rf"|\b{_HAVE}\s+(?:deja\s+)?ete\s+(?:hospitalise|interne)e?s?\b"
+        rf"|\b{_HAVE}\s+(?:fait\s+)?combien\s+d'(?:hospitalisations|internements)"
+        rf"|\b{_BE_YOU}\s+(?:deja\s+)?passee?s?\s+(?:en|par l')\s*(?:hp|psychiatrie)\b"
+        rf"|\b{_HAVE}\s+(?:deja\s+)?fait\s+(?:de l'\s*|de la |un sejour en )?(?:hp|psychiatrie)\b",
+    ),
     # Consumption: "tu consommes encore ?", "t'étais accro à quoi ?", "t'es sobre depuis combien de temps ?"
-    (("consomm*", "bois", "buvez", "alcool", "cannabis", "drogue*", "drogues", "fumes", "fumez", "accro", "dependant*", "addict*",
-      "sobre", "abstinent*", "clean"),
-     r"\b(?:tu|vous) (?:consommes|consommez|bois|buvez|te drogues|vous droguez) (?:encore|toujours)(?=\s*(?:\?|$))"
-     r"|\b(?:tu|vous) (?:te drogues|vous droguez)\b"
-     r"|\b(?:tu|vous) (?:fumes|fumez) (?:encore|toujours) (?:des joints|du cannabis|de l'herbe|du shit)"
-     rf"|\b(?:tu|vous) (?:consommes|consommez|consommais|consommiez) (?:encore |toujours )?quoi(?=\s*(?:\?|$|avant|comme {_DRUGS}))"
-     r"|\b(?:tu|vous) (?:bois|buvez|consommes|consommez|prends|prenez) (?:encore |toujours )?(?:de l'alcool|de la drogue|des drogues|du cannabis)"
-     rf"|\b{_TAKE} (?:encore |toujours )?(?:quoi comme|de la|des) {_DRUGS}\b"
-     r"|\b(?:t'etais|tu etais|vous etiez|t'es|tu es|vous etes) (?:accro|dependante?s?|addicte?s?) a quoi\b"
-     rf"|\b{_BE_YOU} (?:sobre|abstinente?s?|clean) depuis (?:combien|quand)\b"),
+    (
+        (
+            "consomm*",
+            "bois",
+            "buvez",
+            "alcool",
+            "cannabis",
+            "drogue*",
+            "drogues",
+            "fumes",
+            "fumez",
+            "accro",
+            "dependant*",
+            "addict*",
+            "sobre",
+            "abstinent*",
+            "clean",
+        ),
+        r"\b(?:tu|vous) (?:consommes|consommez|bois|buvez|te drogues|vous droguez) (?:encore|toujours)(?=\s*(?:\?|$))"
+        r"|\b(?:tu|vous) (?:te drogues|vous droguez)\b"
+        r"|\b(?:tu|vous) (?:fumes|fumez) (?:encore|toujours) (?:des joints|du cannabis|de l'herbe|du shit)"
+        rf"|\b(?:tu|vous) (?:consommes|consommez|consommais|consommiez) (?:encore |toujours )?quoi(?=\s*(?:\?|$|avant|comme {_DRUGS}))"
+        r"|\b(?:tu|vous) (?:bois|buvez|consommes|consommez|prends|prenez) (?:encore |toujours )?(?:de l'alcool|de la drogue|des drogues|du cannabis)"
+        rf"|\b{_TAKE} (?:encore |toujours )?(?:quoi comme|de la|des) {_DRUGS}\b"
+        r"|\b(?:t'etais|tu etais|vous etiez|t'es|tu es|vous etes) (?:accro|dependante?s?|addicte?s?) a quoi\b"
+        rf"|\b{_BE_YOU} (?:sobre|abstinente?s?|clean) depuis (?:combien|quand)\b",
+    ),
     # "Tu as déjà fait une TS ?", "tu entends des voix ?", "tu vois toujours ton psychiatre ?"
-    (("tentative*", "ts", "suicider", "voix", "psy", "psychiatre", "psychologue", "suivi*"),
-     rf"\b{_HAVE}\s+(?:deja\s+)?(?:fait (?:une|des) (?:tentatives?|ts)\b|essaye de (?:te|vous) (?:suicider|tuer))"
-     r"|\b(?:tu entends|t'entends|vous entendez) (?:encore |toujours )?des voix\b"
-     r"|\b(?:tu vois|vous voyez|tu consultes|vous consultez) (?:toujours |encore )?(?:un|une|ton|ta|votre) (?:psy|psychiatre|psychologue)\b(?=\s*(?:\?\s*$|$))"
-     r"|\b(?:tu vois|vous voyez|tu consultes|vous consultez) (?:toujours |encore )(?:un|une|ton|ta|votre) (?:psy|psychiatre|psychologue)\b"
-     rf"|\b{_BE_YOU}\s+(?:toujours\s+|encore\s+)?suivie?s?\s+(?:par (?:un|une|ton|ta) (?:psy|psychiatre)|en (?:cmp|psychiatrie|hp))\b"),
+    (
+        ("tentative*", "ts", "suicider", "voix", "psy", "psychiatre", "psychologue", "suivi*"),
+        rf"\b{_HAVE}\s+(?:deja\s+)?(?:fait (?:une|des) (?:tentatives?|ts)\b|essaye de (?:te|vous) (?:suicider|tuer))"
+        r"|\b(?:tu entends|t'entends|vous entendez) (?:encore |toujours )?des voix\b"
+        r"|\b(?:tu vois|vous voyez|tu consultes|vous consultez) (?:toujours |encore )?(?:un|une|ton|ta|votre) (?:psy|psychiatre|psychologue)\b(?=\s*(?:\?\s*$|$))"
+        r"|\b(?:tu vois|vous voyez|tu consultes|vous consultez) (?:toujours |encore )(?:un|une|ton|ta|votre) (?:psy|psychiatre|psychologue)\b"
+        rf"|\b{_BE_YOU}\s+(?:toujours\s+|encore\s+)?suivie?s?\s+(?:par (?:un|une|ton|ta) (?:psy|psychiatre)|en (?:cmp|psychiatrie|hp))\b",
+    ),
     # "Tu as un handicap ?", "t'as quel handicap ?", "tu as une RQTH pour quoi ?"
-    (("handicap", "rqth"),
-     rf"\b{_HAVE}\s+(?:un|une|quel|quelle)\s+(?:handicap|rqth)\b(?:\s*\?|\s+pour\s+(?:quoi|quel|quelle)|\s+au juste)"),
+    (
+        ("handicap", "rqth"),
+        rf"\b{_HAVE}\s+(?:un|une|quel|quelle)\s+(?:handicap|rqth)\b(?:\s*\?|\s+pour\s+(?:quoi|quel|quelle)|\s+au juste)",
+    ),
 )
 # Reported speech and talk *about* such questions: the whole message is read, not only the match
 # ("on m'a demandé : quelle est votre pathologie ?", "vous n'avez pas à dire si vous êtes sous traitement").
@@ -293,87 +495,182 @@ INTRUSIVE_VETO = (
 
 # Self-harm or suicidal talk, first person, present or future. Past tenses ("j'ai voulu mourir",
 # "j'avais des idées noires") and talk about others, trainings or films do not match.
-_I_WANT = (r"(?:je veux|je voudrais|je vais|je pense (?:(?:serieusement|souvent|beaucoup|de plus en plus|encore|vraiment)\s+)*a"
-           r"|j'aimerais|je prefererais|je compte|je crois que je vais|je vais me laisser|j'ai recommence a"
-           r"|(?:j'ai|j ai|jai) (?:juste |tellement |vraiment |tres )?envie d(?:e\b|')|j'ai decide d(?:e\b|')"
-           r"|je n'ai plus qu'a|je n'attends que d(?:e\b|'))")
-_DIE = (r"(?:mourir(?!\s+(?:de\s+|d')(?:rire|honte|faim|froid|chaud|ennui|peur|envie|vieillesse|plaisir|bonheur|fatigue))|me tuer|me suicider"
-        r"|en finir(?!\s+avec\s+(?!(?:tout|la vie|ma vie|cette vie|moi|tout ca)\b))"
-        r"|me foutre en l'air|me faire du mal(?!\s+(?:aux?|a)\s)|me scarifier|me mutiler|me noyer|me pendre"
-        r"|me jeter (?:sous|du haut|par la fenetre|du pont|d'un pont|dans le vide)"
-        r"|sauter(?=\s*(?:$|[.!,;])|\s+(?:du|d'un|de la|par la|dans le vide|du haut))"
-        r"|crever(?!\s+(?:l'abces|un pneu|de (?:faim|chaud|froid|rire)))"
-        r"|disparaitre(?=\s*(?:$|[.!,;]|pour toujours|a jamais|definitivement|pour de bon|de ce monde))"
-        r"|(?:ne )?plus me reveiller|ne (?:jamais|pas) me reveiller(?!\s+a\s+\d)|m'endormir (?:pour toujours|a jamais|et ne (?:plus|jamais|pas) me reveiller)"
-        r"|ne plus exister|partir pour (?:de bon|toujours)|m'ouvrir les veines|me tirer une balle|me flinguer"
-        r"|me defenestrer|me taillader|me couper(?!\s+(?:du monde|les cheveux|les ongles|une?|des|de|du)\b)|mettre fin a (?:mes jours|ma vie|tout ca|tout|mes souffrances)"
-        r"|passer a l'acte(?!\s*:)|prendre tous mes (?:medicaments|medocs|cachets))")
+_I_WANT = (
+    r"(?:je veux|je voudrais|je vais|je pense (?:(?:serieusement|souvent|beaucoup|de plus en plus|encore|vraiment)\s+)*a"
+    r"|j'aimerais|je prefererais|je compte|je crois que je vais|je vais me laisser|j'ai recommence a"
+    r"|(?:j'ai|j ai|jai) (?:juste |tellement |vraiment |tres )?envie d(?:e\b|')|j'ai decide d(?:e\b|')"
+    r"|je n'ai plus qu'a|je n'attends que d(?:e\b|'))"
+)
+_DIE = (
+    r"(?:mourir(?!\s+(?:de\s+|d')(?:rire|honte|faim|froid|chaud|ennui|peur|envie|vieillesse|plaisir|bonheur|fatigue))|me tuer|me suicider"
+    r"|en finir(?!\s+avec\s+(?!(?:tout|la vie|ma vie|cette vie|moi|tout ca)\b))"
+    r"|me foutre en l'air|me faire du mal(?!\s+(?:aux?|a)\s)|me scarifier|me mutiler|me noyer|me pendre"
+    r"|me jeter (?:sous|du haut|par la fenetre|du pont|d'un pont|dans le vide)"
+    r"|sauter(?=\s*(?:$|[.!,;])|\s+(?:du|d'un|de la|par la|dans le vide|du haut))"
+    r"|crever(?!\s+(?:l'abces|un pneu|de (?:faim|chaud|froid|rire)))"
+    r"|disparaitre(?=\s*(?:$|[.!,;]|pour toujours|a jamais|definitivement|pour de bon|de ce monde))"
+    r"|(?:ne )?plus me reveiller|ne (?:jamais|pas) me reveiller(?!\s+a\s+\d)|m'endormir (?:pour toujours|a jamais|et ne (?:plus|jamais|pas) me reveiller)"
+    r"|ne plus exister|partir pour (?:de bon|toujours)|m'ouvrir les veines|me tirer une balle|me flinguer"
+    r"|me defenestrer|me taillader|me couper(?!\s+(?:du monde|les cheveux|les ongles|une?|des|de|du)\b)|mettre fin a (?:mes jours|ma vie|tout ca|tout|mes souffrances)"
+    r"|passer a l'acte(?!\s*:)|prendre tous mes (?:medicaments|medocs|cachets))"
+)
 DISTRESS_DEFAULTS: tuple[tuple, ...] = (
-    (("mourir", "mourrir", "me tuer", "me suicider", "en finir", "den finir", "me foutre", "me faire du mal", "me scarifier",
-      "me mutiler", "me jeter", "me pendre", "me noyer", "disparaitre", "me reveiller", "plus exister", "pour de bon",
-      "sauter", "crever", "mettre fin", "l'acte", "m'endormir", "tous mes", "pour toujours", "veines", "balle",
-      "me flinguer", "me defenestrer", "me taillader", "me couper"),
-     rf"\b{_I_WANT}\s*(?:vraiment\s+|juste\s+|bientot\s+)?{_DIE}"),
-    (("vivre", "cette vie", "aucun sens", "sers plus", "vaux plus", "je vive"),
-     r"\b(?:je (?:ne )?veux plus vivre|je n'ai plus (?:envie|la force|aucune raison) de vivre|j'ai plus (?:envie|la force|aucune raison) de vivre"
-     r"|plus (?:aucune )?envie de vivre|je n'en peux plus de vivre|j'en peux plus de (?:vivre|cette vie)"
-     r"|(?:marre|assez) de vivre|plus (?:de|aucune) raisons? de vivre|arreter de vivre|meme plus (?:envie )?de vivre"
-     r"|ma vie n'a (?:plus )?aucun sens|je ne (?:sers|vaux) plus (?:a )?rien|ca ne sert a rien que je vive)"),
-    (("suicidaire", "suicidaires", "idees noires", "idees suicidaires", "idees de suicide", "me suicider", "suicide",
-      "la mort"),
-     r"\b(?:je suis|je me sens|je deviens|je redeviens|j'ai|j ai|jai)\s+(?:tres\s+|trop\s+|de nouveau\s+|encore\s+|vraiment\s+)?"
-     r"(?:suicidaire|des idees (?:noires|suicidaires|de suicide)(?!\s+sur\b)|envie de me suicider|des pensees suicidaires)"
-     r"|\bje (?:pense|songe)\s+(?:(?:serieusement|souvent|beaucoup|de plus en plus|tout le temps|encore|vraiment|trop)\s+)*au suicide"
-     r"|\bl'idee (?:du suicide|de mourir|d'en finir) ne me (?:lache|quitte) plus"
-     r"|\bje suis en (?:pleine )?crise suicidaire"
-     r"|\bje pense (?:sans arret |tout le temps )?a la mort(?=\s*(?:$|[.!,;]|tout le temps|sans arret))"),
-    (("sans moi", "poids", "fardeau", "adieu", "dernier message", "derniere fois", "pour de bon", "mort", "morte",
-      "etre la", "serai plus", "apres moi", "plus besoin", "reverrez", "regrettera", "remarquera"),
-     r"\b(?:(?:tout le monde|ils|elles|ma famille|mes proches|vous) (?:serai(?:en)?t|serez) mieux sans moi"
-     r"|je (?:suis|ne suis qu') ?un (?:poids|fardeau) pour (?:tout le monde|tous|les autres|ma famille|mes proches)"
-     r"|(?:j'ecris|je prepare|j'ai ecrit|j'ai prepare) (?:ma|une) lettre d'adieu"
-     r"|je vous dis adieu"
-     r"|c'est mon dernier message(?=\s*(?:$|[.!,;]|ici))|c'est la derniere fois que je vous (?:ecris|parle)(?=\s*(?:$|[.!,;]))"
-     r"|avant de partir pour (?:de bon|toujours)"
-     r"|je (?:prefererais|voudrais|aimerais) etre morte?\b|je serais mieux morte?\b"
-     r"|(?:je (?:ne )?veux plus|envie de ne plus|je voudrais ne plus|j'aimerais ne plus) etre la(?![\w-])(?!\s+quand)"
-     r"|quand je ne serai plus la\b|je ne serai plus la(?=\s*(?:$|[.!,;]|demain|bientot|pour (?:vous|toi|personne)))"
-     r"|vous ne me (?:reverrez|reverrez) plus|personne ne me regrettera|personne ne (?:remarquera|verra) (?:mon absence|si je)"
-     r"|je n'en aurai plus besoin|apres moi(?=\s*(?:$|[.!,;])))"),
-    (("scarifie*", "mutile*", "me coupe", "coupe", "coupee", "me fais", "fait du mal", "brule"),
-     r"\bje me (?:scarifie|mutile)\b"
-     r"|\bje me coupe(?=\s*(?:$|[.!,;]|les (?:bras|poignets|cuisses|jambes)|encore|quand|depuis|tous|souvent))"
-     r"|\bje me fais (?:encore |de nouveau )?du mal(?!\s+a\s)"
-     r"|\bje me brule (?:avec|a la cigarette|les bras)"
-     r"|\bje me suis (?:encore |de nouveau )?(?:scarifie|mutile|coupe|fait du mal|brule)e?"
-     r"(?=\s*(?:$|[.!,;]|hier|ce matin|cette nuit|aujourd'hui|ce soir|encore|les (?:bras|poignets|cuisses)))"),
+    (
+        (
+            "mourir",
+            "mourrir",
+            "me tuer",
+            "me suicider",
+            "en finir",
+            "den finir",
+            "me foutre",
+            "me faire du mal",
+            "me scarifier",
+            "me mutiler",
+            "me jeter",
+            "me pendre",
+            "me noyer",
+            "disparaitre",
+            "me reveiller",
+            "plus exister",
+            "pour de bon",
+            "sauter",
+            "crever",
+            "mettre fin",
+            "l'acte",
+            "m'endormir",
+            "tous mes",
+            "pour toujours",
+            "veines",
+            "balle",
+            "me flinguer",
+            "me defenestrer",
+            "me taillader",
+            "me couper",
+        ),
+        rf"\b{_I_WANT}\s*(?:vraiment\s+|juste\s+|bientot\s+)?{_DIE}",
+    ),
+    (
+        ("vivre", "cette vie", "aucun sens", "sers plus", "vaux plus", "je vive"),
+        r"\b(?:je (?:ne )?veux plus vivre|je n'ai plus (?:envie|la force|aucune raison) de vivre|j'ai plus (?:envie|la force|aucune raison) de vivre"
+        r"|plus (?:aucune )?envie de vivre|je n'en peux plus de vivre|j'en peux plus de (?:vivre|cette vie)"
+        r"|(?:marre|assez) de vivre|plus (?:de|aucune) raisons? de vivre|arreter de vivre|meme plus (?:envie )?de vivre"
+        r"|ma vie n'a (?:plus )?aucun sens|je ne (?:sers|vaux) plus (?:a )?rien|ca ne sert a rien que je vive)",
+    ),
+    (
+        (
+            "suicidaire",
+            "suicidaires",
+            "idees noires",
+            "idees suicidaires",
+            "idees de suicide",
+            "me suicider",
+            "suicide",
+            "la mort",
+        ),
+        r"\b(?:je suis|je me sens|je deviens|je redeviens|j'ai|j ai|jai)\s+(?:tres\s+|trop\s+|de nouveau\s+|encore\s+|vraiment\s+)?"
+        r"(?:suicidaire|des idees (?:noires|suicidaires|de suicide)(?!\s+sur\b)|envie de me suicider|des pensees suicidaires)"
+        r"|\bje (?:pense|songe)\s+(?:(?:serieusement|souvent|beaucoup|de plus en plus|tout le temps|encore|vraiment|trop)\s+)*au suicide"
+        r"|\bl'idee (?:du suicide|de mourir|d'en finir) ne me (?:lache|quitte) plus"
+        r"|\bje suis en (?:pleine )?crise suicidaire"
+        r"|\bje pense (?:sans arret |tout le temps )?a la mort(?=\s*(?:$|[.!,;]|tout le temps|sans arret))",
+    ),
+    (
+        (
+            "sans moi",
+            "poids",
+            "fardeau",
+            "adieu",
+            "dernier message",
+            "derniere fois",
+            "pour de bon",
+            "mort",
+            "morte",
+            "etre la",
+            "serai plus",
+            "apres moi",
+            "plus besoin",
+            "reverrez",
+            "regrettera",
+            "remarquera",
+        ),
+        r"\b(?:(?:tout le monde|ils|elles|ma famille|mes proches|vous) (?:serai(?:en)?t|serez) mieux sans moi"
+        r"|je (?:suis|ne suis qu') ?un (?:poids|fardeau) pour (?:tout le monde|tous|les autres|ma famille|mes proches)"
+        r"|(?:j'ecris|je prepare|j'ai ecrit|j'ai prepare) (?:ma|une) lettre d'adieu"
+        r"|je vous dis adieu"
+        r"|c'est mon dernier message(?=\s*(?:$|[.!,;]|ici))|c'est la derniere fois que je vous (?:ecris|parle)(?=\s*(?:$|[.!,;]))"
+        r"|avant de partir pour (?:de bon|toujours)"
+        r"|je (?:prefererais|voudrais|aimerais) etre morte?\b|je serais mieux morte?\b"
+        r"|(?:je (?:ne )?veux plus|envie de ne plus|je voudrais ne plus|j'aimerais ne plus) etre la(?![\w-])(?!\s+quand)"
+        r"|quand je ne serai plus la\b|je ne serai plus la(?=\s*(?:$|[.!,;]|demain|bientot|pour (?:vous|toi|personne)))"
+        r"|vous ne me (?:reverrez|reverrez) plus|personne ne me regrettera|personne ne (?:remarquera|verra) (?:mon absence|si je)"
+        r"|je n'en aurai plus besoin|apres moi(?=\s*(?:$|[.!,;])))",
+    ),
+    (
+        ("scarifie*", "mutile*", "me coupe", "coupe", "coupee", "me fais", "fait du mal", "brule"),
+        r"\bje me (?:scarifie|mutile)\b"
+        r"|\bje me coupe(?=\s*(?:$|[.!,;]|les (?:bras|poignets|cuisses|jambes)|encore|quand|depuis|tous|souvent))"
+        r"|\bje me fais (?:encore |de nouveau )?du mal(?!\s+a\s)"
+        r"|\bje me brule (?:avec|a la cigarette|les bras)"
+        r"|\bje me suis (?:encore |de nouveau )?(?:scarifie|mutile|coupe|fait du mal|brule)e?"
+        r"(?=\s*(?:$|[.!,;]|hier|ce matin|cette nuit|aujourd'hui|ce soir|encore|les (?:bras|poignets|cuisses)))",
+    ),
     # Plans and means: "j'ai tout préparé", "j'ai avalé toutes mes pilules", "j'ai acheté une corde"
-    (("prepare", "prevu", "pilules", "cachets", "medicaments", "medocs", "comprimes", "boite", "plaquette",
-      "corde", "couteau", "pont", "toit", "mur", "le faire", "plus mal", "d'issue", "solution", "arrete",
-      "tiendrai", "passerai", "l'acte", "flingue", "pistolet", "revolver", "me tue"),
-     r"\bj'ai tout (?:prepare|prevu)(?=\s*(?:$|[.!,;]|pour ce soir|pour cette nuit|pour demain))"
-     r"|\b(?:j'ai |je viens d'|je viens de |je vais |je vais tout )(?:avale|avaler|pris|prendre) (?:(?:tous|toutes?|trop de) (?:(?:mes|la|les|ma) )?"
-     r"(?:boite(?!\s+(?:de |d')(?!medicaments|medocs|cachets|comprimes|somniferes|pilules))|plaquette|pilules|cachets|medicaments|medocs|comprimes)|(?:la|ma) boite (?:entiere|de (?:medicaments|medocs|cachets)))"
-     r"|\bj'ai (?:stocke|garde|mis de cote|cache) (?:tous |toutes )?mes (?:medicaments|medocs|cachets|pilules|comprimes)"
-     r"|\bj'ai prepare (?:les|mes|tous mes) (?:medicaments|medocs|cachets|pilules|comprimes)"
-     r"|\bj'ai (?:le|un) (?:flingue|pistolet|revolver)\b"
-     r"|\bj'ai (?:achete une|la|une) corde(?=\s*(?:$|[.!,;]|et\b|dans\b))|\bj'ai (?:le|un) couteau (?:dans la main|sur moi|sur (?:le|les) poignets?)"
-     r"|\bje suis sur le (?:pont|toit)(?: de l'immeuble)?(?=\s*(?:$|[.!,;]|et je vais))"
-     r"|\bfoncer dans un (?:mur|arbre|platane)"
-     r"|\b(?:cette fois,? je vais (?:vraiment )?le faire|je vais (?:vraiment )?le faire cette fois)"
-     r"|\bje n'aurai plus (?:mal|a souffrir)|\bje ne vois plus (?:d'issue|d'autre (?:solution|issue))(?!\s+a\s)"
-     r"|\bla seule (?:solution|issue) c'est (?:de mourir|d'en finir|que je (?:disparaisse|meure|parte))"
-     r"|\bje ne (?:tiendrai|tiens) pas jusqu'a (?:demain|ce soir)|\bje ne passerai pas la nuit"
-     r"|\bje me tue(?=\s*(?:$|[.!,;]|ce soir|cette nuit|demain))"
-     r"|\bje veux (?:juste |seulement )?que (?:tout|ca) s'arrete(?=\s*(?:$|[.!]|pour de bon|pour toujours))"
-     r"|\bje passe a l'acte(?!\s*:)|\bj'ai peur de (?:passer a l'acte|me tuer|me faire du mal|le faire)(?!\s*:)"),
-    (("laisse", "laisser"),
-     r"\bje (?:vais |veux )?me laisser? mourir"),
+    (
+        (
+            "prepare",
+            "prevu",
+            "pilules",
+            "cachets",
+            "medicaments",
+            "medocs",
+            "comprimes",
+            "boite",
+            "plaquette",
+            "corde",
+            "couteau",
+            "pont",
+            "toit",
+            "mur",
+            "le faire",
+            "plus mal",
+            "d'issue",
+            "solution",
+            "arrete",
+            "tiendrai",
+            "passerai",
+            "l'acte",
+            "flingue",
+            "pistolet",
+            "revolver",
+            "me tue",
+        ),
+        r"\bj'ai tout (?:prepare|prevu)(?=\s*(?:$|[.!,;]|pour ce soir|pour cette nuit|pour demain))"
+        r"|\b(?:j'ai |je viens d'|je viens de |je vais |je vais tout )(?:avale|avaler|pris|prendre) (?:(?:tous|toutes?|trop de) (?:(?:mes|la|les|ma) )?"
+        r"(?:boite(?!\s+(?:de |d')(?!medicaments|medocs|cachets|comprimes|somniferes|pilules))|plaquette|pilules|cachets|medicaments|medocs|comprimes)|(?:la|ma) boite (?:entiere|de (?:medicaments|medocs|cachets)))"
+        r"|\bj'ai (?:stocke|garde|mis de cote|cache) (?:tous |toutes )?mes (?:medicaments|medocs|cachets|pilules|comprimes)"
+        r"|\bj'ai prepare (?:les|mes|tous mes) (?:medicaments|medocs|cachets|pilules|comprimes)"
+        r"|\bj'ai (?:le|un) (?:flingue|pistolet|revolver)\b"
+        r"|\bj'ai (?:achete une|la|une) corde(?=\s*(?:$|[.!,;]|et\b|dans\b))|\bj'ai (?:le|un) couteau (?:dans la main|sur moi|sur (?:le|les) poignets?)"
+        r"|\bje suis sur le (?:pont|toit)(?: de l'immeuble)?(?=\s*(?:$|[.!,;]|et je vais))"
+        r"|\bfoncer dans un (?:mur|arbre|platane)"
+        r"|\b(?:cette fois,? je vais (?:vraiment )?le faire|je vais (?:vraiment )?le faire cette fois)"
+        r"|\bje n'aurai plus (?:mal|a souffrir)|\bje ne vois plus (?:d'issue|d'autre (?:solution|issue))(?!\s+a\s)"
+        r"|\bla seule (?:solution|issue) c'est (?:de mourir|d'en finir|que je (?:disparaisse|meure|parte))"
+        r"|\bje ne (?:tiendrai|tiens) pas jusqu'a (?:demain|ce soir)|\bje ne passerai pas la nuit"
+        r"|\bje me tue(?=\s*(?:$|[.!,;]|ce soir|cette nuit|demain))"
+        r"|\bje veux (?:juste |seulement )?que (?:tout|ca) s'arrete(?=\s*(?:$|[.!]|pour de bon|pour toujours))"
+        r"|\bje passe a l'acte(?!\s*:)|\bj'ai peur de (?:passer a l'acte|me tuer|me faire du mal|le faire)(?!\s*:)",
+    ),
+    (("laisse", "laisser"), r"\bje (?:vais |veux )?me laisser? mourir"),
     # Farewells and returning thoughts, often written without "je": not gated on a first-person word.
-    (("adieu", "idees suicidaires", "pensees suicidaires"),
-     r"\badieu a (?:tous|toutes|tout le monde|vous)\b|(?<!d')\badieu\s*[.!]*\s*$"
-     r"|\b(?:les |mes )?(?:idees|pensees) suicidaires (?:reviennent|me reprennent|m'envahissent)"
-     r"(?=\s*(?:$|[.!,;]|ce soir|cette nuit|encore))", False),
+    (
+        ("adieu", "idees suicidaires", "pensees suicidaires"),
+        r"\badieu a (?:tous|toutes|tout le monde|vous)\b|(?<!d')\badieu\s*[.!]*\s*$"
+        r"|\b(?:les |mes )?(?:idees|pensees) suicidaires (?:reviennent|me reprennent|m'envahissent)"
+        r"(?=\s*(?:$|[.!,;]|ce soir|cette nuit|encore))",
+        False,
+    ),
 )
 # The past, and talk about a time that is over, in the same sentence: "j'ai longtemps pensé que…",
 # "à 20 ans", "quand j'étais hospitalisée", "dans mon témoignage".
@@ -384,14 +681,40 @@ DISTRESS_VETO = (
 )
 # SMS spelling, undone before the care and intrusive-question patterns read a message.
 _SMS = {
-    "jveux": "je veux", "jveu": "je veux", "jvx": "je veux", "veu": "veux", "ve": "veux", "jvais": "je vais",
-    "jvai": "je vais", "jpense": "je pense", "jen": "j'en", "jai": "j'ai", "j ai": "j'ai", "g": "j'ai",
-    "jsuis": "je suis", "chui": "je suis", "chuis": "je suis", "jme": "je me", "plu": "plus", "envi": "envie",
-    "mourrir": "mourir", "mourire": "mourir", "d en": "d'en", "den": "d'en", "pa": "pas", "j'veux": "je veux",
-    "j'vais": "je vais", "j'suis": "je suis", "j'me": "je me", "j'pense": "je pense",
+    "jveux": "je veux",
+    "jveu": "je veux",
+    "jvx": "je veux",
+    "veu": "veux",
+    "ve": "veux",
+    "jvais": "je vais",
+    "jvai": "je vais",
+    "jpense": "je pense",
+    "jen": "j'en",
+    "jai": "j'ai",
+    "j ai": "j'ai",
+    "g": "j'ai",
+    "jsuis": "je suis",
+    "chui": "je suis",
+    "chuis": "je suis",
+    "jme": "je me",
+    "plu": "plus",
+    "envi": "envie",
+    "mourrir": "mourir",
+    "mourire": "mourir",
+    "d en": "d'en",
+    "den": "d'en",
+    "pa": "pas",
+    "j'veux": "je veux",
+    "j'vais": "je vais",
+    "j'suis": "je suis",
+    "j'me": "je me",
+    "j'pense": "je pense",
 }
-_SMS_RE = re.compile(r"(?<![a-z0-9'])(?:" + "|".join(re.escape(k) for k in sorted(_SMS, key=len, reverse=True))
-                     + r")(?![a-z0-9])")
+_SMS_RE = re.compile(
+    r"(?<![a-z0-9'])(?:"
+    + "|".join(re.escape(k) for k in sorted(_SMS, key=len, reverse=True))
+    + r")(?![a-z0-9])"
+)
 
 
 def undo_sms(folded: str) -> str:
@@ -399,7 +722,9 @@ def undo_sms(folded: str) -> str:
     return _SMS_RE.sub(lambda m: _SMS[m.group(0)], folded)
 
 
-INVITE_PATTERN = r"(?:discord(?:app)?\s*\.\s*(?:com|gg)\s*/\s*(?:invite\s*/\s*)?|dsc\s*\.\s*gg\s*/\s*)([a-z0-9-]{2,32})"
+INVITE_PATTERN = (
+    r"(?:discord(?:app)?\s*\.\s*(?:com|gg)\s*/\s*(?:invite\s*/\s*)?|dsc\s*\.\s*gg\s*/\s*)([a-z0-9-]{2,32})"
+)
 INVITE_TRIGGERS = ("discord*", "dsc*")
 
 
@@ -522,7 +847,10 @@ class Engine:
         self._flood: list[Rule] = []
         self._repeat: list[Rule] = []
         self._invite_re = re.compile(INVITE_PATTERN)
-        self._vetoes = {"distress": re.compile(DISTRESS_VETO), "intrusive_question": re.compile(INTRUSIVE_VETO)}
+        self._vetoes = {
+            "distress": re.compile(DISTRESS_VETO),
+            "intrusive_question": re.compile(INTRUSIVE_VETO),
+        }
         self.keyword_count = 0
 
         def add(table: dict[str, list[tuple[str, object]]], key: str, value: tuple[str, object]) -> None:
@@ -562,12 +890,26 @@ class Engine:
                 # One compiled alternation per (rule, trigger set): a hit runs only that pattern.
                 for triggers, pattern in specs:
                     index = len(self._regex)
-                    gated = (rule.kind != "regex" and bool(triggers) and not (rule.patterns and set(triggers) <= _auto)
-                             and pattern not in ungated)
-                    self._regex.append(_RegexRule(rule, re.compile(lower_pattern(pattern)), rule.kind != "regex", gated,
-                                                  veto, rule.kind == "distress"))
+                    gated = (
+                        rule.kind != "regex"
+                        and bool(triggers)
+                        and not (rule.patterns and set(triggers) <= _auto)
+                        and pattern not in ungated
+                    )
+                    self._regex.append(
+                        _RegexRule(
+                            rule,
+                            re.compile(lower_pattern(pattern)),
+                            rule.kind != "regex",
+                            gated,
+                            veto,
+                            rule.kind == "distress",
+                        )
+                    )
                     if gated:
-                        self._gates[index] = re.compile(r"(?<![a-z0-9])(?:" + "|".join(gate) + r")(?![a-z0-9])")
+                        self._gates[index] = re.compile(
+                            r"(?<![a-z0-9])(?:" + "|".join(gate) + r")(?![a-z0-9])"
+                        )
                     if not triggers:
                         if needs_digit(pattern):
                             self._digit_gated.append(index)
@@ -575,8 +917,11 @@ class Engine:
                             self._always.append(index)
                         continue
                     for literal in triggers:
-                        mode = _ANYWHERE if rule.kind == "regex" or (rule.patterns and literal in _auto) else (
-                            _WORD_START if literal.endswith("*") else _WHOLE_WORD)
+                        mode = (
+                            _ANYWHERE
+                            if rule.kind == "regex" or (rule.patterns and literal in _auto)
+                            else (_WORD_START if literal.endswith("*") else _WHOLE_WORD)
+                        )
                         add(entries, normalise_keyword(literal.rstrip("*")), ("re", (index, mode)))
             elif rule.kind == "invite_links":
                 self._invites.append(rule)
@@ -629,7 +974,9 @@ class Engine:
                             rule, norm = payload
                             if (rule.id, norm) not in seen_kw:
                                 seen_kw.add((rule.id, norm))
-                                hits.append(Hit(rule, norm, "quoted" if _discussed(sk, start, end) else "text"))
+                                hits.append(
+                                    Hit(rule, norm, "quoted" if _discussed(sk, start, end) else "text")
+                                )
                     elif kind == "re":
                         index, mode = payload
                         if mode != _ANYWHERE:
@@ -911,7 +1258,11 @@ def _sequence_needs_digit(items: list) -> bool:
         name = str(op)
         if _item_is_digit(op, arg):
             return True
-        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1 and _sequence_needs_digit(list(arg[2])):
+        if (
+            name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+            and arg[0] >= 1
+            and _sequence_needs_digit(list(arg[2]))
+        ):
             return True
         if name == "SUBPATTERN" and _sequence_needs_digit(list(arg[-1])):
             return True
@@ -1010,19 +1361,37 @@ def check_rules(charter: Charter, file: str, doc: YamlDocument | None = None) ->
             for keyword in rule.patterns:
                 norm = normalise_keyword(keyword)
                 if len(norm.replace(" ", "")) < 2:
-                    problems.append(Problem(file, line, f"règle «{rule.id}» : le mot-clé «{keyword}» est vide ou trop court une fois normalisé",
-                                            "écrire au moins deux lettres"))
+                    problems.append(
+                        Problem(
+                            file,
+                            line,
+                            f"règle «{rule.id}» : le mot-clé «{keyword}» est vide ou trop court une fois normalisé",
+                            "écrire au moins deux lettres",
+                        )
+                    )
         elif rule.kind == "regex" or rule.patterns:
             for pattern in rule.patterns:
                 try:
                     compiled = re.compile(fold_pattern(pattern), re.IGNORECASE)
                 except re.error as exc:
-                    problems.append(Problem(file, line, f"règle «{rule.id}» : expression invalide une fois sans accents : {exc.msg}",
-                                            "corriger l'expression"))
+                    problems.append(
+                        Problem(
+                            file,
+                            line,
+                            f"règle «{rule.id}» : expression invalide une fois sans accents : {exc.msg}",
+                            "corriger l'expression",
+                        )
+                    )
                     continue
                 if compiled.search(""):
-                    problems.append(Problem(file, line, f"règle «{rule.id}» : le motif «{pattern}» correspond à un texte vide",
-                                            "il toucherait tous les messages ; le rendre plus précis"))
+                    problems.append(
+                        Problem(
+                            file,
+                            line,
+                            f"règle «{rule.id}» : le motif «{pattern}» correspond à un texte vide",
+                            "il toucherait tous les messages ; le rendre plus précis",
+                        )
+                    )
         del index
     return problems
 

@@ -67,7 +67,11 @@ class CrisisLines:
 def _parse(doc: yamlfile.YamlDocument, problems: list[Problem], today: dt.date) -> CrisisLines | None:
     data = doc.data
     if not isinstance(data, dict):
-        problems.append(doc.problem((), "le fichier doit être une table (default, countries)", "voir les commentaires en tête"))
+        problems.append(
+            doc.problem(
+                (), "le fichier doit être une table (default, countries)", "voir les commentaires en tête"
+            )
+        )
         return None
     countries: list[Country] = []
     raw = data.get("countries")
@@ -77,7 +81,13 @@ def _parse(doc: yamlfile.YamlDocument, problems: list[Problem], today: dt.date) 
     for code, item in raw.items():
         path = ("countries", str(code))
         if not isinstance(code, str) or not COUNTRY_CODE.match(code):
-            problems.append(doc.problem(path, f"code de pays invalide «{code}»", "deux ou trois lettres minuscules, par exemple be"))
+            problems.append(
+                doc.problem(
+                    path,
+                    f"code de pays invalide «{code}»",
+                    "deux ou trois lettres minuscules, par exemple be",
+                )
+            )
             continue
         if not isinstance(item, dict):
             problems.append(doc.problem(path, "un pays doit être une table", "voir les autres pays"))
@@ -87,7 +97,9 @@ def _parse(doc: yamlfile.YamlDocument, problems: list[Problem], today: dt.date) 
         for key in ("name", "emergency", "source"):
             value = item.get(key)
             if not isinstance(value, str | int) or not str(value).strip():
-                problems.append(doc.problem((*path, key), f"il manque «{key}» pour {code}", f"ajouter {key}: \"…\""))
+                problems.append(
+                    doc.problem((*path, key), f"il manque «{key}» pour {code}", f'ajouter {key}: "…"')
+                )
                 ok = False
             else:
                 texts[key] = str(value).strip()
@@ -98,54 +110,99 @@ def _parse(doc: yamlfile.YamlDocument, problems: list[Problem], today: dt.date) 
             except ValueError:
                 verified = None
         if not isinstance(verified, dt.date):
-            problems.append(doc.problem((*path, "verified"), f"date de vérification manquante ou illisible pour {code}",
-                                        "écrire verified: AAAA-MM-JJ, la date où les numéros ont été vérifiés"))
+            problems.append(
+                doc.problem(
+                    (*path, "verified"),
+                    f"date de vérification manquante ou illisible pour {code}",
+                    "écrire verified: AAAA-MM-JJ, la date où les numéros ont été vérifiés",
+                )
+            )
             ok = False
         elif (today - verified).days > STALE_AFTER_DAYS:
-            problems.append(doc.problem((*path, "verified"), f"les numéros de {code} n'ont pas été vérifiés depuis {verified.isoformat()}",
-                                        "appeler ou consulter chaque ligne, puis mettre la date à jour"))
+            problems.append(
+                doc.problem(
+                    (*path, "verified"),
+                    f"les numéros de {code} n'ont pas été vérifiés depuis {verified.isoformat()}",
+                    "appeler ou consulter chaque ligne, puis mettre la date à jour",
+                )
+            )
         elif verified > today:
-            problems.append(doc.problem((*path, "verified"), f"date de vérification dans le futur pour {code}", "écrire la date réelle"))
+            problems.append(
+                doc.problem(
+                    (*path, "verified"),
+                    f"date de vérification dans le futur pour {code}",
+                    "écrire la date réelle",
+                )
+            )
         lines: list[CrisisLine] = []
         raw_lines = item.get("lines")
         if not isinstance(raw_lines, list) or not raw_lines:
-            problems.append(doc.problem((*path, "lines"), f"aucune ligne d'écoute pour {code}", "ajouter au moins une ligne"))
+            problems.append(
+                doc.problem(
+                    (*path, "lines"), f"aucune ligne d'écoute pour {code}", "ajouter au moins une ligne"
+                )
+            )
             ok = False
             raw_lines = []
         for index, line in enumerate(raw_lines):
             where = (*path, "lines", index)
             if not isinstance(line, dict):
-                problems.append(doc.problem(where, "une ligne doit être une table (name, number, hours, description)", ""))
+                problems.append(
+                    doc.problem(where, "une ligne doit être une table (name, number, hours, description)", "")
+                )
                 ok = False
                 continue
             values = {}
             for key in ("name", "number", "hours", "description"):
                 value = line.get(key)
                 if not isinstance(value, str | int) or not str(value).strip():
-                    problems.append(doc.problem((*where, key), f"il manque «{key}»", f"ajouter {key}: \"…\""))
+                    problems.append(doc.problem((*where, key), f"il manque «{key}»", f'ajouter {key}: "…"'))
                     ok = False
                 values[key] = str(value or "").strip()
             if values["number"] and not re.search(r"\d", values["number"]):
-                problems.append(doc.problem((*where, "number"), f"«{values['number']}» ne contient aucun chiffre", "écrire le numéro"))
+                problems.append(
+                    doc.problem(
+                        (*where, "number"),
+                        f"«{values['number']}» ne contient aucun chiffre",
+                        "écrire le numéro",
+                    )
+                )
                 ok = False
             free = line.get("free")
             if free is not None and not isinstance(free, bool):
-                problems.append(doc.problem((*where, "free"), "«free» vaut true ou false", "écrire free: true ou free: false"))
+                problems.append(
+                    doc.problem(
+                        (*where, "free"), "«free» vaut true ou false", "écrire free: true ou free: false"
+                    )
+                )
                 free = None
             line_source = str(line.get("source") or texts.get("source", "")).strip()
             line_verified = line.get("verified", verified)
-            checked = (isinstance(line_verified, dt.date | str) and line_verified is not False
-                       and not _to_check(line_source))
+            checked = (
+                isinstance(line_verified, dt.date | str)
+                and line_verified is not False
+                and not _to_check(line_source)
+            )
             lines.append(CrisisLine(**values, free=free, checked=checked, source=line_source))
         if ok:
-            countries.append(Country(code, texts["name"], texts["emergency"], verified, texts["source"], tuple(lines)))
+            countries.append(
+                Country(code, texts["name"], texts["emergency"], verified, texts["source"], tuple(lines))
+            )
     codes = {c.code for c in countries} | {str(k) for k in raw}
     for code in REQUIRED_COUNTRIES:
         if code not in codes:
-            problems.append(doc.problem(("countries",), f"le pays «{code}» manque", "Belgique, France, Suisse et Québec sont attendus"))
+            problems.append(
+                doc.problem(
+                    ("countries",),
+                    f"le pays «{code}» manque",
+                    "Belgique, France, Suisse et Québec sont attendus",
+                )
+            )
     default = data.get("default", REQUIRED_COUNTRIES[0])
     if default not in codes:
-        problems.append(doc.problem(("default",), f"pays par défaut inconnu «{default}»", "choisir un code de countries"))
+        problems.append(
+            doc.problem(("default",), f"pays par défaut inconnu «{default}»", "choisir un code de countries")
+        )
     if not countries:
         return None
     return CrisisLines(str(default), tuple(countries))
@@ -176,10 +233,13 @@ def unverified_notices(config_dir: Path) -> list[Problem]:
                 continue
             line_source = str(line.get("source") or source)
             if line.get("verified") is False or _to_check(line_source):
-                notices.append(doc.problem(
-                    ("countries", str(code), "lines", index),
-                    f"{code} : « {line.get('name', '?')} » ({line.get('number', '?')}) n'a pas été vérifiée par une personne",
-                    "appeler ou consulter le site officiel, puis écrire verified: AAAA-MM-JJ et la source"))
+                notices.append(
+                    doc.problem(
+                        ("countries", str(code), "lines", index),
+                        f"{code} : « {line.get('name', '?')} » ({line.get('number', '?')}) n'a pas été vérifiée par une personne",
+                        "appeler ou consulter le site officiel, puis écrire verified: AAAA-MM-JJ et la source",
+                    )
+                )
     return notices
 
 

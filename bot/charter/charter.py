@@ -72,19 +72,23 @@ class _Reader:
         value = data.get(key)
         if value is None:
             if required:
-                self.add(path, f"il manque «{key}»", f"ajouter {key}: \"…\"")
+                self.add(path, f"il manque «{key}»", f'ajouter {key}: "…"')
             return ""
         if not isinstance(value, str) or not value.strip():
             self.add((*path, key), f"«{key}» doit être un texte non vide", "l'écrire entre guillemets")
             return ""
         return value.strip()
 
-    def integer(self, data: dict[str, Any], key: str, path: yamlfile.Path_, default: int | None) -> int | None:
+    def integer(
+        self, data: dict[str, Any], key: str, path: yamlfile.Path_, default: int | None
+    ) -> int | None:
         value = data.get(key, default)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            self.add((*path, key), f"«{key}» doit être un nombre entier positif (reçu {value!r})", "par exemple 5")
+            self.add(
+                (*path, key), f"«{key}» doit être un nombre entier positif (reçu {value!r})", "par exemple 5"
+            )
             return default
         return value
 
@@ -92,24 +96,39 @@ class _Reader:
         value = data.get(key, [])
         if value is None:
             return ()
-        if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
-            self.add((*path, key), f"«{key}» doit être une liste d'usages ou d'identifiants", "par exemple [moderation]")
+        if not isinstance(value, list) or not all(
+            isinstance(v, str | int) and not isinstance(v, bool) for v in value
+        ):
+            self.add(
+                (*path, key),
+                f"«{key}» doit être une liste d'usages ou d'identifiants",
+                "par exemple [moderation]",
+            )
             return ()
         return tuple(value)
 
 
 def _read_article(reader: _Reader, item: Any, path: yamlfile.Path_) -> Article | None:
     if not isinstance(item, dict):
-        reader.add(path, "un article doit être une table (id, number, title, text)", "voir les autres articles")
+        reader.add(
+            path, "un article doit être une table (id, number, title, text)", "voir les autres articles"
+        )
         return None
     known = {"id", "number", "title", "text", "warning_expiry_days"}
     for key in item:
         if key not in known:
-            reader.add((*path, str(key)), f"clé inconnue «{key}» dans un article", "clés possibles : " + ", ".join(sorted(known)))
+            reader.add(
+                (*path, str(key)),
+                f"clé inconnue «{key}» dans un article",
+                "clés possibles : " + ", ".join(sorted(known)),
+            )
     article_id = item.get("id")
     if not isinstance(article_id, str) or not ARTICLE_ID.match(article_id):
-        reader.add((*path, "id"), f"identifiant d'article invalide «{article_id}»",
-                   "minuscules, chiffres et _ ; par exemple confidentialite")
+        reader.add(
+            (*path, "id"),
+            f"identifiant d'article invalide «{article_id}»",
+            "minuscules, chiffres et _ ; par exemple confidentialite",
+        )
         article_id = None
     number = reader.integer(item, "number", path, None)
     if number is None and "number" not in item:
@@ -124,37 +143,74 @@ def _read_article(reader: _Reader, item: Any, path: yamlfile.Path_) -> Article |
 
 def _read_rule(reader: _Reader, item: Any, path: yamlfile.Path_, article_ids: set[str]) -> Rule | None:
     if not isinstance(item, dict):
-        reader.add(path, "une règle doit être une table (id, article, kind, action, notice…)", "voir les autres règles")
+        reader.add(
+            path,
+            "une règle doit être une table (id, article, kind, action, notice…)",
+            "voir les autres règles",
+        )
         return None
-    known = {"id", "article", "kind", "action", "notice", "patterns", "threshold", "seconds", "duration",
-             "reminder", "exempt_roles", "exempt_channels", "allow"}
+    known = {
+        "id",
+        "article",
+        "kind",
+        "action",
+        "notice",
+        "patterns",
+        "threshold",
+        "seconds",
+        "duration",
+        "reminder",
+        "exempt_roles",
+        "exempt_channels",
+        "allow",
+    }
     for key in item:
         if key not in known:
-            reader.add((*path, str(key)), f"clé inconnue «{key}» dans une règle", "clés possibles : " + ", ".join(sorted(known)))
+            reader.add(
+                (*path, str(key)),
+                f"clé inconnue «{key}» dans une règle",
+                "clés possibles : " + ", ".join(sorted(known)),
+            )
     ok = True
     rule_id = item.get("id")
     if not isinstance(rule_id, str) or not ARTICLE_ID.match(rule_id):
-        reader.add((*path, "id"), f"identifiant de règle invalide «{rule_id}»", "minuscules, chiffres et _ ; par exemple insultes")
+        reader.add(
+            (*path, "id"),
+            f"identifiant de règle invalide «{rule_id}»",
+            "minuscules, chiffres et _ ; par exemple insultes",
+        )
         ok = False
     article = item.get("article")
     if not isinstance(article, str) or article not in article_ids:
-        reader.add((*path, "article"), f"article inconnu «{article}»",
-                   "citer l'id d'un article de la charte : " + ", ".join(sorted(article_ids)))
+        reader.add(
+            (*path, "article"),
+            f"article inconnu «{article}»",
+            "citer l'id d'un article de la charte : " + ", ".join(sorted(article_ids)),
+        )
         ok = False
     kind = item.get("kind")
     if kind not in RULE_KINDS:
-        reader.add((*path, "kind"), f"genre de règle inconnu «{kind}»", "choisir parmi " + ", ".join(RULE_KINDS))
+        reader.add(
+            (*path, "kind"), f"genre de règle inconnu «{kind}»", "choisir parmi " + ", ".join(RULE_KINDS)
+        )
         ok = False
     action = item.get("action")
     if action not in ACTIONS:
         reader.add((*path, "action"), f"action inconnue «{action}»", "choisir parmi " + ", ".join(ACTIONS))
         ok = False
     elif kind == "distress" and action != "care":
-        reader.add((*path, "action"), f"une règle de détresse ne peut pas avoir l'action «{action}»",
-                   "écrire action: care (jamais de suppression ni de sanction)")
+        reader.add(
+            (*path, "action"),
+            f"une règle de détresse ne peut pas avoir l'action «{action}»",
+            "écrire action: care (jamais de suppression ni de sanction)",
+        )
         ok = False
     elif action == "care" and kind != "distress":
-        reader.add((*path, "action"), "l'action «care» est réservée aux règles de genre distress", "choisir remind ou flag")
+        reader.add(
+            (*path, "action"),
+            "l'action «care» est réservée aux règles de genre distress",
+            "choisir remind ou flag",
+        )
         ok = False
     notice = reader.text(item, "notice", path)
     if not notice:
@@ -168,7 +224,11 @@ def _read_rule(reader: _Reader, item: Any, path: yamlfile.Path_, article_ids: se
             ok = False
         elif raw_patterns is not None:
             if not isinstance(raw_patterns, list) or not raw_patterns:
-                reader.add((*path, "patterns"), "«patterns» doit être une liste non vide", "une ligne « - motif » par motif")
+                reader.add(
+                    (*path, "patterns"),
+                    "«patterns» doit être une liste non vide",
+                    "une ligne « - motif » par motif",
+                )
                 ok = False
             else:
                 found: list[str] = []
@@ -182,15 +242,21 @@ def _read_rule(reader: _Reader, item: Any, path: yamlfile.Path_, article_ids: se
                         try:
                             re.compile(pattern, re.IGNORECASE)
                         except re.error as exc:
-                            reader.add(where, f"expression régulière invalide «{pattern}» : {exc.msg} (position {exc.pos})",
-                                       "corriger l'expression ; la tester avec relais charter test")
+                            reader.add(
+                                where,
+                                f"expression régulière invalide «{pattern}» : {exc.msg} (position {exc.pos})",
+                                "corriger l'expression ; la tester avec relais charter test",
+                            )
                             ok = False
                             continue
                         risk = automod.pattern_risk(pattern)
                         if risk:
-                            reader.add(where, f"expression régulière dangereuse «{pattern}» : {risk}",
-                                       "la réécrire sans répéter un groupe qui se répète déjà, par exemple "
-                                       "(a+)+ → a+ ou (\\w+\\s?)+ → [\\w\\s]+")
+                            reader.add(
+                                where,
+                                f"expression régulière dangereuse «{pattern}» : {risk}",
+                                "la réécrire sans répéter un groupe qui se répète déjà, par exemple "
+                                "(a+)+ → a+ ou (\\w+\\s?)+ → [\\w\\s]+",
+                            )
                             ok = False
                             continue
                     found.append(pattern)
@@ -201,11 +267,15 @@ def _read_rule(reader: _Reader, item: Any, path: yamlfile.Path_, article_ids: se
     threshold = 0
     seconds = 0.0
     if kind in KINDS_WITH_THRESHOLD:
-        threshold = reader.integer(item, "threshold", path, KINDS_WITH_THRESHOLD[kind]) or KINDS_WITH_THRESHOLD[kind]
+        threshold = (
+            reader.integer(item, "threshold", path, KINDS_WITH_THRESHOLD[kind]) or KINDS_WITH_THRESHOLD[kind]
+        )
     if kind in KINDS_WITH_WINDOW:
         raw = item.get("seconds", KINDS_WITH_WINDOW[kind])
         if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
-            reader.add((*path, "seconds"), f"«seconds» doit être un nombre positif (reçu {raw!r})", "par exemple 10")
+            reader.add(
+                (*path, "seconds"), f"«seconds» doit être un nombre positif (reçu {raw!r})", "par exemple 10"
+            )
             ok = False
         else:
             seconds = float(raw)
@@ -215,7 +285,11 @@ def _read_rule(reader: _Reader, item: Any, path: yamlfile.Path_, article_ids: se
         raw = item.get("duration", DEFAULT_TIMEOUT_SECONDS)
         duration = parse_duration(raw)
         if duration is None or duration > MAX_TIMEOUT_SECONDS:
-            reader.add((*path, "duration"), f"durée invalide «{raw}»", "écrire par exemple 10m, 2h ou 3j (28 jours au plus)")
+            reader.add(
+                (*path, "duration"),
+                f"durée invalide «{raw}»",
+                "écrire par exemple 10m, 2h ou 3j (28 jours au plus)",
+            )
             ok = False
     elif "duration" in item:
         reader.add((*path, "duration"), "«duration» ne sert qu'avec action: timeout", "retirer duration")
@@ -227,16 +301,28 @@ def _read_rule(reader: _Reader, item: Any, path: yamlfile.Path_, article_ids: se
 
     allow = item.get("allow", [])
     if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
-        reader.add((*path, "allow"), "«allow» doit être une liste de codes d'invitation", "par exemple [pairaidance]")
+        reader.add(
+            (*path, "allow"), "«allow» doit être une liste de codes d'invitation", "par exemple [pairaidance]"
+        )
         allow = []
 
     if not ok:
         return None
     return Rule(
-        id=rule_id, article=article, kind=kind, action=action, notice=notice, patterns=patterns,
-        threshold=threshold, seconds=seconds, duration_seconds=duration, reminder=reminder,
-        exempt_roles=reader.ids(item, "exempt_roles", path), exempt_channels=reader.ids(item, "exempt_channels", path),
-        allow=tuple(a.strip().lower() for a in allow), line=reader.doc.line(path),
+        id=rule_id,
+        article=article,
+        kind=kind,
+        action=action,
+        notice=notice,
+        patterns=patterns,
+        threshold=threshold,
+        seconds=seconds,
+        duration_seconds=duration,
+        reminder=reminder,
+        exempt_roles=reader.ids(item, "exempt_roles", path),
+        exempt_channels=reader.ids(item, "exempt_channels", path),
+        allow=tuple(a.strip().lower() for a in allow),
+        line=reader.doc.line(path),
     )
 
 
@@ -244,7 +330,11 @@ def parse_charter(doc: yamlfile.YamlDocument, problems: list[Problem]) -> Charte
     reader = _Reader(doc, problems)
     data = doc.data
     if not isinstance(data, dict):
-        reader.add((), "la charte doit être une table (version, title, preamble, articles, automod)", "voir la documentation")
+        reader.add(
+            (),
+            "la charte doit être une table (version, title, preamble, articles, automod)",
+            "voir la documentation",
+        )
         return None
     known = {"version", "title", "preamble", "articles", "automod"}
     for key in data:
@@ -255,10 +345,14 @@ def parse_charter(doc: yamlfile.YamlDocument, problems: list[Problem]) -> Charte
     if isinstance(version, int) and not isinstance(version, bool):
         version = str(version)
     if isinstance(version, float):
-        reader.add(("version",), f"version écrite comme un nombre ({version})", f"l'écrire entre guillemets : \"{version}\"")
+        reader.add(
+            ("version",),
+            f"version écrite comme un nombre ({version})",
+            f'l\'écrire entre guillemets : "{version}"',
+        )
         version = None
     elif not isinstance(version, str) or not version.strip():
-        reader.add(("version",), "il manque «version»", "ajouter version: \"2025-01\"")
+        reader.add(("version",), "il manque «version»", 'ajouter version: "2025-01"')
         version = None
     title = reader.text(data, "title", ())
     preamble = reader.text(data, "preamble", ())
@@ -275,10 +369,18 @@ def parse_charter(doc: yamlfile.YamlDocument, problems: list[Problem]) -> Charte
         if article is None:
             continue
         if article.id in seen_ids:
-            reader.add(("articles", index, "id"), f"l'article «{article.id}» existe déjà", "chaque id doit être unique")
+            reader.add(
+                ("articles", index, "id"),
+                f"l'article «{article.id}» existe déjà",
+                "chaque id doit être unique",
+            )
             continue
         if article.number in seen_numbers:
-            reader.add(("articles", index, "number"), f"le numéro {article.number} est déjà pris", "numéroter sans doublon")
+            reader.add(
+                ("articles", index, "number"),
+                f"le numéro {article.number} est déjà pris",
+                "numéroter sans doublon",
+            )
             continue
         seen_ids[article.id] = index
         seen_numbers.add(article.number)
@@ -286,7 +388,9 @@ def parse_charter(doc: yamlfile.YamlDocument, problems: list[Problem]) -> Charte
     article_ids = {a.id for a in articles}
     if isinstance(raw_articles, list):
         # A rule citing an article that failed to parse must not add a second, confusing problem.
-        article_ids |= {str(i.get("id")) for i in raw_articles if isinstance(i, dict) and isinstance(i.get("id"), str)}
+        article_ids |= {
+            str(i.get("id")) for i in raw_articles if isinstance(i, dict) and isinstance(i.get("id"), str)
+        }
 
     rules: list[Rule] = []
     exempt = Exemptions()
@@ -299,10 +403,14 @@ def parse_charter(doc: yamlfile.YamlDocument, problems: list[Problem]) -> Charte
             reader.add(("automod", str(key)), f"clé inconnue «{key}»", "clés possibles : exempt, rules")
     raw_exempt = automod.get("exempt", {}) or {}
     if isinstance(raw_exempt, dict):
-        exempt = Exemptions(reader.ids(raw_exempt, "roles", ("automod", "exempt")),
-                            reader.ids(raw_exempt, "channels", ("automod", "exempt")))
+        exempt = Exemptions(
+            reader.ids(raw_exempt, "roles", ("automod", "exempt")),
+            reader.ids(raw_exempt, "channels", ("automod", "exempt")),
+        )
     else:
-        reader.add(("automod", "exempt"), "«exempt» doit être une table (roles, channels)", "voir la documentation")
+        reader.add(
+            ("automod", "exempt"), "«exempt» doit être une table (roles, channels)", "voir la documentation"
+        )
     raw_rules = automod.get("rules", []) or []
     if not isinstance(raw_rules, list):
         reader.add(("automod", "rules"), "«rules» doit être une liste", "une entrée « - id: … » par règle")
@@ -313,7 +421,11 @@ def parse_charter(doc: yamlfile.YamlDocument, problems: list[Problem]) -> Charte
         if rule is None:
             continue
         if rule.id in seen_rules:
-            reader.add(("automod", "rules", index, "id"), f"la règle «{rule.id}» existe déjà", "chaque id doit être unique")
+            reader.add(
+                ("automod", "rules", index, "id"),
+                f"la règle «{rule.id}» existe déjà",
+                "chaque id doit être unique",
+            )
             continue
         seen_rules.add(rule.id)
         rules.append(rule)
@@ -358,7 +470,9 @@ class Acceptance:
     accepted_at: float
 
 
-async def record_acceptance(db: Database, guild_id: int, user_id: int, version: str, at: float | None = None) -> bool:
+async def record_acceptance(
+    db: Database, guild_id: int, user_id: int, version: str, at: float | None = None
+) -> bool:
     """Record that a member accepted ``version``; False when it was already recorded (a double click)."""
     at = timeutil.to_db(timeutil.now()) if at is None else at
     result = await db.execute(
@@ -375,14 +489,20 @@ async def latest_acceptance(db: Database, guild_id: int, user_id: int) -> Accept
         "WHERE guild_id = ? AND user_id = ? ORDER BY accepted_at DESC, rowid DESC LIMIT 1",
         (guild_id, user_id),
     )
-    return None if row is None else Acceptance(row["guild_id"], row["user_id"], row["version"], row["accepted_at"])
+    return (
+        None
+        if row is None
+        else Acceptance(row["guild_id"], row["user_id"], row["version"], row["accepted_at"])
+    )
 
 
 async def has_accepted(db: Database, guild_id: int, user_id: int, version: str) -> bool:
-    return bool(await db.fetchval(
-        "SELECT 1 FROM charter_acceptances WHERE guild_id = ? AND user_id = ? AND version = ?",
-        (guild_id, user_id, version),
-    ))
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM charter_acceptances WHERE guild_id = ? AND user_id = ? AND version = ?",
+            (guild_id, user_id, version),
+        )
+    )
 
 
 async def observe_version(db: Database, guild_id: int, version: str) -> str | None:
@@ -455,11 +575,16 @@ async def release_member_role(db: Database, guild_id: int, user_id: int) -> None
 
 
 async def member_role_held(db: Database, guild_id: int, user_id: int) -> bool:
-    return bool(await db.fetchval(
-        "SELECT 1 FROM charter_role_holds WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)))
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM charter_role_holds WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+    )
 
 
-async def record_publication(db: Database, guild_id: int, version: str, channel_id: int, message_id: int) -> None:
+async def record_publication(
+    db: Database, guild_id: int, version: str, channel_id: int, message_id: int
+) -> None:
     await db.execute(
         "INSERT INTO charter_publications (guild_id, version, channel_id, message_id, published_at) VALUES (?, ?, ?, ?, ?)",
         (guild_id, version, channel_id, message_id, timeutil.to_db(timeutil.now())),
@@ -476,8 +601,9 @@ async def claim_welcome(db: Database, guild_id: int, user_id: int) -> bool:
     return result.rowcount == 1
 
 
-async def claim_automod_action(db: Database, guild_id: int, message_id: int, rule_id: str, user_id: int,
-                               channel_id: int, action: str) -> bool:
+async def claim_automod_action(
+    db: Database, guild_id: int, message_id: int, rule_id: str, user_id: int, channel_id: int, action: str
+) -> bool:
     """Act at most once per (message, rule): an edit re-checks the message, Discord may repeat an event."""
     result = await db.execute(
         "INSERT INTO automod_actions (guild_id, message_id, rule_id, user_id, channel_id, action, acted_at) "
@@ -498,7 +624,7 @@ async def acceptance_counts(db: Database, guild_id: int) -> dict[str, int]:
 def pages(charter: Charter, per_page: int = 3) -> list[tuple[Article, ...]]:
     """Articles grouped for paginated display (an embed holds a few articles comfortably)."""
     items = list(charter.articles)
-    return [tuple(items[i:i + per_page]) for i in range(0, len(items), per_page)] or [()]
+    return [tuple(items[i : i + per_page]) for i in range(0, len(items), per_page)] or [()]
 
 
 def find_articles(charter: Charter, query: str) -> list[Article]:
@@ -506,7 +632,9 @@ def find_articles(charter: Charter, query: str) -> list[Article]:
     query = query.strip().lower()
     if not query:
         return list(charter.articles)
-    return [a for a in charter.articles if query in a.id or query == str(a.number) or query in a.title.lower()]
+    return [
+        a for a in charter.articles if query in a.id or query == str(a.number) or query in a.title.lower()
+    ]
 
 
 def ids(items: Iterable[Article]) -> list[str]:

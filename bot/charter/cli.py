@@ -15,8 +15,10 @@ VIA = {
     "text": "tel quel après normalisation",
     "spelled": "lettres séparées recollées",
     "repeated": "lettres répétées réduites",
-    "quoted": ("mot cité ou discuté (entre guillemets, après « le mot », « traité·e de »…) :"
-               " signalé, jamais supprimé"),
+    "quoted": (
+        "mot cité ou discuté (entre guillemets, après « le mot », « traité·e de »…) :"
+        " signalé, jamais supprimé"
+    ),
 }
 ACTIONS = {
     "remind": "rappel bienveillant de l'article",
@@ -62,8 +64,10 @@ def cmd_test(args: argparse.Namespace) -> int:
         return _test_file(charter, args.file)
     text = " ".join(args.text)
     if not text.strip():
-        print("Relais : donnez un texte à tester, par exemple : relais charter test \"quelle est ta pathologie ?\"",
-              file=sys.stderr)
+        print(
+            'Relais : donnez un texte à tester, par exemple : relais charter test "quelle est ta pathologie ?"',
+            file=sys.stderr,
+        )
         return 2
     for line in explain(charter, text):
         print(line)
@@ -83,8 +87,11 @@ def _test_file(charter: Charter, path: Path) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if not samples:
-        print("Relais : aucune ligne « étiquette<TAB>texte » dans ce fichier "
-              "(étiquettes : distress, intrusive, insult, none).", file=sys.stderr)
+        print(
+            "Relais : aucune ligne « étiquette<TAB>texte » dans ce fichier "
+            "(étiquettes : distress, intrusive, insult, none).",
+            file=sys.stderr,
+        )
         return 2
     report = evaluate.evaluate(charter, samples)
     for line in evaluate.summary_lines(report):
@@ -100,8 +107,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     charter_sub = charter.add_subparsers(dest="charter_command", required=True)
     test = charter_sub.add_parser("test", help="quelles règles un texte déclenche, et pourquoi")
     test.add_argument("text", nargs="*", help="le texte à tester (entre guillemets)")
-    test.add_argument("--file", type=Path, default=None, metavar="FICHIER",
-                      help="un fichier étiqueté (une ligne « étiquette<TAB>texte ») :"
-                           " précision, rappel et erreurs")
-    test.add_argument("--config", type=Path, default=None, metavar="DIR", help="dossier de configuration (défaut : ./config)")
+    test.add_argument(
+        "--file",
+        type=Path,
+        default=None,
+        metavar="FICHIER",
+        help="un fichier étiqueté (une ligne « étiquette<TAB>texte ») : précision, rappel et erreurs",
+    )
+    test.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="dossier de configuration (défaut : ./config)",
+    )
     test.set_defaults(func=cmd_test)

@@ -16,7 +16,10 @@ from bot.core.yamlfile import ConfigError
 
 def add_config_options(parser: argparse.ArgumentParser, *, db: bool = True) -> None:
     parser.add_argument(
-        "--config", type=Path, default=None, metavar="DIR",
+        "--config",
+        type=Path,
+        default=None,
+        metavar="DIR",
         help="dossier de configuration (défaut : ./config)",
     )
     if db:

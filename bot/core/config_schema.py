@@ -85,13 +85,17 @@ def convert(value: Any, tp: Any, doc: YamlDocument, path: Path_, problems: list[
             ok = False
         else:
             _, value_tp = get_args(tp)
-            converted = {str(k): convert(v, value_tp, doc, (*path, str(k)), problems) for k, v in value.items()}
+            converted = {
+                str(k): convert(v, value_tp, doc, (*path, str(k)), problems) for k, v in value.items()
+            }
             if any(v is _MISSING for v in converted.values()):
                 return _MISSING
             return types.MappingProxyType(converted)
     if not ok:
         shown = "vide" if value is None else repr(value)
-        problems.append(doc.problem(path, f"«{'.'.join(map(str, path))}» vaut {shown}", f"écrire {type_name(tp)}"))
+        problems.append(
+            doc.problem(path, f"«{'.'.join(map(str, path))}» vaut {shown}", f"écrire {type_name(tp)}")
+        )
         return _MISSING
     return value
 
@@ -102,7 +106,9 @@ def build(cls: type[T], data: Any, doc: YamlDocument, path: Path_, problems: lis
         data = {}
     where = ".".join(map(str, path)) or "le fichier"
     if not isinstance(data, dict):
-        problems.append(doc.problem(path, f"{where} doit être une table clé: valeur", "voir l'exemple du README"))
+        problems.append(
+            doc.problem(path, f"{where} doit être une table clé: valeur", "voir l'exemple du README")
+        )
         return _MISSING  # type: ignore[return-value]
     hints = get_type_hints(cls)
     # Internal fields are set by code (e.g. the config folder), never by a file.
@@ -124,7 +130,9 @@ def build(cls: type[T], data: Any, doc: YamlDocument, path: Path_, problems: lis
             check = fld.metadata.get("check")
             message = check(value) if check and value is not None else None
             if message:
-                problems.append(doc.problem(child, f"«{'.'.join(map(str, child))}» : {message[0]}", message[1]))
+                problems.append(
+                    doc.problem(child, f"«{'.'.join(map(str, child))}» : {message[0]}", message[1])
+                )
                 failed = True
                 continue
             values[name] = value

@@ -288,7 +288,9 @@ class Database:
             for migration in load_migrations():
                 if migration.version <= current or (target is not None and migration.version > target):
                     continue
-                script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
+                script = (
+                    f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
+                )
                 try:
                     await self._in_thread(lambda conn, script=script: conn.executescript(script).close())
                 except Exception:
@@ -302,7 +304,9 @@ class Database:
         return applied
 
     # -- statements ------------------------------------------------------------------------
-    async def _statement(self, sql: str, params: Any, read: Callable[[sqlite3.Cursor], T], *, many: bool = False) -> T:
+    async def _statement(
+        self, sql: str, params: Any, read: Callable[[sqlite3.Cursor], T], *, many: bool = False
+    ) -> T:
         """One statement (or ``executemany``) and what ``read`` takes from its cursor, in one hop."""
 
         def work(conn: sqlite3.Connection) -> T:
@@ -315,7 +319,9 @@ class Database:
         return await self._queue_after_transactions(work)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> WriteResult:
-        return await self._statement(sql, params, lambda cursor: WriteResult(cursor.rowcount, cursor.lastrowid))
+        return await self._statement(
+            sql, params, lambda cursor: WriteResult(cursor.rowcount, cursor.lastrowid)
+        )
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         return await self._statement(sql, list(rows), lambda cursor: cursor.rowcount, many=True)
@@ -330,8 +336,9 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
-    async def run(self, fn: Callable[Concatenate[sqlite3.Connection, P], T], /,
-                  *args: P.args, **kwargs: P.kwargs) -> T:
+    async def run(
+        self, fn: Callable[Concatenate[sqlite3.Connection, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         """Several statements in ONE hop: ``fn(connection, *args, **kwargs)`` runs synchronously in
         the database thread inside one transaction (rolled back if it raises); its result is returned.
 

@@ -57,8 +57,12 @@ class GuildConfig:
 
 
 async def get(db: Database, guild_id: int) -> GuildConfig:
-    settings = await db.fetchone("SELECT locale, timezone FROM guild_settings WHERE guild_id = ?", (guild_id,))
-    channels = await db.fetchall("SELECT purpose, channel_id FROM guild_channels WHERE guild_id = ?", (guild_id,))
+    settings = await db.fetchone(
+        "SELECT locale, timezone FROM guild_settings WHERE guild_id = ?", (guild_id,)
+    )
+    channels = await db.fetchall(
+        "SELECT purpose, channel_id FROM guild_channels WHERE guild_id = ?", (guild_id,)
+    )
     roles = await db.fetchall("SELECT purpose, role_id FROM guild_roles WHERE guild_id = ?", (guild_id,))
     return GuildConfig(
         guild_id,
@@ -114,5 +118,7 @@ async def _upsert_settings(db: Database, guild_id: int, column: str, value: str)
 
 async def forget_channel(db: Database, guild_id: int, channel_id: int) -> int:
     """A configured channel was deleted on Discord: stop pointing at it."""
-    result = await db.execute("DELETE FROM guild_channels WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id))
+    result = await db.execute(
+        "DELETE FROM guild_channels WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+    )
     return result.rowcount

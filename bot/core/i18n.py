@@ -28,18 +28,29 @@ COMMANDS_SECTION = "commands"
 Translate = Callable[..., str]
 
 
-def _flatten(data: Any, prefix: str, out: dict[str, str], lines: dict[str, tuple[str, int]],
-             doc: yamlfile.YamlDocument, path: yamlfile.Path_, problems: list[Problem]) -> None:
+def _flatten(
+    data: Any,
+    prefix: str,
+    out: dict[str, str],
+    lines: dict[str, tuple[str, int]],
+    doc: yamlfile.YamlDocument,
+    path: yamlfile.Path_,
+    problems: list[Problem],
+) -> None:
     if isinstance(data, dict):
         for key, value in data.items():
-            _flatten(value, f"{prefix}.{key}" if prefix else str(key), out, lines, doc, (*path, str(key)), problems)
+            _flatten(
+                value, f"{prefix}.{key}" if prefix else str(key), out, lines, doc, (*path, str(key)), problems
+            )
     elif isinstance(data, str):
         if prefix in out:
             problems.append(doc.problem(path, f"texte «{prefix}» défini deux fois", "n'en garder qu'un"))
         out[prefix] = data
         lines[prefix] = (doc.file, doc.line(path))
     else:
-        problems.append(doc.problem(path, f"«{prefix}» doit être un texte", "mettre le texte entre guillemets"))
+        problems.append(
+            doc.problem(path, f"«{prefix}» doit être un texte", "mettre le texte entre guillemets")
+        )
 
 
 def placeholders(template: str) -> set[str]:
@@ -63,13 +74,17 @@ class Catalog:
             folder = config_dir / "locales" / locale
             files = sorted(folder.glob("*.yaml"))
             if not files:
-                catalog.problems.append(Problem(str(folder), 1, "aucun fichier de textes", f"créer {folder}/core.yaml"))
+                catalog.problems.append(
+                    Problem(str(folder), 1, "aucun fichier de textes", f"créer {folder}/core.yaml")
+                )
             for path in files:
                 doc, problems = yamlfile.load(path)
                 catalog.problems.extend(problems)
                 data = doc.data or {}
                 if not isinstance(data, dict):
-                    catalog.problems.append(doc.problem((), "le fichier doit être une table", "voir core.yaml"))
+                    catalog.problems.append(
+                        doc.problem((), "le fichier doit être une table", "voir core.yaml")
+                    )
                     continue
                 for key, value in data.items():
                     if key == COMMANDS_SECTION:
@@ -91,12 +106,24 @@ class Catalog:
             for key, template in self.texts.get(locale, {}).items():
                 file, line = self.where[(locale, key)]
                 if key not in reference:
-                    self.problems.append(Problem(file, line, f"«{key}» n'existe pas en français", "l'ajouter en fr ou le retirer"))
+                    self.problems.append(
+                        Problem(
+                            file, line, f"«{key}» n'existe pas en français", "l'ajouter en fr ou le retirer"
+                        )
+                    )
                 elif placeholders(template) != placeholders(reference[key]):
-                    self.problems.append(Problem(
-                        file, line, f"«{key}» n'a pas les mêmes champs qu'en français",
-                        "utiliser " + (", ".join("{" + p + "}" for p in sorted(placeholders(reference[key]))) or "aucun champ"),
-                    ))
+                    self.problems.append(
+                        Problem(
+                            file,
+                            line,
+                            f"«{key}» n'a pas les mêmes champs qu'en français",
+                            "utiliser "
+                            + (
+                                ", ".join("{" + p + "}" for p in sorted(placeholders(reference[key])))
+                                or "aucun champ"
+                            ),
+                        )
+                    )
 
     def has(self, key: str) -> bool:
         return key in self.texts.get(DEFAULT_LOCALE, {})

@@ -52,4 +52,3 @@ def command_scope(guild_id: int | None, user_id: int | None, command: str) -> It
         yield
     finally:
         command_context.reset(token)
-

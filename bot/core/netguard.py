@@ -41,8 +41,12 @@ def address_allowed(ip: str, *, allow_loopback: bool = False) -> bool:
     if address.is_loopback:
         return allow_loopback
     return not (
-        address.is_private or address.is_link_local or address.is_multicast or address.is_reserved
-        or address.is_unspecified or not address.is_global
+        address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
     )
 
 
@@ -73,7 +77,9 @@ class GuardedResolver(AbstractResolver):
         self._inner = aiohttp.ThreadedResolver()
         self._check = check
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         results = await self._inner.resolve(host, port, family)
         allowed = [r for r in results if self._check(r["host"], port)]
         if not allowed:
@@ -92,16 +98,18 @@ def literal_ip(host: str) -> str | None:
         return None
 
 
-
-
-def guarded_session(*, allow_loopback: bool = False, check: AddressCheck | None = None, **options: Any) -> aiohttp.ClientSession:
+def guarded_session(
+    *, allow_loopback: bool = False, check: AddressCheck | None = None, **options: Any
+) -> aiohttp.ClientSession:
     """A client session whose every connection goes through the address check."""
     check = check or default_check(allow_loopback)
     connector = aiohttp.TCPConnector(resolver=GuardedResolver(check), use_dns_cache=False, limit=4)
     # aiohttp does not ask the resolver about a literal IP address: check those before the request.
     literal_guard = aiohttp.TraceConfig()
 
-    async def refuse_blocked_literal(_session: Any, _context: Any, params: aiohttp.TraceRequestStartParams) -> None:
+    async def refuse_blocked_literal(
+        _session: Any, _context: Any, params: aiohttp.TraceRequestStartParams
+    ) -> None:
         host = params.url.host or ""
         ip = literal_ip(host)
         if ip is not None and not check(ip, params.url.port or 0):

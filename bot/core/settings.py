@@ -29,7 +29,10 @@ KNOWN_COGS = ("admin", "resources", "charter", "moderation", "intervisions", "jo
 def _check_zone(value: str) -> tuple[str, str] | None:
     if timeutil.is_valid_zone(value):
         return None
-    return f"fuseau horaire inconnu «{value}»", "écrire un nom IANA, par exemple Europe/Brussels ou Europe/Paris"
+    return (
+        f"fuseau horaire inconnu «{value}»",
+        "écrire un nom IANA, par exemple Europe/Brussels ou Europe/Paris",
+    )
 
 
 def _check_url(*schemes: str):
@@ -119,7 +122,11 @@ def _check_hour(value: int) -> tuple[str, str] | None:
 
 
 def _check_page_size(value: int) -> tuple[str, str] | None:
-    return None if 1 <= value <= 5 else (f"taille de page {value}", "écrire un nombre de 1 à 5 (un bouton par résultat)")
+    return (
+        None
+        if 1 <= value <= 5
+        else (f"taille de page {value}", "écrire un nombre de 1 à 5 (un bouton par résultat)")
+    )
 
 
 def _check_not_negative(value: int | float) -> tuple[str, str] | None:
@@ -162,6 +169,7 @@ class ModerationSettings:
     def __post_init__(self) -> None:
         # « ~/… » as written in settings.yaml: every reader opens the same file.
         object.__setattr__(self, "report_key_file", os.path.expanduser(self.report_key_file))
+
     # -- charter and automod (cogs/charter.py) --
     automod_enabled: bool = True
     # Also send a discreet alert to the moderators on duty when a message sounds like distress.
@@ -175,7 +183,10 @@ class ModerationSettings:
 def _check_booking_role(value: str) -> tuple[str, str] | None:
     if value in ("", "pair_aidant", "membre", "confiance", "moderation"):
         return None
-    return f"rôle inconnu «{value}»", "écrire pair_aidant, membre, confiance, moderation, ou \"\" pour tout le monde"
+    return (
+        f"rôle inconnu «{value}»",
+        'écrire pair_aidant, membre, confiance, moderation, ou "" pour tout le monde',
+    )
 
 
 def _check_clock_time(value: str) -> tuple[str, str] | None:
@@ -261,15 +272,19 @@ def default_config_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "config"
 
 
-def _apply_environment(doc: yamlfile.YamlDocument, environ: Mapping[str, str], problems: list[Problem]) -> None:
+def _apply_environment(
+    doc: yamlfile.YamlDocument, environ: Mapping[str, str], problems: list[Problem]
+) -> None:
     data = doc.data if isinstance(doc.data, dict) else {}
     doc.data = data
     for name, raw in sorted(environ.items()):
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
-        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
         if section not in SECTIONS:
-            problems.append(Problem(name, 0, f"section inconnue «{section}»", "sections : " + ", ".join(SECTIONS)))
+            problems.append(
+                Problem(name, 0, f"section inconnue «{section}»", "sections : " + ", ".join(SECTIONS))
+            )
             continue
         try:
             value = yaml.safe_load(raw) if raw.strip() else None
@@ -310,7 +325,9 @@ def load_token(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         try:
             token = Path(settings.discord.token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise MissingToken(f"token file {settings.discord.token_file} unreadable: {exc.strerror}") from None
+            raise MissingToken(
+                f"token file {settings.discord.token_file} unreadable: {exc.strerror}"
+            ) from None
     if not token:
         raise MissingToken("no token")
     return token

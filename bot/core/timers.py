@@ -262,7 +262,9 @@ class TimerService:
             return True
         return False
 
-    async def pending(self, guild_id: int, kind: str | None = None, *, limit: int | None = None) -> list[Timer]:
+    async def pending(
+        self, guild_id: int, kind: str | None = None, *, limit: int | None = None
+    ) -> list[Timer]:
         """Pending timers of one guild in due order (tests, admin views); ``limit`` bounds it."""
         sql = f"SELECT {_TIMER_COLUMNS} FROM timers WHERE guild_id = ? AND status = 'pending'"
         params: list[Any] = [guild_id]
@@ -333,7 +335,8 @@ class TimerService:
             failed = await self._db.execute(
                 "UPDATE timers SET status = 'failed',"
                 " last_error = 'lease expired after ' || attempts || ' attempts (process crashed?)'"
-                + expired + " AND attempts >= :max_attempts",
+                + expired
+                + " AND attempts >= :max_attempts",
                 params,
             )
             recovered = await self._db.execute(
@@ -416,8 +419,12 @@ class TimerService:
         if handler is None:
             if timer.kind not in self._warned_kinds:
                 self._warned_kinds.add(timer.kind)
-                log.error("no handler registered for timer kind %r (timer %s, guild %s); marking failed",
-                          timer.kind, timer.id, timer.guild_id)
+                log.error(
+                    "no handler registered for timer kind %r (timer %s, guild %s); marking failed",
+                    timer.kind,
+                    timer.id,
+                    timer.guild_id,
+                )
             return "failed", f"no handler registered for kind {timer.kind!r}"
         try:
             try:
@@ -433,7 +440,11 @@ class TimerService:
             final = timer.attempts >= self._max_attempts
             log.exception(
                 "timer %s (kind=%s, guild=%s) failed on attempt %d/%d%s",
-                timer.id, timer.kind, timer.guild_id, timer.attempts, self._max_attempts,
+                timer.id,
+                timer.kind,
+                timer.guild_id,
+                timer.attempts,
+                self._max_attempts,
                 "; giving up" if final else "; will retry",
             )
             return ("failed" if final else "retry"), _describe(exc)
@@ -478,7 +489,9 @@ class TimerService:
                     "UPDATE timers SET status = 'pending', due_at = ?, last_error = ?" + guard, retry
                 )
             if failed:
-                await self._db.executemany("UPDATE timers SET status = 'failed', last_error = ?" + guard, failed)
+                await self._db.executemany(
+                    "UPDATE timers SET status = 'failed', last_error = ?" + guard, failed
+                )
             if released:
                 await self._db.executemany(
                     "UPDATE timers SET status = 'pending', attempts = max(attempts - 1, 0),"

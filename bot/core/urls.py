@@ -20,15 +20,35 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 from bot.core.errors import UserError
 
 MAX_URL_LENGTH = 2048
-TRACKING_PARAMETERS = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid",
-    "_hsenc", "_hsmi", "mkt_tok", "ref_src", "si", "spm", "trk", "oly_anon_id", "oly_enc_id", "vero_id",
-})
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "si",
+        "spm",
+        "trk",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+    }
+)
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Closing or opening a Markdown link, styling, spoilers or escapes: encoded wherever they appear
 # after the host, so the link a member pasted stays one link whatever it contains.
-MARKDOWN_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in "()[]<>*`|\\{}\"^"}
+MARKDOWN_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in '()[]<>*`|\\{}"^'}
 # Characters that look blank but are not Unicode spaces: they forge « Mot de passe » texts.
 BLANK_LOOKALIKES = frozenset("\u2800\u3164\u115f\u1160\uffa0\u180e\u17b4\u17b5")
 
@@ -67,11 +87,20 @@ def validate_http_url(text: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
         raise UserError("core.links.invalid", url=url[:100]) from None
-    if not parts.scheme or not (parts.netloc or parts.path.startswith("//")) and parts.scheme.lower() in ("http", "https"):
+    if (
+        not parts.scheme
+        or not (parts.netloc or parts.path.startswith("//"))
+        and parts.scheme.lower() in ("http", "https")
+    ):
         raise UserError("core.links.invalid", url=url[:100])
     if parts.scheme.lower() not in ("http", "https"):
         raise UserError("core.links.bad_scheme", scheme=(parts.scheme or "?")[:20])
-    if not parts.hostname or "." not in parts.hostname and not _is_ip(parts.hostname) and parts.hostname != "localhost":
+    if (
+        not parts.hostname
+        or "." not in parts.hostname
+        and not _is_ip(parts.hostname)
+        and parts.hostname != "localhost"
+    ):
         raise UserError("core.links.invalid", url=url[:100])
     return _encode_after_host(url, parts.scheme, parts.netloc, parts.hostname)
 
@@ -79,15 +108,15 @@ def validate_http_url(text: str) -> str:
 def _encode_after_host(url: str, scheme: str, netloc: str, hostname: str) -> str:
     """Percent-encode Markdown-breaking characters after the host; refuse them in the host itself."""
     start = len(scheme) + 3
-    if url[start:start + len(netloc)] != netloc:
+    if url[start : start + len(netloc)] != netloc:
         raise UserError("core.links.invalid", url=url[:100])
     host_part = netloc
     if _is_ip(hostname) and ":" in hostname:
         host_part = netloc.replace(f"[{hostname}]", "", 1)  # an IPv6 address is written in brackets
     if any(ch in MARKDOWN_UNSAFE for ch in host_part):
         raise UserError("core.links.invalid", url=url[:100])
-    rest = url[start + len(netloc):]
-    return url[:start + len(netloc)] + "".join(MARKDOWN_UNSAFE.get(ch, ch) for ch in rest)
+    rest = url[start + len(netloc) :]
+    return url[: start + len(netloc)] + "".join(MARKDOWN_UNSAFE.get(ch, ch) for ch in rest)
 
 
 def _is_ip(host: str) -> bool:
@@ -119,4 +148,6 @@ def normalize_url(url: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     query.sort()
     # http and https of the same page are the same resource for our purpose.
-    return urlunsplit(("https" if scheme in ("http", "https") else scheme, netloc, path, urlencode(query), ""))
+    return urlunsplit(
+        ("https" if scheme in ("http", "https") else scheme, netloc, path, urlencode(query), "")
+    )

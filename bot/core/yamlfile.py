@@ -63,7 +63,9 @@ class YamlDocument:
         return Problem(self.file, self.line(path), message, hint)
 
 
-def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], file: str) -> Any:
+def _construct(
+    node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], file: str
+) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -75,7 +77,12 @@ def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: 
                 key = key_node.value
             if key in result:
                 problems.append(
-                    Problem(file, key_node.start_mark.line + 1, f"la clé «{key}» est écrite deux fois", "n'en garder qu'une")
+                    Problem(
+                        file,
+                        key_node.start_mark.line + 1,
+                        f"la clé «{key}» est écrite deux fois",
+                        "n'en garder qu'une",
+                    )
                 )
             child = (*path, str(key))
             lines[child] = key_node.start_mark.line + 1
@@ -103,12 +110,22 @@ def parse(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         return YamlDocument(file, None), [
-            Problem(file, line, f"YAML invalide : {exc.problem or exc}", "vérifier l'indentation et les guillemets")
+            Problem(
+                file,
+                line,
+                f"YAML invalide : {exc.problem or exc}",
+                "vérifier l'indentation et les guillemets",
+            )
         ]
     except yaml.YAMLError as exc:  # a character YAML refuses (control characters, …) has no mark
         line = text.count("\n", 0, getattr(exc, "position", 0)) + 1
         return YamlDocument(file, None), [
-            Problem(file, line, "YAML invalide : caractère interdit", "retirer les caractères de contrôle invisibles")
+            Problem(
+                file,
+                line,
+                "YAML invalide : caractère interdit",
+                "retirer les caractères de contrôle invisibles",
+            )
         ]
     lines: dict[Path_, int] = {(): 1}
     try:
@@ -116,8 +133,12 @@ def parse(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
     except yaml.MarkedYAMLError as exc:  # an unknown tag (« !x ») or a value YAML cannot build
         mark = exc.problem_mark or exc.context_mark
         return YamlDocument(file, None), [
-            Problem(file, mark.line + 1 if mark else 1, f"YAML invalide : {exc.problem or exc}",
-                    "retirer les étiquettes « ! » et écrire des valeurs simples")
+            Problem(
+                file,
+                mark.line + 1 if mark else 1,
+                f"YAML invalide : {exc.problem or exc}",
+                "retirer les étiquettes « ! » et écrire des valeurs simples",
+            )
         ]
     return YamlDocument(file, data, lines), problems
 
@@ -127,9 +148,13 @@ def load(path: Path, display_name: str | None = None) -> tuple[YamlDocument, lis
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return YamlDocument(name, None), [Problem(name, 1, "fichier introuvable", "le créer, ou corriger --config")]
+        return YamlDocument(name, None), [
+            Problem(name, 1, "fichier introuvable", "le créer, ou corriger --config")
+        ]
     except UnicodeDecodeError:
-        return YamlDocument(name, None), [Problem(name, 1, "le fichier n'est pas en UTF-8", "l'enregistrer en UTF-8")]
+        return YamlDocument(name, None), [
+            Problem(name, 1, "le fichier n'est pas en UTF-8", "l'enregistrer en UTF-8")
+        ]
     return parse(text, name)
 
 

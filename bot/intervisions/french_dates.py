@@ -39,32 +39,79 @@ from zoneinfo import ZoneInfo
 from bot.core.errors import UserError
 
 MONTHS = {
-    "janvier": 1, "janv": 1, "jan": 1,
-    "fevrier": 2, "fevr": 2, "fev": 2,
+    "janvier": 1,
+    "janv": 1,
+    "jan": 1,
+    "fevrier": 2,
+    "fevr": 2,
+    "fev": 2,
     "mars": 3,
-    "avril": 4, "avr": 4,
+    "avril": 4,
+    "avr": 4,
     "mai": 5,
     "juin": 6,
-    "juillet": 7, "juil": 7,
+    "juillet": 7,
+    "juil": 7,
     "aout": 8,
-    "septembre": 9, "sept": 9, "sep": 9,
-    "octobre": 10, "oct": 10,
-    "novembre": 11, "nov": 11,
-    "decembre": 12, "dec": 12,
+    "septembre": 9,
+    "sept": 9,
+    "sep": 9,
+    "octobre": 10,
+    "oct": 10,
+    "novembre": 11,
+    "nov": 11,
+    "decembre": 12,
+    "dec": 12,
 }
 WEEKDAYS = {"lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6}
 ORDINALS = {
-    "premier": 1, "1er": 1, "1re": 1, "premiere": 1,
-    "deuxieme": 2, "second": 2, "seconde": 2, "2e": 2, "2eme": 2,
-    "troisieme": 3, "3e": 3, "3eme": 3,
-    "quatrieme": 4, "4e": 4, "4eme": 4,
-    "dernier": -1, "derniere": -1,
+    "premier": 1,
+    "1er": 1,
+    "1re": 1,
+    "premiere": 1,
+    "deuxieme": 2,
+    "second": 2,
+    "seconde": 2,
+    "2e": 2,
+    "2eme": 2,
+    "troisieme": 3,
+    "3e": 3,
+    "3eme": 3,
+    "quatrieme": 4,
+    "4e": 4,
+    "4eme": 4,
+    "dernier": -1,
+    "derniere": -1,
 }
-FR_MONTH_NAMES = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-                  "septembre", "octobre", "novembre", "décembre")
+FR_MONTH_NAMES = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 FR_DAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-EN_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-                  "September", "October", "November", "December")
+EN_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 EN_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 MAX_DURATION = dt.timedelta(hours=12)
@@ -120,7 +167,9 @@ def format_time(moment: dt.datetime | dt.time, locale: str = "fr") -> str:
 
 def format_date(moment: dt.date | dt.datetime, locale: str = "fr") -> str:
     if locale == "en":
-        return f"{EN_DAY_NAMES[moment.weekday()]} {moment.day} {EN_MONTH_NAMES[moment.month - 1]} {moment.year}"
+        return (
+            f"{EN_DAY_NAMES[moment.weekday()]} {moment.day} {EN_MONTH_NAMES[moment.month - 1]} {moment.year}"
+        )
     day = "1er" if moment.day == 1 else str(moment.day)
     return f"{FR_DAY_NAMES[moment.weekday()]} {day} {FR_MONTH_NAMES[moment.month - 1]} {moment.year}"
 
@@ -133,7 +182,9 @@ def format_when(moment: dt.datetime, locale: str = "fr") -> str:
 
 
 def format_range(start: dt.datetime, end: dt.datetime, locale: str = "fr") -> str:
-    if end.date() == start.date() or (end - start <= dt.timedelta(hours=24) and end.hour == 0 and end.minute == 0):
+    if end.date() == start.date() or (
+        end - start <= dt.timedelta(hours=24) and end.hour == 0 and end.minute == 0
+    ):
         if locale == "en":
             return f"{format_when(start, locale)}–{format_time(end, locale)}"
         return f"{format_date(start)} de {format_time(start)} à {format_time(end)}"
@@ -202,8 +253,11 @@ def localize(day: dt.date, time: _Time | dt.time, tz: ZoneInfo, original: str = 
         after = round_trip
         raise UserError(
             "intervisions.dates.nonexistent",
-            value=original or format_when(first), date=format_date(day),
-            time=format_time(naive), before=format_time(before), after=format_time(after),
+            value=original or format_when(first),
+            date=format_date(day),
+            time=format_time(naive),
+            before=format_time(before),
+            after=format_time(after),
         )
     if first.utcoffset() != second.utcoffset():
         raise UserError(
@@ -224,7 +278,7 @@ class _Scanner:
     def take(self, regex: re.Pattern[str]) -> re.Match[str] | None:
         match = regex.search(self.text)
         if match is not None:
-            self.text = self.text[: match.start()] + " " + self.text[match.end():]
+            self.text = self.text[: match.start()] + " " + self.text[match.end() :]
         return match
 
     def check_empty(self, original: str) -> None:
@@ -240,18 +294,30 @@ class _DateSpec:
     ambiguous_with: dt.date | None = None
 
 
-def _take_date(scanner: _Scanner, iso: re.Match[str] | None, today: dt.date, original: str,
-               start_time: _Time | None, now_local: dt.datetime) -> _DateSpec:
+def _take_date(
+    scanner: _Scanner,
+    iso: re.Match[str] | None,
+    today: dt.date,
+    original: str,
+    start_time: _Time | None,
+    now_local: dt.datetime,
+) -> _DateSpec:
     weekday_match = scanner.take(WEEKDAY_RE)
     if iso is not None:
-        return _DateSpec(_make_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)), original),
-                         WEEKDAYS[weekday_match.group(1)] if weekday_match else None)
+        return _DateSpec(
+            _make_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)), original),
+            WEEKDAYS[weekday_match.group(1)] if weekday_match else None,
+        )
     text_date = scanner.take(TEXT_DATE_RE)
     numeric = None if text_date else scanner.take(NUMERIC_RE)
     weekday = WEEKDAYS[weekday_match.group(1)] if weekday_match else None
     if text_date is not None or numeric is not None:
         if text_date is not None:
-            day_n, month, year = int(text_date.group(1)), MONTHS[text_date.group(2)], _year(text_date.group(3))
+            day_n, month, year = (
+                int(text_date.group(1)),
+                MONTHS[text_date.group(2)],
+                _year(text_date.group(3)),
+            )
         else:
             assert numeric is not None
             day_n, month, year = int(numeric.group(1)), int(numeric.group(2)), _year(numeric.group(3))
@@ -289,7 +355,8 @@ def _check_weekday(spec: _DateSpec, tz: ZoneInfo, time: _Time, original: str) ->
         shift -= 7
     other = spec.day + dt.timedelta(days=shift)
     raise UserError(
-        "intervisions.dates.weekday_mismatch", value=original,
+        "intervisions.dates.weekday_mismatch",
+        value=original,
         first=format_when(dt.datetime.combine(spec.day, dt.time(time.hour, time.minute))),
         second=format_when(dt.datetime.combine(other, dt.time(time.hour, time.minute))),
     )
@@ -302,8 +369,7 @@ def _end_from_time(day: dt.date, time: _Time, tz: ZoneInfo, original: str) -> dt
 
 
 # -- public API -------------------------------------------------------------------------------
-def parse_when(text: str, tz_name: str, now: dt.datetime, *,
-               default_time: dt.time = dt.time(14, 0)) -> Slot:
+def parse_when(text: str, tz_name: str, now: dt.datetime, *, default_time: dt.time = dt.time(14, 0)) -> Slot:
     """One session: a date, an optional hour or hour range. Past dates are refused."""
     original = " ".join(text.split())[:100]
     norm = normalize(text)
@@ -321,7 +387,8 @@ def parse_when(text: str, tz_name: str, now: dt.datetime, *,
     time = start_time or _Time(default_time.hour, default_time.minute)
     if spec.ambiguous_with is not None:
         raise UserError(
-            "intervisions.dates.ambiguous_weekday", value=original,
+            "intervisions.dates.ambiguous_weekday",
+            value=original,
             first=format_when(dt.datetime.combine(spec.day, dt.time(time.hour, time.minute))),
             second=format_when(dt.datetime.combine(spec.ambiguous_with, dt.time(time.hour, time.minute))),
         )
@@ -342,10 +409,16 @@ def check_future(start: dt.datetime, now: dt.datetime) -> None:
 def check_end(start: dt.datetime, end: dt.datetime, original: str) -> None:
     # Compared in UTC: Python subtracts aware datetimes of one zone by wall time.
     if end.astimezone(dt.UTC) <= start.astimezone(dt.UTC):
-        raise UserError("intervisions.dates.end_before_start", value=original,
-                        start=format_when(start), end=format_when(end))
+        raise UserError(
+            "intervisions.dates.end_before_start",
+            value=original,
+            start=format_when(start),
+            end=format_when(end),
+        )
     if end.astimezone(dt.UTC) - start.astimezone(dt.UTC) > MAX_DURATION:
-        raise UserError("intervisions.dates.too_long", value=original, hours=int(MAX_DURATION.total_seconds() // 3600))
+        raise UserError(
+            "intervisions.dates.too_long", value=original, hours=int(MAX_DURATION.total_seconds() // 3600)
+        )
 
 
 DURATION_RE = re.compile(
@@ -358,8 +431,11 @@ DURATION_RE = re.compile(
 def parse_duration(text: str) -> dt.timedelta | None:
     """A duration with an explicit marker, or None when ``text`` is not written as a duration."""
     norm = normalize(text)
-    marked = norm.startswith(("+", "duree", "pendant")) or norm.endswith("de duree") or \
-        re.search(r"\d\s*(?:heures?|min)", norm) is not None
+    marked = (
+        norm.startswith(("+", "duree", "pendant"))
+        or norm.endswith("de duree")
+        or re.search(r"\d\s*(?:heures?|min)", norm) is not None
+    )
     if not marked:
         return None
     match = DURATION_RE.match(norm)
@@ -434,8 +510,15 @@ def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> dt.date | Non
     return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
 
 
-def parse_series(text: str, tz_name: str, now: dt.datetime, *, default_time: dt.time = dt.time(14, 0),
-                 default_count: int = 6, max_count: int = MAX_OCCURRENCES) -> list[Slot]:
+def parse_series(
+    text: str,
+    tz_name: str,
+    now: dt.datetime,
+    *,
+    default_time: dt.time = dt.time(14, 0),
+    default_count: int = 6,
+    max_count: int = MAX_OCCURRENCES,
+) -> list[Slot]:
     """A list of dates sharing an hour (« 3/12, 14/01, 18/02 de 14h à 16h30 ») or a rule
     (« toutes les 6 semaines le mardi à 14h jusqu'au 30 juin », « le premier jeudi du mois »)."""
     original = " ".join(text.split())[:120]
@@ -483,8 +566,9 @@ def _list_days(norm: str, today: dt.date, original: str) -> tuple[list[dt.date],
     return days, start_time, end_time
 
 
-def _rule_days(norm: str, today: dt.date, original: str, default_count: int,
-               max_count: int) -> tuple[list[dt.date], _Time | None, _Time | None]:
+def _rule_days(
+    norm: str, today: dt.date, original: str, default_count: int, max_count: int
+) -> tuple[list[dt.date], _Time | None, _Time | None]:
     scanner = _Scanner(norm)
     until_match = scanner.take(RULE_UNTIL_RE)
     from_match = scanner.take(RULE_FROM_RE)

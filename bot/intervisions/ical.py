@@ -27,13 +27,20 @@ def _timezone_component(tz_name: str, sessions: list[Session]) -> icalendar.Time
         now = dt.datetime.now(dt.UTC)
         first, last = now - dt.timedelta(days=366), now + dt.timedelta(days=366)
     # Only the rules around the exported sessions: a short VTIMEZONE every calendar app reads.
-    return icalendar.Timezone.from_tzinfo(tz, tzid=tz_name, first_date=first.astimezone(tz).date(),
-                                          last_date=last.astimezone(tz).date())
+    return icalendar.Timezone.from_tzinfo(
+        tz, tzid=tz_name, first_date=first.astimezone(tz).date(), last_date=last.astimezone(tz).date()
+    )
 
 
-def build_calendar(sessions: Iterable[Session], tz_name: str, *, host: str = "relais.invalid",
-                   name: str = "Intervisions", cancelled_word: str = "Annulé",
-                   describe: dict[int, str] | None = None) -> bytes:
+def build_calendar(
+    sessions: Iterable[Session],
+    tz_name: str,
+    *,
+    host: str = "relais.invalid",
+    name: str = "Intervisions",
+    cancelled_word: str = "Annulé",
+    describe: dict[int, str] | None = None,
+) -> bytes:
     """A VCALENDAR with one VEVENT per session; a cancelled session is STATUS:CANCELLED so a
     calendar that imported it earlier removes it on the next import (same UID)."""
     sessions = list(sessions)

@@ -87,13 +87,26 @@ class Session:
 
 def _session(row: Any) -> Session:
     return Session(
-        id=row["id"], guild_id=row["guild_id"], series_id=row["series_id"], title=row["title"],
-        starts_at=timeutil.from_db(row["starts_at"]), ends_at=timeutil.from_db(row["ends_at"]),
-        place=row["place"], online=bool(row["online"]), capacity=row["capacity"],
-        facilitator_id=row["facilitator_id"], secretary_id=row["secretary_id"], created_by=row["created_by"],
-        status=row["status"], cancel_reason=row["cancel_reason"], channel_id=row["channel_id"],
-        message_id=row["message_id"], thread_id=row["thread_id"], event_id=row["event_id"],
-        booked=row["booked"], waiting=row["waiting"],
+        id=row["id"],
+        guild_id=row["guild_id"],
+        series_id=row["series_id"],
+        title=row["title"],
+        starts_at=timeutil.from_db(row["starts_at"]),
+        ends_at=timeutil.from_db(row["ends_at"]),
+        place=row["place"],
+        online=bool(row["online"]),
+        capacity=row["capacity"],
+        facilitator_id=row["facilitator_id"],
+        secretary_id=row["secretary_id"],
+        created_by=row["created_by"],
+        status=row["status"],
+        cancel_reason=row["cancel_reason"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        thread_id=row["thread_id"],
+        event_id=row["event_id"],
+        booked=row["booked"],
+        waiting=row["waiting"],
     )
 
 
@@ -278,18 +291,29 @@ class Intervisions:
         if not title:
             raise UserError("intervisions.errors.title_empty")
         if not MIN_PLACES <= draft.capacity <= MAX_PLACES:
-            raise UserError("intervisions.errors.bad_places", value=draft.capacity, low=MIN_PLACES, high=MAX_PLACES)
+            raise UserError(
+                "intervisions.errors.bad_places", value=draft.capacity, low=MIN_PLACES, high=MAX_PLACES
+            )
         if draft.start <= self.clock():
             from bot.intervisions.french_dates import format_when
 
             raise UserError("intervisions.dates.past", when=format_when(draft.start))
         if draft.end <= draft.start:
             raise UserError("intervisions.errors.end_before_start")
-        return SessionDraft(title, draft.start, draft.end, _clean(draft.place, MAX_PLACE), draft.online,
-                            draft.capacity, draft.facilitator_id, draft.secretary_id)
+        return SessionDraft(
+            title,
+            draft.start,
+            draft.end,
+            _clean(draft.place, MAX_PLACE),
+            draft.online,
+            draft.capacity,
+            draft.facilitator_id,
+            draft.secretary_id,
+        )
 
-    async def create(self, guild_id: int, draft: SessionDraft, *, created_by: int,
-                     series_id: int | None = None) -> Session:
+    async def create(
+        self, guild_id: int, draft: SessionDraft, *, created_by: int, series_id: int | None = None
+    ) -> Session:
         draft = self._validate(draft)
         async with self.db.transaction():
             session_id = await self._insert(guild_id, draft, created_by, series_id)
@@ -297,21 +321,36 @@ class Intervisions:
         await self._schedule_timers(session)
         return session
 
-    async def _insert(self, guild_id: int, draft: SessionDraft, created_by: int, series_id: int | None) -> int:
+    async def _insert(
+        self, guild_id: int, draft: SessionDraft, created_by: int, series_id: int | None
+    ) -> int:
         now = timeutil.to_db(self.clock())
         result = await self.db.execute(
             "INSERT INTO intervision_sessions (guild_id, series_id, title, starts_at, ends_at, place, online,"
             " capacity, facilitator_id, secretary_id, created_by, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (guild_id, series_id, draft.title, timeutil.to_db(draft.start), timeutil.to_db(draft.end),
-             draft.place, int(draft.online), draft.capacity, draft.facilitator_id, draft.secretary_id,
-             created_by, now, now),
+            (
+                guild_id,
+                series_id,
+                draft.title,
+                timeutil.to_db(draft.start),
+                timeutil.to_db(draft.end),
+                draft.place,
+                int(draft.online),
+                draft.capacity,
+                draft.facilitator_id,
+                draft.secretary_id,
+                created_by,
+                now,
+                now,
+            ),
         )
         assert result.lastrowid is not None
         return result.lastrowid
 
-    async def create_series(self, guild_id: int, rule_text: str, drafts: Sequence[SessionDraft], *,
-                            created_by: int) -> tuple[int, list[Session]]:
+    async def create_series(
+        self, guild_id: int, rule_text: str, drafts: Sequence[SessionDraft], *, created_by: int
+    ) -> tuple[int, list[Session]]:
         """Every occurrence in one transaction: a series is written whole or not at all."""
         if not drafts:
             raise UserError("intervisions.dates.no_date", value=rule_text[:100])
@@ -349,33 +388,47 @@ class Intervisions:
             key = reminder_key(session.id, hours)
             due = session.starts_at - dt.timedelta(hours=hours)
             if due > now:
-                await self.timers.schedule(session.guild_id, REMINDER_KIND, due,
-                                           {"session_id": session.id, "hours": hours}, key=key)
+                await self.timers.schedule(
+                    session.guild_id, REMINDER_KIND, due, {"session_id": session.id, "hours": hours}, key=key
+                )
             else:
                 await self.timers.cancel(session.guild_id, key)  # a move closer than the reminder
-        await self.timers.schedule(session.guild_id, ARCHIVE_KIND, session.ends_at + self.archive_after,
-                                   {"session_id": session.id}, key=archive_key(session.id))
+        await self.timers.schedule(
+            session.guild_id,
+            ARCHIVE_KIND,
+            session.ends_at + self.archive_after,
+            {"session_id": session.id},
+            key=archive_key(session.id),
+        )
 
     # -- booking ---------------------------------------------------------------------------
     # Each user action below is ONE hop to the database thread (``db.run``): its statements run
     # back to back there, in one transaction, instead of waiting for the event loop in between.
     async def book(self, guild_id: int, session_id: int, user_id: int) -> Booking:
         """ONE statement: seat or waitlist decided inside SQLite, never read-then-write."""
-        return await self.db.run(_book, guild_id=guild_id, session_id=session_id, user_id=user_id,
-                                 now=timeutil.to_db(self.clock()))
+        return await self.db.run(
+            _book, guild_id=guild_id, session_id=session_id, user_id=user_id, now=timeutil.to_db(self.clock())
+        )
 
     async def withdraw(self, guild_id: int, session_id: int, user_id: int) -> Withdrawal:
-        return await self.db.run(_withdraw, guild_id=guild_id, session_id=session_id, user_id=user_id,
-                                 now=timeutil.to_db(self.clock()))
+        return await self.db.run(
+            _withdraw,
+            guild_id=guild_id,
+            session_id=session_id,
+            user_id=user_id,
+            now=timeutil.to_db(self.clock()),
+        )
 
     async def member_left(self, guild_id: int, user_id: int) -> list[tuple[Session, tuple[int, ...]]]:
         """A member left the server: free their seats in upcoming sessions, promote the next ones."""
-        freed = await self.db.run(_free_member_seats, guild_id=guild_id, user_id=user_id,
-                                  now=timeutil.to_db(self.clock()))
+        freed = await self.db.run(
+            _free_member_seats, guild_id=guild_id, user_id=user_id, now=timeutil.to_db(self.clock())
+        )
         return [(await self.get(guild_id, session_id), promoted) for session_id, promoted in freed]
 
-    async def set_capacity(self, guild_id: int, session_id: int, capacity: int, *, actor_id: int,
-                           is_moderator: bool) -> tuple[Session, tuple[int, ...]]:
+    async def set_capacity(
+        self, guild_id: int, session_id: int, capacity: int, *, actor_id: int, is_moderator: bool
+    ) -> tuple[Session, tuple[int, ...]]:
         """Fewer places than members booked is refused (nobody loses a seat they were given);
         more places promote the waitlist at once."""
         session = await self.get(guild_id, session_id)
@@ -383,8 +436,9 @@ class Intervisions:
         self._require_scheduled(session)
         if not MIN_PLACES <= capacity <= MAX_PLACES:
             raise UserError("intervisions.errors.bad_places", value=capacity, low=MIN_PLACES, high=MAX_PLACES)
-        promoted = await self.db.run(_resize, session=session, capacity=capacity,
-                                     now=timeutil.to_db(self.clock()))
+        promoted = await self.db.run(
+            _resize, session=session, capacity=capacity, now=timeutil.to_db(self.clock())
+        )
         return await self.get(guild_id, session_id), promoted
 
     # -- moving and cancelling ---------------------------------------------------------------
@@ -406,8 +460,16 @@ class Intervisions:
         if session.status == "done":
             raise UserError("intervisions.errors.already_done", title=session.title)
 
-    async def move(self, guild_id: int, session_id: int, start: dt.datetime, end: dt.datetime | None, *,
-                   actor_id: int, is_moderator: bool) -> Session:
+    async def move(
+        self,
+        guild_id: int,
+        session_id: int,
+        start: dt.datetime,
+        end: dt.datetime | None,
+        *,
+        actor_id: int,
+        is_moderator: bool,
+    ) -> Session:
         """Move one session (never its series siblings); its reminders and archive timer follow.
         A cancelled session cannot be moved: plan a new one instead."""
         session = await self.get(guild_id, session_id)
@@ -426,8 +488,16 @@ class Intervisions:
         await self._schedule_timers(moved)
         return moved
 
-    async def cancel(self, guild_id: int, session_id: int, reason: str, *, actor_id: int, is_moderator: bool,
-                     whole_series: bool = False) -> list[Session]:
+    async def cancel(
+        self,
+        guild_id: int,
+        session_id: int,
+        reason: str,
+        *,
+        actor_id: int,
+        is_moderator: bool,
+        whole_series: bool = False,
+    ) -> list[Session]:
         """Cancel one session, or every upcoming one of its series; their timers vanish."""
         session = await self.get(guild_id, session_id)
         self._require_organiser(session, actor_id, is_moderator)
@@ -465,7 +535,9 @@ class Intervisions:
         announcement is the reference); we only stop editing an event that no longer exists."""
         session = await self.by_event(guild_id, event_id)
         if session is not None:
-            await self.db.execute("UPDATE intervision_sessions SET event_id = NULL WHERE id = ?", (session.id,))
+            await self.db.execute(
+                "UPDATE intervision_sessions SET event_id = NULL WHERE id = ?", (session.id,)
+            )
         return session
 
     # -- reminders ---------------------------------------------------------------------------
@@ -512,12 +584,17 @@ class Intervisions:
         return result.rowcount > 0
 
     async def dm_closed(self, guild_id: int, user_id: int) -> bool:
-        return bool(await self.db.fetchval(
-            "SELECT 1 FROM intervision_dm_failures WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)))
+        return bool(
+            await self.db.fetchval(
+                "SELECT 1 FROM intervision_dm_failures WHERE guild_id = ? AND user_id = ?",
+                (guild_id, user_id),
+            )
+        )
 
     async def clear_dm_failure(self, guild_id: int, user_id: int) -> None:
-        await self.db.execute("DELETE FROM intervision_dm_failures WHERE guild_id = ? AND user_id = ?",
-                              (guild_id, user_id))
+        await self.db.execute(
+            "DELETE FROM intervision_dm_failures WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
 
     # -- offers ------------------------------------------------------------------------------
     async def offer(self, guild_id: int, session_id: int, user_id: int, kind: str) -> tuple[Session, bool]:
@@ -533,8 +610,14 @@ class Intervisions:
         return session, result.rowcount > 0
 
     # -- topics ------------------------------------------------------------------------------
-    async def propose_topic(self, guild_id: int, user_id: int | None, text: str,
-                            source_session_id: int | None = None, cooldown_seconds: int = 0) -> Topic:
+    async def propose_topic(
+        self,
+        guild_id: int,
+        user_id: int | None,
+        text: str,
+        source_session_id: int | None = None,
+        cooldown_seconds: int = 0,
+    ) -> Topic:
         """A new topic. ``cooldown_seconds``: refused (« Doucement 🙂 ») when the same member proposed
         one that recently with ``/intervision sujet proposer``; topics from minutes are not counted."""
         text = _clean(text, MAX_TOPIC)
@@ -575,11 +658,22 @@ class Intervisions:
 
     @staticmethod
     def _topic(row: Any) -> Topic:
-        return Topic(row["id"], row["guild_id"], row["text"], row["proposed_by"], row["source_session_id"],
-                     row["session_id"], row["status"], row["votes"], row["message_id"])
+        return Topic(
+            row["id"],
+            row["guild_id"],
+            row["text"],
+            row["proposed_by"],
+            row["source_session_id"],
+            row["session_id"],
+            row["status"],
+            row["votes"],
+            row["message_id"],
+        )
 
     async def topic(self, guild_id: int, topic_id: int) -> Topic:
-        row = await self.db.fetchone(self._TOPIC_SQL + " WHERE t.id = ? AND t.guild_id = ?", (topic_id, guild_id))
+        row = await self.db.fetchone(
+            self._TOPIC_SQL + " WHERE t.id = ? AND t.guild_id = ?", (topic_id, guild_id)
+        )
         if row is None:
             raise NotFound("intervisions.errors.topic_not_found", id=topic_id)
         return self._topic(row)
@@ -594,8 +688,9 @@ class Intervisions:
 
     async def set_topic_message(self, topic_id: int, message_id: int) -> None:
         """The topic is posted: from now on it is public (a minutes' topic joins the backlog)."""
-        await self.db.execute("UPDATE intervision_topics SET message_id = ?, private = 0 WHERE id = ?",
-                              (message_id, topic_id))
+        await self.db.execute(
+            "UPDATE intervision_topics SET message_id = ?, private = 0 WHERE id = ?", (message_id, topic_id)
+        )
 
     async def toggle_vote(self, guild_id: int, topic_id: int, user_id: int) -> tuple[bool, Topic]:
         """First click votes, second click takes the vote back. Returns (voted now, topic)."""
@@ -607,18 +702,23 @@ class Intervisions:
             )
             if added.rowcount == 0:
                 await self.db.execute(
-                    "DELETE FROM intervision_topic_votes WHERE topic_id = ? AND user_id = ?", (topic.id, user_id))
+                    "DELETE FROM intervision_topic_votes WHERE topic_id = ? AND user_id = ?",
+                    (topic.id, user_id),
+                )
         return added.rowcount > 0, await self.topic(guild_id, topic_id)
 
-    async def retain_topic(self, guild_id: int, topic_id: int, session_id: int, *, actor_id: int,
-                           is_moderator: bool) -> tuple[Topic, Session]:
+    async def retain_topic(
+        self, guild_id: int, topic_id: int, session_id: int, *, actor_id: int, is_moderator: bool
+    ) -> tuple[Topic, Session]:
         topic = await self.topic(guild_id, topic_id)
         session = await self.get(guild_id, session_id)
         if not (is_moderator or actor_id == session.facilitator_id):
             raise NotAllowed("intervisions.errors.facilitator_only")
         self._require_scheduled(session)
         await self.db.execute(
-            "UPDATE intervision_topics SET status = 'retained', session_id = ? WHERE id = ?", (session_id, topic.id))
+            "UPDATE intervision_topics SET status = 'retained', session_id = ? WHERE id = ?",
+            (session_id, topic.id),
+        )
         return await self.topic(guild_id, topic_id), session
 
     async def session_topics(self, guild_id: int, session_id: int) -> list[Topic]:
@@ -629,9 +729,19 @@ class Intervisions:
         return [self._topic(r) for r in rows]
 
     # -- minutes -------------------------------------------------------------------------------
-    async def save_minutes(self, guild_id: int, session_id: int, author_id: int, *, round_notes: str,
-                           thematic: str, network: str, later_topics: str, next_dates: str,
-                           is_moderator: bool = False) -> Minutes:
+    async def save_minutes(
+        self,
+        guild_id: int,
+        session_id: int,
+        author_id: int,
+        *,
+        round_notes: str,
+        thematic: str,
+        network: str,
+        later_topics: str,
+        next_dates: str,
+        is_moderator: bool = False,
+    ) -> Minutes:
         """Facilitator or note-taker only. Each line of « sujets à traiter plus tard » becomes a
         topic in the backlog (once: saving again does not duplicate them)."""
         session = await self.get(guild_id, session_id)
@@ -644,9 +754,13 @@ class Intervisions:
             raise UserError("intervisions.errors.minutes_empty")
         now = timeutil.to_db(self.clock())
         async with self.db.transaction():
-            existing = {r["text"] for r in await self.db.fetchall(
-                "SELECT text FROM intervision_topics WHERE guild_id = ? AND source_session_id = ?",
-                (guild_id, session_id))}
+            existing = {
+                r["text"]
+                for r in await self.db.fetchall(
+                    "SELECT text FROM intervision_topics WHERE guild_id = ? AND source_session_id = ?",
+                    (guild_id, session_id),
+                )
+            }
             await self.db.execute(
                 "INSERT INTO intervision_minutes (session_id, guild_id, author_id, round_count, round_notes,"
                 " thematic, network, later_topics, next_dates, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -674,11 +788,20 @@ class Intervisions:
 
     async def minutes(self, guild_id: int, session_id: int) -> Minutes | None:
         row = await self.db.fetchone(
-            "SELECT * FROM intervision_minutes WHERE guild_id = ? AND session_id = ?", (guild_id, session_id))
+            "SELECT * FROM intervision_minutes WHERE guild_id = ? AND session_id = ?", (guild_id, session_id)
+        )
         if row is None:
             return None
-        return Minutes(row["session_id"], row["author_id"], row["round_count"], row["round_notes"], row["thematic"],
-                       row["network"], row["later_topics"], row["next_dates"])
+        return Minutes(
+            row["session_id"],
+            row["author_id"],
+            row["round_count"],
+            row["round_notes"],
+            row["thematic"],
+            row["network"],
+            row["later_topics"],
+            row["next_dates"],
+        )
 
 
 def _clean_block(text: str | None) -> str:
@@ -714,8 +837,9 @@ def _book(conn: sqlite3.Connection, *, guild_id: int, session_id: int, user_id: 
     raise UserError("intervisions.errors.closed", title=session.title)
 
 
-def _withdraw(conn: sqlite3.Connection, *, guild_id: int, session_id: int, user_id: int,
-              now: str) -> Withdrawal:
+def _withdraw(
+    conn: sqlite3.Connection, *, guild_id: int, session_id: int, user_id: int, now: str
+) -> Withdrawal:
     """The withdrawal and the promotion it triggers, in one transaction."""
     row = conn.execute(
         "DELETE FROM intervision_bookings WHERE guild_id = ? AND session_id = ? AND user_id = ?"
@@ -726,8 +850,9 @@ def _withdraw(conn: sqlite3.Connection, *, guild_id: int, session_id: int, user_
     return Withdrawal(was, _fill_seats(conn, session_id, now) if was == "booked" else ())
 
 
-def _free_member_seats(conn: sqlite3.Connection, *, guild_id: int, user_id: int,
-                       now: str) -> list[tuple[int, tuple[int, ...]]]:
+def _free_member_seats(
+    conn: sqlite3.Connection, *, guild_id: int, user_id: int, now: str
+) -> list[tuple[int, tuple[int, ...]]]:
     rows = conn.execute(
         "DELETE FROM intervision_bookings WHERE guild_id = ? AND user_id = ? AND session_id IN"
         " (SELECT id FROM intervision_sessions WHERE guild_id = ? AND status = 'scheduled' AND ends_at > ?)"

@@ -55,23 +55,34 @@ def stamp(session: Session) -> str:
 def announcement_embed(t: Translate, session: Session, tz_name: str, locale: str) -> discord.Embed:
     cancelled = session.status == "cancelled"
     embed = discord.Embed(
-        title=(t("intervisions.announce.cancelled_title", title=session.title) if cancelled else session.title),
+        title=(
+            t("intervisions.announce.cancelled_title", title=session.title) if cancelled else session.title
+        ),
         colour=CANCELLED_COLOUR if cancelled else COLOUR,
     )
-    embed.add_field(name=t("intervisions.announce.when"),
-                    value=f"{when_text(session, tz_name, locale)}\n{stamp(session)}", inline=False)
-    place = session.place or (t("intervisions.announce.online") if session.online else t("intervisions.announce.place_tbd"))
+    embed.add_field(
+        name=t("intervisions.announce.when"),
+        value=f"{when_text(session, tz_name, locale)}\n{stamp(session)}",
+        inline=False,
+    )
+    place = session.place or (
+        t("intervisions.announce.online") if session.online else t("intervisions.announce.place_tbd")
+    )
     embed.add_field(name=t("intervisions.announce.where"), value=place[:1024], inline=False)
     if cancelled:
         embed.description = t("intervisions.announce.cancelled", reason=session.cancel_reason or "—")
     elif session.status == "done":
         embed.description = t("intervisions.announce.done")
     elif session.places_left:
-        embed.add_field(name=t("intervisions.announce.places"),
-                        value=t("intervisions.announce.places_left", left=session.places_left, total=session.capacity))
+        embed.add_field(
+            name=t("intervisions.announce.places"),
+            value=t("intervisions.announce.places_left", left=session.places_left, total=session.capacity),
+        )
     else:
-        embed.add_field(name=t("intervisions.announce.places"),
-                        value=t("intervisions.announce.full", total=session.capacity, waiting=session.waiting))
+        embed.add_field(
+            name=t("intervisions.announce.places"),
+            value=t("intervisions.announce.full", total=session.capacity, waiting=session.waiting),
+        )
     leads = []
     if session.facilitator_id:
         leads.append(t("intervisions.announce.facilitator", member=f"<@{session.facilitator_id}>"))
@@ -84,23 +95,45 @@ def announcement_embed(t: Translate, session: Session, tz_name: str, locale: str
 
 
 def session_line(t: Translate, session: Session, tz_name: str, locale: str) -> str:
-    state = (t("intervisions.list.full", waiting=session.waiting) if not session.places_left
-             else t("intervisions.list.left", left=session.places_left))
-    return t("intervisions.list.line", id=session.id, title=session.title,
-             when=when_text(session, tz_name, locale), state=state)
+    state = (
+        t("intervisions.list.full", waiting=session.waiting)
+        if not session.places_left
+        else t("intervisions.list.left", left=session.places_left)
+    )
+    return t(
+        "intervisions.list.line",
+        id=session.id,
+        title=session.title,
+        when=when_text(session, tz_name, locale),
+        state=state,
+    )
 
 
 # -- persistent buttons ---------------------------------------------------------------------------
-class _SessionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:intervisions:(?P<action>book|withdraw|ics):(?P<id>\d+)"):
-    def __init__(self, action: str, session_id: int, label: str = "…", style: discord.ButtonStyle = discord.ButtonStyle.secondary,
-                 emoji: str | None = None) -> None:
+class _SessionButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"relais:intervisions:(?P<action>book|withdraw|ics):(?P<id>\d+)",
+):
+    def __init__(
+        self,
+        action: str,
+        session_id: int,
+        label: str = "…",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        emoji: str | None = None,
+    ) -> None:
         self.action = action
         self.session_id = session_id
-        super().__init__(discord.ui.Button(label=label, style=style, emoji=emoji,
-                                           custom_id=f"relais:intervisions:{action}:{session_id}"))
+        super().__init__(
+            discord.ui.Button(
+                label=label, style=style, emoji=emoji, custom_id=f"relais:intervisions:{action}:{session_id}"
+            )
+        )
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /) -> _SessionButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> _SessionButton:
         return cls(match["action"], int(match["id"]), item.label or "…", item.style)
 
     @guarded
@@ -114,14 +147,23 @@ class _SessionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relai
             await actions.on_ics_click(interaction, self.session_id)
 
 
-class TopicVoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:intervisions:vote:(?P<id>\d+)"):
+class TopicVoteButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"relais:intervisions:vote:(?P<id>\d+)"
+):
     def __init__(self, topic_id: int, label: str = "👍") -> None:
         self.topic_id = topic_id
-        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
-                                           custom_id=f"relais:intervisions:vote:{topic_id}"))
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"relais:intervisions:vote:{topic_id}",
+            )
+        )
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /) -> TopicVoteButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> TopicVoteButton:
         return cls(int(match["id"]), item.label or "👍")
 
     @guarded
@@ -129,19 +171,26 @@ class TopicVoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rela
         await _actions(interaction).on_vote_click(interaction, self.topic_id)
 
 
-class PublishTopicsButton(discord.ui.DynamicItem[discord.ui.Button],
-                          template=r"relais:intervisions:publish_topics:(?P<id>\d+)"):
+class PublishTopicsButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"relais:intervisions:publish_topics:(?P<id>\d+)"
+):
     """In the private thread, under the minutes: the later topics of a confidential session reach the
     public channel only when the facilitator (or the note-taker, or a moderator) chooses to."""
 
     def __init__(self, session_id: int, label: str = "…") -> None:
         self.session_id = session_id
-        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
-                                           custom_id=f"relais:intervisions:publish_topics:{session_id}"))
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"relais:intervisions:publish_topics:{session_id}",
+            )
+        )
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
-                             match: re.Match[str], /) -> PublishTopicsButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> PublishTopicsButton:
         return cls(int(match["id"]), item.label or "…")
 
     @guarded
@@ -161,9 +210,17 @@ DYNAMIC_ITEMS = (_SessionButton, TopicVoteButton, PublishTopicsButton)
 def announcement_view(t: Translate, session: Session) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     if session.status == "scheduled":
-        view.add_item(_SessionButton("book", session.id, t("intervisions.buttons.book"), discord.ButtonStyle.success))
-        view.add_item(_SessionButton("withdraw", session.id, t("intervisions.buttons.withdraw"), discord.ButtonStyle.secondary))
-    view.add_item(_SessionButton("ics", session.id, t("intervisions.buttons.ics"), discord.ButtonStyle.primary))
+        view.add_item(
+            _SessionButton("book", session.id, t("intervisions.buttons.book"), discord.ButtonStyle.success)
+        )
+        view.add_item(
+            _SessionButton(
+                "withdraw", session.id, t("intervisions.buttons.withdraw"), discord.ButtonStyle.secondary
+            )
+        )
+    view.add_item(
+        _SessionButton("ics", session.id, t("intervisions.buttons.ics"), discord.ButtonStyle.primary)
+    )
     return view
 
 
@@ -174,16 +231,25 @@ def topic_view(t: Translate, topic: Topic) -> discord.ui.View:
 
 
 class MinutesModal(RelaisModal):
-    def __init__(self, t: Translate, session: Session, existing: Minutes | None,
-                 on_submit: Callable[[discord.Interaction, dict[str, str]], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        t: Translate,
+        session: Session,
+        existing: Minutes | None,
+        on_submit: Callable[[discord.Interaction, dict[str, str]], Awaitable[None]],
+    ) -> None:
         super().__init__(title=t("intervisions.minutes.modal_title", id=session.id)[:45], timeout=1800)
         self._on_submit = on_submit
 
         def field(key: str, value: str, *, long: bool = True) -> discord.ui.TextInput[Any]:
             item: discord.ui.TextInput[Any] = discord.ui.TextInput(
-                custom_id=key, label=t(f"intervisions.minutes.{key}")[:45], placeholder=t(f"intervisions.minutes.{key}_hint")[:100],
+                custom_id=key,
+                label=t(f"intervisions.minutes.{key}")[:45],
+                placeholder=t(f"intervisions.minutes.{key}_hint")[:100],
                 style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
-                required=False, max_length=1000 if long else 200, default=value or None,
+                required=False,
+                max_length=1000 if long else 200,
+                default=value or None,
             )
             self.add_item(item)
             return item
@@ -195,19 +261,39 @@ class MinutesModal(RelaisModal):
         self.dates = field("dates", existing.next_dates if existing else "", long=False)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self._on_submit(interaction, {
-            "round_notes": self.round.value, "thematic": self.thematic.value, "network": self.network.value,
-            "later_topics": self.later.value, "next_dates": self.dates.value,
-        })
+        await self._on_submit(
+            interaction,
+            {
+                "round_notes": self.round.value,
+                "thematic": self.thematic.value,
+                "network": self.network.value,
+                "later_topics": self.later.value,
+                "next_dates": self.dates.value,
+            },
+        )
 
 
 def minutes_text(t: Translate, session: Session, minutes: Minutes) -> str:
     parts = [t("intervisions.minutes.posted_title", title=session.title)]
-    count = t("intervisions.minutes.count", count=minutes.round_count) if minutes.round_count is not None else ""
+    count = (
+        t("intervisions.minutes.count", count=minutes.round_count) if minutes.round_count is not None else ""
+    )
     sections = [
-        ("round", (count + ("\n" + minutes.round_notes if minutes.round_notes and not minutes.round_notes.strip().isdigit() else "")).strip()),
-        ("thematic", minutes.thematic), ("network", minutes.network),
-        ("later", minutes.later_topics), ("dates", minutes.next_dates),
+        (
+            "round",
+            (
+                count
+                + (
+                    "\n" + minutes.round_notes
+                    if minutes.round_notes and not minutes.round_notes.strip().isdigit()
+                    else ""
+                )
+            ).strip(),
+        ),
+        ("thematic", minutes.thematic),
+        ("network", minutes.network),
+        ("later", minutes.later_topics),
+        ("dates", minutes.next_dates),
     ]
     for key, value in sections:
         if value:

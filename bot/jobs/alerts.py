@@ -27,8 +27,8 @@ from bot.jobs.text import canonical, fold
 log = logging.getLogger(__name__)
 
 # -- timer kinds (handlers live in cogs/jobs.py) ------------------------------------------------------
-KIND_ALERTS = "jobs.alerts"      # send the immediate alert DMs of one offer
-KIND_DIGEST = "jobs.digest"      # the daily digest of one guild
+KIND_ALERTS = "jobs.alerts"  # send the immediate alert DMs of one offer
+KIND_DIGEST = "jobs.digest"  # the daily digest of one guild
 
 RHYTHMS = ("immediat", "quotidien")
 MAX_DM_FAILURES = 3
@@ -58,8 +58,13 @@ def _split(value: str) -> tuple[str, ...]:
 
 def _subscription(row: Any) -> Subscription:
     return Subscription(
-        row["guild_id"], row["user_id"], _split(row["regions"]), _split(row["contracts"]), _split(row["keywords"]),
-        row["rhythm"], row["dm_failures"],
+        row["guild_id"],
+        row["user_id"],
+        _split(row["regions"]),
+        _split(row["contracts"]),
+        _split(row["keywords"]),
+        row["rhythm"],
+        row["dm_failures"],
     )
 
 
@@ -101,13 +106,22 @@ def parse_keywords(text: str | None) -> tuple[str, ...] | None:
 
 
 async def get_subscription(db: Database, guild_id: int, user_id: int) -> Subscription | None:
-    row = await db.fetchone("SELECT * FROM job_subscriptions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+    row = await db.fetchone(
+        "SELECT * FROM job_subscriptions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+    )
     return None if row is None else _subscription(row)
 
 
 async def set_subscription(
-    db: Database, guild_id: int, user_id: int, *, regions: tuple[str, ...] | None, contracts: tuple[str, ...] | None,
-    keywords: tuple[str, ...] | None, rhythm: str | None, now: dt.datetime,
+    db: Database,
+    guild_id: int,
+    user_id: int,
+    *,
+    regions: tuple[str, ...] | None,
+    contracts: tuple[str, ...] | None,
+    keywords: tuple[str, ...] | None,
+    rhythm: str | None,
+    now: dt.datetime,
 ) -> Subscription:
     """Create or change a subscription; ``None`` keeps the current value. Resets paused DMs."""
     if rhythm is not None and rhythm not in RHYTHMS:
@@ -116,7 +130,8 @@ async def set_subscription(
         current = await get_subscription(db, guild_id, user_id)
         base = current or Subscription(guild_id, user_id, (), (), (), "immediat")
         new = Subscription(
-            guild_id, user_id,
+            guild_id,
+            user_id,
             base.regions if regions is None else regions,
             base.contracts if contracts is None else contracts,
             base.keywords if keywords is None else keywords,
@@ -130,8 +145,16 @@ async def set_subscription(
             " ON CONFLICT (guild_id, user_id) DO UPDATE SET regions = excluded.regions,"
             " contracts = excluded.contracts, keywords = excluded.keywords, rhythm = excluded.rhythm,"
             " dm_failures = 0, dm_closed_at = NULL, updated_at = excluded.updated_at",
-            (guild_id, user_id, "|".join(new.regions), "|".join(new.contracts), "|".join(new.keywords), new.rhythm,
-             stamp, stamp),
+            (
+                guild_id,
+                user_id,
+                "|".join(new.regions),
+                "|".join(new.contracts),
+                "|".join(new.keywords),
+                new.rhythm,
+                stamp,
+                stamp,
+            ),
         )
         # A resumed subscription must be seen by the index even when its filters did not change.
         await db.execute(
@@ -143,11 +166,15 @@ async def set_subscription(
 
 
 async def delete_subscription(db: Database, guild_id: int, user_id: int) -> bool:
-    result = await db.execute("DELETE FROM job_subscriptions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+    result = await db.execute(
+        "DELETE FROM job_subscriptions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+    )
     return result.rowcount > 0
 
 
-async def record_dm_result(db: Database, guild_id: int, user_id: int, *, delivered: bool, now: dt.datetime) -> bool:
+async def record_dm_result(
+    db: Database, guild_id: int, user_id: int, *, delivered: bool, now: dt.datetime
+) -> bool:
     """Remember a refused DM; after MAX_DM_FAILURES in a row, alerts pause (True) until the member
     runs /offre alertes again. A delivered DM resets the count."""
     if delivered:
@@ -186,8 +213,10 @@ ANY = "*"
 
 @dataclass(slots=True)
 class _Bucket:
-    plain: list[tuple[int, str]] = field(default_factory=list)                       # (user, rhythm)
-    by_token: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)  # token → (user, rhythm, phrase)
+    plain: list[tuple[int, str]] = field(default_factory=list)  # (user, rhythm)
+    by_token: dict[str, list[tuple[int, str, str]]] = field(
+        default_factory=dict
+    )  # token → (user, rhythm, phrase)
 
 
 class AlertIndex:
@@ -213,7 +242,9 @@ class AlertIndex:
                         bucket.plain.append((sub.user_id, sub.rhythm))
                         continue
                     for phrase in keywords:
-                        bucket.by_token.setdefault(phrase.split()[0], []).append((sub.user_id, sub.rhythm, phrase))
+                        bucket.by_token.setdefault(phrase.split()[0], []).append(
+                            (sub.user_id, sub.rhythm, phrase)
+                        )
 
     def match(self, region: str, contract: str, text: str) -> dict[int, str]:
         """user id → rhythm of every subscription the offer matches."""
@@ -229,7 +260,9 @@ class AlertIndex:
                 found[user] = rhythm
             if not bucket.by_token:
                 continue
-            small, large = (words, bucket.by_token) if len(words) < len(bucket.by_token) else (bucket.by_token, words)
+            small, large = (
+                (words, bucket.by_token) if len(words) < len(bucket.by_token) else (bucket.by_token, words)
+            )
             for token in small:
                 if token not in large:
                     continue
@@ -239,7 +272,9 @@ class AlertIndex:
         return found
 
 
-def naive_match(subscriptions: Iterable[Subscription], region: str, contract: str, text: str) -> dict[int, str]:
+def naive_match(
+    subscriptions: Iterable[Subscription], region: str, contract: str, text: str
+) -> dict[int, str]:
     """The obvious scan of every subscription (reference for tests and the benchmark)."""
     padded = f" {fold(text)} "
     found: dict[int, str] = {}
@@ -268,7 +303,10 @@ class AlertIndexCache:
         self._cache: dict[int, tuple[int, AlertIndex]] = {}
 
     async def get(self, db: Database, guild_id: int) -> AlertIndex:
-        version = await db.fetchval("SELECT version FROM job_subscription_versions WHERE guild_id = ?", (guild_id,)) or 0
+        version = (
+            await db.fetchval("SELECT version FROM job_subscription_versions WHERE guild_id = ?", (guild_id,))
+            or 0
+        )
         cached = self._cache.get(guild_id)
         if cached is not None and cached[0] == version:
             return cached[1]
@@ -303,8 +341,9 @@ async def pending_immediate(db: Database, guild_id: int, offer_id: int) -> list[
     return [r[0] for r in rows]
 
 
-async def mark_alerts(db: Database, guild_id: int, user_id: int, offer_ids: Sequence[int], state: str,
-                      now: dt.datetime) -> None:
+async def mark_alerts(
+    db: Database, guild_id: int, user_id: int, offer_ids: Sequence[int], state: str, now: dt.datetime
+) -> None:
     assert state in ("sent", "failed", "dropped")
     await db.executemany(
         "UPDATE job_alerts SET state = ?, sent_at = ? WHERE guild_id = ? AND offer_id = ? AND user_id = ?",
@@ -350,7 +389,9 @@ def next_digest_time(now: dt.datetime, timezone: str, hour: int) -> dt.datetime:
     return candidate.astimezone(timeutil.UTC)
 
 
-async def schedule_digest(timers: TimerService, guild_id: int, now: dt.datetime, timezone: str, hour: int) -> dt.datetime:
+async def schedule_digest(
+    timers: TimerService, guild_id: int, now: dt.datetime, timezone: str, hour: int
+) -> dt.datetime:
     due = next_digest_time(now, timezone, hour)
     await timers.schedule(guild_id, KIND_DIGEST, due, {}, key="jobs:digest")
     return due

@@ -43,7 +43,11 @@ async def poll_once(settings: settings_module.Settings, guild_ids: list[int] | N
         found = 0
         for guild_id in guilds:
             reports = await feeds.poll_guild(
-                db, guild_id, config, now=timeutil.now(), timeout_seconds=settings.jobs.feed_timeout_seconds,
+                db,
+                guild_id,
+                config,
+                now=timeutil.now(),
+                timeout_seconds=settings.jobs.feed_timeout_seconds,
                 allow_loopback=settings.features.allow_loopback_urls,
                 publish_now=not settings.jobs.moderation_queue,
                 default_expiry_days=settings.jobs.default_expiry_days,
@@ -53,9 +57,16 @@ async def poll_once(settings: settings_module.Settings, guild_ids: list[int] | N
                 out(describe(guild_id, report))
                 for offer in report.new_offers:
                     found += 1
-                    out(f"  + n° {offer.id} {offer.title} — {offer.employer} [{STATUS_LABELS.get(offer.status, offer.status)}]")
-                    await timers.schedule(guild_id, offers.KIND_PROCESS, timeutil.now(), {"offer_id": offer.id},
-                                          key=f"jobs:process:{offer.id}")
+                    out(
+                        f"  + n° {offer.id} {offer.title} — {offer.employer} [{STATUS_LABELS.get(offer.status, offer.status)}]"
+                    )
+                    await timers.schedule(
+                        guild_id,
+                        offers.KIND_PROCESS,
+                        timeutil.now(),
+                        {"offer_id": offer.id},
+                        key=f"jobs:process:{offer.id}",
+                    )
         out(f"{found} nouvelle(s) offre(s) au total ; le bot les publiera ou les enverra en validation.")
         return 0
     finally:
@@ -70,8 +81,10 @@ def describe(guild_id: int, report: feeds.FeedReport) -> str:
     if report.status == "not_modified":
         return head + "inchangé depuis la dernière lecture (304)"
     recovered = " ; de nouveau en état de marche" if report.recovered else ""
-    return head + (f"{len(report.new_offers)} nouvelle(s) offre(s), {report.seen} déjà vue(s), "
-                   f"{report.filtered} écartée(s) par les mots-clés, {report.rejected} inutilisable(s){recovered}")
+    return head + (
+        f"{len(report.new_offers)} nouvelle(s) offre(s), {report.seen} déjà vue(s), "
+        f"{report.filtered} écartée(s) par les mots-clés, {report.rejected} inutilisable(s){recovered}"
+    )
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
@@ -84,7 +97,10 @@ def cmd_poll(args: argparse.Namespace) -> int:
             code = asyncio.run(poll_once(settings, guilds))
             if code not in (0, 1):
                 return code
-            print(f"Prochaine lecture dans {settings.jobs.feed_poll_hours:g} h (Ctrl+C pour arrêter).", file=sys.stderr)
+            print(
+                f"Prochaine lecture dans {settings.jobs.feed_poll_hours:g} h (Ctrl+C pour arrêter).",
+                file=sys.stderr,
+            )
             asyncio.run(asyncio.sleep(settings.jobs.feed_poll_hours * 3600))
     except KeyboardInterrupt:
         return 0
@@ -94,8 +110,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     group = sub.add_parser("jobs", help="offres d'emploi : flux RSS/Atom")
     jobs_sub = group.add_subparsers(dest="jobs_command", required=True)
     poll = jobs_sub.add_parser("poll", help="lire les flux d'offres et afficher ce qui a été trouvé")
-    poll.add_argument("--once", action="store_true", help="une seule lecture, tout de suite (sinon : en boucle)")
-    poll.add_argument("--guild", type=int, default=None, metavar="ID",
-                      help="serveur qui reçoit les offres (défaut : ceux qui ont un salon d'offres)")
+    poll.add_argument(
+        "--once", action="store_true", help="une seule lecture, tout de suite (sinon : en boucle)"
+    )
+    poll.add_argument(
+        "--guild",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="serveur qui reçoit les offres (défaut : ceux qui ont un salon d'offres)",
+    )
     add_config_options(poll)
     poll.set_defaults(func=cmd_poll)

@@ -81,15 +81,15 @@ class FetchResult:
 @dataclass(frozen=True, slots=True)
 class FeedReport:
     feed: FeedConfig
-    status: str                     # "ok", "not_modified" or "error"
+    status: str  # "ok", "not_modified" or "error"
     new_offers: tuple[offers.Offer, ...] = ()
-    seen: int = 0                   # entries already known (guid or link)
-    filtered: int = 0               # entries without any of the feed's keywords
-    rejected: int = 0               # entries that are not usable offers (no title, bad link…)
-    deferred: int = 0               # new entries left for the next polls (over max_new_per_poll)
+    seen: int = 0  # entries already known (guid or link)
+    filtered: int = 0  # entries without any of the feed's keywords
+    rejected: int = 0  # entries that are not usable offers (no title, bad link…)
+    deferred: int = 0  # new entries left for the next polls (over max_new_per_poll)
     error: str | None = None
-    became_broken: bool = False     # first failure after working: report it once
-    recovered: bool = False         # first success after a failure: report it once
+    became_broken: bool = False  # first failure after working: report it once
+    recovered: bool = False  # first success after a failure: report it once
 
 
 # -- fetching ---------------------------------------------------------------------------------------------
@@ -118,7 +118,10 @@ async def fetch(
     allow_loopback: bool = False,
 ) -> FetchResult:
     """One conditional GET (redirects followed by hand, each hop checked); raises FeedError."""
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+    }
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -206,8 +209,16 @@ def parse(body: bytes) -> tuple[FeedEntry, ...]:
         guid = (entry.get("id") or link or "").strip()
         if not guid:
             guid = "sha1:" + hashlib.sha1(f"{title}\n{summary}".encode()).hexdigest()
-        found.append(FeedEntry(guid[:500], title, link, summary, plain_text(entry.get("author", "")) or None,
-                               _entry_date(entry)))
+        found.append(
+            FeedEntry(
+                guid[:500],
+                title,
+                link,
+                summary,
+                plain_text(entry.get("author", "")) or None,
+                _entry_date(entry),
+            )
+        )
     return tuple(found)
 
 
@@ -235,7 +246,8 @@ def _matches_keywords(entry: FeedEntry, feed: FeedConfig) -> bool:
 
 async def _state(db: Database, guild_id: int, url: str) -> tuple[str | None, str | None, float | None]:
     row = await db.fetchone(
-        "SELECT etag, last_modified, broken_since FROM job_feed_state WHERE guild_id = ? AND url = ?", (guild_id, url)
+        "SELECT etag, last_modified, broken_since FROM job_feed_state WHERE guild_id = ? AND url = ?",
+        (guild_id, url),
     )
     return (row["etag"], row["last_modified"], row["broken_since"]) if row else (None, None, None)
 
@@ -250,11 +262,13 @@ def _entry_link_norm(entry: FeedEntry) -> str | None:
 
 
 async def _seen(db: Database, guild_id: int, entry: FeedEntry, link_norm: str | None) -> bool:
-    return bool(await db.fetchval(
-        "SELECT 1 FROM job_feed_items WHERE guild_id = ? AND (guid = ? OR (? IS NOT NULL AND link_norm = ?))"
-        " UNION ALL SELECT 1 FROM job_offers WHERE guild_id = ? AND ? IS NOT NULL AND link_norm = ? LIMIT 1",
-        (guild_id, entry.guid, link_norm, link_norm, guild_id, link_norm, link_norm),
-    ))
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM job_feed_items WHERE guild_id = ? AND (guid = ? OR (? IS NOT NULL AND link_norm = ?))"
+            " UNION ALL SELECT 1 FROM job_offers WHERE guild_id = ? AND ? IS NOT NULL AND link_norm = ? LIMIT 1",
+            (guild_id, entry.guid, link_norm, link_norm, guild_id, link_norm, link_norm),
+        )
+    )
 
 
 def _oldest_first(entries: tuple[FeedEntry, ...]) -> list[FeedEntry]:
@@ -265,10 +279,17 @@ def _oldest_first(entries: tuple[FeedEntry, ...]) -> list[FeedEntry]:
 
 
 async def _import_entry(
-    db: Database, guild_id: int, feed: FeedConfig, entry: FeedEntry, config: JobsConfig, *,
-    now: dt.datetime, publish_now: bool, default_expiry_days: int,
+    db: Database,
+    guild_id: int,
+    feed: FeedConfig,
+    entry: FeedEntry,
+    config: JobsConfig,
+    *,
+    now: dt.datetime,
+    publish_now: bool,
+    default_expiry_days: int,
 ) -> tuple[str, offers.Offer | None]:
-    """"new" with the offer, or "seen"/"filtered"/"rejected"; one transaction per entry."""
+    """ "new" with the offer, or "seen"/"filtered"/"rejected"; one transaction per entry."""
     link_norm = _entry_link_norm(entry)
     stamp = timeutil.to_db(now)
     async with db.transaction():
@@ -289,8 +310,14 @@ async def _import_entry(
                 log.info("feed %s entry %s not imported: %s", feed.name, entry.guid, exc.key)
             else:
                 offer = await offers.submit_offer(
-                    db, guild_id, clean, submitter_id=None, publish_now=publish_now, now=now,
-                    default_expiry_days=default_expiry_days, source=feed.name,
+                    db,
+                    guild_id,
+                    clean,
+                    submitter_id=None,
+                    publish_now=publish_now,
+                    now=now,
+                    default_expiry_days=default_expiry_days,
+                    source=feed.name,
                 )
                 outcome = "new"
         await db.execute(
@@ -305,15 +332,30 @@ Fetcher = Callable[..., Awaitable[FetchResult]]
 
 
 async def poll_feed(
-    db: Database, guild_id: int, feed: FeedConfig, config: JobsConfig, *, session: aiohttp.ClientSession,
-    now: dt.datetime, timeout_seconds: float, allow_loopback: bool, publish_now: bool, default_expiry_days: int,
+    db: Database,
+    guild_id: int,
+    feed: FeedConfig,
+    config: JobsConfig,
+    *,
+    session: aiohttp.ClientSession,
+    now: dt.datetime,
+    timeout_seconds: float,
+    allow_loopback: bool,
+    publish_now: bool,
+    default_expiry_days: int,
     max_new_per_poll: int = DEFAULT_MAX_NEW_PER_POLL,
 ) -> FeedReport:
     etag, last_modified, broken_since = await _state(db, guild_id, feed.url)
     stamp = timeutil.to_db(now)
     try:
-        result = await fetch(session, feed.url, etag=etag, last_modified=last_modified, timeout_seconds=timeout_seconds,
-                             allow_loopback=allow_loopback)
+        result = await fetch(
+            session,
+            feed.url,
+            etag=etag,
+            last_modified=last_modified,
+            timeout_seconds=timeout_seconds,
+            allow_loopback=allow_loopback,
+        )
     except FeedError as exc:
         await db.execute(
             "INSERT INTO job_feed_state (guild_id, url, broken_since, last_error, last_polled_at) VALUES (?, ?, ?, ?, ?)"
@@ -335,10 +377,17 @@ async def poll_feed(
         entries = _oldest_first(result.entries)
     for entry in entries:
         if counts["new"] >= max_new_per_poll:
-            deferred = sum(1 for e in entries[entries.index(entry):] if e.guid in unseen)
+            deferred = sum(1 for e in entries[entries.index(entry) :] if e.guid in unseen)
             break
         outcome, offer = await _import_entry(
-            db, guild_id, feed, entry, config, now=now, publish_now=publish_now, default_expiry_days=default_expiry_days,
+            db,
+            guild_id,
+            feed,
+            entry,
+            config,
+            now=now,
+            publish_now=publish_now,
+            default_expiry_days=default_expiry_days,
         )
         counts[outcome] += 1
         if offer is not None:
@@ -350,30 +399,60 @@ async def poll_feed(
         " broken_since = NULL, last_error = NULL, last_ok_at = excluded.last_ok_at,"
         " last_polled_at = excluded.last_polled_at",
         # Entries left for later: no conditional GET next time, or a 304 would hide them for good.
-        (guild_id, feed.url, None if deferred else result.etag, None if deferred else result.last_modified,
-         stamp, stamp),
+        (
+            guild_id,
+            feed.url,
+            None if deferred else result.etag,
+            None if deferred else result.last_modified,
+            stamp,
+            stamp,
+        ),
     )
     if deferred:
         log.info("feed %s: %s new entries left for the next polls (guild=%s)", feed.name, deferred, guild_id)
     return FeedReport(
-        feed, "not_modified" if result.not_modified else "ok", tuple(imported), counts["seen"], counts["filtered"],
-        counts["rejected"], deferred=deferred, recovered=broken_since is not None,
+        feed,
+        "not_modified" if result.not_modified else "ok",
+        tuple(imported),
+        counts["seen"],
+        counts["filtered"],
+        counts["rejected"],
+        deferred=deferred,
+        recovered=broken_since is not None,
     )
 
 
 async def poll_guild(
-    db: Database, guild_id: int, config: JobsConfig, *, now: dt.datetime, timeout_seconds: float = 20.0,
-    allow_loopback: bool = False, publish_now: bool = False, default_expiry_days: int = 60,
-    session: aiohttp.ClientSession | None = None, max_new_per_poll: int = DEFAULT_MAX_NEW_PER_POLL,
+    db: Database,
+    guild_id: int,
+    config: JobsConfig,
+    *,
+    now: dt.datetime,
+    timeout_seconds: float = 20.0,
+    allow_loopback: bool = False,
+    publish_now: bool = False,
+    default_expiry_days: int = 60,
+    session: aiohttp.ClientSession | None = None,
+    max_new_per_poll: int = DEFAULT_MAX_NEW_PER_POLL,
 ) -> list[FeedReport]:
     """Poll every configured feed for one guild, one after the other (feeds are few and slow)."""
     own = session is None
     session = session or netguard.guarded_session(allow_loopback=allow_loopback)
     try:
         return [
-            await poll_feed(db, guild_id, feed, config, session=session, now=now, timeout_seconds=timeout_seconds,
-                            allow_loopback=allow_loopback, publish_now=publish_now,
-                            default_expiry_days=default_expiry_days, max_new_per_poll=max_new_per_poll)
+            await poll_feed(
+                db,
+                guild_id,
+                feed,
+                config,
+                session=session,
+                now=now,
+                timeout_seconds=timeout_seconds,
+                allow_loopback=allow_loopback,
+                publish_now=publish_now,
+                default_expiry_days=default_expiry_days,
+                max_new_per_poll=max_new_per_poll,
+            )
             for feed in config.feeds
         ]
     finally:

@@ -31,8 +31,8 @@ from bot.jobs.text import fold
 log = logging.getLogger(__name__)
 
 # -- timer kinds (handlers live in cogs/jobs.py) ------------------------------------------------------
-KIND_PROCESS = "jobs.process"    # post the queue card or the announcement of a new/approved offer
-KIND_EXPIRE = "jobs.expire"      # an offer reaches its deadline
+KIND_PROCESS = "jobs.process"  # post the queue card or the announcement of a new/approved offer
+KIND_EXPIRE = "jobs.expire"  # an offer reaches its deadline
 
 STATUSES = ("pending", "published", "refused", "withdrawn", "expired", "filled")
 OPEN_STATUSES = ("pending", "published")
@@ -120,12 +120,24 @@ class Offer:
 
     def as_input(self) -> OfferInput:
         return OfferInput(
-            self.title, self.employer, self.region, self.contract, self.deadline, self.link, self.place,
-            self.missions, self.profile, self.working_time, self.pay_status, self.how_to_apply,
+            self.title,
+            self.employer,
+            self.region,
+            self.contract,
+            self.deadline,
+            self.link,
+            self.place,
+            self.missions,
+            self.profile,
+            self.working_time,
+            self.pay_status,
+            self.how_to_apply,
         )
 
     def search_text(self) -> str:
-        return " ".join((self.title, self.employer, self.place or "", self.missions, self.profile, self.working_time))
+        return " ".join(
+            (self.title, self.employer, self.place or "", self.missions, self.profile, self.working_time)
+        )
 
 
 OFFER_COLUMNS = (
@@ -139,28 +151,77 @@ OFFER_COLUMNS = (
 def offer_from_row(row: Any) -> Offer:
     """An offer from a row selected with ``OFFER_COLUMNS``."""
     return Offer(
-        id=row["id"], guild_id=row["guild_id"], status=row["status"], title=row["title"], employer=row["employer"],
-        region=row["region"], contract=row["contract"], deadline=timeutil.from_db(row["deadline"]),
-        link=row["link"], place=row["place"], missions=row["missions"], profile=row["profile"],
-        working_time=row["working_time"], pay_status=row["pay_status"], how_to_apply=row["how_to_apply"],
-        flags=tuple(f for f in row["flags"].split(",") if f), submitter_id=row["submitter_id"],
-        source=row["source"], created_at=timeutil.from_db(row["created_at"]),
-        published_at=timeutil.from_db(row["published_at"]), expires_at=timeutil.from_db(row["expires_at"]),
-        closed_at=timeutil.from_db(row["closed_at"]), moderator_id=row["moderator_id"],
-        refusal_reason=row["refusal_reason"], queue_channel_id=row["queue_channel_id"],
-        queue_message_id=row["queue_message_id"], announce_channel_id=row["announce_channel_id"],
-        announce_message_id=row["announce_message_id"], announce_thread_id=row["announce_thread_id"],
+        id=row["id"],
+        guild_id=row["guild_id"],
+        status=row["status"],
+        title=row["title"],
+        employer=row["employer"],
+        region=row["region"],
+        contract=row["contract"],
+        deadline=timeutil.from_db(row["deadline"]),
+        link=row["link"],
+        place=row["place"],
+        missions=row["missions"],
+        profile=row["profile"],
+        working_time=row["working_time"],
+        pay_status=row["pay_status"],
+        how_to_apply=row["how_to_apply"],
+        flags=tuple(f for f in row["flags"].split(",") if f),
+        submitter_id=row["submitter_id"],
+        source=row["source"],
+        created_at=timeutil.from_db(row["created_at"]),
+        published_at=timeutil.from_db(row["published_at"]),
+        expires_at=timeutil.from_db(row["expires_at"]),
+        closed_at=timeutil.from_db(row["closed_at"]),
+        moderator_id=row["moderator_id"],
+        refusal_reason=row["refusal_reason"],
+        queue_channel_id=row["queue_channel_id"],
+        queue_message_id=row["queue_message_id"],
+        announce_channel_id=row["announce_channel_id"],
+        announce_message_id=row["announce_message_id"],
+        announce_thread_id=row["announce_thread_id"],
         closure_shown=bool(row["closure_shown"]),
     )
 
 
 # -- validation ----------------------------------------------------------------------------------------
 _MONTHS = {
-    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "mar": 3, "avril": 4,
-    "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "sep": 9,
-    "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
-    "september": 9, "october": 10, "november": 11, "december": 12,
+    "janvier": 1,
+    "janv": 1,
+    "jan": 1,
+    "fevrier": 2,
+    "fevr": 2,
+    "fev": 2,
+    "mars": 3,
+    "mar": 3,
+    "avril": 4,
+    "avr": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "juil": 7,
+    "aout": 8,
+    "septembre": 9,
+    "sept": 9,
+    "sep": 9,
+    "octobre": 10,
+    "oct": 10,
+    "novembre": 11,
+    "nov": 11,
+    "decembre": 12,
+    "dec": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
 }
 _MASS_MENTION = re.compile(r"@(everyone|here)\b|<@&\d+>", re.IGNORECASE)
 _EMAIL = re.compile(r"^(?:mailto:)?([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)$")
@@ -221,12 +282,18 @@ def validate(inp: OfferInput, config: JobsConfig, now: dt.datetime, *, from_feed
         values[name] = _clean(values[name])
     region = config.canonical_region(values["region"] or "")
     if region is None:
-        raise UserError("jobs.validation.region_unknown", value=str(values["region"])[:60],
-                        choices=", ".join(config.region_names))
+        raise UserError(
+            "jobs.validation.region_unknown",
+            value=str(values["region"])[:60],
+            choices=", ".join(config.region_names),
+        )
     contract = config.canonical_contract(values["contract"] or "")
     if contract is None:
-        raise UserError("jobs.validation.contract_unknown", value=str(values["contract"])[:60],
-                        choices=", ".join(config.contracts))
+        raise UserError(
+            "jobs.validation.contract_unknown",
+            value=str(values["contract"])[:60],
+            choices=", ".join(config.contracts),
+        )
     values["region"], values["contract"] = region, contract
 
     required = ["title", "employer"]
@@ -282,7 +349,9 @@ _PEER_ROLE = re.compile(
     r"\bpair[ -]?aid|\btravailleu(?:r|se|r euse)s? pairs?\b|\bmediat\w* (?:de )?sante pairs?\b|\bmsp\b"
     r"|\bexpert\w* (?:de |du |d )?vecu\b|\bpeer\b|\bpairs? (?:praticien|intervenant|accompagnat)"
 )
-_UNPAID = re.compile(r"\bnon remunere|\bsans remuneration\b|\bbenevol|\bgratuit|\bpas de remuneration\b|\bdefraiement")
+_UNPAID = re.compile(
+    r"\bnon remunere|\bsans remuneration\b|\bbenevol|\bgratuit|\bpas de remuneration\b|\bdefraiement"
+)
 _DISCLOSE = re.compile(
     r"\b(?:precis|indiqu|mention|joindr|joint|fourni|communiqu|declar|revel|decri|justifi|detaill|nomm|expliqu|"
     r"quel(?:le)?s? (?:est|sont))\w*"
@@ -299,10 +368,14 @@ def fair_work_flags(inp: OfferInput) -> tuple[str, ...]:
     if inp.contract != VOLUNTEER_CONTRACT and not inp.pay_status.strip():
         flags.append(FLAG_PAY_MISSING)
     text = fold(" ".join((inp.title, inp.missions, inp.profile, inp.working_time)))
-    unpaid = inp.contract in (VOLUNTEER_CONTRACT, INTERNSHIP_CONTRACT) or bool(_UNPAID.search(fold(inp.pay_status)))
+    unpaid = inp.contract in (VOLUNTEER_CONTRACT, INTERNSHIP_CONTRACT) or bool(
+        _UNPAID.search(fold(inp.pay_status))
+    )
     if unpaid and _PEER_ROLE.search(text):
         flags.append(FLAG_UNPAID_PEER_ROLE)
-    everything = " ".join((inp.title, inp.missions, inp.profile, inp.working_time, inp.pay_status, inp.how_to_apply))
+    everything = " ".join(
+        (inp.title, inp.missions, inp.profile, inp.working_time, inp.pay_status, inp.how_to_apply)
+    )
     for sentence in re.split(r"[.!?;\n]+", everything):
         folded = fold(sentence)
         if _DIAGNOSIS.search(folded) and _DISCLOSE.search(folded):
@@ -313,7 +386,9 @@ def fair_work_flags(inp: OfferInput) -> tuple[str, ...]:
 
 # -- storage -------------------------------------------------------------------------------------------
 async def get_offer(db: Database, guild_id: int, offer_id: int) -> Offer:
-    row = await db.fetchone(f"SELECT {OFFER_COLUMNS} FROM job_offers WHERE guild_id = ? AND id = ?", (guild_id, offer_id))
+    row = await db.fetchone(
+        f"SELECT {OFFER_COLUMNS} FROM job_offers WHERE guild_id = ? AND id = ?", (guild_id, offer_id)
+    )
     if row is None:
         raise NotFound("jobs.errors.not_found", id=offer_id)
     return offer_from_row(row)
@@ -365,11 +440,30 @@ async def submit_offer(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         f" RETURNING {OFFER_COLUMNS}",
         (
-            guild_id, "published" if publish_now else "pending", inp.title, inp.employer, inp.region, inp.contract,
-            timeutil.to_db(inp.deadline) if inp.deadline else None, inp.link, _link_norm(inp.link), inp.place,
-            inp.missions, inp.profile, inp.working_time, inp.pay_status, inp.how_to_apply, fold(inp.title),
-            fold(inp.employer), ",".join(fair_work_flags(inp)), submitter_id, source, stamp, stamp,
-            stamp if publish_now else None, expires,
+            guild_id,
+            "published" if publish_now else "pending",
+            inp.title,
+            inp.employer,
+            inp.region,
+            inp.contract,
+            timeutil.to_db(inp.deadline) if inp.deadline else None,
+            inp.link,
+            _link_norm(inp.link),
+            inp.place,
+            inp.missions,
+            inp.profile,
+            inp.working_time,
+            inp.pay_status,
+            inp.how_to_apply,
+            fold(inp.title),
+            fold(inp.employer),
+            ",".join(fair_work_flags(inp)),
+            submitter_id,
+            source,
+            stamp,
+            stamp,
+            stamp if publish_now else None,
+            expires,
         ),
     )
     offer = offer_from_row(row)
@@ -377,13 +471,17 @@ async def submit_offer(
     return offer
 
 
-async def check_submit_cooldown(db: Database, guild_id: int, member_id: int, now: dt.datetime, seconds: int) -> None:
+async def check_submit_cooldown(
+    db: Database, guild_id: int, member_id: int, now: dt.datetime, seconds: int
+) -> None:
     """A member proposes at most one offer per ``seconds``: each one posts a card or an announcement
     (with its role pings). Counted from the member's last stored offer, so it survives a restart."""
     if seconds <= 0:
         return
     last = await db.fetchval(
-        "SELECT max(created_at) FROM job_offers WHERE guild_id = ? AND submitter_id = ?", (guild_id, member_id))
+        "SELECT max(created_at) FROM job_offers WHERE guild_id = ? AND submitter_id = ?",
+        (guild_id, member_id),
+    )
     if last is None:
         return
     wait = last + seconds - timeutil.to_db(now)
@@ -397,7 +495,13 @@ async def _decided(db: Database, guild_id: int, offer_id: int) -> UserError:
 
 
 async def approve(
-    db: Database, guild_id: int, offer_id: int, *, moderator_id: int, is_moderator: bool, now: dt.datetime,
+    db: Database,
+    guild_id: int,
+    offer_id: int,
+    *,
+    moderator_id: int,
+    is_moderator: bool,
+    now: dt.datetime,
     default_expiry_days: int,
 ) -> Offer:
     """pending → published, atomically: two moderators clicking at once publish it once."""
@@ -417,7 +521,14 @@ async def approve(
 
 
 async def refuse(
-    db: Database, guild_id: int, offer_id: int, *, moderator_id: int, is_moderator: bool, reason: str, now: dt.datetime
+    db: Database,
+    guild_id: int,
+    offer_id: int,
+    *,
+    moderator_id: int,
+    is_moderator: bool,
+    reason: str,
+    now: dt.datetime,
 ) -> Offer:
     if not is_moderator:
         raise NotAllowed("core.errors.moderators_only")
@@ -444,8 +555,16 @@ def _require_owner_or_moderator(offer: Offer, actor_id: int, is_moderator: bool)
 
 
 async def update_offer(
-    db: Database, guild_id: int, offer_id: int, inp: OfferInput, *, actor_id: int, is_moderator: bool,
-    config: JobsConfig, now: dt.datetime, default_expiry_days: int,
+    db: Database,
+    guild_id: int,
+    offer_id: int,
+    inp: OfferInput,
+    *,
+    actor_id: int,
+    is_moderator: bool,
+    config: JobsConfig,
+    now: dt.datetime,
+    default_expiry_days: int,
 ) -> Offer:
     """Edit an open offer (its submitter or a moderator). ``inp`` is validated here."""
     current = await get_offer(db, guild_id, offer_id)
@@ -464,11 +583,26 @@ async def update_offer(
         " title_norm = ?, employer_norm = ?, flags = ?, updated_at = ?, expires_at = COALESCE(?, expires_at)"
         f" WHERE guild_id = ? AND id = ? AND status IN ('pending', 'published') RETURNING {OFFER_COLUMNS}",
         (
-            clean.title, clean.employer, clean.region, clean.contract,
-            timeutil.to_db(clean.deadline) if clean.deadline else None, clean.link, _link_norm(clean.link),
-            clean.place, clean.missions, clean.profile, clean.working_time, clean.pay_status, clean.how_to_apply,
-            fold(clean.title), fold(clean.employer), ",".join(fair_work_flags(clean)), stamp, expires,
-            guild_id, offer_id,
+            clean.title,
+            clean.employer,
+            clean.region,
+            clean.contract,
+            timeutil.to_db(clean.deadline) if clean.deadline else None,
+            clean.link,
+            _link_norm(clean.link),
+            clean.place,
+            clean.missions,
+            clean.profile,
+            clean.working_time,
+            clean.pay_status,
+            clean.how_to_apply,
+            fold(clean.title),
+            fold(clean.employer),
+            ",".join(fair_work_flags(clean)),
+            stamp,
+            expires,
+            guild_id,
+            offer_id,
         ),
     )
     if row is None:
@@ -492,27 +626,43 @@ class Revision:
 
     def applied_to(self, offer: Offer) -> Offer:
         """The offer as it would read once the revision is approved (for the moderators' card)."""
-        return dataclasses.replace(offer, **{f.name: getattr(self.input, f.name)
-                                             for f in dataclasses.fields(OfferInput)}, flags=self.flags)
+        return dataclasses.replace(
+            offer,
+            **{f.name: getattr(self.input, f.name) for f in dataclasses.fields(OfferInput)},
+            flags=self.flags,
+        )
 
 
 _REVISION_FIELDS = ("title", "employer", "region", "contract", "deadline", "link", "place", *LONG_FIELDS)
-REVISION_COLUMNS = ("offer_id, guild_id, " + ", ".join(_REVISION_FIELDS)
-                    + ", flags, created_at, queue_channel_id, queue_message_id")
+REVISION_COLUMNS = (
+    "offer_id, guild_id, "
+    + ", ".join(_REVISION_FIELDS)
+    + ", flags, created_at, queue_channel_id, queue_message_id"
+)
 
 
 def _revision_from_row(row: Any) -> Revision:
     values = {name: row[name] for name in _REVISION_FIELDS}
     values["deadline"] = timeutil.from_db(values["deadline"])
     return Revision(
-        offer_id=row["offer_id"], guild_id=row["guild_id"], input=OfferInput(**values),
-        flags=tuple(f for f in row["flags"].split(",") if f), created_at=timeutil.from_db(row["created_at"]),
-        queue_channel_id=row["queue_channel_id"], queue_message_id=row["queue_message_id"],
+        offer_id=row["offer_id"],
+        guild_id=row["guild_id"],
+        input=OfferInput(**values),
+        flags=tuple(f for f in row["flags"].split(",") if f),
+        created_at=timeutil.from_db(row["created_at"]),
+        queue_channel_id=row["queue_channel_id"],
+        queue_message_id=row["queue_message_id"],
     )
 
 
 async def propose_revision(
-    db: Database, guild_id: int, offer_id: int, inp: OfferInput, *, actor_id: int, config: JobsConfig,
+    db: Database,
+    guild_id: int,
+    offer_id: int,
+    inp: OfferInput,
+    *,
+    actor_id: int,
+    config: JobsConfig,
     now: dt.datetime,
 ) -> Revision:
     """Keep an edit of a published offer for review; a newer edit replaces a pending one (and
@@ -537,23 +687,28 @@ async def propose_revision(
 
 
 async def get_revision(db: Database, guild_id: int, offer_id: int) -> Revision | None:
-    row = await db.fetchone(f"SELECT {REVISION_COLUMNS} FROM job_offer_revisions WHERE guild_id = ? AND offer_id = ?",
-                            (guild_id, offer_id))
+    row = await db.fetchone(
+        f"SELECT {REVISION_COLUMNS} FROM job_offer_revisions WHERE guild_id = ? AND offer_id = ?",
+        (guild_id, offer_id),
+    )
     return _revision_from_row(row) if row else None
 
 
-async def set_revision_queue_message(db: Database, guild_id: int, offer_id: int, channel_id: int,
-                                     message_id: int) -> None:
+async def set_revision_queue_message(
+    db: Database, guild_id: int, offer_id: int, channel_id: int, message_id: int
+) -> None:
     await db.execute(
         "UPDATE job_offer_revisions SET queue_channel_id = ?, queue_message_id = ? WHERE guild_id = ? AND offer_id = ?",
-        (channel_id, message_id, guild_id, offer_id))
+        (channel_id, message_id, guild_id, offer_id),
+    )
 
 
 async def _take_revision(db: Database, guild_id: int, offer_id: int) -> Revision:
     """Remove the pending revision and return it, once: two moderators clicking decide once."""
     row = await db.fetchone(
         f"DELETE FROM job_offer_revisions WHERE guild_id = ? AND offer_id = ? RETURNING {REVISION_COLUMNS}",
-        (guild_id, offer_id))
+        (guild_id, offer_id),
+    )
     if row is None:
         await get_offer(db, guild_id, offer_id)  # NotFound for an unknown offer
         raise UserError("jobs.revision.already", id=offer_id)
@@ -561,22 +716,44 @@ async def _take_revision(db: Database, guild_id: int, offer_id: int) -> Revision
 
 
 async def approve_revision(
-    db: Database, guild_id: int, offer_id: int, *, moderator_id: int, is_moderator: bool, config: JobsConfig,
-    now: dt.datetime, default_expiry_days: int,
+    db: Database,
+    guild_id: int,
+    offer_id: int,
+    *,
+    moderator_id: int,
+    is_moderator: bool,
+    config: JobsConfig,
+    now: dt.datetime,
+    default_expiry_days: int,
 ) -> tuple[Revision, Offer]:
     """Apply the pending revision to the published offer (validated again, as a moderator's edit)."""
     if not is_moderator:
         raise NotAllowed("core.errors.moderators_only")
     async with db.transaction():
         revision = await _take_revision(db, guild_id, offer_id)
-        offer = await update_offer(db, guild_id, offer_id, revision.input, actor_id=moderator_id, is_moderator=True,
-                                   config=config, now=now, default_expiry_days=default_expiry_days)
+        offer = await update_offer(
+            db,
+            guild_id,
+            offer_id,
+            revision.input,
+            actor_id=moderator_id,
+            is_moderator=True,
+            config=config,
+            now=now,
+            default_expiry_days=default_expiry_days,
+        )
     log.info("job offer %s: revision approved by %s (guild=%s)", offer_id, moderator_id, guild_id)
     return revision, offer
 
 
 async def refuse_revision(
-    db: Database, guild_id: int, offer_id: int, *, moderator_id: int, is_moderator: bool, reason: str,
+    db: Database,
+    guild_id: int,
+    offer_id: int,
+    *,
+    moderator_id: int,
+    is_moderator: bool,
+    reason: str,
 ) -> Revision:
     """Drop the pending revision; the approved version stays as it is."""
     if not is_moderator:
@@ -592,7 +769,14 @@ async def refuse_revision(
 
 
 async def close_offer(
-    db: Database, guild_id: int, offer_id: int, *, status: str, actor_id: int, is_moderator: bool, now: dt.datetime
+    db: Database,
+    guild_id: int,
+    offer_id: int,
+    *,
+    status: str,
+    actor_id: int,
+    is_moderator: bool,
+    now: dt.datetime,
 ) -> Offer:
     """``/offre retirer`` (withdrawn) and ``/offre pourvue`` (filled): the submitter or a moderator."""
     assert status in ("withdrawn", "filled")
@@ -632,7 +816,9 @@ async def expire_offer(db: Database, guild_id: int, offer_id: int, now: dt.datet
     return offer_from_row(row)
 
 
-async def set_queue_message(db: Database, guild_id: int, offer_id: int, channel_id: int, message_id: int) -> None:
+async def set_queue_message(
+    db: Database, guild_id: int, offer_id: int, channel_id: int, message_id: int
+) -> None:
     await db.execute(
         "UPDATE job_offers SET queue_channel_id = ?, queue_message_id = ? WHERE guild_id = ? AND id = ?",
         (channel_id, message_id, guild_id, offer_id),
@@ -650,7 +836,9 @@ async def set_announcement(
 
 
 async def mark_closure_shown(db: Database, guild_id: int, offer_id: int) -> None:
-    await db.execute("UPDATE job_offers SET closure_shown = 1 WHERE guild_id = ? AND id = ?", (guild_id, offer_id))
+    await db.execute(
+        "UPDATE job_offers SET closure_shown = 1 WHERE guild_id = ? AND id = ?", (guild_id, offer_id)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -662,7 +850,12 @@ class Page:
 
 
 async def list_open(
-    db: Database, guild_id: int, *, region: str | None = None, contract: str | None = None, page: int = 0,
+    db: Database,
+    guild_id: int,
+    *,
+    region: str | None = None,
+    contract: str | None = None,
+    page: int = 0,
     per_page: int = 5,
 ) -> Page:
     where = "guild_id = ? AND status = 'published'"
@@ -687,6 +880,9 @@ async def list_open(
 async def schedule_expiry(timers: TimerService, offer: Offer, default_expiry_days: int) -> None:
     """One keyed timer per offer: moving the deadline replaces it."""
     await timers.schedule(
-        offer.guild_id, KIND_EXPIRE, expiry_time(offer, default_expiry_days), {"offer_id": offer.id},
+        offer.guild_id,
+        KIND_EXPIRE,
+        expiry_time(offer, default_expiry_days),
+        {"offer_id": offer.id},
         key=f"jobs:expire:{offer.id}",
     )

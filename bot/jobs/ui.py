@@ -48,7 +48,9 @@ def _offer_embed(t: Translate, offer: Offer, *, closure: str | None = None) -> d
     place = offer.region + (f" — {offer.place}" if offer.place else "")
     embed.add_field(name=t("jobs.embed.place"), value=place[:1024])
     if offer.deadline:
-        embed.add_field(name=t("jobs.embed.deadline"), value=f"{_ts(offer.deadline)} ({_ts(offer.deadline, 'R')})")
+        embed.add_field(
+            name=t("jobs.embed.deadline"), value=f"{_ts(offer.deadline)} ({_ts(offer.deadline, 'R')})"
+        )
     elif offer.expires_at:
         embed.add_field(name=t("jobs.embed.visible_until"), value=_ts(offer.expires_at))
     if offer.missions:
@@ -76,8 +78,10 @@ def queue_embed(t: Translate, offer: Offer, duplicates: Sequence[Offer] = ()) ->
         reasons = "\n".join(f"⚠️ {t(f'jobs.flags.{flag}')}" for flag in offer.flags)
         embed.insert_field_at(0, name=t("jobs.queue.flags_title"), value=reasons[:1024], inline=False)
     if duplicates:
-        lines = "\n".join(t("jobs.queue.duplicate_line", id=d.id, title=d.title[:80], status=t(f"jobs.status.{d.status}"))
-                          for d in duplicates)
+        lines = "\n".join(
+            t("jobs.queue.duplicate_line", id=d.id, title=d.title[:80], status=t(f"jobs.status.{d.status}"))
+            for d in duplicates
+        )
         embed.add_field(name=t("jobs.queue.duplicates_title"), value=lines[:1024], inline=False)
     state = t(f"jobs.status.{offer.status}")
     if offer.moderator_id and offer.status != "pending":
@@ -93,25 +97,39 @@ class JobQueueActions(Protocol):
 
     async def on_queue_button(self, interaction: discord.Interaction, action: str, offer_id: int) -> None: ...
 
-    async def on_revision_button(self, interaction: discord.Interaction, action: str, offer_id: int) -> None: ...
+    async def on_revision_button(
+        self, interaction: discord.Interaction, action: str, offer_id: int
+    ) -> None: ...
 
 
-class QueueButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:jobs:(?P<action>publish|refuse|edit):(?P<id>\d+)"):
+class QueueButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"relais:jobs:(?P<action>publish|refuse|edit):(?P<id>\d+)",
+):
     """« Publier », « Refuser », « Modifier » on the moderators' card; they survive restarts."""
 
-    STYLES = {"publish": discord.ButtonStyle.success, "refuse": discord.ButtonStyle.danger,
-              "edit": discord.ButtonStyle.secondary}
+    STYLES = {
+        "publish": discord.ButtonStyle.success,
+        "refuse": discord.ButtonStyle.danger,
+        "edit": discord.ButtonStyle.secondary,
+    }
 
     def __init__(self, action: str, offer_id: int, label: str = "", disabled: bool = False) -> None:
-        super().__init__(discord.ui.Button(
-            label=label or action, style=self.STYLES[action], disabled=disabled,
-            custom_id=f"relais:jobs:{action}:{offer_id}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label=label or action,
+                style=self.STYLES[action],
+                disabled=disabled,
+                custom_id=f"relais:jobs:{action}:{offer_id}",
+            )
+        )
         self.action = action
         self.offer_id = offer_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> QueueButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> QueueButton:
         return cls(match["action"], int(match["id"]), item.label or "")
 
     @guarded
@@ -137,30 +155,41 @@ def revision_embed(t: Translate, offer: Offer, revision: Revision, state: str | 
     if revision.flags:
         reasons = "\n".join(f"⚠️ {t(f'jobs.flags.{flag}')}" for flag in revision.flags)
         embed.insert_field_at(0, name=t("jobs.queue.flags_title"), value=reasons[:1024], inline=False)
-    names = [f.name for f in dataclasses.fields(OfferInput) if getattr(offer, f.name) != getattr(proposed, f.name)]
+    names = [
+        f.name for f in dataclasses.fields(OfferInput) if getattr(offer, f.name) != getattr(proposed, f.name)
+    ]
     changed = ", ".join(t(f"jobs.revision.fields.{name}") for name in names) or t("jobs.revision.nothing")
     embed.insert_field_at(0, name=t("jobs.revision.changed_title"), value=changed[:1024], inline=False)
-    embed.add_field(name=t("jobs.queue.state"), value=(state or t("jobs.revision.pending"))[:1024], inline=False)
+    embed.add_field(
+        name=t("jobs.queue.state"), value=(state or t("jobs.revision.pending"))[:1024], inline=False
+    )
     return fit_embed(embed)
 
 
-class RevisionButton(discord.ui.DynamicItem[discord.ui.Button],
-                     template=r"relais:jobs:revision_(?P<action>publish|refuse):(?P<id>\d+)"):
+class RevisionButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"relais:jobs:revision_(?P<action>publish|refuse):(?P<id>\d+)",
+):
     """« Publier la modification », « Refuser la modification » on a revision's card."""
 
     STYLES = {"publish": discord.ButtonStyle.success, "refuse": discord.ButtonStyle.danger}
 
     def __init__(self, action: str, offer_id: int, label: str = "", disabled: bool = False) -> None:
-        super().__init__(discord.ui.Button(
-            label=label or action, style=self.STYLES[action], disabled=disabled,
-            custom_id=f"relais:jobs:revision_{action}:{offer_id}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label=label or action,
+                style=self.STYLES[action],
+                disabled=disabled,
+                custom_id=f"relais:jobs:revision_{action}:{offer_id}",
+            )
+        )
         self.action = action
         self.offer_id = offer_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
-                             match: re.Match[str]) -> RevisionButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> RevisionButton:
         return cls(match["action"], int(match["id"]), item.label or "")
 
     @guarded
@@ -188,10 +217,22 @@ class OfferModal(OwnedModal):
 
     FIELDS = ("missions", "profile", "working_time", "pay_status", "how_to_apply")
 
-    def __init__(self, t: Translate, on_submit: Submit, *, opener_id: int, values: dict[str, str] | None = None,
-                 pay_required: bool = True) -> None:
-        super().__init__(title=t("jobs.modal.title")[:45], kind="jobs:offer_modal", opener_id=opener_id,
-                         not_yours_key=NOT_YOUR_FORM, timeout=1800)
+    def __init__(
+        self,
+        t: Translate,
+        on_submit: Submit,
+        *,
+        opener_id: int,
+        values: dict[str, str] | None = None,
+        pay_required: bool = True,
+    ) -> None:
+        super().__init__(
+            title=t("jobs.modal.title")[:45],
+            kind="jobs:offer_modal",
+            opener_id=opener_id,
+            not_yours_key=NOT_YOUR_FORM,
+            timeout=1800,
+        )
         self._on_submit = on_submit
         values = values or {}
         self.inputs: dict[str, discord.ui.TextInput] = {}
@@ -199,10 +240,13 @@ class OfferModal(OwnedModal):
             paragraph = name in ("missions", "profile", "how_to_apply")
             required = name in ("missions", "working_time") or (name == "pay_status" and pay_required)
             text_input = discord.ui.TextInput(
-                label=t(f"jobs.modal.{name}")[:45], placeholder=t(f"jobs.modal.{name}_hint")[:100],
+                label=t(f"jobs.modal.{name}")[:45],
+                placeholder=t(f"jobs.modal.{name}_hint")[:100],
                 style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
-                required=required, max_length=LIMITS[name] if paragraph else min(LIMITS[name], 4000),
-                default=(values.get(name) or None), custom_id=name,
+                required=required,
+                max_length=LIMITS[name] if paragraph else min(LIMITS[name], 4000),
+                default=(values.get(name) or None),
+                custom_id=name,
             )
             self.inputs[name] = text_input
             self.add_item(text_input)
@@ -212,14 +256,27 @@ class OfferModal(OwnedModal):
 
 
 class RefuseModal(OwnedModal):
-    def __init__(self, t: Translate, on_submit: Callable[[discord.Interaction, str], Awaitable[None]], *,
-                 opener_id: int) -> None:
-        super().__init__(title=t("jobs.refuse_modal.title")[:45], kind="jobs:refuse_modal", opener_id=opener_id,
-                         not_yours_key=NOT_YOUR_FORM)
+    def __init__(
+        self,
+        t: Translate,
+        on_submit: Callable[[discord.Interaction, str], Awaitable[None]],
+        *,
+        opener_id: int,
+    ) -> None:
+        super().__init__(
+            title=t("jobs.refuse_modal.title")[:45],
+            kind="jobs:refuse_modal",
+            opener_id=opener_id,
+            not_yours_key=NOT_YOUR_FORM,
+        )
         self._on_submit = on_submit
         self.reason = discord.ui.TextInput(
-            label=t("jobs.refuse_modal.reason")[:45], placeholder=t("jobs.refuse_modal.reason_hint")[:100],
-            style=discord.TextStyle.paragraph, max_length=1000, required=True, custom_id="reason",
+            label=t("jobs.refuse_modal.reason")[:45],
+            placeholder=t("jobs.refuse_modal.reason_hint")[:100],
+            style=discord.TextStyle.paragraph,
+            max_length=1000,
+            required=True,
+            custom_id="reason",
         )
         self.add_item(self.reason)
 
@@ -233,8 +290,17 @@ def list_lines(t: Translate, page: Page) -> str:
     lines = [t("jobs.list.header", total=page.total, page=page.page + 1, pages=page.pages)]
     for offer in page.offers:
         until = _ts(offer.deadline or offer.expires_at) if (offer.deadline or offer.expires_at) else "—"
-        lines.append(t("jobs.list.line", id=offer.id, title=offer.title[:90], employer=offer.employer[:60],
-                       region=offer.region, contract=offer.contract, until=until))
+        lines.append(
+            t(
+                "jobs.list.line",
+                id=offer.id,
+                title=offer.title[:90],
+                employer=offer.employer[:60],
+                region=offer.region,
+                contract=offer.contract,
+                until=until,
+            )
+        )
     lines.append(t("jobs.list.footer"))
     return "\n".join(lines)
 
@@ -249,8 +315,18 @@ def digest_text(t: Translate, offers: Sequence[Offer], guild_name: str) -> str:
     lines = [t("jobs.digest.header", count=len(offers), guild=guild_name[:100])]
     for offer in offers[:20]:
         until = _ts(offer.deadline or offer.expires_at) if (offer.deadline or offer.expires_at) else "—"
-        lines.append(t("jobs.digest.line", id=offer.id, title=offer.title[:90], employer=offer.employer[:60],
-                       region=offer.region, contract=offer.contract, pay=(offer.pay_status or "—")[:60], until=until))
+        lines.append(
+            t(
+                "jobs.digest.line",
+                id=offer.id,
+                title=offer.title[:90],
+                employer=offer.employer[:60],
+                region=offer.region,
+                contract=offer.contract,
+                pay=(offer.pay_status or "—")[:60],
+                until=until,
+            )
+        )
     if len(offers) > 20:
         lines.append(t("jobs.digest.more", count=len(offers) - 20))
     lines.append(t("jobs.digest.footer"))

@@ -73,6 +73,7 @@ def find_article(book: ArticleBook, wanted: str) -> CharterArticle | None:
                 found = candidate
     return found
 
+
 _CASE_COLUMNS = (
     "id, guild_id, number, member_id, moderator_id, action, article, reason, state, automatic,"
     " parent_number, created_at, expires_at, ended_at, revoked_at, revoked_by, revoke_reason"
@@ -81,11 +82,26 @@ _CASE_COLUMNS = (
 
 # -- durations ----------------------------------------------------------------------------------
 _UNITS = {
-    "s": 1, "sec": 1, "seconde": 1, "secondes": 1,
-    "m": 60, "min": 60, "mn": 60, "minute": 60, "minutes": 60,
-    "h": 3600, "heure": 3600, "heures": 3600,
-    "j": 86400, "jour": 86400, "jours": 86400, "d": 86400,
-    "sem": 604800, "semaine": 604800, "semaines": 604800, "w": 604800,
+    "s": 1,
+    "sec": 1,
+    "seconde": 1,
+    "secondes": 1,
+    "m": 60,
+    "min": 60,
+    "mn": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "heure": 3600,
+    "heures": 3600,
+    "j": 86400,
+    "jour": 86400,
+    "jours": 86400,
+    "d": 86400,
+    "sem": 604800,
+    "semaine": 604800,
+    "semaines": 604800,
+    "w": 604800,
 }
 _PART = re.compile(r"(\d{1,5})\s*([a-zé]+)")
 
@@ -99,7 +115,7 @@ def parse_duration(text: str) -> dt.timedelta:
     total = 0
     position = 0
     for match in _PART.finditer(cleaned):
-        if cleaned[position:match.start()].strip():
+        if cleaned[position : match.start()].strip():
             raise UserError("moderation.errors.bad_duration", value=raw[:40])
         seconds = _UNITS.get(match.group(2))
         if seconds is None:
@@ -154,7 +170,13 @@ COMMAND_PERMISSIONS: dict[str, tuple[str, str | None]] = {
     "note": ("moderate_members", None),
     "recusation": ("moderate_members", None),
 }
-ACTION_COMMANDS = {"warn": "avertir", "timeout": "suspendre", "kick": "expulser", "ban": "bannir", "unban": "debannir"}
+ACTION_COMMANDS = {
+    "warn": "avertir",
+    "timeout": "suspendre",
+    "kick": "expulser",
+    "ban": "bannir",
+    "unban": "debannir",
+}
 # Commands whose target must sit below both the caller and the bot.
 HIERARCHY_COMMANDS = frozenset({"avertir", "suspendre", "expulser", "bannir"})
 
@@ -182,7 +204,9 @@ def authorize(
     caller_permission, needed_by_bot = COMMAND_PERMISSIONS[command]
     needed_by_bot = bot_permission or needed_by_bot
     acting_as_bot = actor.id == bot.id
-    if not acting_as_bot and not (actor.moderator_role or actor.has(caller_permission) or actor.id == owner_id):
+    if not acting_as_bot and not (
+        actor.moderator_role or actor.has(caller_permission) or actor.id == owner_id
+    ):
         raise NotAllowed("core.errors.moderators_only")
     if needed_by_bot and not bot.has(needed_by_bot):
         raise NotAllowed("moderation.errors.bot_missing", permission=needed_by_bot)
@@ -242,11 +266,23 @@ def case_timer_key(case_id: int) -> str:
 
 def _case(row: Sequence[Any]) -> Case:
     return Case(
-        id=row[0], guild_id=row[1], number=row[2], member_id=row[3], moderator_id=row[4],
-        action=row[5], article=row[6], reason=row[7], confirmed=row[8] == "confirmed",
-        automatic=bool(row[9]), parent_number=row[10], created_at=timeutil.from_db(row[11]),
-        expires_at=timeutil.from_db(row[12]), ended_at=timeutil.from_db(row[13]),
-        revoked_at=timeutil.from_db(row[14]), revoked_by=row[15], revoke_reason=row[16],
+        id=row[0],
+        guild_id=row[1],
+        number=row[2],
+        member_id=row[3],
+        moderator_id=row[4],
+        action=row[5],
+        article=row[6],
+        reason=row[7],
+        confirmed=row[8] == "confirmed",
+        automatic=bool(row[9]),
+        parent_number=row[10],
+        created_at=timeutil.from_db(row[11]),
+        expires_at=timeutil.from_db(row[12]),
+        ended_at=timeutil.from_db(row[13]),
+        revoked_at=timeutil.from_db(row[14]),
+        revoked_by=row[15],
+        revoke_reason=row[16],
     )
 
 
@@ -260,8 +296,18 @@ def _clean_text(text: str, limit: int, key: str) -> str:
 
 
 async def _insert_case(
-    db: Database, guild_id: int, *, member_id: int, moderator_id: int, action: str, article: str | None,
-    reason: str, now: dt.datetime, expires_at: dt.datetime | None, state: str, automatic: bool,
+    db: Database,
+    guild_id: int,
+    *,
+    member_id: int,
+    moderator_id: int,
+    action: str,
+    article: str | None,
+    reason: str,
+    now: dt.datetime,
+    expires_at: dt.datetime | None,
+    state: str,
+    automatic: bool,
     parent_number: int | None,
 ) -> Case:
     if action not in ACTIONS:
@@ -279,8 +325,19 @@ async def _insert_case(
             " FROM mod_cases WHERE guild_id = ?"
             f" RETURNING {_CASE_COLUMNS}",
             (
-                guild_id, counter, member_id, moderator_id, action, article, reason, state, int(automatic),
-                parent_number, timeutil.to_db(now), timeutil.to_db(expires_at) if expires_at else None, guild_id,
+                guild_id,
+                counter,
+                member_id,
+                moderator_id,
+                action,
+                article,
+                reason,
+                state,
+                int(automatic),
+                parent_number,
+                timeutil.to_db(now),
+                timeutil.to_db(expires_at) if expires_at else None,
+                guild_id,
             ),
         )
         assert row is not None
@@ -299,15 +356,33 @@ def warning_expiry(now: dt.datetime, days: int | None, default_days: int) -> dt.
 
 
 async def begin_case(
-    db: Database, guild_id: int, *, member_id: int, moderator_id: int, action: str, article: str | None,
-    reason: str, now: dt.datetime, expires_at: dt.datetime | None = None, automatic: bool = False,
+    db: Database,
+    guild_id: int,
+    *,
+    member_id: int,
+    moderator_id: int,
+    action: str,
+    article: str | None,
+    reason: str,
+    now: dt.datetime,
+    expires_at: dt.datetime | None = None,
+    automatic: bool = False,
     parent_number: int | None = None,
 ) -> Case:
     """Write a pending case (its number is final) before the Discord action is attempted."""
     reason = _clean_text(reason, MAX_NOTE if action == "note" else MAX_REASON, "reason")
     return await _insert_case(
-        db, guild_id, member_id=member_id, moderator_id=moderator_id, action=action, article=article,
-        reason=reason, now=now, expires_at=expires_at, state="pending", automatic=automatic,
+        db,
+        guild_id,
+        member_id=member_id,
+        moderator_id=moderator_id,
+        action=action,
+        article=article,
+        reason=reason,
+        now=now,
+        expires_at=expires_at,
+        state="pending",
+        automatic=automatic,
         parent_number=parent_number,
     )
 
@@ -329,22 +404,48 @@ async def confirm_case(db: Database, timers: TimerService, case: Case) -> Case:
         confirmed = _case(row)
         if confirmed.expires_at is not None and confirmed.action in ("warn", "timeout", "ban"):
             await timers.schedule(
-                case.guild_id, CASE_TIMER, confirmed.expires_at,
-                {"case_id": case.id, "number": case.number, "action": case.action, "member_id": case.member_id},
+                case.guild_id,
+                CASE_TIMER,
+                confirmed.expires_at,
+                {
+                    "case_id": case.id,
+                    "number": case.number,
+                    "action": case.action,
+                    "member_id": case.member_id,
+                },
                 key=case.timer_key,
             )
     return confirmed
 
 
 async def record_case(
-    db: Database, timers: TimerService, guild_id: int, *, member_id: int, moderator_id: int, action: str,
-    article: str | None, reason: str, now: dt.datetime, expires_at: dt.datetime | None = None,
-    automatic: bool = False, parent_number: int | None = None,
+    db: Database,
+    timers: TimerService,
+    guild_id: int,
+    *,
+    member_id: int,
+    moderator_id: int,
+    action: str,
+    article: str | None,
+    reason: str,
+    now: dt.datetime,
+    expires_at: dt.datetime | None = None,
+    automatic: bool = False,
+    parent_number: int | None = None,
 ) -> Case:
     """A case with no Discord action behind it (note, conversation, proposal, a plain warning)."""
     case = await begin_case(
-        db, guild_id, member_id=member_id, moderator_id=moderator_id, action=action, article=article,
-        reason=reason, now=now, expires_at=expires_at, automatic=automatic, parent_number=parent_number,
+        db,
+        guild_id,
+        member_id=member_id,
+        moderator_id=moderator_id,
+        action=action,
+        article=article,
+        reason=reason,
+        now=now,
+        expires_at=expires_at,
+        automatic=automatic,
+        parent_number=parent_number,
     )
     return await confirm_case(db, timers, case)
 
@@ -400,15 +501,19 @@ async def member_cases(db: Database, guild_id: int, member_id: int) -> list[Case
 
 
 async def active_warnings(db: Database, guild_id: int, member_id: int, at: dt.datetime) -> int:
-    return int(await db.fetchval(
-        "SELECT COUNT(*) FROM mod_cases WHERE guild_id = ? AND member_id = ? AND action = 'warn'"
-        " AND state = 'confirmed' AND revoked_at IS NULL AND ended_at IS NULL"
-        " AND (expires_at IS NULL OR expires_at > ?)",
-        (guild_id, member_id, timeutil.to_db(at)),
-    ))
+    return int(
+        await db.fetchval(
+            "SELECT COUNT(*) FROM mod_cases WHERE guild_id = ? AND member_id = ? AND action = 'warn'"
+            " AND state = 'confirmed' AND revoked_at IS NULL AND ended_at IS NULL"
+            " AND (expires_at IS NULL OR expires_at > ?)",
+            (guild_id, member_id, timeutil.to_db(at)),
+        )
+    )
 
 
-async def active_case(db: Database, guild_id: int, member_id: int, action: str, at: dt.datetime) -> Case | None:
+async def active_case(
+    db: Database, guild_id: int, member_id: int, action: str, at: dt.datetime
+) -> Case | None:
     """The member's latest case of ``action`` still in force (a running timeout or ban)."""
     row = await db.fetchone(
         f"SELECT {_CASE_COLUMNS} FROM mod_cases WHERE guild_id = ? AND member_id = ? AND action = ?"
@@ -430,7 +535,13 @@ async def end_case(db: Database, case_id: int, now: dt.datetime) -> Case | None:
 
 
 async def revoke_case(
-    db: Database, timers: TimerService, guild_id: int, number: int, *, moderator_id: int, reason: str,
+    db: Database,
+    timers: TimerService,
+    guild_id: int,
+    number: int,
+    *,
+    moderator_id: int,
+    reason: str,
     now: dt.datetime,
 ) -> Case:
     """Revoke a case (``/mod lever``) and cancel its timer, in one transaction. Call it after the
@@ -458,8 +569,9 @@ def needs_lift(case: Case, at: dt.datetime) -> str | None:
 
 
 # -- recusal ------------------------------------------------------------------------------------
-async def set_recusal(db: Database, guild_id: int, moderator_id: int, member_id: int, *, on: bool,
-                      now: dt.datetime) -> bool:
+async def set_recusal(
+    db: Database, guild_id: int, moderator_id: int, member_id: int, *, on: bool, now: dt.datetime
+) -> bool:
     """Declare (or withdraw) a conflict of interest; returns whether anything changed."""
     if moderator_id == member_id:
         raise UserError("moderation.errors.recuse_self")
@@ -483,10 +595,13 @@ async def is_recused(db: Database, guild_id: int, moderator_id: int, member_id: 
         return False
     if member_id == moderator_id:
         return True
-    return await db.fetchval(
-        "SELECT 1 FROM mod_recusals WHERE guild_id = ? AND moderator_id = ? AND member_id = ?",
-        (guild_id, moderator_id, member_id),
-    ) is not None
+    return (
+        await db.fetchval(
+            "SELECT 1 FROM mod_recusals WHERE guild_id = ? AND moderator_id = ? AND member_id = ?",
+            (guild_id, moderator_id, member_id),
+        )
+        is not None
+    )
 
 
 async def recused_from(db: Database, guild_id: int, member_id: int | None) -> set[int]:
@@ -511,7 +626,9 @@ class Appeal:
     created_at: dt.datetime
 
 
-def appeal_recipients(case: Case, on_duty: Iterable[int], moderators: Iterable[int], excluded: set[int]) -> list[int]:
+def appeal_recipients(
+    case: Case, on_duty: Iterable[int], moderators: Iterable[int], excluded: set[int]
+) -> list[int]:
     """Moderators an appeal goes to: never the one who acted, nor anyone recused from the member.
     The moderators on duty first; when none of them may take it, every other moderator."""
     blocked = excluded | {case.moderator_id, case.member_id}
@@ -522,8 +639,15 @@ def appeal_recipients(case: Case, on_duty: Iterable[int], moderators: Iterable[i
 
 
 async def file_appeal(
-    db: Database, guild_id: int, number: int, *, member_id: int, text: str, on_duty: Iterable[int],
-    moderators: Iterable[int], now: dt.datetime,
+    db: Database,
+    guild_id: int,
+    number: int,
+    *,
+    member_id: int,
+    text: str,
+    on_duty: Iterable[int],
+    moderators: Iterable[int],
+    now: dt.datetime,
 ) -> Appeal:
     text = _clean_text(text, MAX_APPEAL, "appeal")
     async with db.transaction():
@@ -579,48 +703,84 @@ class Ladder:
         return self.rungs[-1] if self.rungs else None
 
 
-DEFAULT_LADDER = Ladder((
-    Rung(2, "conversation"),
-    Rung(3, "timeout", dt.timedelta(hours=24)),
-    Rung(4, "propose_kick"),
-))
+DEFAULT_LADDER = Ladder(
+    (
+        Rung(2, "conversation"),
+        Rung(3, "timeout", dt.timedelta(hours=24)),
+        Rung(4, "propose_kick"),
+    )
+)
 
 
 def _parse_ladder(doc: yamlfile.YamlDocument) -> tuple[Ladder, list[Problem]]:
     problems: list[Problem] = []
     data = doc.data if isinstance(doc.data, dict) else {}
     if not isinstance(doc.data, dict):
-        problems.append(doc.problem((), "le fichier doit être une table avec la clé « echelle »",
-                                    "voir la documentation docs/moderation.md"))
+        problems.append(
+            doc.problem(
+                (),
+                "le fichier doit être une table avec la clé « echelle »",
+                "voir la documentation docs/moderation.md",
+            )
+        )
     steps = data.get("echelle")
     if not isinstance(steps, list) or not steps:
-        problems.append(doc.problem(("echelle",), "« echelle » doit être une liste d'étapes",
-                                    "écrire au moins une étape : - avertissements: 2, action: conversation"))
+        problems.append(
+            doc.problem(
+                ("echelle",),
+                "« echelle » doit être une liste d'étapes",
+                "écrire au moins une étape : - avertissements: 2, action: conversation",
+            )
+        )
         return DEFAULT_LADDER, problems
     rungs: list[Rung] = []
     previous = 0
     for index, step in enumerate(steps):
         path: tuple[str | int, ...] = ("echelle", index)
         if not isinstance(step, dict):
-            problems.append(doc.problem(path, "chaque étape doit être une table", "avertissements: 2, action: conversation"))
+            problems.append(
+                doc.problem(
+                    path, "chaque étape doit être une table", "avertissements: 2, action: conversation"
+                )
+            )
             continue
         count = step.get("avertissements")
         action = step.get("action")
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            problems.append(doc.problem((*path, "avertissements"), "« avertissements » doit être un entier ≥ 1",
-                                        "le nombre d'avertissements actifs qui mène à cette étape"))
+            problems.append(
+                doc.problem(
+                    (*path, "avertissements"),
+                    "« avertissements » doit être un entier ≥ 1",
+                    "le nombre d'avertissements actifs qui mène à cette étape",
+                )
+            )
             continue
         if count <= previous:
-            problems.append(doc.problem((*path, "avertissements"), "les étapes doivent monter dans l'ordre",
-                                        f"écrire un nombre plus grand que {previous}"))
+            problems.append(
+                doc.problem(
+                    (*path, "avertissements"),
+                    "les étapes doivent monter dans l'ordre",
+                    f"écrire un nombre plus grand que {previous}",
+                )
+            )
         previous = max(previous, count)
         if action in ("kick", "ban", "expulser", "bannir"):
-            problems.append(doc.problem((*path, "action"), f"action « {action} » : l'échelle n'exclut jamais d'elle-même",
-                                        "écrire propose_kick ou propose_ban : une personne de l'équipe décide"))
+            problems.append(
+                doc.problem(
+                    (*path, "action"),
+                    f"action « {action} » : l'échelle n'exclut jamais d'elle-même",
+                    "écrire propose_kick ou propose_ban : une personne de l'équipe décide",
+                )
+            )
             continue
         if action not in LADDER_ACTIONS:
-            problems.append(doc.problem((*path, "action"), f"action inconnue « {action} »",
-                                        "choisir parmi " + ", ".join(LADDER_ACTIONS)))
+            problems.append(
+                doc.problem(
+                    (*path, "action"),
+                    f"action inconnue « {action} »",
+                    "choisir parmi " + ", ".join(LADDER_ACTIONS),
+                )
+            )
             continue
         duration = None
         if action == "timeout":
@@ -629,15 +789,27 @@ def _parse_ladder(doc: yamlfile.YamlDocument) -> tuple[Ladder, list[Problem]]:
                 duration = parse_duration(str(raw)) if raw is not None else None
                 check_sanction_duration("timeout", duration)
             except UserError:
-                problems.append(doc.problem((*path, "duree"), f"durée invalide « {raw} »",
-                                            "écrire par exemple 24h ou 3j (au plus 28 jours)"))
+                problems.append(
+                    doc.problem(
+                        (*path, "duree"),
+                        f"durée invalide « {raw} »",
+                        "écrire par exemple 24h ou 3j (au plus 28 jours)",
+                    )
+                )
                 continue
         elif "duree" in step:
-            problems.append(doc.problem((*path, "duree"), "seule l'action timeout a une durée", "retirer « duree »"))
+            problems.append(
+                doc.problem((*path, "duree"), "seule l'action timeout a une durée", "retirer « duree »")
+            )
         unknown = set(step) - {"avertissements", "action", "duree"}
         if unknown:
-            problems.append(doc.problem((*path, sorted(unknown)[0]), f"clé inconnue « {sorted(unknown)[0]} »",
-                                        "clés possibles : avertissements, action, duree"))
+            problems.append(
+                doc.problem(
+                    (*path, sorted(unknown)[0]),
+                    f"clé inconnue « {sorted(unknown)[0]} »",
+                    "clés possibles : avertissements, action, duree",
+                )
+            )
         rungs.append(Rung(count, action, duration))
     return (Ladder(tuple(rungs)) if rungs else DEFAULT_LADDER), problems
 

@@ -81,7 +81,9 @@ def parse_start(text: str, zone_name: str, now: dt.datetime) -> dt.datetime:
         else:
             day, month = int(match.group("d")), int(match.group("m"))
             year_text = match.group("y")
-            year = local_now.year if year_text is None else int(year_text) + (2000 if len(year_text) == 2 else 0)
+            year = (
+                local_now.year if year_text is None else int(year_text) + (2000 if len(year_text) == 2 else 0)
+            )
         hour = int(match.group("h") or 0)
         minute = int(match.group("min") or 0)
         moment = dt.datetime(year, month, day, hour, minute, tzinfo=tz)
@@ -110,8 +112,15 @@ async def all_rotas(db: Database) -> list[Rota]:
 
 
 async def plan(
-    db: Database, timers: TimerService, guild_id: int, *, moderators: list[int], period: dt.timedelta,
-    start: dt.datetime, created_by: int, now: dt.datetime,
+    db: Database,
+    timers: TimerService,
+    guild_id: int,
+    *,
+    moderators: list[int],
+    period: dt.timedelta,
+    start: dt.datetime,
+    created_by: int,
+    now: dt.datetime,
 ) -> Rota:
     """Set (or replace) the guild's rota and schedule the announcement of the next turn."""
     if not moderators:
@@ -131,8 +140,15 @@ async def plan(
             " moderators = excluded.moderators, period_seconds = excluded.period_seconds,"
             " start_at = excluded.start_at, announced_slot = excluded.announced_slot,"
             " created_by = excluded.created_by, created_at = excluded.created_at",
-            (guild_id, json.dumps(list(moderators)), period.total_seconds(), timeutil.to_db(start), current,
-             created_by, timeutil.to_db(now)),
+            (
+                guild_id,
+                json.dumps(list(moderators)),
+                period.total_seconds(),
+                timeutil.to_db(start),
+                current,
+                created_by,
+                timeutil.to_db(now),
+            ),
         )
         await timers.schedule(guild_id, DUTY_TIMER, rota.next_change(now), {}, key=DUTY_KEY)
     return Rota(guild_id, tuple(moderators), period, start, current)

@@ -114,17 +114,42 @@ class Closed:
 
 def _report(row: Sequence[Any]) -> Report:
     return Report(
-        id=row[0], guild_id=row[1], message_id=row[2], channel_id=row[3], target_id=row[4], excerpt=row[5],
-        description=row[6], article=row[7], status=row[8], handler_id=row[9], resolution=row[10], count=row[11],
-        card_channel_id=row[12], card_message_id=row[13], created_at=timeutil.from_db(row[14]),
-        updated_at=timeutil.from_db(row[15]), closed_at=timeutil.from_db(row[16]),
+        id=row[0],
+        guild_id=row[1],
+        message_id=row[2],
+        channel_id=row[3],
+        target_id=row[4],
+        excerpt=row[5],
+        description=row[6],
+        article=row[7],
+        status=row[8],
+        handler_id=row[9],
+        resolution=row[10],
+        count=row[11],
+        card_channel_id=row[12],
+        card_message_id=row[13],
+        created_at=timeutil.from_db(row[14]),
+        updated_at=timeutil.from_db(row[15]),
+        closed_at=timeutil.from_db(row[16]),
     )
 
 
 async def file_report(
-    db: Database, key: bytes, guild_id: int, *, reporter_id: int, description: str, now: dt.datetime,
-    anonymous: bool = False, notify: bool = True, message_id: int | None = None, channel_id: int | None = None,
-    target_id: int | None = None, excerpt: str = "", article: str | None = None, per_hour: int = 6,
+    db: Database,
+    key: bytes,
+    guild_id: int,
+    *,
+    reporter_id: int,
+    description: str,
+    now: dt.datetime,
+    anonymous: bool = False,
+    notify: bool = True,
+    message_id: int | None = None,
+    channel_id: int | None = None,
+    target_id: int | None = None,
+    excerpt: str = "",
+    article: str | None = None,
+    per_hour: int = 6,
 ) -> Filed:
     """Record a report, merging it into the live report of the same message; all in one transaction."""
     description = (description or "").strip()
@@ -140,16 +165,39 @@ async def file_report(
     at = timeutil.to_db(now)
     excerpt = (excerpt or "")[:MAX_EXCERPT]
     return await db.run(
-        _file, guild_id=guild_id, message_id=message_id, channel_id=channel_id, target_id=target_id,
-        excerpt=excerpt, description=description, article=article, stored_id=stored_id, digest=digest,
-        notify=notify, at=at, window_start=timeutil.to_db(now - RATE_WINDOW), per_hour=per_hour,
+        _file,
+        guild_id=guild_id,
+        message_id=message_id,
+        channel_id=channel_id,
+        target_id=target_id,
+        excerpt=excerpt,
+        description=description,
+        article=article,
+        stored_id=stored_id,
+        digest=digest,
+        notify=notify,
+        at=at,
+        window_start=timeutil.to_db(now - RATE_WINDOW),
+        per_hour=per_hour,
     )
 
 
 def _file(
-    conn: sqlite3.Connection, *, guild_id: int, message_id: int | None, channel_id: int | None,
-    target_id: int | None, excerpt: str, description: str, article: str | None, stored_id: int | None,
-    digest: str, notify: bool, at: str, window_start: str, per_hour: int,
+    conn: sqlite3.Connection,
+    *,
+    guild_id: int,
+    message_id: int | None,
+    channel_id: int | None,
+    target_id: int | None,
+    excerpt: str,
+    description: str,
+    article: str | None,
+    stored_id: int | None,
+    digest: str,
+    notify: bool,
+    at: str,
+    window_start: str,
+    per_hour: int,
 ) -> Filed:
     """``file_report``'s statements, in ONE hop to the database thread and one transaction."""
     recent = conn.execute(
@@ -204,7 +252,8 @@ async def get(db: Database, guild_id: int, report_id: int) -> Report:
 
 async def reporters(db: Database, report_id: int) -> Reporters:
     rows = await db.fetchall(
-        "SELECT reporter_id, description FROM mod_report_entries WHERE report_id = ? ORDER BY id", (report_id,)
+        "SELECT reporter_id, description FROM mod_report_entries WHERE report_id = ? ORDER BY id",
+        (report_id,),
     )
     named = tuple(r[0] for r in rows if r[0] is not None)
     return Reporters(named, sum(1 for r in rows if r[0] is None), tuple(r[1] for r in rows))
@@ -231,7 +280,13 @@ async def claim(db: Database, guild_id: int, report_id: int, moderator_id: int, 
 
 
 async def close(
-    db: Database, guild_id: int, report_id: int, moderator_id: int, *, status: str, resolution: str,
+    db: Database,
+    guild_id: int,
+    report_id: int,
+    moderator_id: int,
+    *,
+    status: str,
+    resolution: str,
     now: dt.datetime,
 ) -> Closed:
     """Close a report as ``resolved`` or ``dismissed``; returns who asked to be told. Once only."""

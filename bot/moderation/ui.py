@@ -36,8 +36,11 @@ REPORT_ACTIONS = ("claim", "dismiss", "delete", "warn")
 class ReportCardActions(Protocol):
     """What the buttons of a report card need; the moderation cog provides it (``bot.services``)."""
 
-    async def on_report_button(self, interaction: discord.Interaction, action: str,
-                               report_id: int) -> None: ...
+    async def on_report_button(
+        self, interaction: discord.Interaction, action: str, report_id: int
+    ) -> None: ...
+
+
 CASES_PER_PAGE = 8
 
 
@@ -51,7 +54,9 @@ def article_label(t: Translate, article: Article | None, article_id: str | None)
     return article_id or t("moderation.no_article")
 
 
-def case_embed(t: Translate, case: Case, article: Article | None, *, next_step: str | None = None) -> discord.Embed:
+def case_embed(
+    t: Translate, case: Case, article: Article | None, *, next_step: str | None = None
+) -> discord.Embed:
     """The mod-log entry of a case."""
     embed = discord.Embed(
         title=t("moderation.log.title", number=case.number, action=t(f"moderation.actions.{case.action}")),
@@ -62,7 +67,9 @@ def case_embed(t: Translate, case: Case, article: Article | None, *, next_step: 
     who = t("moderation.log.automatic") if case.automatic else f"<@{case.moderator_id}>"
     embed.add_field(name=t("moderation.log.moderator"), value=who)
     if case.action != "note":
-        embed.add_field(name=t("moderation.log.article"), value=article_label(t, article, case.article), inline=False)
+        embed.add_field(
+            name=t("moderation.log.article"), value=article_label(t, article, case.article), inline=False
+        )
     embed.add_field(name=t("moderation.log.reason"), value=case.reason[:1024], inline=False)
     if case.expires_at is not None:
         embed.add_field(name=t("moderation.log.until"), value=stamp(case.expires_at))
@@ -83,11 +90,18 @@ def case_status(t: Translate, case: Case, at: dt.datetime) -> str:
     return t("moderation.status.recorded")
 
 
-def dossier_pages(t: Translate, member_label: str, cases: list[Case], active_warnings: int,
-                  at: dt.datetime) -> list[discord.Embed]:
+def dossier_pages(
+    t: Translate, member_label: str, cases: list[Case], active_warnings: int, at: dt.datetime
+) -> list[discord.Embed]:
     if not cases:
-        return [fit_embed(discord.Embed(title=t("moderation.dossier.title", member=member_label),
-                                        description=t("moderation.dossier.empty")))]
+        return [
+            fit_embed(
+                discord.Embed(
+                    title=t("moderation.dossier.title", member=member_label),
+                    description=t("moderation.dossier.empty"),
+                )
+            )
+        ]
     pages = []
     total = (len(cases) + CASES_PER_PAGE - 1) // CASES_PER_PAGE
     for index in range(total):
@@ -95,13 +109,22 @@ def dossier_pages(t: Translate, member_label: str, cases: list[Case], active_war
             title=t("moderation.dossier.title", member=member_label),
             description=t("moderation.dossier.summary", total=len(cases), active=active_warnings),
         )
-        for case in cases[index * CASES_PER_PAGE:(index + 1) * CASES_PER_PAGE]:
+        for case in cases[index * CASES_PER_PAGE : (index + 1) * CASES_PER_PAGE]:
             who = t("moderation.log.automatic") if case.automatic else f"<@{case.moderator_id}>"
             embed.add_field(
-                name=t("moderation.dossier.line_title", number=case.number,
-                       action=t(f"moderation.actions.{case.action}"), when=case.created_at.strftime("%d/%m/%Y")),
-                value=t("moderation.dossier.line", article=case.article or "—", moderator=who,
-                        status=case_status(t, case, at), reason=case.reason[:300])[:1024],
+                name=t(
+                    "moderation.dossier.line_title",
+                    number=case.number,
+                    action=t(f"moderation.actions.{case.action}"),
+                    when=case.created_at.strftime("%d/%m/%Y"),
+                ),
+                value=t(
+                    "moderation.dossier.line",
+                    article=case.article or "—",
+                    moderator=who,
+                    status=case_status(t, case, at),
+                    reason=case.reason[:300],
+                )[:1024],
                 inline=False,
             )
         embed.set_footer(text=t("moderation.dossier.page", page=index + 1, total=total))
@@ -130,14 +153,20 @@ def report_embed(t: Translate, report: Report, who: Reporters, link: str | None)
     embed.add_field(name=t("moderation.card.article"), value=report.article or "—")
     details = "\n".join(f"• {d[:200]}" for d in who.descriptions[:5]) or report.description[:600]
     embed.add_field(name=t("moderation.card.what"), value=details[:1024], inline=False)
-    status = t(f"moderation.card.status_{report.status}", handler=f"<@{report.handler_id}>" if report.handler_id else "—")
+    status = t(
+        f"moderation.card.status_{report.status}",
+        handler=f"<@{report.handler_id}>" if report.handler_id else "—",
+    )
     if report.resolution:
         status += f" — {report.resolution[:200]}"
     embed.add_field(name=t("moderation.card.status"), value=status, inline=False)
     return fit_embed(embed)
 
 
-class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:moderation:report:(?P<action>claim|dismiss|delete|warn):(?P<id>\d+)"):
+class ReportButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"relais:moderation:report:(?P<action>claim|dismiss|delete|warn):(?P<id>\d+)",
+):
     """The persistent buttons of a report card; they keep working after a restart."""
 
     def __init__(self, action: str, report_id: int, label: str = "", disabled: bool = False) -> None:
@@ -147,15 +176,21 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:
             "delete": discord.ButtonStyle.danger,
             "warn": discord.ButtonStyle.danger,
         }[action]
-        super().__init__(discord.ui.Button(
-            label=label or action, style=style, disabled=disabled,
-            custom_id=f"relais:moderation:report:{action}:{report_id}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label=label or action,
+                style=style,
+                disabled=disabled,
+                custom_id=f"relais:moderation:report:{action}:{report_id}",
+            )
+        )
         self.action = action
         self.report_id = report_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> ReportButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ReportButton:
         return cls(match["action"], int(match["id"]), item.label or "")
 
     @guarded
@@ -174,36 +209,57 @@ def report_view(t: Translate, report: Report) -> discord.ui.View:
 
 class _ModerationModal(OwnedModal):
     def __init__(self, *, title: str, kind: str, opener_id: int) -> None:
-        super().__init__(title=title, kind=f"moderation:{kind}", opener_id=opener_id,
-                         not_yours_key="moderation.errors.not_your_form")
+        super().__init__(
+            title=title,
+            kind=f"moderation:{kind}",
+            opener_id=opener_id,
+            not_yours_key="moderation.errors.not_your_form",
+        )
 
 
 class ReportModal(_ModerationModal):
     """What happened, optional article, anonymity and the resolution notice."""
 
     def __init__(self, t: Translate, on_submit: Any, *, opener_id: int, description: str = "") -> None:
-        super().__init__(title=t("moderation.report_modal.title")[:45], kind="report_modal", opener_id=opener_id)
+        super().__init__(
+            title=t("moderation.report_modal.title")[:45], kind="report_modal", opener_id=opener_id
+        )
         self._on_submit = on_submit
         self.what = discord.ui.TextInput(
-            label=t("moderation.report_modal.what")[:45], style=discord.TextStyle.paragraph,
-            default=description[:1000] or None, max_length=1000, required=True, custom_id="what",
+            label=t("moderation.report_modal.what")[:45],
+            style=discord.TextStyle.paragraph,
+            default=description[:1000] or None,
+            max_length=1000,
+            required=True,
+            custom_id="what",
             placeholder=t("moderation.report_modal.what_hint")[:100],
         )
         self.article = discord.ui.TextInput(
-            label=t("moderation.report_modal.article")[:45], required=False, max_length=60, custom_id="article",
+            label=t("moderation.report_modal.article")[:45],
+            required=False,
+            max_length=60,
+            custom_id="article",
             placeholder=t("moderation.report_modal.article_hint")[:100],
         )
         self.anonymous = discord.ui.Select(
-            custom_id="anonymous", min_values=1, max_values=1,
+            custom_id="anonymous",
+            min_values=1,
+            max_values=1,
             options=[
-                discord.SelectOption(label=t("moderation.report_modal.named")[:100], value="no", default=True),
+                discord.SelectOption(
+                    label=t("moderation.report_modal.named")[:100], value="no", default=True
+                ),
                 discord.SelectOption(label=t("moderation.report_modal.anonymous")[:100], value="yes"),
             ],
         )
         self.notify = discord.ui.Select(
-            custom_id="notify", min_values=1, max_values=1,
+            custom_id="notify",
+            min_values=1,
+            max_values=1,
             options=[
-                discord.SelectOption(label=t("moderation.report_modal.notify_yes")[:100], value="yes", default=True),
+                discord.SelectOption(
+                    label=t("moderation.report_modal.notify_yes")[:100], value="yes", default=True
+                ),
                 discord.SelectOption(label=t("moderation.report_modal.notify_no")[:100], value="no"),
             ],
         )
@@ -218,15 +274,22 @@ class ReportModal(_ModerationModal):
             return
         # The shared handler logs the user id with an unexpected error: not for a report.
         incident = uuid.uuid4().hex[:8]
-        log.error("incident %s: unexpected error while filing a report (guild=%s)", incident,
-                  interaction.guild_id, exc_info=error)
-        await send_ephemeral(interaction, interaction.client.t(interaction, "core.errors.unexpected",
-                                                               incident=incident))
+        log.error(
+            "incident %s: unexpected error while filing a report (guild=%s)",
+            incident,
+            interaction.guild_id,
+            exc_info=error,
+        )
+        await send_ephemeral(
+            interaction, interaction.client.t(interaction, "core.errors.unexpected", incident=incident)
+        )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         anonymous = (self.anonymous.values or ["no"])[0] == "yes"
         notify = (self.notify.values or ["yes"])[0] == "yes"
-        await self._on_submit(interaction, self.what.value, (self.article.value or "").strip() or None, anonymous, notify)
+        await self._on_submit(
+            interaction, self.what.value, (self.article.value or "").strip() or None, anonymous, notify
+        )
 
 
 class WarnModal(_ModerationModal):
@@ -237,11 +300,17 @@ class WarnModal(_ModerationModal):
         super().__init__(title=t("moderation.warn_modal.title")[:45], kind="warn_modal", opener_id=opener_id)
         self._on_submit = on_submit
         self.article = discord.ui.TextInput(
-            label=t("moderation.warn_modal.article")[:45], default=article or None, max_length=60, custom_id="article",
+            label=t("moderation.warn_modal.article")[:45],
+            default=article or None,
+            max_length=60,
+            custom_id="article",
         )
         self.reason = discord.ui.TextInput(
-            label=t("moderation.warn_modal.reason")[:45], style=discord.TextStyle.paragraph,
-            max_length=500, custom_id="reason", placeholder=t("moderation.warn_modal.reason_hint")[:100],
+            label=t("moderation.warn_modal.reason")[:45],
+            style=discord.TextStyle.paragraph,
+            max_length=500,
+            custom_id="reason",
+            placeholder=t("moderation.warn_modal.reason_hint")[:100],
         )
         self.add_item(self.article)
         self.add_item(self.reason)

@@ -31,12 +31,22 @@ class MemberExport:
     withheld: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {f"{area}.{name}": len(rows) for area, records in self.areas.items()
-                for name, rows in records.items() if rows}
+        return {
+            f"{area}.{name}": len(rows)
+            for area, records in self.areas.items()
+            for name, rows in records.items()
+            if rows
+        }
 
     def to_json(self) -> str:
-        document = {"format": FORMAT_VERSION, "guild_id": str(self.guild_id), "member_id": str(self.member_id),
-                    "made_at": self.made_at.isoformat(), "data": self.areas, "withheld": self.withheld}
+        document = {
+            "format": FORMAT_VERSION,
+            "guild_id": str(self.guild_id),
+            "member_id": str(self.member_id),
+            "made_at": self.made_at.isoformat(),
+            "data": self.areas,
+            "withheld": self.withheld,
+        }
         return json.dumps(document, ensure_ascii=False, indent=1, default=str) + "\n"
 
 
@@ -63,8 +73,15 @@ def _readable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-async def export_member(db: Database, hooks: Sequence[MemberDataHook], guild_id: int, member_id: int, *,
-                        now: dt.datetime, report_key: bytes | None = None) -> MemberExport:
+async def export_member(
+    db: Database,
+    hooks: Sequence[MemberDataHook],
+    guild_id: int,
+    member_id: int,
+    *,
+    now: dt.datetime,
+    report_key: bytes | None = None,
+) -> MemberExport:
     subject = Subject(db, guild_id, member_id, now, report_key=report_key)
     result = MemberExport(guild_id, member_id, now)
     for hook in hooks:
@@ -74,9 +91,18 @@ async def export_member(db: Database, hooks: Sequence[MemberDataHook], guild_id:
     return result
 
 
-async def erase_member(db: Database, timers: TimerService, hooks: Sequence[MemberDataHook], guild_id: int,
-                       member_id: int, choices: ErasureChoices, *, now: dt.datetime, policy: RetentionPolicy,
-                       report_key: bytes | None = None) -> ErasureReport:
+async def erase_member(
+    db: Database,
+    timers: TimerService,
+    hooks: Sequence[MemberDataHook],
+    guild_id: int,
+    member_id: int,
+    choices: ErasureChoices,
+    *,
+    now: dt.datetime,
+    policy: RetentionPolicy,
+    report_key: bytes | None = None,
+) -> ErasureReport:
     subject = Subject(db, guild_id, member_id, now, policy, report_key)
     report = ErasureReport()
     async with db.transaction():
@@ -84,7 +110,9 @@ async def erase_member(db: Database, timers: TimerService, hooks: Sequence[Membe
             erasure, followups = await hook.erase(subject, choices)
             _merge(report, erasure)
             for followup in followups:
-                await timers.schedule(guild_id, followup.kind, now, {**followup.payload, FORGET_WHEN_DONE: True})
+                await timers.schedule(
+                    guild_id, followup.kind, now, {**followup.payload, FORGET_WHEN_DONE: True}
+                )
             report.followups_scheduled += len(followups)
     await db.checkpoint()
     return report
@@ -98,8 +126,9 @@ def _merge(report: ErasureReport, erasure: Erasure) -> None:
     report.forgotten_texts += erasure.forgotten_texts
 
 
-async def apply_retention(db: Database, hooks: Sequence[MemberDataHook], *, now: dt.datetime,
-                          policy: RetentionPolicy) -> dict[str, int]:
+async def apply_retention(
+    db: Database, hooks: Sequence[MemberDataHook], *, now: dt.datetime, policy: RetentionPolicy
+) -> dict[str, int]:
     purged: dict[str, int] = {}
     async with db.transaction():
         for hook in hooks:

@@ -35,13 +35,16 @@ class TimersData:
         # LIKE narrows the scan; the JSON walk decides (an id can be a substring of another number).
         rows = await subject.db.fetchall(
             "SELECT id, kind, due_at, status, payload FROM timers WHERE guild_id = ? AND payload LIKE ?",
-            (subject.guild_id, f"%{subject.member_id}%"))
+            (subject.guild_id, f"%{subject.member_id}%"),
+        )
         return [row for row in rows if _mentions(row["payload"], subject.member_id)]
 
     async def export(self, subject: Subject) -> Export:
         out = Export(self.area)
         out.records["scheduled_actions"] = [
-            {"kind": row["kind"], "due_at": row["due_at"], "status": row["status"]} for row in await self._rows(subject)]
+            {"kind": row["kind"], "due_at": row["due_at"], "status": row["status"]}
+            for row in await self._rows(subject)
+        ]
         return out
 
     async def erase(self, subject: Subject, choices: ErasureChoices) -> tuple[Erasure, list[Followup]]:
@@ -52,10 +55,13 @@ class TimersData:
         result.count("finished_actions", len(finished))
         return result, []
 
-    async def apply_retention(self, db: Database, now: dt.datetime, policy: RetentionPolicy) -> dict[str, int]:
+    async def apply_retention(
+        self, db: Database, now: dt.datetime, policy: RetentionPolicy
+    ) -> dict[str, int]:
         done = await db.execute(
             "DELETE FROM timers WHERE status IN ('done', 'failed', 'cancelled') AND due_at < ?",
-            (timeutil.to_db(now - policy.finished_timers),))
+            (timeutil.to_db(now - policy.finished_timers),),
+        )
         return {"finished_actions": done.rowcount}
 
 

@@ -35,7 +35,9 @@ def _fit(lines: list[str]) -> str:
 def export_embed(t: Translate, export: MemberExport) -> discord.Embed:
     counts = export.counts()
     lines = [t("privacy.export.intro" if counts else "privacy.export.nothing"), ""]
-    lines += [t("privacy.export.summary_line", label=_label(t, key), count=count) for key, count in counts.items()]
+    lines += [
+        t("privacy.export.summary_line", label=_label(t, key), count=count) for key, count in counts.items()
+    ]
     if export.withheld:
         lines += ["", t("privacy.export.withheld_title")] + [f"• {t(key)}" for key in export.withheld]
     return fit_embed(discord.Embed(description=_fit(lines), colour=discord.Colour.blurple()))
@@ -43,15 +45,23 @@ def export_embed(t: Translate, export: MemberExport) -> discord.Embed:
 
 def erasure_embed(t: Translate, report: ErasureReport) -> discord.Embed:
     lines = [t("privacy.erase.done" if report.erased else "privacy.erase.done_nothing")]
-    lines += [t("privacy.erase.erased_line", label=_label(t, key), count=count) for key, count in report.erased.items()]
+    lines += [
+        t("privacy.erase.erased_line", label=_label(t, key), count=count)
+        for key, count in report.erased.items()
+    ]
     if report.kept:
         lines += ["", t("privacy.erase.kept_title")]
         for key, until in report.kept.items():
             if until is None:
                 lines.append(t("privacy.erase.kept_anonymous", label=_label(t, key)))
             else:
-                lines.append(t("privacy.erase.kept_until", label=_label(t, key),
-                               date=discord.utils.format_dt(until, "D")))
+                lines.append(
+                    t(
+                        "privacy.erase.kept_until",
+                        label=_label(t, key),
+                        date=discord.utils.format_dt(until, "D"),
+                    )
+                )
     if report.followups_scheduled:
         lines += ["", t("privacy.erase.followups")]
     return fit_embed(discord.Embed(description=_fit(lines), colour=discord.Colour.green()))
@@ -66,8 +76,13 @@ def erase_choice_view(t: Translate, owner_id: int, choose: Choose) -> ConfirmVie
         else:
             await choose(interaction, value == "keep")
 
-    return ConfirmView.pick_one(owner_id, [
-        ("keep", t("privacy.erase.keep_resources"), discord.ButtonStyle.danger),
-        ("delete", t("privacy.erase.delete_resources"), discord.ButtonStyle.danger),
-        ("cancel", t("privacy.erase.cancel"), discord.ButtonStyle.secondary),
-    ], chosen, timeout=300)
+    return ConfirmView.pick_one(
+        owner_id,
+        [
+            ("keep", t("privacy.erase.keep_resources"), discord.ButtonStyle.danger),
+            ("delete", t("privacy.erase.delete_resources"), discord.ButtonStyle.danger),
+            ("cancel", t("privacy.erase.cancel"), discord.ButtonStyle.secondary),
+        ],
+        chosen,
+        timeout=300,
+    )

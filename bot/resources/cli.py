@@ -30,9 +30,10 @@ async def _import(db_path: str, file: Path, guild_id: int | None) -> tuple[int, 
         if guild_id is None:
             known = await _guilds(db)
             if len(known) != 1:
-                return (
-                    "indiquez le serveur avec --guild ID (identifiant du serveur Discord) : "
-                    + ("aucun serveur connu dans la base" if not known else "serveurs connus : " + ", ".join(map(str, known)))
+                return "indiquez le serveur avec --guild ID (identifiant du serveur Discord) : " + (
+                    "aucun serveur connu dans la base"
+                    if not known
+                    else "serveurs connus : " + ", ".join(map(str, known))
                 )
             guild_id = known[0]
         report = await import_library(db, guild_id, library)
@@ -90,13 +91,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     imp = resources_sub.add_parser("import", help="ajouter les ressources d'un fichier YAML (sans doublon)")
     imp.add_argument("file", type=Path, metavar="FILE")
-    imp.add_argument("--guild", type=int, default=None, help="identifiant du serveur (inutile s'il n'y en a qu'un)")
+    imp.add_argument(
+        "--guild", type=int, default=None, help="identifiant du serveur (inutile s'il n'y en a qu'un)"
+    )
     add_config_options(imp)
     imp.set_defaults(func=cmd_import)
 
     exp = resources_sub.add_parser("export", help="exporter la bibliothèque (YAML réimportable, ou CSV)")
     exp.add_argument("--format", choices=("yaml", "csv"), default="yaml")
     exp.add_argument("--guild", type=int, default=None, help="un seul serveur (par défaut : tous)")
-    exp.add_argument("--output", type=Path, default=None, metavar="FILE", help="fichier à écrire (défaut : la sortie)")
+    exp.add_argument(
+        "--output", type=Path, default=None, metavar="FILE", help="fichier à écrire (défaut : la sortie)"
+    )
     add_config_options(exp)
     exp.set_defaults(func=cmd_export)

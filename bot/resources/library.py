@@ -25,7 +25,18 @@ from bot.resources.search import SearchResult, boost_for, fold, forget_guilds, s
 log = logging.getLogger(__name__)
 
 # Stored keys (stable) of the resource types; their labels live in the locale files.
-KINDS = ("article", "podcast", "video", "livre", "guide", "formation", "projet", "evenement", "outil", "recherche")
+KINDS = (
+    "article",
+    "podcast",
+    "video",
+    "livre",
+    "guide",
+    "formation",
+    "projet",
+    "evenement",
+    "outil",
+    "recherche",
+)
 KIND_ALIASES = {"vidéo": "video", "événement": "evenement", "evenement": "evenement", "video": "video"}
 DEFAULT_KIND = "article"
 MAX_TITLE = 200
@@ -110,14 +121,14 @@ class DuplicateResource(UserError):
 @dataclass(frozen=True, slots=True)
 class VoteResult:
     resource: Resource
-    voted: bool          # the member's vote after the toggle
+    voted: bool  # the member's vote after the toggle
     count: int
 
 
 @dataclass(frozen=True, slots=True)
 class Popular:
     resource: Resource
-    votes: int           # votes cast in the period
+    votes: int  # votes cast in the period
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +142,7 @@ class SearchPage:
 
 @dataclass(frozen=True, slots=True)
 class DigestPlan:
-    period: str                       # ISO week of the period that ends at ``end``
+    period: str  # ISO week of the period that ends at ``end``
     start: dt.datetime
     end: dt.datetime
     resources: tuple[Resource, ...] = field(default_factory=tuple)
@@ -201,7 +212,9 @@ def parse_themes(value: str | Iterable[str] | None) -> tuple[str, ...]:
         if not theme:
             continue
         if len(theme) > MAX_THEME_CHARS:
-            raise UserError("resources.input.theme_too_long", theme=theme[:MAX_THEME_CHARS] + "…", limit=MAX_THEME_CHARS)
+            raise UserError(
+                "resources.input.theme_too_long", theme=theme[:MAX_THEME_CHARS] + "…", limit=MAX_THEME_CHARS
+            )
         check_no_mentions(theme, "themes")
         key = fold(theme)
         if key not in seen:
@@ -257,15 +270,31 @@ def _split_themes(text: str) -> tuple[str, ...]:
 
 def _resource(row: Sequence) -> Resource:
     return Resource(
-        id=row[0], guild_id=row[1], url=row[2], url_key=row[3], site=row[4], title=row[5],
-        description=row[6], kind=row[7], themes=_split_themes(row[8]), author_id=row[9],
-        shared_by=row[10], source=row[11], created_at=timeutil.from_db(row[12]), useful_count=row[13],
-        channel_id=row[14], message_id=row[15], thread_id=row[16], removed_at=timeutil.from_db(row[17]),
+        id=row[0],
+        guild_id=row[1],
+        url=row[2],
+        url_key=row[3],
+        site=row[4],
+        title=row[5],
+        description=row[6],
+        kind=row[7],
+        themes=_split_themes(row[8]),
+        author_id=row[9],
+        shared_by=row[10],
+        source=row[11],
+        created_at=timeutil.from_db(row[12]),
+        useful_count=row[13],
+        channel_id=row[14],
+        message_id=row[15],
+        thread_id=row[16],
+        removed_at=timeutil.from_db(row[17]),
     )
 
 
 async def get(db: Database, guild_id: int, resource_id: int, *, include_removed: bool = False) -> Resource:
-    row = await db.fetchone(f"SELECT {_COLUMNS} FROM resources WHERE guild_id = ? AND id = ?", (guild_id, resource_id))
+    row = await db.fetchone(
+        f"SELECT {_COLUMNS} FROM resources WHERE guild_id = ? AND id = ?", (guild_id, resource_id)
+    )
     if row is None or (row[17] is not None and not include_removed):
         raise NotFound("resources.not_found", id=resource_id)
     return _resource(row)
@@ -357,7 +386,9 @@ def _safe_fetched(value: str | None, limit: int) -> str | None:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-async def _insert(db: Database, draft: Draft, title: str, description: str, now: dt.datetime, *, source: str) -> Resource:
+async def _insert(
+    db: Database, draft: Draft, title: str, description: str, now: dt.datetime, *, source: str
+) -> Resource:
     try:
         async with db.transaction():
             existing = await find_live_by_url(db, draft.guild_id, draft.url_key)
@@ -367,8 +398,18 @@ async def _insert(db: Database, draft: Draft, title: str, description: str, now:
                 "INSERT INTO resources (guild_id, url, url_key, site, title, description, kind, themes, "
                 "author_id, shared_by, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    draft.guild_id, draft.url, draft.url_key, draft.site, title, description, draft.kind,
-                    ", ".join(draft.themes), draft.author_id, draft.shared_by, source, timeutil.to_db(now),
+                    draft.guild_id,
+                    draft.url,
+                    draft.url_key,
+                    draft.site,
+                    title,
+                    description,
+                    draft.kind,
+                    ", ".join(draft.themes),
+                    draft.author_id,
+                    draft.shared_by,
+                    source,
+                    timeutil.to_db(now),
                 ),
             )
             resource_id = result.lastrowid
@@ -393,7 +434,13 @@ async def _write_themes(db: Database, guild_id: int, resource_id: int, themes: S
 
 
 async def set_announcement(
-    db: Database, guild_id: int, resource_id: int, *, channel_id: int, message_id: int, thread_id: int | None = None
+    db: Database,
+    guild_id: int,
+    resource_id: int,
+    *,
+    channel_id: int,
+    message_id: int,
+    thread_id: int | None = None,
 ) -> None:
     await db.execute(
         "UPDATE resources SET channel_id = ?, message_id = ?, thread_id = ? WHERE guild_id = ? AND id = ?",
@@ -402,7 +449,9 @@ async def set_announcement(
 
 
 # -- votes ------------------------------------------------------------------------------------------
-async def toggle_vote(db: Database, guild_id: int, resource_id: int, user_id: int, now: dt.datetime) -> VoteResult:
+async def toggle_vote(
+    db: Database, guild_id: int, resource_id: int, user_id: int, now: dt.datetime
+) -> VoteResult:
     """« Utile »: one vote per member; pressing again takes it back. One transaction."""
     async with db.transaction():
         resource = await get(db, guild_id, resource_id)
@@ -424,9 +473,11 @@ async def toggle_vote(db: Database, guild_id: int, resource_id: int, user_id: in
 
 
 async def has_voted(db: Database, resource_id: int, user_id: int) -> bool:
-    return bool(await db.fetchval(
-        "SELECT 1 FROM resource_votes WHERE resource_id = ? AND user_id = ?", (resource_id, user_id)
-    ))
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM resource_votes WHERE resource_id = ? AND user_id = ?", (resource_id, user_id)
+        )
+    )
 
 
 # -- edit and removal -------------------------------------------------------------------------------
@@ -460,7 +511,15 @@ async def edit(
         await db.execute(
             "UPDATE resources SET title = ?, description = ?, themes = ?, kind = ?, updated_at = ? "
             "WHERE guild_id = ? AND id = ? AND removed_at IS NULL",
-            (new_title, new_description, ", ".join(new_themes), new_kind, timeutil.to_db(now), guild_id, resource_id),
+            (
+                new_title,
+                new_description,
+                ", ".join(new_themes),
+                new_kind,
+                timeutil.to_db(now),
+                guild_id,
+                resource_id,
+            ),
         )
         await _write_themes(db, guild_id, resource_id, new_themes)
     return await get(db, guild_id, resource_id)
@@ -492,7 +551,9 @@ async def recent(db: Database, guild_id: int, limit: int = 10) -> list[Resource]
 PERIOD_DAYS = {"semaine": 7, "mois": 30, "annee": 365, "tout": None}
 
 
-async def popular(db: Database, guild_id: int, *, now: dt.datetime, period: str = "mois", limit: int = 10) -> list[Popular]:
+async def popular(
+    db: Database, guild_id: int, *, now: dt.datetime, period: str = "mois", limit: int = 10
+) -> list[Popular]:
     """Resources ranked by « Utile » votes cast during the period (all time: current count)."""
     if period not in PERIOD_DAYS:
         raise UserError("resources.input.unknown_period", value=period[:20])
@@ -515,7 +576,9 @@ async def popular(db: Database, guild_id: int, *, now: dt.datetime, period: str 
     return [Popular(_resource(r), r[18]) for r in rows]
 
 
-async def theme_suggestions(db: Database, guild_id: int, typed: str, defaults: Sequence[str], limit: int = 25) -> list[str]:
+async def theme_suggestions(
+    db: Database, guild_id: int, typed: str, defaults: Sequence[str], limit: int = 25
+) -> list[str]:
     """Themes for autocomplete: used ones (most used first) then the default list, matching ``typed``."""
     key = fold(typed.strip())
     rows = await db.fetchall(
@@ -547,7 +610,9 @@ async def search(
 ) -> SearchPage:
     if kind:
         kind = parse_kind(kind)
-    result: SearchResult = await search_ids(db, guild_id, query, kind=kind, theme=theme, page=page, page_size=page_size)
+    result: SearchResult = await search_ids(
+        db, guild_id, query, kind=kind, theme=theme, page=page, page_size=page_size
+    )
     found = await get_many(db, guild_id, result.ids)
     return SearchPage(tuple(found), result.page, result.has_next, result.total, result.exact)
 
@@ -569,7 +634,9 @@ def period_of(moment: dt.datetime, zone_name: str) -> str:
     return f"{year}-W{week:02d}"
 
 
-async def digest_plan(db: Database, guild_id: int, *, now: dt.datetime, zone_name: str, limit: int = 5) -> DigestPlan:
+async def digest_plan(
+    db: Database, guild_id: int, *, now: dt.datetime, zone_name: str, limit: int = 5
+) -> DigestPlan:
     """The week's most useful new resources (created in the 7 days before ``now``)."""
     start = now - dt.timedelta(days=7)
     rows = await db.fetchall(
@@ -591,12 +658,16 @@ async def claim_digest(db: Database, guild_id: int, period: str, now: dt.datetim
 
 async def release_digest(db: Database, guild_id: int, period: str) -> None:
     """Posting failed: let a retry post it."""
-    await db.execute("DELETE FROM resource_digests WHERE guild_id = ? AND period = ? AND message_id IS NULL", (guild_id, period))
+    await db.execute(
+        "DELETE FROM resource_digests WHERE guild_id = ? AND period = ? AND message_id IS NULL",
+        (guild_id, period),
+    )
 
 
 async def record_digest_message(db: Database, guild_id: int, period: str, message_id: int) -> None:
     await db.execute(
-        "UPDATE resource_digests SET message_id = ? WHERE guild_id = ? AND period = ?", (message_id, guild_id, period)
+        "UPDATE resource_digests SET message_id = ? WHERE guild_id = ? AND period = ?",
+        (message_id, guild_id, period),
     )
 
 
@@ -608,4 +679,3 @@ async def schedule_digest(timers, guild_id: int, due_at: dt.datetime) -> None:
 async def guilds_with_library_channel(db: Database) -> list[int]:
     rows = await db.fetchall("SELECT guild_id FROM guild_channels WHERE purpose = 'ressources'")
     return [r[0] for r in rows]
-

@@ -96,14 +96,18 @@ async def fetch_page_info(
     check = check or default_check(allow_loopback)
     client_timeout = aiohttp.ClientTimeout(total=time_limit, sock_connect=time_limit)
     async with guarded_session(
-        check=check, timeout=client_timeout, trust_env=False,
+        check=check,
+        timeout=client_timeout,
+        trust_env=False,
         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9"},
     ) as session:
         async with asyncio.timeout(time_limit):
             return await _follow(session, url, max_bytes=max_bytes, max_redirects=max_redirects, check=check)
 
 
-async def _follow(session: aiohttp.ClientSession, url: str, *, max_bytes: int, max_redirects: int, check: AddressCheck) -> PageInfo:
+async def _follow(
+    session: aiohttp.ClientSession, url: str, *, max_bytes: int, max_redirects: int, check: AddressCheck
+) -> PageInfo:
     for _hop in range(max_redirects + 1):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -160,7 +164,11 @@ def make_fetcher(*, timeout: float, max_bytes: int, max_redirects: int, allow_lo
     async def fetch(url: str) -> PageInfo | None:
         try:
             return await fetch_page_info(
-                url, time_limit=timeout, max_bytes=max_bytes, max_redirects=max_redirects, allow_loopback=allow_loopback
+                url,
+                time_limit=timeout,
+                max_bytes=max_bytes,
+                max_redirects=max_redirects,
+                allow_loopback=allow_loopback,
             )
         except (FetchRefused, aiohttp.ClientError, TimeoutError, OSError, UnicodeError, ValueError) as exc:
             log.info("no preview for %s: %s", url[:200], exc)

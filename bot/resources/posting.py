@@ -16,8 +16,9 @@ REPOST_WINDOW_SECONDS = 600.0
 
 
 class PostThrottle:
-    def __init__(self, member_cooldown: float = MEMBER_COOLDOWN_SECONDS,
-                 repost_window: float = REPOST_WINDOW_SECONDS) -> None:
+    def __init__(
+        self, member_cooldown: float = MEMBER_COOLDOWN_SECONDS, repost_window: float = REPOST_WINDOW_SECONDS
+    ) -> None:
         self.member_cooldown = member_cooldown
         self.repost_window = repost_window
         self._by_member: dict[tuple[int, int], float] = {}

@@ -93,10 +93,17 @@ def query_terms(text: str) -> list[list[str]]:
 
 
 def build_match(
-    query: str, guild_id: int | None, *, kind: str | None = None, theme: str | None = None, tier: str | None = None
+    query: str,
+    guild_id: int | None,
+    *,
+    kind: str | None = None,
+    theme: str | None = None,
+    tier: str | None = None,
 ) -> str:
     """An FTS5 MATCH expression: every phrase quoted, ANDed, within the guild (when given) and filters."""
-    parts = ["{title description themes site} : (" + " AND ".join(_quote(p) for p in query_terms(query)) + ")"]
+    parts = [
+        "{title description themes site} : (" + " AND ".join(_quote(p) for p in query_terms(query)) + ")"
+    ]
     if guild_id is not None:
         parts.append(f'guild_id : "{int(guild_id)}"')
     if kind:
@@ -122,11 +129,11 @@ def boost_for(votes: int) -> float:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    ids: tuple[int, ...]     # the requested page, best first
-    page: int                # 0-based
+    ids: tuple[int, ...]  # the requested page, best first
+    page: int  # 0-based
     has_next: bool
-    total: int               # matches found (a lower bound when not exact)
-    exact: bool              # every match was ranked
+    total: int  # matches found (a lower bound when not exact)
+    exact: bool  # every match was ranked
 
 
 _K1 = 1.2
@@ -137,6 +144,8 @@ DF_TTL = 600.0
 _df_cache: dict[tuple[str, str], tuple[float, float]] = {}
 _only_guild_cache: dict[tuple[str, int], tuple[bool, float]] = {}
 ONLY_GUILD_TTL = 30.0
+
+
 def _variants() -> dict[str, str]:
     """Base letter → every casefolded Latin letter that folds to it (``e`` → ``eéèêë…``)."""
     groups: dict[str, set[str]] = {}
@@ -167,7 +176,8 @@ def _phrase_pattern(phrase: list[str]) -> re.Pattern[str]:
 
 async def _candidate_ids(db: Database, match: str, limit: int) -> list[int]:
     rows = await db.fetchall(
-        "SELECT rowid FROM resources_fts WHERE resources_fts MATCH ? ORDER BY rowid DESC LIMIT ?", (match, limit)
+        "SELECT rowid FROM resources_fts WHERE resources_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+        (match, limit),
     )
     return [r[0] for r in rows]
 
@@ -253,7 +263,9 @@ async def search_ids(
     exact = len(found) <= cap
     ids = dict.fromkeys(found[:cap])
     if not exact:
-        voted = await _candidate_ids(db, build_match(query, scope, kind=kind, theme=theme, tier="u1"), voted_cap)
+        voted = await _candidate_ids(
+            db, build_match(query, scope, kind=kind, theme=theme, tier="u1"), voted_cap
+        )
         ids.update(dict.fromkeys(voted))
     if not ids:
         return SearchResult((), page, False, 0, True)

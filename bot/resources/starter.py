@@ -32,8 +32,18 @@ from bot.resources.library import (
 from bot.resources.search import fold
 
 FALLBACK_THEMES = (
-    "rétablissement", "stigmatisation", "emploi", "formation", "addictions", "précarité", "santé mentale",
-    "droits", "témoignage", "intervision", "famille", "logement",
+    "rétablissement",
+    "stigmatisation",
+    "emploi",
+    "formation",
+    "addictions",
+    "précarité",
+    "santé mentale",
+    "droits",
+    "témoignage",
+    "intervision",
+    "famille",
+    "logement",
 )
 
 
@@ -106,25 +116,41 @@ def _build(doc: yamlfile.YamlDocument, problems: list[Problem]) -> tuple[Library
     raw = doc.data.get("library") if isinstance(doc.data, dict) else None
     seen: dict[str, int] = {}
     for index, entry in enumerate(raw if isinstance(raw, list) else []):
-        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str) or not isinstance(entry.get("title"), str):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("url"), str)
+            or not isinstance(entry.get("title"), str)
+        ):
             continue
         try:
             draft = make_draft(
-                0, entry["url"], title=entry["title"], kind=str(entry.get("type") or "article"),
-                themes=[str(t) for t in entry.get("themes") or []] if isinstance(entry.get("themes"), list) else None,
+                0,
+                entry["url"],
+                title=entry["title"],
+                kind=str(entry.get("type") or "article"),
+                themes=[str(t) for t in entry.get("themes") or []]
+                if isinstance(entry.get("themes"), list)
+                else None,
                 description=str(entry.get("description") or ""),
             )
         except UserError as exc:
             start = doc.line(("library", index))
             end = doc.line(("library", index + 1)) if index + 1 < len(raw) else 10**9
             if not any(p.file == doc.file and start <= p.line < end for p in problems):  # not reported yet
-                problems.append(doc.problem(("library", index), f"entrée refusée ({exc.key})", "corriger le texte de cette entrée"))
+                problems.append(
+                    doc.problem(
+                        ("library", index), f"entrée refusée ({exc.key})", "corriger le texte de cette entrée"
+                    )
+                )
             continue
         if draft.url_key in seen:
-            problems.append(doc.problem(
-                ("library", index, "url"), f"lien déjà présent dans l'entrée n°{seen[draft.url_key] + 1}",
-                "supprimer l'une des deux entrées",
-            ))
+            problems.append(
+                doc.problem(
+                    ("library", index, "url"),
+                    f"lien déjà présent dans l'entrée n°{seen[draft.url_key] + 1}",
+                    "supprimer l'une des deux entrées",
+                )
+            )
         seen.setdefault(draft.url_key, index)
     if config_schema.is_missing(built):
         return LibraryFile(), problems
@@ -142,14 +168,22 @@ class ImportReport:
     skipped: int
 
 
-async def import_library(db: Database, guild_id: int, library: LibraryFile, *, now: dt.datetime | None = None) -> ImportReport:
+async def import_library(
+    db: Database, guild_id: int, library: LibraryFile, *, now: dt.datetime | None = None
+) -> ImportReport:
     """Add every entry whose link is not already in the guild's library; twice adds nothing."""
     now = now or timeutil.now()
     added = skipped = 0
     async with db.transaction():
         for entry in library.library:
-            draft = make_draft(guild_id, entry.url, title=entry.title, kind=entry.type, themes=entry.themes,
-                               description=entry.description)
+            draft = make_draft(
+                guild_id,
+                entry.url,
+                title=entry.title,
+                kind=entry.type,
+                themes=entry.themes,
+                description=entry.description,
+            )
             exists = await db.fetchval(
                 "SELECT 1 FROM resources WHERE guild_id = ? AND url_key = ? AND removed_at IS NULL",
                 (guild_id, draft.url_key),
@@ -162,7 +196,18 @@ async def import_library(db: Database, guild_id: int, library: LibraryFile, *, n
     return ImportReport(added, skipped)
 
 
-EXPORT_FIELDS = ("id", "url", "title", "type", "themes", "description", "site", "author_id", "created_at", "useful")
+EXPORT_FIELDS = (
+    "id",
+    "url",
+    "title",
+    "type",
+    "themes",
+    "description",
+    "site",
+    "author_id",
+    "created_at",
+    "useful",
+)
 
 
 async def export_rows(db: Database, guild_id: int | None = None) -> list[dict]:
@@ -177,10 +222,17 @@ async def export_rows(db: Database, guild_id: int | None = None) -> list[dict]:
     rows = await db.fetchall(sql + " ORDER BY guild_id, id", params)
     return [
         {
-            "id": r["id"], "guild_id": r["guild_id"], "url": r["url"], "title": r["title"], "type": r["kind"],
-            "themes": [t.strip() for t in r["themes"].split(",") if t.strip()], "description": r["description"],
-            "site": r["site"], "author_id": r["author_id"],
-            "created_at": timeutil.from_db(r["created_at"]).isoformat(timespec="seconds"), "useful": r["useful_count"],
+            "id": r["id"],
+            "guild_id": r["guild_id"],
+            "url": r["url"],
+            "title": r["title"],
+            "type": r["kind"],
+            "themes": [t.strip() for t in r["themes"].split(",") if t.strip()],
+            "description": r["description"],
+            "site": r["site"],
+            "author_id": r["author_id"],
+            "created_at": timeutil.from_db(r["created_at"]).isoformat(timespec="seconds"),
+            "useful": r["useful_count"],
         }
         for r in rows
     ]
@@ -206,7 +258,9 @@ def to_csv(rows: list[dict]) -> str:
     for row in rows:
         values = [row["guild_id"]] + [", ".join(row[f]) if f == "themes" else row[f] for f in EXPORT_FIELDS]
         # A cell starting with = + - @ is a formula in spreadsheets: neutralise it.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in values])
+        writer.writerow(
+            ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in values]
+        )
     return out.getvalue()
 
 

@@ -41,8 +41,16 @@ def kind_label(t: Translate, kind: str) -> str:
 
 def kind_emoji(kind: str) -> str:
     return {
-        "article": "📰", "podcast": "🎧", "video": "🎬", "livre": "📚", "guide": "🧭", "formation": "🎓",
-        "projet": "🌱", "evenement": "📅", "outil": "🧰", "recherche": "🔬",
+        "article": "📰",
+        "podcast": "🎧",
+        "video": "🎬",
+        "livre": "📚",
+        "guide": "🧭",
+        "formation": "🎓",
+        "projet": "🌱",
+        "evenement": "📅",
+        "outil": "🧰",
+        "recherche": "🔬",
     }.get(kind, "🔗")
 
 
@@ -55,7 +63,9 @@ def credit(t: Translate, resource: Resource) -> str:
         # Imported from the starter library, or shared by a member who erased their data.
         return t("resources.card.library" if resource.source == "import" else "resources.card.former_member")
     if resource.shared_by and resource.shared_by != resource.author_id:
-        return t("resources.card.credited", author=f"<@{resource.author_id}>", sharer=f"<@{resource.shared_by}>")
+        return t(
+            "resources.card.credited", author=f"<@{resource.author_id}>", sharer=f"<@{resource.shared_by}>"
+        )
     return f"<@{resource.author_id}>"
 
 
@@ -73,7 +83,9 @@ def resource_embed(t: Translate, resource: Resource) -> discord.Embed:
     )
     embed.add_field(name=t("resources.card.kind"), value=kind_label(t, resource.kind), inline=True)
     if resource.themes:
-        embed.add_field(name=t("resources.card.themes"), value=_cut(", ".join(resource.themes), 1024), inline=True)
+        embed.add_field(
+            name=t("resources.card.themes"), value=_cut(", ".join(resource.themes), 1024), inline=True
+        )
     embed.add_field(name=t("resources.card.shared_by"), value=credit(t, resource), inline=True)
     embed.set_footer(text=t("resources.card.footer", id=resource.id, site=resource.site or "—"))
     embed.timestamp = resource.created_at
@@ -81,16 +93,24 @@ def resource_embed(t: Translate, resource: Resource) -> discord.Embed:
 
 
 # -- persistent buttons -------------------------------------------------------------------------
-class UsefulButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:resources:useful:(?P<id>\d+)"):
+class UsefulButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"relais:resources:useful:(?P<id>\d+)"
+):
     def __init__(self, resource_id: int, count: int = 0, label: str = "Utile") -> None:
-        super().__init__(discord.ui.Button(
-            label=f"{label} · {count}", emoji="👍", style=discord.ButtonStyle.success,
-            custom_id=f"relais:resources:useful:{resource_id}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label=f"{label} · {count}",
+                emoji="👍",
+                style=discord.ButtonStyle.success,
+                custom_id=f"relais:resources:useful:{resource_id}",
+            )
+        )
         self.resource_id = resource_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> UsefulButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> UsefulButton:
         return cls(int(match["id"]))
 
     @guarded
@@ -99,16 +119,24 @@ class UsefulButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:
         await actions.on_useful(interaction, self.resource_id)
 
 
-class ReportButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:resources:report:(?P<id>\d+)"):
+class ReportButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"relais:resources:report:(?P<id>\d+)"
+):
     def __init__(self, resource_id: int, label: str = "Signaler") -> None:
-        super().__init__(discord.ui.Button(
-            label=label, emoji="🚩", style=discord.ButtonStyle.secondary,
-            custom_id=f"relais:resources:report:{resource_id}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji="🚩",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"relais:resources:report:{resource_id}",
+            )
+        )
         self.resource_id = resource_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> ReportButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ReportButton:
         return cls(int(match["id"]))
 
     @guarded
@@ -121,14 +149,20 @@ class PostButton(discord.ui.DynamicItem[discord.ui.Button], template=r"relais:re
     """« Partager dans le salon »: posts the card publicly in the channel where it is clicked."""
 
     def __init__(self, resource_id: int, label: str = "Partager dans le salon") -> None:
-        super().__init__(discord.ui.Button(
-            label=_cut(label, 80), emoji="📣", style=discord.ButtonStyle.primary,
-            custom_id=f"relais:resources:post:{resource_id}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label=_cut(label, 80),
+                emoji="📣",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"relais:resources:post:{resource_id}",
+            )
+        )
         self.resource_id = resource_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]) -> PostButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PostButton:
         return cls(int(match["id"]))
 
     @guarded
@@ -163,13 +197,20 @@ def _link_text(title: str) -> str:
 def _line(t: Translate, resource: Resource, extra: str = "") -> str:
     themes = f" · {', '.join(resource.themes[:3])}" if resource.themes else ""
     return t(
-        "resources.list.line", id=resource.id, emoji=kind_emoji(resource.kind),
-        title=_link_text(resource.title), url=markdown_safe(resource.url),
-        kind=kind_label(t, resource.kind), themes=themes, extra=extra,
+        "resources.list.line",
+        id=resource.id,
+        emoji=kind_emoji(resource.kind),
+        title=_link_text(resource.title),
+        url=markdown_safe(resource.url),
+        kind=kind_label(t, resource.kind),
+        themes=themes,
+        extra=extra,
     )
 
 
-def list_embed(t: Translate, title: str, items: list[Resource], extras: list[str] | None = None) -> discord.Embed:
+def list_embed(
+    t: Translate, title: str, items: list[Resource], extras: list[str] | None = None
+) -> discord.Embed:
     extras = extras or [""] * len(items)
     lines = [_line(t, r, e) for r, e in zip(items, extras, strict=True)]
     return fit_embed(discord.Embed(title=title, description=_cut("\n".join(lines), 4000), colour=COLOUR))
@@ -199,12 +240,18 @@ class SearchView(RelaisView):
         self._turn_page = turn_page
         self.page = page.page
         previous = discord.ui.Button(
-            label=t("resources.buttons.previous"), emoji="◀️", style=discord.ButtonStyle.secondary,
-            disabled=page.page == 0, row=0,
+            label=t("resources.buttons.previous"),
+            emoji="◀️",
+            style=discord.ButtonStyle.secondary,
+            disabled=page.page == 0,
+            row=0,
         )
         following = discord.ui.Button(
-            label=t("resources.buttons.next"), emoji="▶️", style=discord.ButtonStyle.secondary,
-            disabled=not page.has_next, row=0,
+            label=t("resources.buttons.next"),
+            emoji="▶️",
+            style=discord.ButtonStyle.secondary,
+            disabled=not page.has_next,
+            row=0,
         )
         previous.callback = self._previous
         following.callback = self._next
@@ -229,41 +276,63 @@ ShareSubmit = Callable[[discord.Interaction, dict[str, str]], Awaitable[None]]
 class ResourceModal(RelaisModal):
     """Title, type, themes and description: the « Enregistrer comme ressource » and edit forms."""
 
-    def __init__(self, t: Translate, title: str, on_submit: ShareSubmit, *, values: dict[str, str] | None = None,
-                 title_required: bool = False) -> None:
+    def __init__(
+        self,
+        t: Translate,
+        title: str,
+        on_submit: ShareSubmit,
+        *,
+        values: dict[str, str] | None = None,
+        title_required: bool = False,
+    ) -> None:
         super().__init__(title=_cut(title, 45), timeout=900)
         values = values or {}
         self._on_submit = on_submit
         self.title_input = discord.ui.TextInput(
             custom_id="title",
-            label=t("resources.modal.title"), required=title_required, max_length=MAX_TITLE,
-            default=values.get("title") or None, placeholder=t("resources.modal.title_hint"),
+            label=t("resources.modal.title"),
+            required=title_required,
+            max_length=MAX_TITLE,
+            default=values.get("title") or None,
+            placeholder=t("resources.modal.title_hint"),
         )
         self.kind_input = discord.ui.TextInput(
             custom_id="kind",
-            label=t("resources.modal.kind"), required=False, max_length=20,
-            default=values.get("kind") or None, placeholder=t("resources.modal.kind_hint"),
+            label=t("resources.modal.kind"),
+            required=False,
+            max_length=20,
+            default=values.get("kind") or None,
+            placeholder=t("resources.modal.kind_hint"),
         )
         self.themes_input = discord.ui.TextInput(
             custom_id="themes",
-            label=t("resources.modal.themes"), required=False, max_length=400,
-            default=values.get("themes") or None, placeholder=t("resources.modal.themes_hint"),
+            label=t("resources.modal.themes"),
+            required=False,
+            max_length=400,
+            default=values.get("themes") or None,
+            placeholder=t("resources.modal.themes_hint"),
         )
         self.description_input = discord.ui.TextInput(
             custom_id="description",
-            label=t("resources.modal.description"), required=False, max_length=MAX_DESCRIPTION,
-            style=discord.TextStyle.paragraph, default=values.get("description") or None,
+            label=t("resources.modal.description"),
+            required=False,
+            max_length=MAX_DESCRIPTION,
+            style=discord.TextStyle.paragraph,
+            default=values.get("description") or None,
         )
         for item in (self.title_input, self.kind_input, self.themes_input, self.description_input):
             self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self._on_submit(interaction, {
-            "title": self.title_input.value,
-            "kind": self.kind_input.value,
-            "themes": self.themes_input.value,
-            "description": self.description_input.value,
-        })
+        await self._on_submit(
+            interaction,
+            {
+                "title": self.title_input.value,
+                "kind": self.kind_input.value,
+                "themes": self.themes_input.value,
+                "description": self.description_input.value,
+            },
+        )
 
 
 def report_card(t: Translate, resource: Resource, reporter_id: int, zone_name: str) -> discord.Embed:
@@ -271,8 +340,12 @@ def report_card(t: Translate, resource: Resource, reporter_id: int, zone_name: s
     embed = discord.Embed(
         title=t("resources.report.card_title", id=resource.id),
         description=t(
-            "resources.report.card_body", title=_cut(resource.title, 200), url=resource.url,
-            reporter=f"<@{reporter_id}>", reporter_id=reporter_id, author=credit(t, resource),
+            "resources.report.card_body",
+            title=_cut(resource.title, 200),
+            url=resource.url,
+            reporter=f"<@{reporter_id}>",
+            reporter_id=reporter_id,
+            author=credit(t, resource),
         ),
         colour=discord.Colour.orange(),
     )
@@ -283,12 +356,18 @@ def report_card(t: Translate, resource: Resource, reporter_id: int, zone_name: s
     return fit_embed(embed)
 
 
-def digest_embed(t: Translate, items: tuple[Resource, ...], start: dt.datetime, end: dt.datetime, zone_name: str) -> discord.Embed:
+def digest_embed(
+    t: Translate, items: tuple[Resource, ...], start: dt.datetime, end: dt.datetime, zone_name: str
+) -> discord.Embed:
     lines = [
         _line(t, r, t("resources.list.votes", count=r.useful_count) if r.useful_count else "") for r in items
     ]
-    return fit_embed(discord.Embed(
-        title=t("resources.digest.title", start=format_date(start, zone_name), end=format_date(end, zone_name)),
-        description=_cut(t("resources.digest.intro") + "\n\n" + "\n".join(lines), 4000),
-        colour=COLOUR,
-    ))
+    return fit_embed(
+        discord.Embed(
+            title=t(
+                "resources.digest.title", start=format_date(start, zone_name), end=format_date(end, zone_name)
+            ),
+            description=_cut(t("resources.digest.intro") + "\n\n" + "\n".join(lines), 4000),
+            colour=COLOUR,
+        )
+    )

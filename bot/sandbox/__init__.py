@@ -2,4 +2,12 @@
 
 from .double import ApiError, DiscordDouble, Driver, DriverError, InteractionResult, SeedSpec, seed_guild
 
-__all__ = ["ApiError", "DiscordDouble", "Driver", "DriverError", "InteractionResult", "SeedSpec", "seed_guild"]
+__all__ = [
+    "ApiError",
+    "DiscordDouble",
+    "Driver",
+    "DriverError",
+    "InteractionResult",
+    "SeedSpec",
+    "seed_guild",
+]

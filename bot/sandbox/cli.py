@@ -55,7 +55,9 @@ async def _interactive(sandbox, tour) -> None:
             continue
         try:
             member, path, options = parse_line(line)
-            await tour.act(member, f"tape /{path}", functools.partial(sandbox.driver.slash, member, path, **options))
+            await tour.act(
+                member, f"tape /{path}", functools.partial(sandbox.driver.slash, member, path, **options)
+            )
         except Exception as exc:  # a typo must not end the session
             print(f"  ⚠ {exc}")
 
@@ -96,5 +98,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("sandbox", help="essayer Relais hors ligne, contre un double local de Discord")
     add_config_options(parser)
-    parser.add_argument("--interactive", action="store_true", help="après la visite, taper des commandes au nom d'un membre")
+    parser.add_argument(
+        "--interactive", action="store_true", help="après la visite, taper des commandes au nom d'un membre"
+    )
     parser.set_defaults(func=cmd_sandbox)

@@ -39,7 +39,9 @@ SEED_ROLES = {"moderation": "moderation", "pair_aidant": "pair-aidant", "membre"
 READY_TIMEOUT = 20.0
 
 
-def sandbox_environment(double: DiscordDouble, db_path: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def sandbox_environment(
+    double: DiscordDouble, db_path: Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     return {
         # A throwaway sandbox keeps its anonymous reports' key beside its database (same lifetime,
         # same across restarts), which a real deployment must not do: hence the explicit flag.
@@ -85,7 +87,9 @@ class Sandbox:
         bot = create_bot(self.settings)
         runner = asyncio.create_task(bot.start(self.double.token), name="relais-sandbox-bot")
         ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait({runner, ready}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {runner, ready}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
         if ready not in done:
             ready.cancel()
             if runner in done:

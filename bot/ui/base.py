@@ -70,7 +70,9 @@ class RelaisView(discord.ui.View):
         set_log_context(interaction, f"view:{type(self).__name__}")
         return True
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
         await report(interaction, error)
 
 
@@ -95,8 +97,9 @@ class OwnedModal(RelaisModal):
     ``kind`` names the form within its capability (``"moderation:warn_modal"``); ``not_yours_key``
     is the text shown to anyone else who submits it."""
 
-    def __init__(self, *, title: str, kind: str, opener_id: int, not_yours_key: str,
-                 timeout: float = MODAL_TIMEOUT) -> None:
+    def __init__(
+        self, *, title: str, kind: str, opener_id: int, not_yours_key: str, timeout: float = MODAL_TIMEOUT
+    ) -> None:
         super().__init__(title=title, custom_id=f"relais:{kind}:{uuid.uuid4().hex}", timeout=timeout)
         self.opener_id = opener_id
         self.not_yours_key = not_yours_key

@@ -32,7 +32,7 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     if limit <= len(ELLIPSIS):
-        return ELLIPSIS[:max(limit, 0)]
+        return ELLIPSIS[: max(limit, 0)]
     room = limit - len(ELLIPSIS)
     head = text[:room]
     if not text[room].isspace():  # the cut falls inside a word: go back to the previous space

@@ -27,8 +27,17 @@ FetchPage = Callable[[int], Awaitable[Page]]
 class Pager(RelaisView):
     """Two buttons that fetch the page before or after the one shown and edit the message."""
 
-    def __init__(self, owner_id: int, first: Page, fetch: FetchPage, *, previous_label: str, next_label: str,
-                 id_prefix: str | None = None, timeout: float = 600) -> None:
+    def __init__(
+        self,
+        owner_id: int,
+        first: Page,
+        fetch: FetchPage,
+        *,
+        previous_label: str,
+        next_label: str,
+        id_prefix: str | None = None,
+        timeout: float = 600,
+    ) -> None:
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
         self.page = first
@@ -38,16 +47,29 @@ class Pager(RelaisView):
         self._sync()
 
     @classmethod
-    def over_embeds(cls, owner_id: int, embeds: list[discord.Embed], *, previous_label: str = "◀",
-                    next_label: str = "▶", timeout: float = 600) -> Pager:
+    def over_embeds(
+        cls,
+        owner_id: int,
+        embeds: list[discord.Embed],
+        *,
+        previous_label: str = "◀",
+        next_label: str = "▶",
+        timeout: float = 600,
+    ) -> Pager:
         """Pages already built (a charter, a dossier): each button shows the embed before or after."""
 
         async def fetch(number: int) -> Page:
             number = max(0, min(number, len(embeds) - 1))
             return Page(number, len(embeds), embed=embeds[number])
 
-        return cls(owner_id, Page(0, len(embeds), embed=embeds[0]), fetch, previous_label=previous_label,
-                   next_label=next_label, timeout=timeout)
+        return cls(
+            owner_id,
+            Page(0, len(embeds), embed=embeds[0]),
+            fetch,
+            previous_label=previous_label,
+            next_label=next_label,
+            timeout=timeout,
+        )
 
     @property
     def needed(self) -> bool:
@@ -56,8 +78,9 @@ class Pager(RelaisView):
 
     def _button(self, label: str, custom_id: str | None, delta: int) -> discord.ui.Button[Any]:
         options: dict[str, Any] = {"custom_id": custom_id} if custom_id else {}
-        button: discord.ui.Button[Any] = discord.ui.Button(label=label[:80], style=discord.ButtonStyle.secondary,
-                                                           **options)
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label=label[:80], style=discord.ButtonStyle.secondary, **options
+        )
 
         async def callback(interaction: discord.Interaction) -> None:
             await self._move(interaction, delta)

@@ -16,7 +16,10 @@ class RelaisTranslator(app_commands.Translator):
         self.catalog = catalog
 
     async def translate(
-        self, string: app_commands.locale_str, locale: discord.Locale, context: app_commands.TranslationContext
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContext,
     ) -> str | None:
         if locale in ENGLISH_LOCALES:
             return self.catalog.command_text("en", string.message)

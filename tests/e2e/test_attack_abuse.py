@@ -21,8 +21,9 @@ async def test_a_hundred_booking_clicks_book_one_seat(sandbox):
     post = announcement_of(driver, session.id)
     answers = await burst(driver, "ines", post, f"relais:intervisions:book:{session.id}")
     assert len(answers) == CLICKS and all(a.ephemeral for a in answers)
-    rows = await sandbox.bot.db.fetchall("SELECT user_id, status FROM intervision_bookings WHERE session_id = ?",
-                                         (session.id,))
+    rows = await sandbox.bot.db.fetchall(
+        "SELECT user_id, status FROM intervision_bookings WHERE session_id = ?", (session.id,)
+    )
     assert [(r["user_id"], r["status"]) for r in rows] == [(driver.user_id("ines"), "booked")]
 
 
@@ -34,8 +35,9 @@ async def test_a_hundred_acceptance_clicks_record_one_acceptance(sandbox):
     answers = await burst(driver, "lea", charter, custom_id)
     assert all(a.ephemeral for a in answers)
     await eventually(lambda: "Membre" in driver.role_names("lea"))
-    count = await sandbox.bot.db.fetchval("SELECT COUNT(*) FROM charter_acceptances WHERE user_id = ?",
-                                          (driver.user_id("lea"),))
+    count = await sandbox.bot.db.fetchval(
+        "SELECT COUNT(*) FROM charter_acceptances WHERE user_id = ?", (driver.user_id("lea"),)
+    )
     assert count == 1
     welcomes = [r for r in driver.requests if r.method == "PUT" and "/roles/" in r.path]
     assert len(welcomes) == 1  # the role was given once, not a hundred times
@@ -50,5 +52,7 @@ async def test_a_hundred_claim_clicks_claim_the_report_once(sandbox):
     report_id = int(card.embeds[0]["title"].split("n°")[1])
     answers = await burst(driver, "sami", card, f"relais:moderation:report:claim:{report_id}")
     assert len(answers) == CLICKS
-    row = await sandbox.bot.db.fetchone("SELECT status, handler_id FROM mod_reports WHERE id = ?", (report_id,))
+    row = await sandbox.bot.db.fetchone(
+        "SELECT status, handler_id FROM mod_reports WHERE id = ?", (report_id,)
+    )
     assert (row["status"], row["handler_id"]) == ("claimed", driver.user_id("sami"))

@@ -65,11 +65,26 @@ def options_at_max(options: list[dict], values: dict[str, object]) -> dict[str, 
 
 # Values a command needs to get past its first check, so the long texts reach the rendering.
 MEANINGFUL = {
-    "date": "2099-06-10 14:00", "dates": "10/06/2099, 17/06/2099 de 14h à 16h", "fin": "16h",
-    "url": "https://example.org/" + "a" * 150, "lien": "https://example.org/offre", "date_limite": future_date(),
-    "region": "Bruxelles", "contrat": "CDD", "duree": "1h", "periode": "1 sem", "places": 3,
-    "article": "bienveillance", "fuseau": "Europe/Brussels", "usage": "modlog", "regions": "Bruxelles",
-    "contrats": "CDD", "rythme": "immediat", "debut": "2099-06-01 09:00", "requete": "guide", "langue": "fr",
+    "date": "2099-06-10 14:00",
+    "dates": "10/06/2099, 17/06/2099 de 14h à 16h",
+    "fin": "16h",
+    "url": "https://example.org/" + "a" * 150,
+    "lien": "https://example.org/offre",
+    "date_limite": future_date(),
+    "region": "Bruxelles",
+    "contrat": "CDD",
+    "duree": "1h",
+    "periode": "1 sem",
+    "places": 3,
+    "article": "bienveillance",
+    "fuseau": "Europe/Brussels",
+    "usage": "modlog",
+    "regions": "Bruxelles",
+    "contrats": "CDD",
+    "rythme": "immediat",
+    "debut": "2099-06-01 09:00",
+    "requete": "guide",
+    "langue": "fr",
 }
 
 
@@ -80,22 +95,34 @@ def _sizes(body) -> str:
     parts = [f"content {len(body.get('content') or '')}"]
     for embed in body.get("embeds") or []:
         fields = embed.get("fields") or []
-        parts.append(f"embed title {len(embed.get('title') or '')} description {len(embed.get('description') or '')}"
-                     f" fields {len(fields)} longest value {max((len(f.get('value') or '') for f in fields), default=0)}"
-                     f" total {sum(len(str(v)) for v in (embed.get('title'), embed.get('description')) if v)}")
+        parts.append(
+            f"embed title {len(embed.get('title') or '')} description {len(embed.get('description') or '')}"
+            f" fields {len(fields)} longest value {max((len(f.get('value') or '') for f in fields), default=0)}"
+            f" total {sum(len(str(v)) for v in (embed.get('title'), embed.get('description')) if v)}"
+        )
     return ", ".join(parts)
 
 
 def _errors(driver, since: int) -> list[str]:
-    return [f"{r.method} {r.path} → {r.status}: {_sizes(r.json)}" for r in driver.requests[since:] if r.status >= 400
-            and r.status not in (403, 404)]  # refusals Discord gives for closed DMs and deleted messages
+    return [
+        f"{r.method} {r.path} → {r.status}: {_sizes(r.json)}"
+        for r in driver.requests[since:]
+        if r.status >= 400 and r.status not in (403, 404)
+    ]  # refusals Discord gives for closed DMs and deleted messages
 
 
 async def test_every_command_and_form_at_maximum_length_gets_an_answer_and_no_api_error(sandbox):
     driver = sandbox.driver
     await plan(sandbox, titre=text_of(100), date="2099-06-03 14:00", lieu=text_of(200))
-    await (await driver.slash("ines", "ressource partager", url="https://example.org/r",
-                              titre=text_of(200), description=text_of(1000))).wait()
+    await (
+        await driver.slash(
+            "ines",
+            "ressource partager",
+            url="https://example.org/r",
+            titre=text_of(200),
+            description=text_of(1000),
+        )
+    ).wait()
     problems: list[str] = []
     for name, options in leaf_commands():
         if name in {"mes-donnees supprimer", "mod bannir", "mod expulser"}:
@@ -104,7 +131,9 @@ async def test_every_command_and_form_at_maximum_length_gets_an_answer_and_no_ap
         if name == "permanence planifier":
             values["moderateurs"] = f"<@{driver.user_id('sami')}>"
         since = len(driver.requests)
-        result = await (await driver.slash("camille", name, **options_at_max(options, values))).wait_done(timeout=15)
+        result = await (await driver.slash("camille", name, **options_at_max(options, values))).wait_done(
+            timeout=15
+        )
         if result.modal is not None:
             fields = {}
             for row in result.modal.get("components", []):

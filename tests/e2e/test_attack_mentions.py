@@ -29,8 +29,11 @@ def _allows_pings(body: dict[str, Any], role_id: int, user_id: int) -> bool:
     if mentions is None:
         return True  # Discord's default parses everything
     parse = set(mentions.get("parse") or [])
-    return bool(parse & {"everyone", "roles", "users"}) or str(role_id) in map(str, mentions.get("roles") or []) \
+    return (
+        bool(parse & {"everyone", "roles", "users"})
+        or str(role_id) in map(str, mentions.get("roles") or [])
         or str(user_id) in map(str, mentions.get("users") or [])
+    )
 
 
 def assert_nothing_pinged(sandbox, text: str) -> int:
@@ -51,12 +54,24 @@ async def test_mentions_in_every_text_a_member_types_never_ping(sandbox):
     driver = sandbox.driver
     evil = payload(sandbox)
     # Options of slash commands that are echoed back (replies, cards, DMs).
-    await (await driver.slash("ines", "ressource partager", url="https://example.org/evil", titre=evil[:100],
-                              description=evil, themes="aide")).wait()
+    await (
+        await driver.slash(
+            "ines",
+            "ressource partager",
+            url="https://example.org/evil",
+            titre=evil[:100],
+            description=evil,
+            themes="aide",
+        )
+    ).wait()
     session = await plan(sandbox, titre=evil[:100], date="2099-05-05 14:00", lieu=evil[:200])
     await (await driver.slash("ines", "intervision sujet proposer", texte=evil)).wait()
-    await (await driver.slash("sami", "intervision annuler", id=session.id, raison=evil)).wait_done(timeout=10)
-    await (await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance", raison=evil)).wait()
+    await (await driver.slash("sami", "intervision annuler", id=session.id, raison=evil)).wait_done(
+        timeout=10
+    )
+    await (
+        await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance", raison=evil)
+    ).wait()
     await (await driver.slash("noah", "signaler", description=evil)).wait()
     await (await driver.slash("camille", "charte tester", texte=evil)).wait()
     # Modal fields.

@@ -16,17 +16,34 @@ from bot.sandbox.double.state import Message
 from tests.e2e.test_intervisions import plan
 from tests.e2e.test_jobs import LONG_FIELDS, future_date, queue_cards
 
-TABLES = ["mod_cases", "mod_reports", "mod_recusals", "mod_duty_rotas", "guild_channels", "guild_roles",
-          "guild_settings", "intervision_sessions", "intervision_topics", "resources", "job_offers",
-          "charter_publications", "charter_acceptances"]
+TABLES = [
+    "mod_cases",
+    "mod_reports",
+    "mod_recusals",
+    "mod_duty_rotas",
+    "guild_channels",
+    "guild_roles",
+    "guild_settings",
+    "intervision_sessions",
+    "intervision_topics",
+    "resources",
+    "job_offers",
+    "charter_publications",
+    "charter_acceptances",
+]
 
 
 def inject_button(sandbox, custom_id: str) -> Message:
     world = sandbox.double.world
     message = Message(
-        id=world.next_id(), channel_id=sandbox.driver.channel("entraide").id, author_id=world.bot_user_id,
-        guild_id=sandbox.guild_id, content="carte",
-        components=[{"type": 1, "components": [{"type": 2, "style": 1, "label": "x", "custom_id": custom_id}]}],
+        id=world.next_id(),
+        channel_id=sandbox.driver.channel("entraide").id,
+        author_id=world.bot_user_id,
+        guild_id=sandbox.guild_id,
+        content="carte",
+        components=[
+            {"type": 1, "components": [{"type": 2, "style": 1, "label": "x", "custom_id": custom_id}]}
+        ],
     )
     world.messages[message.id] = message
     return message
@@ -42,14 +59,24 @@ class Attempt:
 async def _state(sandbox) -> dict[str, Any]:
     db, driver = sandbox.bot.db, sandbox.driver
     counts = {t: await db.fetchval(f"SELECT COUNT(*) FROM {t}") for t in TABLES}
-    counts["sessions_state"] = [tuple(r) for r in await db.fetchall(
-        "SELECT id, starts_at, capacity, status FROM intervision_sessions ORDER BY id")]
-    counts["resources_state"] = [tuple(r) for r in await db.fetchall(
-        "SELECT id, title, removed_at FROM resources ORDER BY id")]
-    counts["offers_state"] = [tuple(r) for r in await db.fetchall("SELECT id, status FROM job_offers ORDER BY id")]
-    counts["reports_state"] = [tuple(r) for r in await db.fetchall("SELECT id, status FROM mod_reports ORDER BY id")]
-    counts["public"] = sum(len([m for m in driver.bot_messages(c) if m.content != "carte"])
-                           for c in driver.d.index.channels)
+    counts["sessions_state"] = [
+        tuple(r)
+        for r in await db.fetchall(
+            "SELECT id, starts_at, capacity, status FROM intervision_sessions ORDER BY id"
+        )
+    ]
+    counts["resources_state"] = [
+        tuple(r) for r in await db.fetchall("SELECT id, title, removed_at FROM resources ORDER BY id")
+    ]
+    counts["offers_state"] = [
+        tuple(r) for r in await db.fetchall("SELECT id, status FROM job_offers ORDER BY id")
+    ]
+    counts["reports_state"] = [
+        tuple(r) for r in await db.fetchall("SELECT id, status FROM mod_reports ORDER BY id")
+    ]
+    counts["public"] = sum(
+        len([m for m in driver.bot_messages(c) if m.content != "carte"]) for c in driver.d.index.channels
+    )
     counts["dms"] = sum(len(driver.dms(m)) for m in ("ines", "noah", "lea", "camille"))
     counts["roles"] = {m: sorted(driver.role_names(m)) for m in ("ines", "noah", "lea")}
     counts["bans"] = dict(driver.bans())
@@ -62,9 +89,20 @@ async def world(sandbox):
     """A session planned by a moderator, a resource and an offer by Inès, a report card."""
     driver = sandbox.driver
     session = await plan(sandbox, titre="Intervision d'avril", date="2099-04-15 14:00")
-    await (await driver.slash("ines", "ressource partager", url="https://example.org/guide", titre="Guide")).wait()
-    opened = await (await driver.slash("ines", "offre publier", intitule="Pair-aidant·e", employeur="ASBL",
-                                       region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    await (
+        await driver.slash("ines", "ressource partager", url="https://example.org/guide", titre="Guide")
+    ).wait()
+    opened = await (
+        await driver.slash(
+            "ines",
+            "offre publier",
+            intitule="Pair-aidant·e",
+            employeur="ASBL",
+            region="Bruxelles",
+            contrat="CDD",
+            date_limite=future_date(),
+        )
+    ).wait()
     await (await driver.submit_modal("ines", opened, LONG_FIELDS)).wait()
     offending = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle !")
     report = await (await driver.message_context("noah", "Signaler à la modération", offending)).wait()
@@ -77,7 +115,11 @@ async def world(sandbox):
 def commands_table(session_id: int) -> list[Attempt]:
     mod = [
         Attempt("noah", "mod avertir", {"membre": "lea", "article": "bienveillance", "raison": "x"}),
-        Attempt("noah", "mod suspendre", {"membre": "lea", "duree": "1h", "article": "bienveillance", "raison": "x"}),
+        Attempt(
+            "noah",
+            "mod suspendre",
+            {"membre": "lea", "duree": "1h", "article": "bienveillance", "raison": "x"},
+        ),
         Attempt("noah", "mod expulser", {"membre": "lea", "article": "bienveillance", "raison": "x"}),
         Attempt("noah", "mod bannir", {"membre": "lea", "article": "bienveillance", "raison": "x"}),
         Attempt("noah", "mod debannir", {"utilisateur": "lea", "raison": "x"}),
@@ -119,7 +161,9 @@ async def test_privileged_commands_refuse_everyone_else_and_change_nothing(world
     driver = sandbox.driver
     for attempt in commands_table(session.id):
         before = await _state(sandbox)
-        result = await (await driver.slash(attempt.who, attempt.command, **attempt.options)).wait_done(timeout=10)
+        result = await (await driver.slash(attempt.who, attempt.command, **attempt.options)).wait_done(
+            timeout=10
+        )
         await asyncio.sleep(0.05)
         assert result.ephemeral, attempt
         assert result.modal is None, attempt  # no form opened for someone who may not use it
@@ -132,13 +176,25 @@ async def test_privileged_buttons_refuse_everyone_else_and_forged_ids_change_not
     report_card = [m for m in driver.bot_messages("signalements") if m.embeds][0]
     report_id = int(report_card.embeds[0]["title"].split("n°")[1])
     offer_card = queue_cards(driver)[0]
-    topic_card = [m for m in driver.bot_messages("intervisions") if any(
-        c.get("custom_id", "").startswith("relais:intervisions:vote:")
-        for row in m.components for c in row.get("components", []))][0]
-    attempts = [(who, report_card, f"relais:moderation:report:{action}:{report_id}")
-                for who in ("noah", "lea") for action in ("claim", "dismiss", "delete", "warn")]
-    attempts += [(who, offer_card, f"relais:jobs:{action}:1") for who in ("noah", "ines")
-                 for action in ("publish", "refuse", "edit")]
+    topic_card = [
+        m
+        for m in driver.bot_messages("intervisions")
+        if any(
+            c.get("custom_id", "").startswith("relais:intervisions:vote:")
+            for row in m.components
+            for c in row.get("components", [])
+        )
+    ][0]
+    attempts = [
+        (who, report_card, f"relais:moderation:report:{action}:{report_id}")
+        for who in ("noah", "lea")
+        for action in ("claim", "dismiss", "delete", "warn")
+    ]
+    attempts += [
+        (who, offer_card, f"relais:jobs:{action}:1")
+        for who in ("noah", "ines")
+        for action in ("publish", "refuse", "edit")
+    ]
     forged = [
         ("sami", report_card, f"relais:moderation:report:delete:{report_id + 1000}"),  # another object
         ("noah", topic_card, "relais:intervisions:vote:999999"),

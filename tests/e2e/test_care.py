@@ -51,8 +51,17 @@ def has_button(message, custom_id: str) -> bool:
 
 async def test_a_burst_with_a_distress_sentence_brings_care_and_no_sanction(sandbox):
     driver = sandbox.driver
-    burst = ["je suis là", "désolé", "je sais pas", "ça va pas", "vraiment pas",
-             "Je n'en peux plus, j'ai envie d'en finir avec tout ça", "pardon", "je suis désolé", "voilà"]
+    burst = [
+        "je suis là",
+        "désolé",
+        "je sais pas",
+        "ça va pas",
+        "vraiment pas",
+        "Je n'en peux plus, j'ai envie d'en finir avec tout ça",
+        "pardon",
+        "je suis désolé",
+        "voilà",
+    ]
     for text in burst:
         await driver.send_message("noah", "ressources", text)
     await eventually(lambda: care_dm(driver, "noah") is not None)
@@ -76,8 +85,10 @@ async def test_a_burst_without_distress_gets_a_private_reminder_not_a_timeout(sa
 
 async def test_a_quoted_or_reported_intrusive_question_brings_nothing(sandbox):
     driver = sandbox.driver
-    for text in ("En entretien on m'a demandé : quelle est votre pathologie ?",
-                 "Ne jamais demander « tu es vraiment rétabli ? », c'est dans la charte."):
+    for text in (
+        "En entretien on m'a demandé : quelle est votre pathologie ?",
+        "Ne jamais demander « tu es vraiment rétabli ? », c'est dans la charte.",
+    ):
         await driver.send_message("ines", "ressources", text)
     await driver.send_message("ines", "ressources", "Tu prends quoi comme pause le midi ?")
     await settle(0.8)
@@ -135,8 +146,9 @@ async def test_the_care_dm_says_the_duty_team_was_told_when_the_alert_is_on(tmp_
 
 async def plan_duty(driver, moderator: str) -> None:
     uid = driver.user_id(moderator)
-    plan = await driver.slash(moderator, "permanence planifier", moderateurs=f"<@{uid}>", periode="1 sem",
-                              debut="maintenant")
+    plan = await driver.slash(
+        moderator, "permanence planifier", moderateurs=f"<@{uid}>", periode="1 sem", debut="maintenant"
+    )
     assert "Permanence enregistrée" in (await plan.wait()).content
 
 
@@ -160,8 +172,13 @@ async def test_the_handoff_opens_a_private_thread_with_the_people_on_duty_only_o
     welcome = driver.bot_messages(thread)[-1]
     assert f"<@{driver.user_id('sami')}>" in welcome.content
     # The duty team is pinged there and nowhere else.
-    pinged = [r for r in driver.requests[before:] if r.method == "POST" and r.path.endswith("/messages")
-              and (r.json or {}).get("allowed_mentions", {}).get("users")]
+    pinged = [
+        r
+        for r in driver.requests[before:]
+        if r.method == "POST"
+        and r.path.endswith("/messages")
+        and (r.json or {}).get("allowed_mentions", {}).get("users")
+    ]
     assert pinged and all(r.path.endswith(f"/channels/{thread.id}/messages") for r in pinged)
     assert [int(u) for u in pinged[0].json["allowed_mentions"]["users"]] == [driver.user_id("sami")]
     # The same click again: the open thread, not a second one.

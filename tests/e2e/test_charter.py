@@ -38,7 +38,11 @@ async def strict_sandbox(tmp_path, config_dir):
     path = config_dir / "charter.yaml"
     text = path.read_text(encoding="utf-8")
     text = text.replace("kind: keywords\n      action: flag\n", "kind: keywords\n      action: delete\n", 1)
-    text = text.replace("      reminder: private\n      notice: \"Petit rappel", "      reminder: public\n      notice: \"Petit rappel", 1)
+    text = text.replace(
+        '      reminder: private\n      notice: "Petit rappel',
+        '      reminder: public\n      notice: "Petit rappel',
+        1,
+    )
     path.write_text(text, encoding="utf-8")
     async with checked_sandbox(tmp_path, config_dir=config_dir, environ=ENV) as running:
         yield running
@@ -60,15 +64,20 @@ async def test_publish_then_a_newcomer_accepts_and_gets_the_member_role(sandbox)
     posted = driver.bot_messages("charte")
     assert posted and posted[0].embeds[0]["title"].startswith("Charte")
     last = posted[-1]
-    assert any(c.get("custom_id") == accept_id(sandbox)
-               for row in last.components for c in row.get("components", []))
+    assert any(
+        c.get("custom_id") == accept_id(sandbox) for row in last.components for c in row.get("components", [])
+    )
     assert "Membre" not in driver.role_names("lea")
     click = await driver.click("lea", last.id, accept_id(sandbox))
     await click.wait()
     assert "Merci" in click.content and click.ephemeral
     await eventually(lambda: "Membre" in driver.role_names("lea"))
-    assert await charter_domain.has_accepted(sandbox.bot.db, sandbox.guild_id, driver.user_id("lea"),
-                                             sandbox.bot.get_cog("Charter").charter.version)
+    assert await charter_domain.has_accepted(
+        sandbox.bot.db,
+        sandbox.guild_id,
+        driver.user_id("lea"),
+        sandbox.bot.get_cog("Charter").charter.version,
+    )
     again = await driver.click("lea", last.id, accept_id(sandbox))
     await again.wait()
     assert "déjà" in again.content
@@ -114,7 +123,9 @@ async def test_intrusive_question_gets_a_gentle_public_reminder(strict_sandbox):
     sandbox = strict_sandbox
     driver = sandbox.driver
     message = await driver.send_message("ines", "ressources", "Noah, c'est quoi ton diagnostic exactement ?")
-    await eventually(lambda: any(m.author_id != driver.user_id("ines") for m in driver.messages("ressources")))
+    await eventually(
+        lambda: any(m.author_id != driver.user_id("ines") for m in driver.messages("ressources"))
+    )
     assert any(m.id == message.id for m in driver.messages("ressources"))  # not deleted
     reminder = driver.bot_messages("ressources")[-1].content
     assert "Petit rappel" in reminder and "article 5" in reminder.lower()
@@ -168,8 +179,10 @@ async def test_version_change_notice_after_restart(sandbox, config_dir):
     await (await driver.click("noah", last.id, accept_id(sandbox))).wait()
     driver.refuse_dms("noah")
     charter_file = config_dir / "charter.yaml"
-    charter_file.write_text(charter_file.read_text(encoding="utf-8").replace('version: "2025-01"', 'version: "2025-02"'),
-                            encoding="utf-8")
+    charter_file.write_text(
+        charter_file.read_text(encoding="utf-8").replace('version: "2025-01"', 'version: "2025-02"'),
+        encoding="utf-8",
+    )
     before = len(driver.dms("ines"))
     await sandbox.restart_bot()
     await eventually(lambda: len(driver.dms("ines")) > before)
@@ -180,7 +193,9 @@ async def test_version_change_notice_after_restart(sandbox, config_dir):
     assert "Membre" in driver.role_names("ines")  # nobody removed by default
     # re-accepting from the DM records the new version
     await (await driver.click("ines", notice.id, accept_id(sandbox))).wait()
-    assert await charter_domain.has_accepted(sandbox.bot.db, sandbox.guild_id, driver.user_id("ines"), "2025-02")
+    assert await charter_domain.has_accepted(
+        sandbox.bot.db, sandbox.guild_id, driver.user_id("ines"), "2025-02"
+    )
     # a second restart tells nobody again
     count = len(driver.dms("ines"))
     await sandbox.restart_bot()
@@ -252,8 +267,10 @@ async def _accept_button_and_removed_role(sandbox, config_dir):
 
     # and so does accepting a new version after the bot itself removed the role for it
     charter_file = config_dir / "charter.yaml"
-    charter_file.write_text(charter_file.read_text(encoding="utf-8").replace('version: "2025-01"', 'version: "2025-02"'),
-                            encoding="utf-8")
+    charter_file.write_text(
+        charter_file.read_text(encoding="utf-8").replace('version: "2025-01"', 'version: "2025-02"'),
+        encoding="utf-8",
+    )
     await sandbox.restart_bot()  # the bot removes the role until the new version is accepted
     await eventually(lambda: "Membre" not in driver.role_names("noah"))
     notice = await eventually(lambda: next((m for m in driver.dms("noah") if "2025-02" in m.content), None))

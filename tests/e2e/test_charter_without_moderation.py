@@ -26,7 +26,9 @@ def config_dir(tmp_path: Path) -> Path:
     text = charter_file.read_text(encoding="utf-8")
     rule = "    - id: insultes\n      article: bienveillance\n      kind: keywords\n      action: flag\n"
     assert rule in text
-    charter_file.write_text(text.replace(rule, rule.replace("action: flag", "action: warn")), encoding="utf-8")
+    charter_file.write_text(
+        text.replace(rule, rule.replace("action: flag", "action: warn")), encoding="utf-8"
+    )
     return target
 
 

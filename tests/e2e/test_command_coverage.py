@@ -22,6 +22,10 @@ def command_paths(tree: app_commands.CommandTree) -> set[str]:
 
 
 async def test_every_registered_command_has_an_end_to_end_test(sandbox):
-    sources = "".join(p.read_text(encoding="utf-8") for p in E2E.glob("test_*.py") if p.name != Path(__file__).name)
-    missing = sorted(p for p in command_paths(sandbox.bot.tree) if not re.search(f'"{re.escape(p)}"', sources))
+    sources = "".join(
+        p.read_text(encoding="utf-8") for p in E2E.glob("test_*.py") if p.name != Path(__file__).name
+    )
+    missing = sorted(
+        p for p in command_paths(sandbox.bot.tree) if not re.search(f'"{re.escape(p)}"', sources)
+    )
     assert missing == [], f"commands without an end-to-end test: {missing}"

@@ -52,15 +52,23 @@ async def test_manage_server_alone_cannot_choose_the_moderation_role(sandbox):
 
 async def test_member_roles_with_dangerous_permissions_are_refused(sandbox):
     driver = sandbox.driver
-    for usage, role in [("membre", "moderation"), ("membre", "staff"), ("pair_aidant", "gestion"),
-                        ("confiance", "staff")]:
+    for usage, role in [
+        ("membre", "moderation"),
+        ("membre", "staff"),
+        ("pair_aidant", "gestion"),
+        ("confiance", "staff"),
+    ]:
         # Even the owner: « J'accepte » would hand these powers to every member.
         refused = await reply(driver, "camille", "config role", usage=usage, role=role)
         assert refused.ephemeral and "permissions sensibles" in refused.content, (usage, role)
         alex = await reply(driver, "alex", "config role", usage=usage, role=role)
         assert alex.ephemeral and "permissions sensibles" in alex.content, (usage, role)
     config = await sandbox.bot.guild_config(sandbox.guild_id)
-    assert config.role("membre") is None and config.role("pair_aidant") is None and config.role("confiance") is None
+    assert (
+        config.role("membre") is None
+        and config.role("pair_aidant") is None
+        and config.role("confiance") is None
+    )
 
 
 async def test_allowed_role_mappings_still_work(sandbox):

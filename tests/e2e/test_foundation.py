@@ -30,9 +30,13 @@ async def test_a_propos(sandbox):
 
 async def test_config_sets_channels_roles_and_timezone(unconfigured_sandbox):
     driver = unconfigured_sandbox.driver
-    set_channel = await (await driver.slash("camille", "config salon", usage="ressources", salon="ressources")).wait()
+    set_channel = await (
+        await driver.slash("camille", "config salon", usage="ressources", salon="ressources")
+    ).wait()
     assert set_channel.ephemeral and f"<#{driver.channel('ressources').id}>" in set_channel.content
-    set_role = await (await driver.slash("camille", "config role", usage="pair_aidant", role="pair-aidant")).wait()
+    set_role = await (
+        await driver.slash("camille", "config role", usage="pair_aidant", role="pair-aidant")
+    ).wait()
     assert f"<@&{driver.role_id('pair-aidant')}>" in set_role.content
     set_zone = await (await driver.slash("camille", "config fuseau", fuseau="Europe/Paris")).wait()
     assert "Europe/Paris" in set_zone.content
@@ -97,9 +101,13 @@ async def test_message_send_survives_429_and_is_delivered_once(sandbox):
     channel = sandbox.bot.get_channel(sandbox.driver.channel("accueil").id)
     sandbox.double.rate_limit("POST", r"/channels/\d+/messages", times=2, retry_after=0.2)
     await channel.send("Bonjour après une limite de débit")
-    posted = [m for m in sandbox.driver.bot_messages("accueil") if m.content == "Bonjour après une limite de débit"]
+    posted = [
+        m for m in sandbox.driver.bot_messages("accueil") if m.content == "Bonjour après une limite de débit"
+    ]
     assert len(posted) == 1
-    statuses = [r.status for r in sandbox.driver.requests if r.method == "POST" and r.path.endswith("/messages")]
+    statuses = [
+        r.status for r in sandbox.driver.requests if r.method == "POST" and r.path.endswith("/messages")
+    ]
     assert statuses.count(429) == 2
 
 
@@ -130,7 +138,9 @@ async def test_config_langue_switches_public_messages_and_fallback_replies_to_en
     assert (await bot.guild_config(sandbox.guild_id)).locale is None
 
     switched = await (await driver.slash("camille", "config langue", langue="English")).wait()
-    assert switched.ephemeral and switched.content == "Langue des annonces : English."  # Camille's client is French
+    assert (
+        switched.ephemeral and switched.content == "Langue des annonces : English."
+    )  # Camille's client is French
     assert (await bot.guild_config(sandbox.guild_id)).locale == "en"
     shown = await (await driver.slash("camille", "config voir")).wait()
     assert "Langue des annonces : en" in shown.content
@@ -141,7 +151,9 @@ async def test_config_langue_switches_public_messages_and_fallback_replies_to_en
     assert "Ce que vous pouvez faire" in french.content, "a member's own language still wins"
 
     # Public messages follow the server's language; the sharer's private reply stays in hers.
-    shared = await (await driver.slash("ines", "ressource partager", url="https://pat.support/", titre="PAT")).wait()
+    shared = await (
+        await driver.slash("ines", "ressource partager", url="https://pat.support/", titre="PAT")
+    ).wait()
     assert shared.content.startswith("Merci !")
     card = (await eventually(lambda: [m for m in driver.bot_messages("ressources") if m.embeds]))[-1]
     names = [f["name"] for f in card.embeds[0]["fields"]]
@@ -166,5 +178,7 @@ async def test_config_salon_refuses_a_forum_for_what_is_not_a_card(sandbox):
     assert refused.ephemeral and "est un forum" in refused.content
     config = await sandbox.bot.guild_config(sandbox.guild_id)
     assert config.channel("modlog") != driver.channel("entraide").id
-    accepted = await (await driver.slash("camille", "config salon", usage="ressources", salon="entraide")).wait()
+    accepted = await (
+        await driver.slash("camille", "config salon", usage="ressources", salon="entraide")
+    ).wait()
     assert "C'est noté" in accepted.content

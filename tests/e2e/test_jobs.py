@@ -54,7 +54,9 @@ def queue_cards(driver):
 
 async def test_offer_goes_from_submission_to_expiry(sandbox):
     driver = sandbox.driver
-    subscribed = await (await driver.slash("noah", "offre alertes", regions="Bruxelles", rythme="immediat")).wait()
+    subscribed = await (
+        await driver.slash("noah", "offre alertes", regions="Bruxelles", rythme="immediat")
+    ).wait()
     assert subscribed.ephemeral and "Bruxelles" in subscribed.content
 
     done = await submit(driver, "ines")
@@ -69,7 +71,11 @@ async def test_offer_goes_from_submission_to_expiry(sandbox):
     announcement = (await eventually(lambda: driver.bot_messages("offres-emploi")))[-1]
     embed = announcement.embeds[0]
     assert embed["title"] == "Travailleur·euse pair en équipe mobile"
-    assert [f["name"] for f in embed["fields"][:3]] == ["Contrat", "Temps de travail", "Rémunération et statut"]
+    assert [f["name"] for f in embed["fields"][:3]] == [
+        "Contrat",
+        "Temps de travail",
+        "Rémunération et statut",
+    ]
     assert f"<@{driver.user_id('ines')}>" in embed["description"]
     assert any("<t:" in f["value"] for f in embed["fields"] if f["name"] == "Date limite")
 
@@ -82,12 +88,21 @@ async def test_offer_goes_from_submission_to_expiry(sandbox):
 
     db = await Database.open(sandbox.settings.database.path)
     past = timeutil.to_db(timeutil.now() - dt.timedelta(minutes=1))
-    await db.execute("UPDATE job_offers SET deadline = ?, expires_at = ? WHERE id = ?", (past, past, offer_id))
-    await TimerService(db).reschedule(sandbox.guild_id, f"jobs:expire:{offer_id}", timeutil.now() - dt.timedelta(seconds=1))
+    await db.execute(
+        "UPDATE job_offers SET deadline = ?, expires_at = ? WHERE id = ?", (past, past, offer_id)
+    )
+    await TimerService(db).reschedule(
+        sandbox.guild_id, f"jobs:expire:{offer_id}", timeutil.now() - dt.timedelta(seconds=1)
+    )
     await db.close()
     await sandbox.start_bot()
-    edited = await eventually(lambda: [m for m in driver.bot_messages("offres-emploi")
-                                       if m.id == announcement.id and m.content and "Offre expirée" in m.content])
+    edited = await eventually(
+        lambda: [
+            m
+            for m in driver.bot_messages("offres-emploi")
+            if m.id == announcement.id and m.content and "Offre expirée" in m.content
+        ]
+    )
     assert "Offre expirée" in edited[0].embeds[0]["title"]
     offer = await jobs.get_offer(sandbox.bot.db, sandbox.guild_id, offer_id)
     assert offer.status == "expired" and offer.closure_shown
@@ -101,7 +116,9 @@ async def test_refusal_reason_reaches_the_submitter(sandbox):
     card = (await eventually(lambda: queue_cards(driver)))[-1]
     offer_id = int(card.embeds[0]["footer"]["text"].split("n° ")[1].split(" ")[0])
     opened = await (await driver.click("sami", card, f"relais:jobs:refuse:{offer_id}")).wait()
-    answered = await (await driver.submit_modal("sami", opened, {"reason": "Merci d'indiquer le lieu exact."})).wait()
+    answered = await (
+        await driver.submit_modal("sami", opened, {"reason": "Merci d'indiquer le lieu exact."})
+    ).wait()
     assert answered.ephemeral
     dm = await eventually(lambda: [m for m in driver.dms("ines") if m.content and "lieu exact" in m.content])
     assert "/offre publier" in dm[-1].content
@@ -112,16 +129,39 @@ async def test_refusal_reason_reaches_the_submitter(sandbox):
 async def test_missing_pay_is_refused_kindly_and_nothing_is_stored(sandbox):
     driver = sandbox.driver
     fields = dict(LONG_FIELDS, pay_status="")
-    opened = await (await driver.slash("ines", "offre publier", intitule="Pair-aidant", employeur="CHU",
-                                       region="Bruxelles", contrat="CDI")).wait()
+    opened = await (
+        await driver.slash(
+            "ines",
+            "offre publier",
+            intitule="Pair-aidant",
+            employeur="CHU",
+            region="Bruxelles",
+            contrat="CDI",
+        )
+    ).wait()
     # the modal marks pay as required for a CDI; the double refuses an empty required input
-    pay = [c for row in opened.modal["components"] for c in (row.get("components") or [row.get("component")])
-           if c and c.get("custom_id") == "pay_status"]
+    pay = [
+        c
+        for row in opened.modal["components"]
+        for c in (row.get("components") or [row.get("component")])
+        if c and c.get("custom_id") == "pay_status"
+    ]
     assert pay and pay[0]["required"] is True
-    bad_date = await (await driver.slash("ines", "offre publier", intitule="X", employeur="Y", region="Bruxelles",
-                                         contrat="CDD", date_limite="01/01/2001")).wait()
+    bad_date = await (
+        await driver.slash(
+            "ines",
+            "offre publier",
+            intitule="X",
+            employeur="Y",
+            region="Bruxelles",
+            contrat="CDD",
+            date_limite="01/01/2001",
+        )
+    ).wait()
     assert bad_date.ephemeral and "déjà passée" in bad_date.content
-    mention = await submit(driver, "ines", fields=dict(fields, pay_status="Barème", missions="Venez @everyone"))
+    mention = await submit(
+        driver, "ines", fields=dict(fields, pay_status="Barème", missions="Venez @everyone")
+    )
     assert mention.ephemeral and "@everyone" in mention.content and mention.components  # « Corriger » button
     assert await sandbox.bot.db.fetchval("SELECT count(*) FROM job_offers") == 0
 
@@ -130,7 +170,9 @@ async def test_likely_duplicate_asks_before_storing(sandbox):
     driver = sandbox.driver
     await submit(driver, "sami", lien="https://horizon.example.org/offres/42")  # moderator: published at once
     await eventually(lambda: driver.bot_messages("offres-emploi"))
-    warned = await submit(driver, "ines", intitule="Autre titre", lien="http://www.horizon.example.org/offres/42/")
+    warned = await submit(
+        driver, "ines", intitule="Autre titre", lien="http://www.horizon.example.org/offres/42/"
+    )
     assert warned.ephemeral and "ressemble" in warned.content
     assert await sandbox.bot.db.fetchval("SELECT count(*) FROM job_offers") == 1
     confirmed = await (await driver.click("ines", warned.message, "relais:jobs:confirm")).wait()
@@ -147,8 +189,13 @@ async def test_filled_offer_is_marked_on_its_announcement(sandbox):
     assert other.ephemeral and "quelqu'un d'autre" in other.content
     done = await (await driver.slash("sami", "offre pourvue", id=offer_id)).wait_done()
     assert done.ephemeral
-    await eventually(lambda: [m for m in driver.bot_messages("offres-emploi")
-                              if m.id == announcement.id and m.content and "Poste pourvu" in m.content])
+    await eventually(
+        lambda: [
+            m
+            for m in driver.bot_messages("offres-emploi")
+            if m.id == announcement.id and m.content and "Poste pourvu" in m.content
+        ]
+    )
 
 
 async def test_closed_dms_are_recorded_and_not_retried(sandbox):
@@ -182,8 +229,13 @@ async def published_by(sandbox, who: str, **options):
     if offer.status == "pending":
         card = (await eventually(lambda: [c for c in queue_cards(driver) if offer_id_of(c) == offer_id]))[-1]
         await (await driver.click("sami", card, f"relais:jobs:publish:{offer_id}")).wait()
-    announcement = await eventually(lambda: [m for m in driver.bot_messages("offres-emploi")
-                                             if m.id not in before and m.embeds and offer_id_of(m) == offer_id])
+    announcement = await eventually(
+        lambda: [
+            m
+            for m in driver.bot_messages("offres-emploi")
+            if m.id not in before and m.embeds and offer_id_of(m) == offer_id
+        ]
+    )
     return offer_id, announcement[-1]
 
 
@@ -201,7 +253,9 @@ async def custom_sandbox(tmp_path, *, seed=None, config_dir=None):
 async def test_alerts_off_stops_the_dms(sandbox):
     driver = sandbox.driver
     await (await driver.slash("noah", "offre alertes", regions="Bruxelles")).wait()
-    await (await driver.slash("lea", "offre alertes", regions="Bruxelles")).wait()  # a witness that alerts still go out
+    await (
+        await driver.slash("lea", "offre alertes", regions="Bruxelles")
+    ).wait()  # a witness that alerts still go out
 
     off = await (await driver.slash("noah", "offre alertes-off")).wait()
     assert off.ephemeral
@@ -245,8 +299,15 @@ async def test_submitter_edits_through_the_prefilled_form_and_the_announcement_f
     assert missing.ephemeral and f"Je ne trouve pas d'offre n° {offer_id + 100}" in missing.content
 
     new_deadline = future_date(45)
-    opened = await (await driver.slash("ines", "offre modifier", id=offer_id, intitule="Pair-aidant·e en équipe mobile",
-                                       date_limite=new_deadline)).wait()
+    opened = await (
+        await driver.slash(
+            "ines",
+            "offre modifier",
+            id=offer_id,
+            intitule="Pair-aidant·e en équipe mobile",
+            date_limite=new_deadline,
+        )
+    ).wait()
     assert opened.modal is not None
     assert opened.modal_values == LONG_FIELDS  # what was written is there to change, not to retype
     done = await (await driver.submit_modal("ines", opened, {"working_time": "Temps plein"})).wait()
@@ -261,8 +322,11 @@ async def test_submitter_edits_through_the_prefilled_form_and_the_announcement_f
     assert offer.title == "Pair-aidant·e en équipe mobile" and offer.working_time == "Temps plein"
     zone = timeutil.zone(sandbox.bot.timezone_name(await sandbox.bot.guild_config(sandbox.guild_id)))
     assert offer.deadline.astimezone(zone).date() == dt.date.today() + dt.timedelta(days=45)
-    (expiry,) = [t for t in await sandbox.bot.timers.pending(sandbox.guild_id, jobs.KIND_EXPIRE)
-                 if t.payload["offer_id"] == offer_id]
+    (expiry,) = [
+        t
+        for t in await sandbox.bot.timers.pending(sandbox.guild_id, jobs.KIND_EXPIRE)
+        if t.payload["offer_id"] == offer_id
+    ]
     assert expiry.due_at == offer.expires_at  # the expiry moved with the new deadline
 
     # a moderator may edit someone else's offer
@@ -277,22 +341,32 @@ async def test_bad_edit_is_refused_in_french_and_nothing_changes(sandbox):
     await trust_peer_helpers(driver)
     before = await jobs.get_offer(db, sandbox.guild_id, offer_id)
 
-    bad_date = await (await driver.slash("ines", "offre modifier", id=offer_id, date_limite="01/01/2001")).wait()
+    bad_date = await (
+        await driver.slash("ines", "offre modifier", id=offer_id, date_limite="01/01/2001")
+    ).wait()
     assert bad_date.ephemeral and bad_date.modal is None and "déjà passée" in bad_date.content
     bad_link = await (await driver.slash("ines", "offre modifier", id=offer_id, lien="pas un lien")).wait()
     assert bad_link.ephemeral and bad_link.modal is None and "ni un lien web" in bad_link.content
 
     opened = await (await driver.slash("ines", "offre modifier", id=offer_id)).wait()
-    mention = await (await driver.submit_modal("ines", opened, {"missions": "Venez @here",
-                                                                "pay_status": "Barème CP 332"})).wait()
+    mention = await (
+        await driver.submit_modal("ines", opened, {"missions": "Venez @here", "pay_status": "Barème CP 332"})
+    ).wait()
     assert mention.ephemeral and "@everyone, @here" in mention.content
     assert "Corriger le formulaire" in str(mention.components)
     assert await jobs.get_offer(db, sandbox.guild_id, offer_id) == before  # nothing written
-    assert announcement.edited_timestamp is None and field(announcement.embeds[0], "Missions") == LONG_FIELDS["missions"]
+    assert (
+        announcement.edited_timestamp is None
+        and field(announcement.embeds[0], "Missions") == LONG_FIELDS["missions"]
+    )
     # the retry button reopens the form with what was typed, still tied to the same offer
-    reopened = await (await driver.click("ines", mention.message, mention.components[0]["components"][0]["custom_id"])).wait()
+    reopened = await (
+        await driver.click("ines", mention.message, mention.components[0]["components"][0]["custom_id"])
+    ).wait()
     assert reopened.modal_values["missions"] == "Venez @here"
-    fixed = await (await driver.submit_modal("ines", reopened, {"missions": "Co-animer un groupe d'entraide."})).wait()
+    fixed = await (
+        await driver.submit_modal("ines", reopened, {"missions": "Co-animer un groupe d'entraide."})
+    ).wait()
     assert fixed.ephemeral and "mise à jour" in fixed.content
     await eventually(lambda: field(announcement.embeds[0], "Missions") == "Co-animer un groupe d'entraide.")
     after = await jobs.get_offer(db, sandbox.guild_id, offer_id)
@@ -311,7 +385,10 @@ async def test_withdrawal_by_submitter_marks_the_announcement_and_others_are_ref
     assert announcement.content in (None, "") and announcement.edited_timestamp is None
 
     done = await (await driver.slash("ines", "offre retirer", id=offer_id)).wait_done()
-    assert done.ephemeral and f"L'offre n° {offer_id} est retirée ; son annonce l'indique désormais." in done.content
+    assert (
+        done.ephemeral
+        and f"L'offre n° {offer_id} est retirée ; son annonce l'indique désormais." in done.content
+    )
     await eventually(lambda: announcement.content == "**Offre retirée**")
     assert announcement.embeds[0]["title"] == "[Offre retirée] Travailleur·euse pair en équipe mobile"
     assert "url" not in announcement.embeds[0]  # no link to apply to a withdrawn offer
@@ -348,12 +425,18 @@ async def test_show_offer_respects_who_may_see_it(sandbox):
     published_id, _ = await published_by(sandbox, "sami", intitule="Médiateur·rice pair")
     seen = await (await driver.slash("lea", "offre voir", id=published_id)).wait()
     assert seen.ephemeral and seen.embeds[0]["title"] == "Médiateur·rice pair"
-    assert field(seen.embeds[0], "Contrat") == "CDD" and f"n° {published_id}" in seen.embeds[0]["footer"]["text"]
+    assert (
+        field(seen.embeds[0], "Contrat") == "CDD" and f"n° {published_id}" in seen.embeds[0]["footer"]["text"]
+    )
 
     pending = await submit(driver, "ines", intitule="Pair-aidant·e en addictologie")
     pending_id = int(pending.content.split("n° ")[1].split(" ")[0])
     hidden = await (await driver.slash("noah", "offre voir", id=pending_id)).wait()
-    assert hidden.ephemeral and not hidden.embeds and f"Je ne trouve pas d'offre n° {pending_id}" in hidden.content
+    assert (
+        hidden.ephemeral
+        and not hidden.embeds
+        and f"Je ne trouve pas d'offre n° {pending_id}" in hidden.content
+    )
     own = await (await driver.slash("ines", "offre voir", id=pending_id)).wait()
     assert own.ephemeral and own.embeds[0]["title"] == "Pair-aidant·e en addictologie"
     moderator = await (await driver.slash("sami", "offre voir", id=pending_id)).wait()
@@ -372,10 +455,34 @@ def forum_seed():
     seed = seed_guild()
     forum = next(c for c in seed.channels if c.key == "entraide")
     forum.available_tags += [
-        {"id": "1200000000000000492", "name": "bruxelles", "moderated": False, "emoji_id": None, "emoji_name": None},
-        {"id": "1200000000000000493", "name": "CDD", "moderated": False, "emoji_id": None, "emoji_name": None},
-        {"id": "1200000000000000494", "name": "Wallonie", "moderated": False, "emoji_id": None, "emoji_name": None},
-        {"id": "1200000000000000495", "name": "CDI", "moderated": False, "emoji_id": None, "emoji_name": None},
+        {
+            "id": "1200000000000000492",
+            "name": "bruxelles",
+            "moderated": False,
+            "emoji_id": None,
+            "emoji_name": None,
+        },
+        {
+            "id": "1200000000000000493",
+            "name": "CDD",
+            "moderated": False,
+            "emoji_id": None,
+            "emoji_name": None,
+        },
+        {
+            "id": "1200000000000000494",
+            "name": "Wallonie",
+            "moderated": False,
+            "emoji_id": None,
+            "emoji_name": None,
+        },
+        {
+            "id": "1200000000000000495",
+            "name": "CDI",
+            "moderated": False,
+            "emoji_id": None,
+            "emoji_name": None,
+        },
     ]
     return seed
 
@@ -392,27 +499,42 @@ async def published_by_forum(sandbox, who: str, **options):
 async def test_forum_jobs_channel_gets_one_tagged_post_per_offer(tmp_path):
     async with custom_sandbox(tmp_path, seed=forum_seed()) as sandbox:
         driver = sandbox.driver
-        configured = await (await driver.slash("camille", "config salon", usage="offres", salon="entraide")).wait()
+        configured = await (
+            await driver.slash("camille", "config salon", usage="offres", salon="entraide")
+        ).wait()
         assert configured.ephemeral and f"<#{driver.channel('entraide').id}>" in configured.content
 
         offer_id, _ = await published_by_forum(sandbox, "sami")
         (post,) = driver.threads("entraide")
         assert post.name == "Travailleur·euse pair en équipe mobile — ASBL Horizon"
-        assert sorted(post.applied_tags) == [1200000000000000492, 1200000000000000493]  # Bruxelles + CDD, by name
+        assert sorted(post.applied_tags) == [
+            1200000000000000492,
+            1200000000000000493,
+        ]  # Bruxelles + CDD, by name
         starter = driver.message_obj(post.id)
         assert starter.embeds[0]["title"] == "Travailleur·euse pair en équipe mobile"
         assert driver.bot_messages("offres-emploi") == []
 
         # a moderator adds the « question » tag by hand in Discord; the bot hears THREAD_UPDATE
-        question = int(next(t["id"] for t in driver.channel("entraide").available_tags if t["name"] == "question"))
+        question = int(
+            next(t["id"] for t in driver.channel("entraide").available_tags if t["name"] == "question")
+        )
         post.applied_tags.append(question)
         await driver.d.ops.emit_channel("THREAD_UPDATE", post)
         cached = lambda: sandbox.bot.get_channel(post.id)  # noqa: E731
         await eventually(lambda: question in [t.id for t in cached().applied_tags])
 
         # /offre modifier: the post shows the new title and region, and keeps the hand-added tag
-        opened = await (await driver.slash("sami", "offre modifier", id=offer_id, intitule="Pair-aidant·e",
-                                           region="Wallonie", contrat="CDI")).wait()
+        opened = await (
+            await driver.slash(
+                "sami",
+                "offre modifier",
+                id=offer_id,
+                intitule="Pair-aidant·e",
+                region="Wallonie",
+                contrat="CDI",
+            )
+        ).wait()
         await (await driver.submit_modal("sami", opened, {})).wait()
         await eventually(lambda: starter.embeds[0]["title"] == "Pair-aidant·e")
         assert field(starter.embeds[0], "Lieu") == "Wallonie"
@@ -430,8 +552,12 @@ def ping_config(tmp_path):
     config = copy_config(tmp_path)
     path = config / "jobs.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("  - name: Bruxelles\n    ping_role: null", "  - name: Bruxelles\n    ping_role: Offres Bruxelles"),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "  - name: Bruxelles\n    ping_role: null", "  - name: Bruxelles\n    ping_role: Offres Bruxelles"
+        ),
+        encoding="utf-8",
+    )
     assert "ping_role: Offres Bruxelles" in path.read_text(encoding="utf-8")
     return config
 
@@ -451,8 +577,11 @@ async def test_region_role_is_the_only_mention_of_an_announcement(tmp_path):
         offer_id, announcement = await published_by(sandbox, "sami")
         assert announcement.content == f"<@&{role_id}> — nouvelle offre en Bruxelles"
         assert announcement.mention_roles == [role_id] and not announcement.mention_everyone
-        posted = [r for r in driver.requests[mark:]
-                  if r.method == "POST" and r.path == f"/channels/{jobs_channel}/messages"]
+        posted = [
+            r
+            for r in driver.requests[mark:]
+            if r.method == "POST" and r.path == f"/channels/{jobs_channel}/messages"
+        ]
         assert len(posted) == 1
         mentions = posted[0].json["allowed_mentions"]
         assert mentions["parse"] == [] and [int(r) for r in mentions["roles"]] == [role_id]
@@ -464,18 +593,25 @@ async def test_region_role_is_the_only_mention_of_an_announcement(tmp_path):
         await (await driver.submit_modal("sami", opened, {})).wait()
         await eventually(lambda: "Ixelles" in (field(announcement.embeds[0], "Lieu") or ""))
         assert announcement.content == f"<@&{role_id}> — nouvelle offre en Bruxelles"
-        edits = [r for r in driver.requests[mark:]
-                 if r.method == "PATCH" and r.path == f"/channels/{jobs_channel}/messages/{announcement.id}"]
+        edits = [
+            r
+            for r in driver.requests[mark:]
+            if r.method == "PATCH" and r.path == f"/channels/{jobs_channel}/messages/{announcement.id}"
+        ]
         assert edits and not edits[-1].json["allowed_mentions"].get("roles")
         assert edits[-1].json["allowed_mentions"]["parse"] == []
 
         # another region has no role: nothing is mentioned at all
         mark = len(driver.requests)
-        _, other = await published_by(sandbox, "sami", intitule="Pair-aidant·e", employeur="CHU de Liège",
-                                      region="Wallonie")
+        _, other = await published_by(
+            sandbox, "sami", intitule="Pair-aidant·e", employeur="CHU de Liège", region="Wallonie"
+        )
         assert not other.content and other.mention_roles == []
-        posted = [r for r in driver.requests[mark:]
-                  if r.method == "POST" and r.path == f"/channels/{jobs_channel}/messages"]
+        posted = [
+            r
+            for r in driver.requests[mark:]
+            if r.method == "POST" and r.path == f"/channels/{jobs_channel}/messages"
+        ]
         assert posted[0].json["allowed_mentions"]["parse"] == []
         assert not posted[0].json["allowed_mentions"].get("roles")
 
@@ -483,7 +619,9 @@ async def test_region_role_is_the_only_mention_of_an_announcement(tmp_path):
 # -- daily digest ----------------------------------------------------------------------------------------
 async def test_daily_digest_is_one_dm_when_its_timer_fires(sandbox):
     driver, db, bot = sandbox.driver, sandbox.bot.db, sandbox.bot
-    subscribed = await (await driver.slash("noah", "offre alertes", regions="Bruxelles", rythme="quotidien")).wait()
+    subscribed = await (
+        await driver.slash("noah", "offre alertes", regions="Bruxelles", rythme="quotidien")
+    ).wait()
     assert subscribed.ephemeral and "un résumé par jour" in subscribed.content
 
     kept, _ = await published_by(sandbox, "sami", intitule="Pair-aidant·e en psychiatrie")
@@ -493,7 +631,10 @@ async def test_daily_digest_is_one_dm_when_its_timer_fires(sandbox):
 
     (digest,) = await bot.timers.pending(sandbox.guild_id, jobs.KIND_DIGEST)
     zone = timeutil.zone(bot.timezone_name(await bot.guild_config(sandbox.guild_id)))
-    assert digest.due_at > timeutil.now() and digest.due_at.astimezone(zone).hour == bot.settings.jobs.digest_hour
+    assert (
+        digest.due_at > timeutil.now()
+        and digest.due_at.astimezone(zone).hour == bot.settings.jobs.digest_hour
+    )
     assert driver.dms("noah") == []  # nothing before the digest hour, and no immediate alert
 
     assert await bot.timers.reschedule(sandbox.guild_id, "jobs:digest", timeutil.now())
@@ -504,8 +645,10 @@ async def test_daily_digest_is_one_dm_when_its_timer_fires(sandbox):
     assert "/offre alertes-off" in dm.content
 
     async def states():
-        rows = await db.fetchall("SELECT offer_id, state FROM job_alerts WHERE user_id = ? ORDER BY offer_id",
-                                 (driver.user_id("noah"),))
+        rows = await db.fetchall(
+            "SELECT offer_id, state FROM job_alerts WHERE user_id = ? ORDER BY offer_id",
+            (driver.user_id("noah"),),
+        )
         return [tuple(r) for r in rows]
 
     async def first_sent() -> bool:
@@ -540,10 +683,28 @@ async def test_refusal_forms_opened_on_two_offers_each_refuse_their_own(sandbox)
 
 async def test_offer_forms_opened_by_two_members_each_submit_their_own(sandbox):
     driver, db = sandbox.driver, sandbox.bot.db
-    by_ines = await (await driver.slash("ines", "offre publier", intitule="Offre d'Inès", employeur="ASBL Horizon",
-                                        region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
-    by_noah = await (await driver.slash("noah", "offre publier", intitule="Offre de Noah", employeur="CHU",
-                                        region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    by_ines = await (
+        await driver.slash(
+            "ines",
+            "offre publier",
+            intitule="Offre d'Inès",
+            employeur="ASBL Horizon",
+            region="Bruxelles",
+            contrat="CDD",
+            date_limite=future_date(),
+        )
+    ).wait()
+    by_noah = await (
+        await driver.slash(
+            "noah",
+            "offre publier",
+            intitule="Offre de Noah",
+            employeur="CHU",
+            region="Bruxelles",
+            contrat="CDD",
+            date_limite=future_date(),
+        )
+    ).wait()
     assert by_ines.modal["custom_id"] != by_noah.modal["custom_id"]
     stolen = await (await driver.submit_modal("lea", by_ines, LONG_FIELDS)).wait()
     assert stolen.ephemeral and "quelqu'un d'autre" in stolen.content
@@ -552,7 +713,9 @@ async def test_offer_forms_opened_by_two_members_each_submit_their_own(sandbox):
     await (await driver.submit_modal("noah", by_noah, LONG_FIELDS)).wait()
     rows = await db.fetchall("SELECT title, submitter_id FROM job_offers ORDER BY id")
     assert {(r["title"], r["submitter_id"]) for r in rows} == {
-        ("Offre d'Inès", driver.user_id("ines")), ("Offre de Noah", driver.user_id("noah"))}
+        ("Offre d'Inès", driver.user_id("ines")),
+        ("Offre de Noah", driver.user_id("noah")),
+    }
 
     # editing: the queue's « Modifier » and /offre modifier, opened on two offers, edit their own
     ines_offer, noah_offer = (r["id"] for r in await db.fetchall("SELECT id FROM job_offers ORDER BY id"))
@@ -568,16 +731,43 @@ async def test_offer_forms_opened_by_two_members_each_submit_their_own(sandbox):
 # -- /offre publier has a per-member cooldown -------------------------------------------------------------
 async def test_a_member_waits_between_two_offers(sandbox):
     driver, db = sandbox.driver, sandbox.bot.db
-    first = await (await driver.slash("ines", "offre publier", intitule="Première", employeur="ASBL Horizon",
-                                      region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
-    second = await (await driver.slash("ines", "offre publier", intitule="Deuxième", employeur="ASBL Horizon",
-                                       region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    first = await (
+        await driver.slash(
+            "ines",
+            "offre publier",
+            intitule="Première",
+            employeur="ASBL Horizon",
+            region="Bruxelles",
+            contrat="CDD",
+            date_limite=future_date(),
+        )
+    ).wait()
+    second = await (
+        await driver.slash(
+            "ines",
+            "offre publier",
+            intitule="Deuxième",
+            employeur="ASBL Horizon",
+            region="Bruxelles",
+            contrat="CDD",
+            date_limite=future_date(),
+        )
+    ).wait()
     await (await driver.submit_modal("ines", first, LONG_FIELDS)).wait()
     # a form opened before the first offer was stored cannot be used to post a second one
     late = await (await driver.submit_modal("ines", second, LONG_FIELDS)).wait()
     assert late.ephemeral and "Doucement 🙂" in late.content
-    again = await (await driver.slash("ines", "offre publier", intitule="Troisième", employeur="ASBL Horizon",
-                                      region="Bruxelles", contrat="CDD", date_limite=future_date())).wait()
+    again = await (
+        await driver.slash(
+            "ines",
+            "offre publier",
+            intitule="Troisième",
+            employeur="ASBL Horizon",
+            region="Bruxelles",
+            contrat="CDD",
+            date_limite=future_date(),
+        )
+    ).wait()
     assert again.ephemeral and again.modal is None and "Doucement 🙂" in again.content
     assert await db.fetchval("SELECT count(*) FROM job_offers") == 1
     assert len(queue_cards(driver)) == 1
@@ -609,10 +799,19 @@ async def test_a_maximal_offer_with_every_flag_is_shown_everywhere(sandbox):
     }
     link = "https://horizon.example.org/offres/aaa"
     await submit(driver, "sami", lien=link)  # published at once: a likely duplicate, listed on the card
-    opened = await (await driver.slash(
-        "ines", "offre publier", intitule=words(256, "Titre"), employeur=words(256, "Employeur"), region="Bruxelles",
-        contrat="stage", date_limite=future_date(), lieu=words(256, "Lieu"),
-        lien=link)).wait()
+    opened = await (
+        await driver.slash(
+            "ines",
+            "offre publier",
+            intitule=words(256, "Titre"),
+            employeur=words(256, "Employeur"),
+            region="Bruxelles",
+            contrat="stage",
+            date_limite=future_date(),
+            lieu=words(256, "Lieu"),
+            lien=link,
+        )
+    ).wait()
     assert opened.modal is not None, opened.content
     warned = await (await driver.submit_modal("ines", opened, long_fields)).wait()
     assert "ressemble" in warned.content
@@ -635,17 +834,25 @@ async def test_a_maximal_offer_with_every_flag_is_shown_everywhere(sandbox):
     assert len(shown.embeds[0]["fields"][0]["value"].splitlines()) == len(jobs.FLAGS)
     approved = await (await driver.click("sami", cards[-1], f"relais:jobs:publish:{offer_id}")).wait()
     assert approved.type == 7  # the card, updated to « Publiée », was accepted too
-    await eventually(lambda: [m for m in driver.bot_messages("offres-emploi") if m.embeds
-                              and offer_id_of(m) == offer_id])
+    await eventually(
+        lambda: [m for m in driver.bot_messages("offres-emploi") if m.embeds and offer_id_of(m) == offer_id]
+    )
     public = await (await driver.slash("noah", "offre voir", id=offer_id)).wait()
     assert public.ephemeral and public.embeds, public.content
 
 
 # -- edits of a published offer by an untrusted member are reviewed -------------------------------------
 def revision_cards(driver, offer_id: int):
-    return [m for m in queue_cards(driver) if offer_id_of(m) == offer_id
-            and any(c["custom_id"].startswith("relais:jobs:revision_") for row in m.components
-                    for c in row["components"])]
+    return [
+        m
+        for m in queue_cards(driver)
+        if offer_id_of(m) == offer_id
+        and any(
+            c["custom_id"].startswith("relais:jobs:revision_")
+            for row in m.components
+            for c in row["components"]
+        )
+    ]
 
 
 async def test_an_untrusted_edit_of_a_published_offer_waits_for_a_moderator(sandbox):
@@ -653,15 +860,25 @@ async def test_an_untrusted_edit_of_a_published_offer_waits_for_a_moderator(sand
     offer_id, announcement = await published_by(sandbox, "ines")
     before = await jobs.get_offer(db, sandbox.guild_id, offer_id)
 
-    opened = await (await driver.slash("ines", "offre modifier", id=offer_id, intitule="Offre changée",
-                                       lien="https://arnaque.example.com")).wait()
+    opened = await (
+        await driver.slash(
+            "ines",
+            "offre modifier",
+            id=offer_id,
+            intitule="Offre changée",
+            lien="https://arnaque.example.com",
+        )
+    ).wait()
     done = await (await driver.submit_modal("ines", opened, {"working_time": "Temps plein"})).wait()
     assert done.ephemeral and "modération" in done.content and "reste en ligne" in done.content
     # nothing changed in public: the approved version stays up
     assert await jobs.get_offer(db, sandbox.guild_id, offer_id) == before
     assert announcement.edited_timestamp is None and announcement.embeds[0]["title"] == before.title
     card = (await eventually(lambda: revision_cards(driver, offer_id)))[-1]
-    assert card.embeds[0]["title"] == "Offre changée" and field(card.embeds[0], "Temps de travail") == "Temps plein"
+    assert (
+        card.embeds[0]["title"] == "Offre changée"
+        and field(card.embeds[0], "Temps de travail") == "Temps plein"
+    )
 
     # a moderator approves: the announcement follows
     approved = await (await driver.click("sami", card, f"relais:jobs:revision_publish:{offer_id}")).wait()
@@ -669,17 +886,30 @@ async def test_an_untrusted_edit_of_a_published_offer_waits_for_a_moderator(sand
     await eventually(lambda: announcement.embeds[0]["title"] == "Offre changée")
     assert field(announcement.embeds[0], "Temps de travail") == "Temps plein"
     after = await jobs.get_offer(db, sandbox.guild_id, offer_id)
-    assert (after.title, after.link, after.status) == ("Offre changée", "https://arnaque.example.com", "published")
+    assert (after.title, after.link, after.status) == (
+        "Offre changée",
+        "https://arnaque.example.com",
+        "published",
+    )
     await eventually(lambda: [m for m in driver.dms("ines") if m.content and "modification" in m.content])
 
     # a second edit is refused: the approved version stays, the submitter is told why
-    opened = await (await driver.slash("ines", "offre modifier", id=offer_id, intitule="Encore changée")).wait()
+    opened = await (
+        await driver.slash("ines", "offre modifier", id=offer_id, intitule="Encore changée")
+    ).wait()
     await (await driver.submit_modal("ines", opened, {"missions": "Autre chose"})).wait()
-    card = (await eventually(lambda: [c for c in revision_cards(driver, offer_id)
-                                      if c.embeds[0]["title"] == "Encore changée"]))[-1]
+    card = (
+        await eventually(
+            lambda: [c for c in revision_cards(driver, offer_id) if c.embeds[0]["title"] == "Encore changée"]
+        )
+    )[-1]
     refused = await (await driver.click("sami", card, f"relais:jobs:revision_refuse:{offer_id}")).wait()
-    await (await driver.submit_modal("sami", refused, {"reason": "Le titre doit rester celui du poste."})).wait()
-    dm = await eventually(lambda: [m for m in driver.dms("ines") if m.content and "rester celui du poste" in m.content])
+    await (
+        await driver.submit_modal("sami", refused, {"reason": "Le titre doit rester celui du poste."})
+    ).wait()
+    dm = await eventually(
+        lambda: [m for m in driver.dms("ines") if m.content and "rester celui du poste" in m.content]
+    )
     assert "Offre changée" in dm[-1].content
     assert (await jobs.get_offer(db, sandbox.guild_id, offer_id)).title == "Offre changée"
     assert announcement.embeds[0]["title"] == "Offre changée"

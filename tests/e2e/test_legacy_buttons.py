@@ -44,9 +44,14 @@ def _old_message(sandbox, custom_id: str) -> Message:
     world = sandbox.double.world
     channel = sandbox.driver.channel("entraide")
     message = Message(
-        id=world.next_id(), channel_id=channel.id, author_id=world.bot_user_id, guild_id=sandbox.guild_id,
+        id=world.next_id(),
+        channel_id=channel.id,
+        author_id=world.bot_user_id,
+        guild_id=sandbox.guild_id,
         content="Publié par une version précédente de Relais",
-        components=[{"type": 1, "components": [{"type": 2, "style": 1, "label": "Bouton", "custom_id": custom_id}]}],
+        components=[
+            {"type": 1, "components": [{"type": 2, "style": 1, "label": "Bouton", "custom_id": custom_id}]}
+        ],
     )
     world.messages[message.id] = message
     return message

@@ -34,8 +34,13 @@ async def _cases(sandbox, member: str) -> list[moderation.Case]:
 
 async def test_warning_dm_names_the_article_and_how_to_contest(sandbox):
     driver = sandbox.driver
-    result = await driver.slash("sami", "mod avertir", membre="ines", article="questions_intrusives",
-                                raison="Question insistante sur le traitement de Noah")
+    result = await driver.slash(
+        "sami",
+        "mod avertir",
+        membre="ines",
+        article="questions_intrusives",
+        raison="Question insistante sur le traitement de Noah",
+    )
     reply = await result.wait_followup()
     assert "cas n°1" in reply.content
     dm = driver.dms("ines")[-1].content
@@ -50,8 +55,14 @@ async def test_warning_dm_names_the_article_and_how_to_contest(sandbox):
 
 async def test_timeout_is_visible_on_the_member_and_revocable(sandbox):
     driver = sandbox.driver
-    result = await driver.slash("sami", "mod suspendre", membre="noah", duree="2h", article="bienveillance",
-                                raison="Propos blessants répétés")
+    result = await driver.slash(
+        "sami",
+        "mod suspendre",
+        membre="noah",
+        duree="2h",
+        article="bienveillance",
+        raison="Propos blessants répétés",
+    )
     await result.wait_followup()
     assert driver.is_timed_out("noah")
     assert "/recours" in driver.dms("noah")[-1].content
@@ -64,22 +75,34 @@ async def test_timeout_is_visible_on_the_member_and_revocable(sandbox):
 
 async def test_bad_duration_and_too_long_timeout_store_nothing(sandbox):
     driver = sandbox.driver
-    bad = await (await driver.slash("sami", "mod suspendre", membre="noah", duree="demain",
-                                    article="bienveillance", raison="x")).wait()
+    bad = await (
+        await driver.slash(
+            "sami", "mod suspendre", membre="noah", duree="demain", article="bienveillance", raison="x"
+        )
+    ).wait()
     assert bad.ephemeral and "10m" in bad.content
-    long = await (await driver.slash("sami", "mod suspendre", membre="noah", duree="30j",
-                                     article="bienveillance", raison="x")).wait()
+    long = await (
+        await driver.slash(
+            "sami", "mod suspendre", membre="noah", duree="30j", article="bienveillance", raison="x"
+        )
+    ).wait()
     assert "28 jours" in long.content
-    unknown = await (await driver.slash("sami", "mod avertir", membre="noah", article="inexistant", raison="x")).wait()
+    unknown = await (
+        await driver.slash("sami", "mod avertir", membre="noah", article="inexistant", raison="x")
+    ).wait()
     assert "inexistant" in unknown.content
     assert not driver.is_timed_out("noah") and await _cases(sandbox, "noah") == []
 
 
 async def test_members_and_protected_targets_are_refused_without_a_case(sandbox):
     driver = sandbox.driver
-    member = await (await driver.slash("ines", "mod avertir", membre="noah", article="bienveillance", raison="x")).wait()
+    member = await (
+        await driver.slash("ines", "mod avertir", membre="noah", article="bienveillance", raison="x")
+    ).wait()
     assert member.ephemeral and "réservée" in member.content
-    owner = await (await driver.slash("sami", "mod expulser", membre="camille", article="bienveillance", raison="x")).wait()
+    owner = await (
+        await driver.slash("sami", "mod expulser", membre="camille", article="bienveillance", raison="x")
+    ).wait()
     assert "propriétaire" in owner.content
     assert await _cases(sandbox, "noah") == [] and await _cases(sandbox, "camille") == []
     assert driver.member("camille") is not None
@@ -87,8 +110,9 @@ async def test_members_and_protected_targets_are_refused_without_a_case(sandbox)
 
 async def test_timed_ban_is_lifted_on_time_even_across_a_restart(sandbox):
     driver = sandbox.driver
-    result = await driver.slash("sami", "mod bannir", membre="lea", article="publicite", raison="Spam commercial",
-                                duree="3j")
+    result = await driver.slash(
+        "sami", "mod bannir", membre="lea", article="publicite", raison="Spam commercial", duree="3j"
+    )
     await result.wait_followup()
     lea = driver.user_id("lea")
     assert lea in driver.bans()
@@ -98,7 +122,9 @@ async def test_timed_ban_is_lifted_on_time_even_across_a_restart(sandbox):
     # Three days pass while the bot is down: its timer is now overdue.
 
     db = await Database.open(sandbox.settings.database.path)
-    await TimerService(db).reschedule(sandbox.guild_id, case.timer_key, timeutil.now() - dt.timedelta(seconds=1))
+    await TimerService(db).reschedule(
+        sandbox.guild_id, case.timer_key, timeutil.now() - dt.timedelta(seconds=1)
+    )
     await db.close()
     await sandbox.start_bot()
     await eventually(lambda: lea not in driver.bans())
@@ -108,10 +134,14 @@ async def test_timed_ban_is_lifted_on_time_even_across_a_restart(sandbox):
 
 async def test_report_is_handled_from_its_card(sandbox):
     driver = sandbox.driver
-    offending = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle, lien en bio !")
+    offending = await driver.send_message(
+        "lea", "ressources", "Achetez mes compléments miracle, lien en bio !"
+    )
     await _settle()
     opened = await (await driver.message_context("noah", "Signaler à la modération", offending)).wait()
-    submitted = await driver.submit_modal("noah", opened, {"what": "Publicité pour des produits", "article": "publicite"})
+    submitted = await driver.submit_modal(
+        "noah", opened, {"what": "Publicité pour des produits", "article": "publicite"}
+    )
     await submitted.wait_followup()
     second = await (await driver.message_context("ines", "Signaler à la modération", offending)).wait()
     await (await driver.submit_modal("ines", second, {"what": "Pub", "anonymous": "yes"})).wait_followup()
@@ -137,8 +167,9 @@ async def test_report_is_handled_from_its_card(sandbox):
 async def test_report_mentions_only_the_moderators_on_duty(sandbox):
     driver = sandbox.driver
     sami = driver.user_id("sami")
-    plan = await driver.slash("sami", "permanence planifier", moderateurs=f"<@{sami}>", periode="1 sem",
-                              debut="maintenant")
+    plan = await driver.slash(
+        "sami", "permanence planifier", moderateurs=f"<@{sami}>", periode="1 sem", debut="maintenant"
+    )
     assert "Permanence enregistrée" in (await plan.wait()).content
     who = await (await driver.slash("lea", "permanence qui")).wait()
     assert f"<@{sami}>" in who.content
@@ -147,16 +178,23 @@ async def test_report_mentions_only_the_moderators_on_duty(sandbox):
     await (await driver.submit_modal("noah", opened, {})).wait_followup()
     card = [m for m in driver.bot_messages("signalements") if m.embeds][-1]
     assert card.content == f"Nouveau signalement — permanence : <@{sami}>"
-    request = [r for r in driver.requests if r.method == "POST" and r.path.endswith(
-        f"/channels/{driver.channel('signalements').id}/messages")][-1]
+    request = [
+        r
+        for r in driver.requests
+        if r.method == "POST" and r.path.endswith(f"/channels/{driver.channel('signalements').id}/messages")
+    ][-1]
     assert [int(u) for u in request.json["allowed_mentions"]["users"]] == [sami]
     assert not request.json["allowed_mentions"].get("parse")
 
 
 async def test_appeal_reaches_the_team_but_not_the_acting_moderator(sandbox):
     driver = sandbox.driver
-    await (await driver.slash("sami", "mod avertir", membre="ines", article="bienveillance", raison="Ton sec")).wait_followup()
-    result = await (await driver.slash("ines", "recours", cas=1, texte="Je ne voulais blesser personne.")).wait()
+    await (
+        await driver.slash("sami", "mod avertir", membre="ines", article="bienveillance", raison="Ton sec")
+    ).wait_followup()
+    result = await (
+        await driver.slash("ines", "recours", cas=1, texte="Je ne voulais blesser personne.")
+    ).wait()
     assert result.ephemeral
     # Sami is the only moderator and acted: nobody else may read it, the mod-log says so.
     assert "personne d'autre" in driver.bot_messages("mod-log")[-1].content
@@ -168,6 +206,7 @@ async def test_appeal_opens_a_private_thread_without_the_acting_moderator(sandbo
     driver, bot = sandbox.driver, sandbox.bot
     ines, sami = driver.user_id("ines"), driver.user_id("sami")
     await bot.http.add_role(sandbox.guild_id, ines, driver.role_id("moderation"))  # a second moderator
+
     def ines_is_a_moderator() -> bool:
         member = bot.get_guild(sandbox.guild_id).get_member(ines)
         return member is not None and any(r.id == driver.role_id("moderation") for r in member.roles)
@@ -177,12 +216,18 @@ async def test_appeal_opens_a_private_thread_without_the_acting_moderator(sandbo
     # channel (Manage Threads): here the team's role does without it (with it, see the DM route below).
     from bot.sandbox.double.seed import MODERATOR_PERMISSIONS
     from bot.sandbox.double.state import P
+
     role = driver.role_id("moderation")
-    await bot.http.edit_role(sandbox.guild_id, role, permissions=str(MODERATOR_PERMISSIONS & ~P.MANAGE_THREADS))
+    await bot.http.edit_role(
+        sandbox.guild_id, role, permissions=str(MODERATOR_PERMISSIONS & ~P.MANAGE_THREADS)
+    )
     await eventually(lambda: not bot.get_guild(sandbox.guild_id).get_role(role).permissions.manage_threads)
-    await (await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance",
-                              raison="Moqueries")).wait_followup()
-    result = await (await driver.slash("noah", "recours", cas=1, texte="C'était de l'humour entre nous.")).wait()
+    await (
+        await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance", raison="Moqueries")
+    ).wait_followup()
+    result = await (
+        await driver.slash("noah", "recours", cas=1, texte="C'était de l'humour entre nous.")
+    ).wait()
     assert "transmis" in result.content
     await _settle()
     threads = [t for t in driver.threads("signalements") if "cas n°1" in t.name]
@@ -205,17 +250,24 @@ async def _pending_keys(sandbox) -> list[str]:
 async def test_unban_lifts_the_ban_on_discord_and_cancels_its_timer(sandbox):
     driver = sandbox.driver
     lea = driver.user_id("lea")
-    await (await driver.slash("sami", "mod bannir", membre="lea", article="publicite", raison="Spam commercial",
-                              duree="3j")).wait_followup()
+    await (
+        await driver.slash(
+            "sami", "mod bannir", membre="lea", article="publicite", raison="Spam commercial", duree="3j"
+        )
+    ).wait_followup()
     assert lea in driver.bans()
     ban = (await _cases(sandbox, "lea"))[0]
     assert ban.timer_key in await _pending_keys(sandbox)
 
-    refused = await (await driver.slash("noah", "mod debannir", utilisateur="lea", raison="Je la connais")).wait_done()
+    refused = await (
+        await driver.slash("noah", "mod debannir", utilisateur="lea", raison="Je la connais")
+    ).wait_done()
     assert refused.ephemeral and "réservée à l'équipe de modération" in _reply(refused)
     assert lea in driver.bans() and len(await _cases(sandbox, "lea")) == 1
 
-    result = await driver.slash("sami", "mod debannir", utilisateur="lea", raison="Échange apaisé par courriel")
+    result = await driver.slash(
+        "sami", "mod debannir", utilisateur="lea", raison="Échange apaisé par courriel"
+    )
     done = await result.wait_followup()
     assert result.ephemeral and "le bannissement de" in done.content and "est levé (cas n°2)" in done.content
     assert lea not in driver.bans()
@@ -229,15 +281,20 @@ async def test_unban_lifts_the_ban_on_discord_and_cancels_its_timer(sandbox):
     await driver.member_join("lea")  # she can come back
     assert driver.member("lea") is not None
 
-    not_banned = await (await driver.slash("sami", "mod debannir", utilisateur="noah", raison="x")).wait_done()
+    not_banned = await (
+        await driver.slash("sami", "mod debannir", utilisateur="noah", raison="x")
+    ).wait_done()
     assert not_banned.ephemeral and "n'est pas banni·e de ce serveur" in _reply(not_banned)
     assert await _cases(sandbox, "noah") == [], "nothing recorded when Discord had no ban to lift"
 
 
 async def test_note_is_private_and_shows_in_the_dossier(sandbox):
     driver = sandbox.driver
-    result = await (await driver.slash("sami", "mod note", membre="noah",
-                                       texte="A demandé un temps d'échange après la réunion.")).wait_done()
+    result = await (
+        await driver.slash(
+            "sami", "mod note", membre="noah", texte="A demandé un temps d'échange après la réunion."
+        )
+    ).wait_done()
     assert result.ephemeral
     assert _reply(result).startswith("Note ajoutée au dossier de") and "(cas n°1)" in _reply(result)
     assert "Le membre n'est pas prévenu" in _reply(result)
@@ -267,29 +324,44 @@ async def test_recusal_blocks_actions_and_report_pings_until_withdrawn(sandbox):
     sami, noah = driver.user_id("sami"), driver.user_id("noah")
     declared = await (await driver.slash("sami", "mod recusation", membre="noah")).wait_done()
     assert declared.ephemeral and "vous ne traiterez rien qui concerne" in _reply(declared)
-    assert any(m.content == f"<@{sami}> se récuse pour tout ce qui concerne <@{noah}>."
-               for m in driver.bot_messages("mod-log"))
+    assert any(
+        m.content == f"<@{sami}> se récuse pour tout ce qui concerne <@{noah}>."
+        for m in driver.bot_messages("mod-log")
+    )
     again = await (await driver.slash("sami", "mod recusation", membre="noah")).wait_done()
     assert "Vous êtes déjà récusé·e pour" in _reply(again)
 
-    for path, options in (("mod avertir", {"article": "bienveillance", "raison": "Ton sec"}),
-                          ("mod note", {"texte": "Observation"}), ("mod dossier", {})):
+    for path, options in (
+        ("mod avertir", {"article": "bienveillance", "raison": "Ton sec"}),
+        ("mod note", {"texte": "Observation"}),
+        ("mod dossier", {}),
+    ):
         refused = await (await driver.slash("sami", path, membre="noah", **options)).wait_done()
         assert refused.ephemeral and "Vous vous êtes récusé·e pour cette personne" in _reply(refused), path
     assert await _cases(sandbox, "noah") == []
 
     # Reports about Noah neither ping Sami (on duty) nor let Sami handle them.
-    await (await driver.slash("sami", "permanence planifier", moderateurs=f"<@{sami}>", periode="1 sem",
-                              debut="maintenant")).wait()
-    opened = await (await driver.slash("ines", "signaler", description="Remarques blessantes", membre="noah")).wait()
+    await (
+        await driver.slash(
+            "sami", "permanence planifier", moderateurs=f"<@{sami}>", periode="1 sem", debut="maintenant"
+        )
+    ).wait()
+    opened = await (
+        await driver.slash("ines", "signaler", description="Remarques blessantes", membre="noah")
+    ).wait()
     await (await driver.submit_modal("ines", opened, {})).wait_followup()
     card = [m for m in driver.bot_messages("signalements") if m.embeds][-1]
     assert f"<@{sami}>" not in card.content
-    posted = [r for r in driver.requests if r.method == "POST" and r.path.endswith(
-        f"/channels/{driver.channel('signalements').id}/messages")][-1]
+    posted = [
+        r
+        for r in driver.requests
+        if r.method == "POST" and r.path.endswith(f"/channels/{driver.channel('signalements').id}/messages")
+    ][-1]
     assert str(sami) not in [str(u) for u in posted.json["allowed_mentions"].get("users", [])]
     report_id = int(card.embeds[0]["title"].split("n°")[1])
-    claim = await (await driver.click("sami", card, f"relais:moderation:report:claim:{report_id}")).wait_done()
+    claim = await (
+        await driver.click("sami", card, f"relais:moderation:report:claim:{report_id}")
+    ).wait_done()
     assert "récusé·e" in _reply(claim)
 
     self_recusal = await (await driver.slash("sami", "mod recusation", membre="sami")).wait_done()
@@ -299,8 +371,12 @@ async def test_recusal_blocks_actions_and_report_pings_until_withdrawn(sandbox):
 
     withdrawn = await (await driver.slash("sami", "mod recusation", membre="noah", retirer=True)).wait_done()
     assert "vous n'êtes plus récusé·e pour" in _reply(withdrawn)
-    assert any(m.content == f"<@{sami}> ne se récuse plus pour <@{noah}>." for m in driver.bot_messages("mod-log"))
-    warned = await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance", raison="Ton sec")
+    assert any(
+        m.content == f"<@{sami}> ne se récuse plus pour <@{noah}>." for m in driver.bot_messages("mod-log")
+    )
+    warned = await driver.slash(
+        "sami", "mod avertir", membre="noah", article="bienveillance", raison="Ton sec"
+    )
     assert "cas n°1" in (await warned.wait_followup()).content
     none_left = await (await driver.slash("sami", "mod recusation", membre="noah", retirer=True)).wait_done()
     assert "Vous n'étiez pas récusé·e pour" in _reply(none_left)
@@ -315,25 +391,35 @@ async def test_cases_left_pending_by_a_crash_are_settled_from_discord_at_restart
 
     async def pending(member_id: int, action: str, expires: dt.datetime | None) -> moderation.Case:
         return await moderation.begin_case(
-            bot.db, guild_id, member_id=member_id, moderator_id=sami, action=action, article="bienveillance",
-            reason="Propos blessants", now=before_crash, expires_at=expires,
+            bot.db,
+            guild_id,
+            member_id=member_id,
+            moderator_id=sami,
+            action=action,
+            article="bienveillance",
+            reason="Propos blessants",
+            now=before_crash,
+            expires_at=expires,
         )
 
     guild = bot.get_guild(guild_id)
     until = timeutil.now() + dt.timedelta(hours=2)
     timed_out = await pending(noah, "timeout", until)
-    await guild.get_member(noah).timeout(until)          # Discord accepted, then the crash
+    await guild.get_member(noah).timeout(until)  # Discord accepted, then the crash
     banned = await pending(lea, "ban", None)
-    await guild.ban(discord.Object(lea))                  # Discord accepted, then the crash
-    never_sent = await pending(ines, "kick", None)       # the crash came before the Discord call
+    await guild.ban(discord.Object(lea))  # Discord accepted, then the crash
+    never_sent = await pending(ines, "kick", None)  # the crash came before the Discord call
     mark = len(driver.bot_messages("mod-log"))
 
     await sandbox.restart_bot()
     bot = sandbox.bot
 
     def restored() -> list:
-        return [m for m in driver.bot_messages("mod-log")[mark:]
-                if "rétabli au redémarrage" in (m.embeds[0].get("footer") or {}).get("text", "")]
+        return [
+            m
+            for m in driver.bot_messages("mod-log")[mark:]
+            if "rétabli au redémarrage" in (m.embeds[0].get("footer") or {}).get("text", "")
+        ]
 
     await eventually(lambda: len(restored()) == 2)
     assert {m.embeds[0]["title"].split(" ")[0] for m in restored()} == {"Cas"}
@@ -368,6 +454,7 @@ async def _report(driver, reporter: str, message, values: dict) -> None:
 
 async def _card_of(sandbox, message_id: int):
     from bot.moderation import reports
+
     live = await reports.open_reports(sandbox.bot.db, sandbox.guild_id)
     report = next(r for r in live if r.message_id == message_id)
     return report, sandbox.driver.message_obj(report.card_message_id)
@@ -377,6 +464,7 @@ def _readable_by(sandbox, name: str) -> list:
     """Every message the bot posted that this person can read: guild channels and threads through
     the double's permission model (a private thread: its members and Manage Threads holders), and DMs."""
     from bot.sandbox.double.state import P
+
     driver, guild = sandbox.driver, sandbox.double.guild
     user_id = driver.user_id(name)
     readable = list(driver.dms(name))
@@ -386,8 +474,11 @@ def _readable_by(sandbox, name: str) -> list:
             continue
         if channel.type == 12 and user_id not in channel.members and not perms & P.MANAGE_THREADS:
             continue
-        readable += [m for m in sandbox.double.world.channel_messages(channel.id)
-                     if m.author_id == sandbox.double.world.bot_user_id]
+        readable += [
+            m
+            for m in sandbox.double.world.channel_messages(channel.id)
+            if m.author_id == sandbox.double.world.bot_user_id
+        ]
     return readable
 
 
@@ -397,6 +488,7 @@ def _new(messages: list, before: set[int]) -> list:
 
 def _text(message) -> str:
     import json
+
     return (message.content or "") + json.dumps(message.embeds or [], ensure_ascii=False)
 
 
@@ -410,16 +502,26 @@ async def test_warn_modals_opened_on_two_cards_each_warn_their_own_member(sandbo
     await _report(driver, "camille", rude, {"what": "Insulte", "article": "bienveillance"})
     spam_report, spam_card = await _card_of(sandbox, spam.id)
     rude_report, rude_card = await _card_of(sandbox, rude.id)
-    by_sami = await (await driver.click("sami", spam_card, f"relais:moderation:report:warn:{spam_report.id}")).wait()
-    by_ines = await (await driver.click("ines", rude_card, f"relais:moderation:report:warn:{rude_report.id}")).wait()
+    by_sami = await (
+        await driver.click("sami", spam_card, f"relais:moderation:report:warn:{spam_report.id}")
+    ).wait()
+    by_ines = await (
+        await driver.click("ines", rude_card, f"relais:moderation:report:warn:{rude_report.id}")
+    ).wait()
     assert by_sami.modal["custom_id"] != by_ines.modal["custom_id"]
     # Somebody else cannot submit a modal they did not open.
-    stolen = await (await driver.submit_modal("ines", by_sami, {"article": "publicite", "reason": "Vol"})).wait_done()
+    stolen = await (
+        await driver.submit_modal("ines", by_sami, {"article": "publicite", "reason": "Vol"})
+    ).wait_done()
     assert stolen.ephemeral and await _cases(sandbox, "lea") == []
     # Submitted in the crossed order: each warning goes to its own card's member, by its moderator.
-    first = await driver.submit_modal("sami", by_sami, {"article": "publicite", "reason": "Publicité répétée"})
+    first = await driver.submit_modal(
+        "sami", by_sami, {"article": "publicite", "reason": "Publicité répétée"}
+    )
     await first.wait_followup()
-    second = await driver.submit_modal("ines", by_ines, {"article": "bienveillance", "reason": "Propos blessants"})
+    second = await driver.submit_modal(
+        "ines", by_ines, {"article": "bienveillance", "reason": "Propos blessants"}
+    )
     await second.wait_followup()
     [lea_case] = await _cases(sandbox, "lea")
     [noah_case] = await _cases(sandbox, "noah")
@@ -429,6 +531,7 @@ async def test_warn_modals_opened_on_two_cards_each_warn_their_own_member(sandbo
 
 async def test_report_modals_opened_on_two_messages_each_report_their_own_message(sandbox):
     from bot.moderation import reports
+
     driver, db = sandbox.driver, sandbox.bot.db
     spam = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle !")
     rude = await driver.send_message("noah", "ressources", "Franchement t'es nul·le")
@@ -443,15 +546,20 @@ async def test_report_modals_opened_on_two_messages_each_report_their_own_messag
     spam_report, _ = await _card_of(sandbox, spam.id)
     rude_report, _ = await _card_of(sandbox, rude.id)
     assert (spam_report.target_id, (await reports.reporters(db, spam_report.id)).named) == (
-        driver.user_id("lea"), (driver.user_id("noah"),))
+        driver.user_id("lea"),
+        (driver.user_id("noah"),),
+    )
     assert (rude_report.target_id, (await reports.reporters(db, rude_report.id)).named) == (
-        driver.user_id("noah"), (driver.user_id("ines"),))
+        driver.user_id("noah"),
+        (driver.user_id("ines"),),
+    )
 
 
 async def test_an_anonymous_report_leaves_the_reporter_in_no_log_line(sandbox, caplog):
     import logging
 
     from bot.core.logs import ContextAndRedactionFilter
+
     driver = sandbox.driver
     noah = str(driver.user_id("noah"))
     offending = await driver.send_message("lea", "ressources", "Achetez mes compléments miracle !")
@@ -469,8 +577,11 @@ async def test_an_anonymous_report_leaves_the_reporter_in_no_log_line(sandbox, c
         card = [m for m in driver.bot_messages("signalements") if m.embeds][-1]
         assert "anonyme" in _text(card)
         assert any("filed" in r.getMessage() for r in caplog.records), "the filing is logged"
-        leaks = [f"{getattr(r, 'ctx', '')}{r.getMessage()}" for r in caplog.records
-                 if noah in f"{getattr(r, 'ctx', '')}{r.getMessage()}"]
+        leaks = [
+            f"{getattr(r, 'ctx', '')}{r.getMessage()}"
+            for r in caplog.records
+            if noah in f"{getattr(r, 'ctx', '')}{r.getMessage()}"
+        ]
     finally:
         caplog.handler.removeFilter(context)
     assert leaks == []
@@ -496,8 +607,15 @@ async def test_a_report_about_a_moderator_is_unreadable_by_that_moderator(sandbo
     driver = sandbox.driver
     ines = await _make_moderator(sandbox, "ines")
     sami = driver.user_id("sami")
-    await (await driver.slash("sami", "permanence planifier", moderateurs=f"<@{sami}> <@{ines}>",
-                              periode="1 sem", debut="maintenant")).wait()
+    await (
+        await driver.slash(
+            "sami",
+            "permanence planifier",
+            moderateurs=f"<@{sami}> <@{ines}>",
+            periode="1 sem",
+            debut="maintenant",
+        )
+    ).wait()
     offending = await driver.send_message("sami", "ressources", "Les gens comme toi n'ont rien à faire ici.")
     await _settle()
     mark = {name: {m.id for m in _readable_by(sandbox, name)} for name in ("sami", "ines")}
@@ -511,10 +629,13 @@ async def test_a_report_about_a_moderator_is_unreadable_by_that_moderator(sandbo
 async def test_an_appeal_is_unreadable_by_the_moderator_who_decided(sandbox):
     driver = sandbox.driver
     await _make_moderator(sandbox, "ines")
-    await (await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance",
-                              raison="Moqueries")).wait_followup()
+    await (
+        await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance", raison="Moqueries")
+    ).wait_followup()
     mark = {name: {m.id for m in _readable_by(sandbox, name)} for name in ("sami", "ines")}
-    result = await (await driver.slash("noah", "recours", cas=1, texte="C'était de l'humour entre nous.")).wait()
+    result = await (
+        await driver.slash("noah", "recours", cas=1, texte="C'était de l'humour entre nous.")
+    ).wait()
     assert "transmis" in result.content
     await _settle()
     assert not [m for m in _new(_readable_by(sandbox, "sami"), mark["sami"]) if "humour" in _text(m)]
@@ -523,15 +644,19 @@ async def test_an_appeal_is_unreadable_by_the_moderator_who_decided(sandbox):
 
 async def test_a_refused_ban_never_frees_its_case_number(sandbox):
     from bot.sandbox.double.state import P
+
     driver = sandbox.driver
     # Discord refuses the ban (403) although Relais' cache still believes it may ban.
     sandbox.double.guild.roles[driver.role_id("relais")].permissions &= ~P.BAN_MEMBERS
-    refused = await (await driver.slash("sami", "mod bannir", membre="lea", article="publicite",
-                                        raison="Spam commercial")).wait_done()
+    refused = await (
+        await driver.slash("sami", "mod bannir", membre="lea", article="publicite", raison="Spam commercial")
+    ).wait_done()
     assert "refusé" in _reply(refused)
     assert driver.user_id("lea") not in driver.bans() and await _cases(sandbox, "lea") == []
     announced = [m.content for m in driver.dms("lea") if "cas n°1" in m.content]
-    warned = await driver.slash("sami", "mod avertir", membre="noah", article="bienveillance", raison="Ton sec")
+    warned = await driver.slash(
+        "sami", "mod avertir", membre="noah", article="bienveillance", raison="Ton sec"
+    )
     await warned.wait_followup()
     [case] = await _cases(sandbox, "noah")
     assert case.number != 1, "the number announced to Léa must never name someone else's case"
@@ -545,11 +670,14 @@ async def test_a_report_about_a_moderator_goes_to_a_private_thread_of_the_others
     moderators hides the card from the moderator concerned, and its buttons still work."""
     from bot.sandbox.double.seed import MODERATOR_PERMISSIONS
     from bot.sandbox.double.state import P
+
     driver, bot = sandbox.driver, sandbox.bot
     ines = await _make_moderator(sandbox, "ines")
     sami = driver.user_id("sami")
     role = driver.role_id("moderation")
-    await bot.http.edit_role(sandbox.guild_id, role, permissions=str(MODERATOR_PERMISSIONS & ~P.MANAGE_THREADS))
+    await bot.http.edit_role(
+        sandbox.guild_id, role, permissions=str(MODERATOR_PERMISSIONS & ~P.MANAGE_THREADS)
+    )
     await eventually(lambda: not bot.get_guild(sandbox.guild_id).get_role(role).permissions.manage_threads)
     offending = await driver.send_message("sami", "ressources", "Les gens comme toi n'ont rien à faire ici.")
     await _settle()
@@ -561,5 +689,7 @@ async def test_a_report_about_a_moderator_goes_to_a_private_thread_of_the_others
     assert ines in driver.thread_members(thread) and sami not in driver.thread_members(thread)
     report, card = await _card_of(sandbox, offending.id)
     assert card.channel_id == thread.id and "humilié" in _text(card)
-    claimed = await (await driver.click("ines", card, f"relais:moderation:report:claim:{report.id}")).wait_done()
+    claimed = await (
+        await driver.click("ines", card, f"relais:moderation:report:claim:{report.id}")
+    ).wait_done()
     assert "vous vous occupez" in _reply(claimed)

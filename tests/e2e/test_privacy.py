@@ -41,8 +41,11 @@ async def test_erasure_asks_first_then_frees_the_seat_and_says_what_is_kept(sand
     await book(sandbox, "noah", session)  # waitlisted
     asked = await (await driver.slash("ines", "mes-donnees supprimer")).wait()
     assert asked.ephemeral and "ne peut pas être annulé" in asked.content
-    click = await driver.click("ines", asked.message_id,
-                               button_by_label(asked.message, "Effacer, garder mes ressources sans mon nom"))
+    click = await driver.click(
+        "ines",
+        asked.message_id,
+        button_by_label(asked.message, "Effacer, garder mes ressources sans mon nom"),
+    )
     done = await click.wait_edit(timeout=10)
     assert "C'est fait" in done.embeds[0]["description"]
     assert "inscriptions aux prochaines intervisions : 1" in done.embeds[0]["description"]
@@ -82,7 +85,6 @@ async def test_a_member_who_leaves_is_erased_later_unless_they_come_back(sandbox
         return not await timers.pending(sandbox.guild_id, "privacy.erase_member")
 
     await eventually(cancelled, seconds=5)
-
 
 
 def resource_cards(driver):

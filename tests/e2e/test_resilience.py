@@ -25,7 +25,9 @@ async def test_persistent_button_still_works_after_a_restart(sandbox):
 async def test_a_message_delivered_twice_is_acted_on_once(sandbox):
     driver = sandbox.driver
     before = len(driver.bot_messages("signalements"))
-    message = await driver.send_message("noah", "accueil", "Profitez du code promo RELAIS pour ma formation !")
+    message = await driver.send_message(
+        "noah", "accueil", "Profitez du code promo RELAIS pour ma formation !"
+    )
     await eventually(lambda: len(driver.bot_messages("signalements")) == before + 1)
     sent = await sandbox.double.gateway.redeliver("MESSAGE_CREATE", lambda d: d["id"] == str(message.id))
     assert sent >= 1

@@ -30,7 +30,9 @@ def custom_ids(message) -> list[str]:
 
 
 def button(message, custom_id: str) -> dict:
-    return next(c for row in message.components for c in row.get("components", []) if c.get("custom_id") == custom_id)
+    return next(
+        c for row in message.components for c in row.get("components", []) if c.get("custom_id") == custom_id
+    )
 
 
 def announcements(driver):
@@ -45,7 +47,9 @@ async def share(driver, who="ines", **options):
 
 async def test_share_announce_vote_restart_search_and_post(sandbox):
     driver = sandbox.driver
-    reply = await share(driver, themes="emploi, rétablissement", type="projet", description="Formations et intervisions.")
+    reply = await share(
+        driver, themes="emploi, rétablissement", type="projet", description="Formations et intervisions."
+    )
     assert reply.ephemeral and "n°1" in reply.content, reply.content
     card = (await eventually(lambda: announcements(driver)))[0]
     embed = card.embeds[0]
@@ -69,16 +73,27 @@ async def test_share_announce_vote_restart_search_and_post(sandbox):
 
     db = sandbox.bot.db
     for i in range(7):
-        draft = resources.make_draft(sandbox.guild_id, f"https://exemple.org/r{i}", title=f"Rétablissement, épisode {i}", author_id=driver.user_id("noah"))
+        draft = resources.make_draft(
+            sandbox.guild_id,
+            f"https://exemple.org/r{i}",
+            title=f"Rétablissement, épisode {i}",
+            author_id=driver.user_id("noah"),
+        )
         await resources.share(db, draft, now=timeutil.now())
     found = await (await driver.slash("ines", "ressource chercher", requete="retablissement")).wait()
     assert found.ephemeral and found.embeds and "Page 1" in found.embeds[0]["footer"]["text"]
-    next_id = next(c["custom_id"] for row in found.components for c in row["components"] if c.get("label") == "Suivant")
+    next_id = next(
+        c["custom_id"] for row in found.components for c in row["components"] if c.get("label") == "Suivant"
+    )
     page_two = await driver.click("ines", found.message_id, next_id)
     edited = await page_two.wait()
     assert edited.type == 7 and "Page 2" in edited.embeds[0]["footer"]["text"]  # the same message, updated
-    post_id = next(c["custom_id"] for row in edited.components for c in row["components"]
-                   if c["custom_id"].startswith("relais:resources:post:"))
+    post_id = next(
+        c["custom_id"]
+        for row in edited.components
+        for c in row["components"]
+        if c["custom_id"].startswith("relais:resources:post:")
+    )
     posted = await driver.click("ines", found.message_id, post_id)
     await posted.wait_followup()
     public = await eventually(lambda: [m for m in driver.bot_messages(driver.channel("accueil")) if m.embeds])
@@ -93,8 +108,14 @@ async def test_share_announce_vote_restart_search_and_post(sandbox):
 async def test_duplicate_bad_input_and_mentions(sandbox):
     driver = sandbox.driver
     await share(driver)
-    duplicate = await share(driver, who="noah", url="http://www.PAT.support/?utm_source=fb#x", titre="Encore PAT")
-    assert duplicate.ephemeral and "déjà" in duplicate.content and f"<@{driver.user_id('ines')}>" in duplicate.content
+    duplicate = await share(
+        driver, who="noah", url="http://www.PAT.support/?utm_source=fb#x", titre="Encore PAT"
+    )
+    assert (
+        duplicate.ephemeral
+        and "déjà" in duplicate.content
+        and f"<@{driver.user_id('ines')}>" in duplicate.content
+    )
     bad = await share(driver, who="noah", url="javascript:alert(1)", titre="x")
     assert bad.ephemeral and "http" in bad.content
     mention = await share(driver, who="noah", url="https://psycom.org", titre="@everyone regardez")
@@ -107,12 +128,18 @@ async def test_duplicate_bad_input_and_mentions(sandbox):
 
 async def test_context_menu_credits_the_message_author(sandbox):
     driver = sandbox.driver
-    message = await driver.send_message("noah", "accueil", "Super podcast : https://entantquetelle.com/episode-3 !")
+    message = await driver.send_message(
+        "noah", "accueil", "Super podcast : https://entantquetelle.com/episode-3 !"
+    )
     opened = await (await driver.message_context("ines", "Enregistrer comme ressource", message)).wait()
     assert opened.modal is not None
-    done = await (await driver.submit_modal(
-        "ines", opened, {"title": "En tant que telle, épisode 3", "kind": "podcast", "themes": "témoignage"}
-    )).wait()
+    done = await (
+        await driver.submit_modal(
+            "ines",
+            opened,
+            {"title": "En tant que telle, épisode 3", "kind": "podcast", "themes": "témoignage"},
+        )
+    ).wait()
     assert "n°1" in done.content, done.content
     saved = await resources.get(sandbox.bot.db, sandbox.guild_id, 1)
     assert saved.url == "https://entantquetelle.com/episode-3"
@@ -152,8 +179,11 @@ async def test_report_button_feeds_the_moderation_queue_when_it_is_loaded(tmp_pa
         assert len(cards) == 1, "two reports of one announcement merge into one card"
         fields = {f["name"]: f["value"] for f in cards[0].embeds[0].get("fields", [])}
         assert "2" in " ".join(fields.values())
-        assert any(c.get("custom_id", "").startswith("relais:moderation:report:")
-                   for row in cards[0].components for c in row["components"])
+        assert any(
+            c.get("custom_id", "").startswith("relais:moderation:report:")
+            for row in cards[0].components
+            for c in row["components"]
+        )
         assert not driver.dms("ines"), "the person who shared is not told who reported"
         assert sandbox.double.unknown_routes == []
 
@@ -172,40 +202,70 @@ async def test_edit_by_author_and_moderator_updates_the_announcement_others_refu
     assert refused.modal is None
     assert refused.ephemeral and "Seule la personne qui a partagé la ressource n°1" in refused.content
     missing = await (await driver.slash("ines", "ressource modifier", id=99)).wait()
-    assert missing.modal is None and missing.ephemeral and "Je ne trouve pas de ressource n°99" in missing.content
+    assert (
+        missing.modal is None
+        and missing.ephemeral
+        and "Je ne trouve pas de ressource n°99" in missing.content
+    )
 
     opened = await (await driver.slash("ines", "ressource modifier", id=1)).wait()
     assert opened.modal is not None and opened.modal["title"] == "Modifier la ressource n°1"
     assert opened.modal_values == {
-        "title": "PAT, le soutien aux équipes qui engagent des pairs", "kind": "projet", "themes": "emploi",
+        "title": "PAT, le soutien aux équipes qui engagent des pairs",
+        "kind": "projet",
+        "themes": "emploi",
         "description": "Formations et intervisions.",
     }
-    done = await (await driver.submit_modal("ines", opened, {
-        "title": "PAT : soutenir les équipes pair-aidantes", "kind": "formation", "themes": "Emploi, Supervision",
-        "description": "Cycle de formations pour les équipes.",
-    })).wait()
+    done = await (
+        await driver.submit_modal(
+            "ines",
+            opened,
+            {
+                "title": "PAT : soutenir les équipes pair-aidantes",
+                "kind": "formation",
+                "themes": "Emploi, Supervision",
+                "description": "Cycle de formations pour les équipes.",
+            },
+        )
+    ).wait()
     assert done.ephemeral and done.content == "La ressource n°1 est mise à jour."
     # The public announcement is the same message, edited in place.
     edited = await eventually(
-        lambda: "soutenir les équipes" in (driver.message_obj(card_id).embeds[0].get("title") or "")
-        and driver.message_obj(card_id))
+        lambda: (
+            "soutenir les équipes" in (driver.message_obj(card_id).embeds[0].get("title") or "")
+            and driver.message_obj(card_id)
+        )
+    )
     fields = {f["name"]: f["value"] for f in edited.embeds[0]["fields"]}
     assert fields["Type"] == "Formation" and fields["Thèmes"] == "emploi, supervision"
     assert edited.embeds[0]["description"] == "Cycle de formations pour les équipes."
     assert custom_ids(edited) == ["relais:resources:useful:1", "relais:resources:report:1"]
     assert len(announcements(driver)) == 1
     saved = await resources.get(db, guild_id, 1)
-    assert (saved.title, saved.kind, saved.themes) == ("PAT : soutenir les équipes pair-aidantes", "formation",
-                                                       ("emploi", "supervision"))
-    found = await (await driver.slash("lea", "ressource chercher", requete="pair aidantes", theme="supervision")).wait()
-    assert found.embeds and "soutenir les équipes" in found.embeds[0]["description"], "search sees the new text"
+    assert (saved.title, saved.kind, saved.themes) == (
+        "PAT : soutenir les équipes pair-aidantes",
+        "formation",
+        ("emploi", "supervision"),
+    )
+    found = await (
+        await driver.slash("lea", "ressource chercher", requete="pair aidantes", theme="supervision")
+    ).wait()
+    assert found.embeds and "soutenir les équipes" in found.embeds[0]["description"], (
+        "search sees the new text"
+    )
 
     # A moderator may correct someone else's resource, through the same form.
     by_moderator = await (await driver.slash("sami", "ressource modifier", id=1)).wait()
     assert by_moderator.modal_values["title"] == "PAT : soutenir les équipes pair-aidantes"
-    fixed = await (await driver.submit_modal("sami", by_moderator, {"description": "Formations, intervisions, outils."})).wait()
+    fixed = await (
+        await driver.submit_modal("sami", by_moderator, {"description": "Formations, intervisions, outils."})
+    ).wait()
     assert fixed.ephemeral and "n°1 est mise à jour" in fixed.content
-    await eventually(lambda: driver.message_obj(card_id).embeds[0].get("description") == "Formations, intervisions, outils.")
+    await eventually(
+        lambda: (
+            driver.message_obj(card_id).embeds[0].get("description") == "Formations, intervisions, outils."
+        )
+    )
     assert (await resources.get(db, guild_id, 1)).title == "PAT : soutenir les équipes pair-aidantes"
 
 
@@ -244,12 +304,14 @@ async def test_recent_and_popular_with_their_period(sandbox):
     no_votes = await (await driver.slash("lea", "ressource populaires")).wait()
     assert no_votes.ephemeral and "Aucune ressource n'a encore reçu de vote" in no_votes.content
 
-    for i, (url, title) in enumerate([
-        ("https://exemple.org/guide", "Guide du rétablissement"),
-        ("https://exemple.org/podcast", "Podcast entre pairs"),
-        ("https://exemple.org/outil", "Outil de planification"),
-        ("https://exemple.org/retire", "Lien retiré"),
-    ]):
+    for i, (url, title) in enumerate(
+        [
+            ("https://exemple.org/guide", "Guide du rétablissement"),
+            ("https://exemple.org/podcast", "Podcast entre pairs"),
+            ("https://exemple.org/outil", "Outil de planification"),
+            ("https://exemple.org/retire", "Lien retiré"),
+        ]
+    ):
         await share(driver, who=("ines", "noah")[i % 2], url=url, titre=title)
     await eventually(lambda: len(announcements(driver)) == 4)
     await (await driver.slash("sami", "ressource retirer", id=4)).wait()
@@ -261,9 +323,13 @@ async def test_recent_and_popular_with_their_period(sandbox):
 
     # Votes: n°2 twice (one of them long ago), n°1 once, this week.
     for who, resource_id in (("noah", 1), ("lea", 2), ("camille", 2)):
-        await (await driver.click(who, card_of(driver, resource_id), f"relais:resources:useful:{resource_id}")).wait_followup()
-    await db.execute("UPDATE resource_votes SET created_at = created_at - ? WHERE user_id = ?",
-                     (20 * 86400, driver.user_id("camille")))
+        await (
+            await driver.click(who, card_of(driver, resource_id), f"relais:resources:useful:{resource_id}")
+        ).wait_followup()
+    await db.execute(
+        "UPDATE resource_votes SET created_at = created_at - ? WHERE user_id = ?",
+        (20 * 86400, driver.user_id("camille")),
+    )
 
     week = await (await driver.slash("lea", "ressource populaires", periode="Cette semaine")).wait()
     assert week.ephemeral and week.embeds[0]["title"] == "Les ressources les plus utiles cette semaine"
@@ -277,8 +343,10 @@ async def test_recent_and_popular_with_their_period(sandbox):
     default = await (await driver.slash("lea", "ressource populaires")).wait()
     assert default.embeds[0]["title"] == month.embeds[0]["title"], "the month is the default period"
     # The vote cast three weeks ago no longer counts for the week, but does since the start.
-    await db.execute("UPDATE resource_votes SET created_at = created_at - ? WHERE user_id IN (?, ?)",
-                     (20 * 86400, driver.user_id("noah"), driver.user_id("lea")))
+    await db.execute(
+        "UPDATE resource_votes SET created_at = created_at - ? WHERE user_id IN (?, ?)",
+        (20 * 86400, driver.user_id("noah"), driver.user_id("lea")),
+    )
     none_this_week = await (await driver.slash("lea", "ressource populaires", periode="semaine")).wait()
     assert "Aucune ressource n'a encore reçu de vote" in none_this_week.content
     ever = await (await driver.slash("lea", "ressource populaires", periode="Depuis le début")).wait()
@@ -295,9 +363,20 @@ async def forum_sandbox(tmp_path):
     seed = seed_guild()
     forum = next(c for c in seed.channels if c.key == "entraide")
     forum.available_tags += [
-        {"id": str(FORUM_TAGS["podcast"]), "name": "Podcast", "moderated": False, "emoji_id": None, "emoji_name": "🎧"},
-        {"id": str(FORUM_TAGS["rétablissement"]), "name": "Rétablissement", "moderated": False, "emoji_id": None,
-         "emoji_name": None},
+        {
+            "id": str(FORUM_TAGS["podcast"]),
+            "name": "Podcast",
+            "moderated": False,
+            "emoji_id": None,
+            "emoji_name": "🎧",
+        },
+        {
+            "id": str(FORUM_TAGS["rétablissement"]),
+            "name": "Rétablissement",
+            "moderated": False,
+            "emoji_id": None,
+            "emoji_name": None,
+        },
     ]
     async with checked_sandbox(tmp_path, environ=ENV, seed=seed) as running:
         yield running
@@ -307,11 +386,18 @@ async def test_forum_channel_gets_one_tagged_post_per_resource(forum_sandbox):
     sandbox = forum_sandbox
     driver = sandbox.driver
     forum = driver.channel("entraide")
-    configured = await (await driver.slash("camille", "config salon", usage="ressources", salon="entraide")).wait()
+    configured = await (
+        await driver.slash("camille", "config salon", usage="ressources", salon="entraide")
+    ).wait()
     assert configured.ephemeral and f"<#{forum.id}>" in configured.content
 
-    reply = await share(driver, url="https://entantquetelle.com/episode-3", titre="En tant que telle, épisode 3",
-                        type="podcast", themes="retablissement, témoignage")
+    reply = await share(
+        driver,
+        url="https://entantquetelle.com/episode-3",
+        titre="En tant que telle, épisode 3",
+        type="podcast",
+        themes="retablissement, témoignage",
+    )
     assert reply.ephemeral and "n°1" in reply.content
     post = (await eventually(lambda: driver.threads("entraide")))[0]
     assert post.name == "En tant que telle, épisode 3"
@@ -326,8 +412,11 @@ async def test_forum_channel_gets_one_tagged_post_per_resource(forum_sandbox):
     await (await driver.click("noah", starter, "relais:resources:useful:1")).wait_followup()
     assert button(driver.message_obj(starter.id), "relais:resources:useful:1")["label"].endswith("1")
     opened = await (await driver.slash("ines", "ressource modifier", id=1)).wait()
-    edited = await (await driver.submit_modal("ines", opened, {
-        "title": "En tant que telle, épisode 3 (rediffusion)", "themes": "témoignage"})).wait()
+    edited = await (
+        await driver.submit_modal(
+            "ines", opened, {"title": "En tant que telle, épisode 3 (rediffusion)", "themes": "témoignage"}
+        )
+    ).wait()
     assert "n°1 est mise à jour" in edited.content
     await eventually(lambda: "rediffusion" in driver.message_obj(starter.id).embeds[0]["title"])
     await eventually(lambda: post.name == "En tant que telle, épisode 3 (rediffusion)")
@@ -339,7 +428,9 @@ async def test_forum_channel_gets_one_tagged_post_per_resource(forum_sandbox):
     await thread.edit(archived=True)
     await eventually(lambda: sandbox.bot.get_channel(post.id) is None)
     opened = await (await driver.slash("ines", "ressource modifier", id=1)).wait()
-    await (await driver.submit_modal("ines", opened, {"title": "En tant que telle, épisode 3 (archives)"})).wait()
+    await (
+        await driver.submit_modal("ines", opened, {"title": "En tant que telle, épisode 3 (archives)"})
+    ).wait()
     await eventually(lambda: "(archives)" in driver.message_obj(starter.id).embeds[0]["title"])
     await eventually(lambda: post.name == "En tant que telle, épisode 3 (archives)" and not post.archived)
 
@@ -349,9 +440,16 @@ async def test_forum_channel_gets_one_tagged_post_per_resource(forum_sandbox):
     assert second[0].applied_tags == []
 
     # The weekly digest is a post of its own.
-    assert await sandbox.bot.timers.reschedule(sandbox.guild_id, f"resources:digest:{sandbox.guild_id}", timeutil.now())
-    digest_post = (await eventually(
-        lambda: [t for t in driver.threads("entraide") if t.name.startswith("Les ressources de la semaine")]))[0]
+    assert await sandbox.bot.timers.reschedule(
+        sandbox.guild_id, f"resources:digest:{sandbox.guild_id}", timeutil.now()
+    )
+    digest_post = (
+        await eventually(
+            lambda: [
+                t for t in driver.threads("entraide") if t.name.startswith("Les ressources de la semaine")
+            ]
+        )
+    )[0]
     first = (await eventually(lambda: driver.bot_messages(digest_post)))[0]
     assert listed_ids(first.embeds[0]) == [1, 2]
 
@@ -361,19 +459,28 @@ async def test_forum_channel_gets_one_tagged_post_per_resource(forum_sandbox):
 
 
 def digests(driver, channel="ressources"):
-    return [m for m in driver.bot_messages(channel)
-            if m.embeds and (m.embeds[0].get("title") or "").startswith("📚 Les ressources de la semaine")]
+    return [
+        m
+        for m in driver.bot_messages(channel)
+        if m.embeds and (m.embeds[0].get("title") or "").startswith("📚 Les ressources de la semaine")
+    ]
 
 
 async def test_weekly_digest_is_posted_once_when_its_timer_fires(sandbox):
     driver, bot, guild_id = sandbox.driver, sandbox.bot, sandbox.guild_id
     key = f"resources:digest:{guild_id}"
     now = timeutil.now()
-    old = resources.make_draft(guild_id, "https://exemple.org/ancien", title="Ressource du mois dernier",
-                               author_id=driver.user_id("noah"))
+    old = resources.make_draft(
+        guild_id,
+        "https://exemple.org/ancien",
+        title="Ressource du mois dernier",
+        author_id=driver.user_id("noah"),
+    )
     await resources.share(bot.db, old, now=now - dt.timedelta(days=10))
     await share(driver, url="https://exemple.org/guide", titre="Guide du rétablissement", type="guide")
-    await share(driver, who="noah", url="https://exemple.org/podcast", titre="Podcast entre pairs", type="podcast")
+    await share(
+        driver, who="noah", url="https://exemple.org/podcast", titre="Podcast entre pairs", type="podcast"
+    )
     await share(driver, who="noah", url="https://exemple.org/retire", titre="Lien retiré")
     await eventually(lambda: len(announcements(driver)) == 3)
     await (await driver.slash("noah", "ressource retirer", id=4)).wait()
@@ -391,7 +498,9 @@ async def test_weekly_digest_is_posted_once_when_its_timer_fires(sandbox):
     posted = (await eventually(lambda: digests(driver)))[0]
     embed = posted.embeds[0]
     assert "Voici les nouveautés de la bibliothèque" in embed["description"]
-    assert listed_ids(embed) == [3, 2], "the week's new resources, most useful first; old and removed ones left out"
+    assert listed_ids(embed) == [3, 2], (
+        "the week's new resources, most useful first; old and removed ones left out"
+    )
     assert "👍 1" in embed["description"].splitlines()[-2]
     following = await eventually(next_digest_scheduled)
     local = following.due_at.astimezone(timeutil.zone("Europe/Brussels"))
@@ -422,11 +531,17 @@ async def test_links_and_titles_never_render_a_second_masked_link(sandbox):
     assert braille.ephemeral and "invisibles" in braille.content
     accepted = await share(driver, url=MARKDOWN_PAYLOAD.replace(" ", ""), titre="Lien à parenthèses")
     assert "n°1" in accepted.content, accepted.content
-    await share(driver, who="noah", url="https://exemple.org/titre",
-                titre="**[Mot de passe](https://evil.example/login)**")
+    await share(
+        driver,
+        who="noah",
+        url="https://exemple.org/titre",
+        titre="**[Mot de passe](https://evil.example/login)**",
+    )
     # A link stored before the validator refused such characters still renders as one link.
     await share(driver, who="noah", url="https://exemple.org/ancien", titre="Ancien lien")
-    await bot.db.execute("UPDATE resources SET url = ? WHERE id = 3", (MARKDOWN_PAYLOAD.replace(" ", "\u2800"),))
+    await bot.db.execute(
+        "UPDATE resources SET url = ? WHERE id = 3", (MARKDOWN_PAYLOAD.replace(" ", "\u2800"),)
+    )
     await eventually(lambda: len(announcements(driver)) == 3)
 
     recent = await (await driver.slash("lea", "ressource recentes")).wait()
@@ -441,7 +556,9 @@ async def test_links_and_titles_never_render_a_second_masked_link(sandbox):
 
 
 def public_cards(driver, channel):
-    return [m for m in driver.bot_messages(channel) if m.embeds and "partage cette ressource" in (m.content or "")]
+    return [
+        m for m in driver.bot_messages(channel) if m.embeds and "partage cette ressource" in (m.content or "")
+    ]
 
 
 async def click_post(driver, who, channel, resource_id=1):

@@ -14,8 +14,14 @@ from tests.helpers import REPO
 
 def test_sandbox_plays_the_tour_and_exits_cleanly():
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_") and k != "DISCORD_TOKEN"}
-    result = subprocess.run([sys.executable, "-m", "bot", "sandbox"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "▶ Léa découvre ce qu'elle peut faire : /aide" in out
@@ -27,21 +33,36 @@ def test_sandbox_plays_the_tour_and_exits_cleanly():
 
 def test_sandbox_accepts_an_interactive_session_on_stdin():
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_") and k != "DISCORD_TOKEN"}
-    result = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--interactive"], cwd=REPO, env=env,
-                            input="noah /a-propos\nnoah /nimporte\nquitter\n",
-                            capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--interactive"],
+        cwd=REPO,
+        env=env,
+        input="noah /a-propos\nnoah /nimporte\nquitter\n",
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "▶ Noah tape /a-propos" in result.stdout
     assert "latence" in result.stdout
     assert "⚠" in result.stdout  # the unknown command is explained, not fatal
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("lea /aide", ("lea", "aide", {})),
-    ("ines /ressource chercher requete:podcast", ("ines", "ressource chercher", {"requete": "podcast"})),
-    ('camille /config fuseau fuseau:"Europe/Paris"', ("camille", "config fuseau", {"fuseau": "Europe/Paris"})),
-    ('ines /ressource chercher "requete:santé mentale"', ("ines", "ressource chercher", {"requete": "santé mentale"})),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("lea /aide", ("lea", "aide", {})),
+        ("ines /ressource chercher requete:podcast", ("ines", "ressource chercher", {"requete": "podcast"})),
+        (
+            'camille /config fuseau fuseau:"Europe/Paris"',
+            ("camille", "config fuseau", {"fuseau": "Europe/Paris"}),
+        ),
+        (
+            'ines /ressource chercher "requete:santé mentale"',
+            ("ines", "ressource chercher", {"requete": "santé mentale"}),
+        ),
+    ],
+)
 def test_interactive_line_parsing(line, expected):
     assert parse_line(line) == expected
 

@@ -31,14 +31,23 @@ async def no_process_left_behind():
         await process.communicate()
 
 
-async def start_relais(double: DiscordDouble, db, *args: str, token: str | None = None) -> asyncio.subprocess.Process:
+async def start_relais(
+    double: DiscordDouble, db, *args: str, token: str | None = None
+) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
     env.update(sandbox_environment(double, db))
     env["DISCORD_TOKEN"] = token or double.token
     env["RELAIS_SUPERVISOR__BACKOFF_INITIAL"] = "0.2"
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", *args, cwd=REPO, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        *args,
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     STARTED.append(process)
     return process

@@ -41,7 +41,9 @@ async def run_client(double: DiscordDouble) -> AsyncIterator[Callable]:
         task = asyncio.create_task(client.start(double.token))
         running.append(Running(client, task))
         waiter = asyncio.create_task(client.wait_until_ready())
-        done, _ = await asyncio.wait({task, waiter}, timeout=ready_within, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {task, waiter}, timeout=ready_within, return_when=asyncio.FIRST_COMPLETED
+        )
         if waiter not in done:
             waiter.cancel()
             if task in done:

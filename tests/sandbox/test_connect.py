@@ -14,7 +14,13 @@ async def test_login_ready_and_guild_cache(double: DiscordDouble, run_client, ma
     assert guild is not None and guild.name == "Relais — bac à sable"
     assert guild.chunked
     assert {c.name for c in guild.text_channels} >= {
-        "accueil", "charte", "ressources", "offres-emploi", "intervisions", "mod-log", "signalements",
+        "accueil",
+        "charte",
+        "ressources",
+        "offres-emploi",
+        "intervisions",
+        "mod-log",
+        "signalements",
     }
     assert [c.name for c in guild.voice_channels] == ["Salon vocal"]
     assert len(guild.categories) == 1
@@ -38,7 +44,9 @@ async def test_wrong_token_is_login_failure(double: DiscordDouble) -> None:
     await client.close()
 
 
-async def test_without_members_intent_only_bot_member_is_sent(double: DiscordDouble, run_client, make_bot) -> None:
+async def test_without_members_intent_only_bot_member_is_sent(
+    double: DiscordDouble, run_client, make_bot
+) -> None:
     intents = discord.Intents.default()  # no members / presences / message_content
     bot = await run_client(make_bot(intents=intents))
     guild = bot.get_guild(double.guild.id)

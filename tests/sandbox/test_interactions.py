@@ -22,10 +22,17 @@ class Confirm(discord.ui.View):
 
     @discord.ui.button(label="Confirmer", custom_id="confirm", style=discord.ButtonStyle.success)
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await interaction.response.edit_message(content=f"Confirmé par {interaction.user.display_name}", view=None)
+        await interaction.response.edit_message(
+            content=f"Confirmé par {interaction.user.display_name}", view=None
+        )
 
-    @discord.ui.select(custom_id="theme", options=[discord.SelectOption(label="Emploi", value="emploi"),
-                                                   discord.SelectOption(label="Logement", value="logement")])
+    @discord.ui.select(
+        custom_id="theme",
+        options=[
+            discord.SelectOption(label="Emploi", value="emploi"),
+            discord.SelectOption(label="Logement", value="logement"),
+        ],
+    )
     async def theme(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         await interaction.response.send_message(f"Thème : {select.values[0]}", ephemeral=True)
 
@@ -37,12 +44,18 @@ def build_bot(make_bot, guild_id: int):
 
     @ressource.command(name="chercher", description="Chercher une ressource")
     @app_commands.describe(requete="Mots-clés")
-    async def chercher(interaction: discord.Interaction, requete: str, limite: app_commands.Range[int, 1, 10] = 3) -> None:
+    async def chercher(
+        interaction: discord.Interaction, requete: str, limite: app_commands.Range[int, 1, 10] = 3
+    ) -> None:
         await interaction.response.send_message(f"{limite} résultats pour « {requete} »")
 
     @chercher.autocomplete("requete")
     async def chercher_auto(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=x, value=x) for x in ("podcast", "poème", "livre") if x.startswith(current)]
+        return [
+            app_commands.Choice(name=x, value=x)
+            for x in ("podcast", "poème", "livre")
+            if x.startswith(current)
+        ]
 
     @app_commands.command(name="secret", description="Réponse éphémère")
     async def secret(interaction: discord.Interaction, membre: discord.Member) -> None:
@@ -101,13 +114,25 @@ async def bot(double: DiscordDouble, run_client, make_bot):
 async def test_commands_registered_by_bulk_overwrite(double: DiscordDouble, bot) -> None:
     assert double.command_syncs == 1
     names = sorted(c.name for c in double.driver.commands())
-    assert names == ["Profil", "Signaler", "avis", "confirmer", "edition", "efface", "lent", "ressource", "secret"]
+    assert names == [
+        "Profil",
+        "Signaler",
+        "avis",
+        "confirmer",
+        "edition",
+        "efface",
+        "lent",
+        "ressource",
+        "secret",
+    ]
     fetched = await bot.tree.fetch_commands(guild=discord.Object(double.guild.id))
     assert all(c.id for c in fetched)
 
 
 async def test_slash_subcommand_plain_reply(double: DiscordDouble, bot) -> None:
-    result = await double.driver.slash("ines", "ressource chercher", requete="podcast", limite=5, channel="ressources")
+    result = await double.driver.slash(
+        "ines", "ressource chercher", requete="podcast", limite=5, channel="ressources"
+    )
     await result.wait()
     assert result.type == 4 and not result.ephemeral
     assert result.content == "5 résultats pour « podcast »"

@@ -34,11 +34,14 @@ async def test_message_round_trip(double: DiscordDouble, run_client, make_bot) -
     assert seen[0].author.display_name == "Inès"
 
 
-async def test_message_content_is_stripped_without_the_intent(double: DiscordDouble, run_client, make_bot) -> None:
+async def test_message_content_is_stripped_without_the_intent(
+    double: DiscordDouble, run_client, make_bot
+) -> None:
     intents = discord.Intents.default()
     intents.message_content = False
     bot = make_bot(intents=intents)
     got: asyncio.Future = asyncio.get_running_loop().create_future()
+
     async def on_message(m: discord.Message) -> None:
         if not got.done():
             got.set_result(m)
@@ -50,7 +53,9 @@ async def test_message_content_is_stripped_without_the_intent(double: DiscordDou
     assert message.content == ""
 
 
-async def test_rate_limited_send_is_retried_and_delivered_once(double: DiscordDouble, run_client, make_bot) -> None:
+async def test_rate_limited_send_is_retried_and_delivered_once(
+    double: DiscordDouble, run_client, make_bot
+) -> None:
     bot = await run_client(make_bot())
     double.rate_limit("POST", r"^/channels/\d+/messages$", times=2, retry_after=0.1)
     channel = bot.get_channel(double.driver.channel("ressources").id)
@@ -132,11 +137,15 @@ async def test_threads_forum_and_members(double: DiscordDouble, run_client, make
     channel = guild.get_channel(double.driver.channel("intervisions").id)
     starter = await channel.send("Intervision du jeudi")
     public = await starter.create_thread(name="jeudi")
-    private = await channel.create_thread(name="binôme", type=discord.ChannelType.private_thread, invitable=False)
+    private = await channel.create_thread(
+        name="binôme", type=discord.ChannelType.private_thread, invitable=False
+    )
     ines = guild.get_member(double.driver.user_id("ines"))
     await private.add_user(ines)
     await double.driver.wait_for_event("THREAD_MEMBERS_UPDATE")
-    await eventually(lambda: (t := guild.get_thread(private.id)) is not None and ines.id in {m.id for m in t.members})
+    await eventually(
+        lambda: (t := guild.get_thread(private.id)) is not None and ines.id in {m.id for m in t.members}
+    )
     assert {t.name for t in double.driver.threads("intervisions")} == {"jeudi", "binôme"}
     assert double.driver.thread_members("binôme") == [double.application_id, ines.id]
     cached = guild.get_thread(private.id)
@@ -158,8 +167,12 @@ async def test_scheduled_event_and_roles(double: DiscordDouble, run_client, make
     guild = bot.get_guild(double.guild.id)
     start = discord.utils.utcnow() + dt.timedelta(days=1)
     event = await guild.create_scheduled_event(
-        name="Permanence", start_time=start, end_time=start + dt.timedelta(hours=1),
-        entity_type=discord.EntityType.external, location="Visio", privacy_level=discord.PrivacyLevel.guild_only,
+        name="Permanence",
+        start_time=start,
+        end_time=start + dt.timedelta(hours=1),
+        entity_type=discord.EntityType.external,
+        location="Visio",
+        privacy_level=discord.PrivacyLevel.guild_only,
     )
     await event.edit(name="Permanence du vendredi")
     assert [e.name for e in double.driver.scheduled_events()] == ["Permanence du vendredi"]
@@ -173,6 +186,7 @@ async def test_scheduled_event_and_roles(double: DiscordDouble, run_client, make
 async def test_member_join_and_leave(double: DiscordDouble, run_client, make_bot) -> None:
     bot = make_bot()
     joined: asyncio.Future = asyncio.get_running_loop().create_future()
+
     async def on_member_join(m: discord.Member) -> None:
         if not joined.done():
             joined.set_result(m)

@@ -73,7 +73,9 @@ async def test_non_resumable_drop_identifies_again(double: DiscordDouble, run_cl
     assert bot.get_guild(double.guild.id).get_member(double.driver.user_id("lea")) is not None
 
 
-async def test_invalid_session_not_resumable_identifies_again(double: DiscordDouble, run_client, make_bot) -> None:
+async def test_invalid_session_not_resumable_identifies_again(
+    double: DiscordDouble, run_client, make_bot
+) -> None:
     bot, contents, resumed = await _collecting_bot(run_client, make_bot)
     await double.drop_connections(resumable=False, how="invalid")
     await _until(lambda: double.gateway.identify_count == 2)
@@ -94,13 +96,17 @@ async def test_outage_is_survived(double: DiscordDouble, run_client, make_bot) -
     double.unreachable(0.5)
     await asyncio.wait_for(channel.send("pendant la panne"), 8)  # 502, discord.py waits 1 s, retries
     statuses = [r.status for r in double.requests if r.path.endswith("/messages")]
-    assert statuses == [200] and [m.content for m in double.driver.messages("accueil")] == ["pendant la panne"]
+    assert statuses == [200] and [m.content for m in double.driver.messages("accueil")] == [
+        "pendant la panne"
+    ]
     await asyncio.wait_for(resumed.wait(), 8)
     await double.driver.send_message("ines", "accueil", "retour")
     await _until(lambda: "retour" in contents)
 
 
-async def test_redeliver_sends_an_event_twice_like_discord_may(double: DiscordDouble, run_client, make_bot) -> None:
+async def test_redeliver_sends_an_event_twice_like_discord_may(
+    double: DiscordDouble, run_client, make_bot
+) -> None:
     bot, contents, _ = await _collecting_bot(run_client, make_bot)
     sent = await double.driver.send_message("ines", "accueil", "une fois")
     await _until(lambda: contents == ["une fois"])

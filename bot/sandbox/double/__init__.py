@@ -5,4 +5,12 @@ from .driver import Driver, DriverError, InteractionResult
 from .ops import ApiError
 from .seed import SeedSpec, seed_guild
 
-__all__ = ["ApiError", "DiscordDouble", "Driver", "DriverError", "InteractionResult", "SeedSpec", "seed_guild"]
+__all__ = [
+    "ApiError",
+    "DiscordDouble",
+    "Driver",
+    "DriverError",
+    "InteractionResult",
+    "SeedSpec",
+    "seed_guild",
+]

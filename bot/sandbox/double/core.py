@@ -136,7 +136,9 @@ class DiscordDouble:
     def rate_limit(
         self, method: str, path_regex: str, times: int = 1, retry_after: float = 0.2, global_: bool = False
     ):
-        return self.faults.rate_limit(method, path_regex, times=times, retry_after=retry_after, global_=global_)
+        return self.faults.rate_limit(
+            method, path_regex, times=times, retry_after=retry_after, global_=global_
+        )
 
     def unreachable(self, seconds: float, *, reset_rest: bool = False) -> None:
         """An outage: gateway sockets are reset and refused (502) for `seconds`.

@@ -70,7 +70,9 @@ class InteractionResult:
                 return value
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"interaction {self.record.id}: no {what} within {timeout}s (callbacks={self.callbacks})")
+                raise TimeoutError(
+                    f"interaction {self.record.id}: no {what} within {timeout}s (callbacks={self.callbacks})"
+                )
             try:
                 await asyncio.wait_for(self._changed.wait(), remaining)
             except TimeoutError:
@@ -298,7 +300,9 @@ class Driver:
         perms = guild.permissions_in(author_id, channel)
         need = P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES
         if not perms & need:
-            raise DriverError(f"{self.world.users[author_id].username} cannot send messages in #{channel.name}")
+            raise DriverError(
+                f"{self.world.users[author_id].username} cannot send messages in #{channel.name}"
+            )
 
     async def send_message(
         self,
@@ -366,7 +370,9 @@ class Driver:
                 raise
             uid = self.world.next_id()
             key = user.lower()
-            self.world.users[uid] = User(id=uid, username=key, global_name=global_name or user, short_name=key)
+            self.world.users[uid] = User(
+                id=uid, username=key, global_name=global_name or user, short_name=key
+            )
             self.d.index.members[key] = uid
         if uid in guild.bans:
             raise DriverError(f"{self.world.users[uid].username} is banned from {guild.name}")
@@ -536,7 +542,11 @@ class Driver:
                 raise DriverError(f"{world.users[uid].username} cannot see #{channel.name}")
             payload.update(
                 guild_id=str(guild.id),
-                guild={"id": str(guild.id), "locale": guild.preferred_locale, "features": list(guild.features)},
+                guild={
+                    "id": str(guild.id),
+                    "locale": guild.preferred_locale,
+                    "features": list(guild.features),
+                },
                 guild_locale=guild.preferred_locale,
                 member=payloads.member(world, guild.members[uid]) | {"permissions": str(perms)},
                 app_permissions=str(guild.permissions_in(world.bot_user_id, channel)),
@@ -584,7 +594,12 @@ class Driver:
         raise DriverError(f"no registered command {name!r} of type {ctype}; registered: {known}")
 
     def _resolve_option(
-        self, opt: dict[str, Any], value: Any, resolved: dict[str, dict[str, Any]], channel: Channel, author: int
+        self,
+        opt: dict[str, Any],
+        value: Any,
+        resolved: dict[str, dict[str, Any]],
+        channel: Channel,
+        author: int,
     ) -> Any:
         otype = opt["type"]
         name = opt["name"]
@@ -597,7 +612,9 @@ class Driver:
                 if value in by_name:
                     value = by_name[value]
                 else:
-                    raise DriverError(f"option {name!r}: {value!r} is not one of the registered choices {values}")
+                    raise DriverError(
+                        f"option {name!r}: {value!r} is not one of the registered choices {values}"
+                    )
         if otype == 3:
             if not isinstance(value, str):
                 raise DriverError(f"option {name!r} is a STRING, got {value!r}")
@@ -607,7 +624,11 @@ class Driver:
                 raise DriverError(f"option {name!r}: longer than max_length {opt['max_length']}")
             return value
         if otype in (4, 10):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or (otype == 4 and not isinstance(value, int)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or (otype == 4 and not isinstance(value, int))
+            ):
                 raise DriverError(f"option {name!r} is {OPTION_TYPES[otype]}, got {value!r}")
             if opt.get("min_value") is not None and value < opt["min_value"]:
                 raise DriverError(f"option {name!r}: below min_value {opt['min_value']}")
@@ -634,7 +655,9 @@ class Driver:
         if otype == 7:
             target = self.channel(value)
             if opt.get("channel_types") and target.type not in opt["channel_types"]:
-                raise DriverError(f"option {name!r}: channel type {target.type} not in {opt['channel_types']}")
+                raise DriverError(
+                    f"option {name!r}: channel type {target.type} not in {opt['channel_types']}"
+                )
             assert guild is not None
             resolved.setdefault("channels", {})[str(target.id)] = payloads.resolved_channel(
                 self.world, guild, target, author
@@ -709,7 +732,9 @@ class Driver:
         for opt in schema:
             name = opt["name"]
             if focused is not None and name == focused:
-                container.append({"name": name, "type": opt["type"], "value": options.get(name, ""), "focused": True})
+                container.append(
+                    {"name": name, "type": opt["type"], "value": options.get(name, ""), "focused": True}
+                )
                 continue
             if name not in options:
                 if opt.get("required") and focused is None:
@@ -732,14 +757,22 @@ class Driver:
             data["guild_id"] = str(cmd.guild_id)
         return data
 
-    async def slash(self, author: Ref, path: str, channel: Ref | None = None, **options: Any) -> InteractionResult:
+    async def slash(
+        self, author: Ref, path: str, channel: Ref | None = None, **options: Any
+    ) -> InteractionResult:
         """Invoke `/path` (e.g. "ressource chercher") with options, as registered by the bot."""
         ch = self.channel(channel) if channel is not None else self._default_channel()
         data = self._build_command_data(path, self.user_id(author), ch, options)
         return await self._dispatch_interaction(2, author, ch, data)
 
     async def autocomplete(
-        self, author: Ref, path: str, focused_option: str, value: Any, channel: Ref | None = None, **options: Any
+        self,
+        author: Ref,
+        path: str,
+        focused_option: str,
+        value: Any,
+        channel: Ref | None = None,
+        **options: Any,
     ) -> InteractionResult:
         ch = self.channel(channel) if channel is not None else self._default_channel()
         options = dict(options)
@@ -747,7 +780,9 @@ class Driver:
         data = self._build_command_data(path, self.user_id(author), ch, options, focused=focused_option)
         return await self._dispatch_interaction(4, author, ch, data)
 
-    async def user_context(self, author: Ref, name: str, target: Ref, channel: Ref | None = None) -> InteractionResult:
+    async def user_context(
+        self, author: Ref, name: str, target: Ref, channel: Ref | None = None
+    ) -> InteractionResult:
         ch = self.channel(channel) if channel is not None else self._default_channel()
         guild = self.world.guild_of(ch)
         cmd = self._find_command(name, 2, guild.id if guild else None)
@@ -861,17 +896,25 @@ class Driver:
             data["resolved"] = resolved
         return await self._dispatch_interaction(3, uid, ch, data, message=m, source_message_id=m.id)
 
-    async def submit_modal(self, author: Ref, result: InteractionResult, values: dict[str, Any]) -> InteractionResult:
+    async def submit_modal(
+        self, author: Ref, result: InteractionResult, values: dict[str, Any]
+    ) -> InteractionResult:
         """Fill and submit the modal the bot opened in `result` (the bot's type 9 callback)."""
         modal = result.modal
         if modal is None:
-            raise DriverError(f"interaction {result.record.id} did not open a modal (callbacks: {result.callbacks})")
+            raise DriverError(
+                f"interaction {result.record.id} did not open a modal (callbacks: {result.callbacks})"
+            )
         remaining = dict(values)
 
         def fill(c: dict[str, Any]) -> dict[str, Any] | None:
             ctype = c.get("type")
             if ctype == 1:
-                return {"type": 1, "id": c.get("id"), "components": [x for x in map(fill, c.get("components") or []) if x]}
+                return {
+                    "type": 1,
+                    "id": c.get("id"),
+                    "components": [x for x in map(fill, c.get("components") or []) if x],
+                }
             if ctype == 18:
                 inner = fill(c["component"])
                 return {"type": 18, "id": c.get("id"), "component": inner}

@@ -226,7 +226,9 @@ class Gateway:
         self.connections.append(conn)
         try:
             if request.query.get("encoding", "json") != "json":
-                await ws.close(code=CLOSE_DECODE_ERROR, message=b"Only json encoding is supported by the double")
+                await ws.close(
+                    code=CLOSE_DECODE_ERROR, message=b"Only json encoding is supported by the double"
+                )
                 return ws
             await conn.send({"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
             async for msg in ws:
@@ -307,7 +309,9 @@ class Gateway:
             session.conn = conn
             conn.session = session
         guilds = [
-            g for g in world.guilds.values() if session.shard is None or (g.id >> 22) % session.shard[1] == session.shard[0]
+            g
+            for g in world.guilds.values()
+            if session.shard is None or (g.id >> 22) % session.shard[1] == session.shard[0]
         ]
         ready = {
             "v": 10,
@@ -324,7 +328,7 @@ class Gateway:
             "geo_ordered_rtc_regions": ["rotterdam"],
             "auth": {},
             "user_settings": {},
-            "_trace": ["[\"relais-double\"]"],
+            "_trace": ['["relais-double"]'],
         }
         if session.shard is not None:
             ready["shard"] = list(session.shard)
@@ -421,7 +425,9 @@ class Gateway:
     ) -> None:
         """Send one event to every live session whose intents ask for it; a guild's events go only
         to the shard that owns the guild (``(guild_id >> 22) % shard_count``), DMs to shard 0."""
-        guild_id = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") and "name" in data else None)
+        guild_id = data.get("guild_id") or (
+            data.get("id") if event.startswith("GUILD_") and "name" in data else None
+        )
         for session in list(self.sessions.values()):
             if not session.wants(event, dm=dm):
                 continue

@@ -129,7 +129,9 @@ def validate_components(components: list[dict[str, Any]], *, v2: bool, path: str
             if ctype == 1:
                 children = c.get("components") or []
                 if not 1 <= len(children) <= 5:
-                    raise form_error(f"{cp}.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+                    raise form_error(
+                        f"{cp}.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length."
+                    )
                 walk(children, f"{cp}.components")
                 continue
             if "components" in c:
@@ -146,7 +148,11 @@ def validate_components(components: list[dict[str, Any]], *, v2: bool, path: str
                     raise form_error(f"{cp}.custom_id", "BASE_TYPE_REQUIRED", "This field is required")
                 _limit(f"{cp}.custom_id", custom_id, 100)
                 if custom_id in seen:
-                    raise form_error(f"{cp}.custom_id", "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated")
+                    raise form_error(
+                        f"{cp}.custom_id",
+                        "COMPONENT_CUSTOM_ID_DUPLICATED",
+                        "Component custom id cannot be duplicated",
+                    )
                 seen.add(custom_id)
             if ctype == 2:
                 _limit(f"{cp}.label", c.get("label"), 80)
@@ -281,7 +287,9 @@ class Ops:
 
     # -- messages ------------------------------------------------------------
 
-    def _attachments(self, channel: Channel, body: dict[str, Any], files: list[dict[str, Any]], existing: list) -> list:
+    def _attachments(
+        self, channel: Channel, body: dict[str, Any], files: list[dict[str, Any]], existing: list
+    ) -> list:
         by_index = {i: f for i, f in enumerate(files)}
         for f in files:
             if f.get("index") is not None:
@@ -305,7 +313,10 @@ class Ops:
             att_id = self.world.next_id()
             filename = entry.get("filename") or f["filename"]
             url = f"{self.d.http_base}/attachments/{channel.id}/{att_id}/{filename}"
-            self.d.attachment_blobs[att_id] = (f["content"], f.get("content_type") or "application/octet-stream")
+            self.d.attachment_blobs[att_id] = (
+                f["content"],
+                f.get("content_type") or "application/octet-stream",
+            )
             att = {
                 "id": str(att_id),
                 "filename": filename,
@@ -335,7 +346,12 @@ class Ops:
         roles: list[int] = []
         for raw in ROLE_MENTION.findall(content):
             rid = int(raw)
-            if guild and rid in guild.roles and ("roles" in parse or rid in allowed_roles) and rid not in roles:
+            if (
+                guild
+                and rid in guild.roles
+                and ("roles" in parse or rid in allowed_roles)
+                and rid not in roles
+            ):
                 roles.append(rid)
         everyone = "everyone" in parse and ("@everyone" in content or "@here" in content)
         replied_user = True if allowed is None else bool(allowed.get("replied_user", False))
@@ -364,8 +380,11 @@ class Ops:
         validate_embeds(embeds)
         validate_components(components, v2=v2)
         if v2 and (content or embeds):
-            raise form_error("content", "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
-                             "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2")
+            raise form_error(
+                "content",
+                "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2",
+            )
         m = Message(
             id=self.world.next_id(),
             channel_id=channel.id,
@@ -440,7 +459,9 @@ class Ops:
         m = self.build_message(channel, self.bot_id, body, files)
         return await self.store_and_emit(m)
 
-    async def edit(self, m: Message, body: dict[str, Any], files: list[dict[str, Any]] | None = None) -> Message:
+    async def edit(
+        self, m: Message, body: dict[str, Any], files: list[dict[str, Any]] | None = None
+    ) -> Message:
         channel = self.world.channel(m.channel_id)
         if "content" in body:
             content = body["content"] or ""
@@ -523,7 +544,9 @@ class Ops:
             )
             await self.store_and_emit(notice)
 
-    async def react(self, channel: Channel, m: Message, emoji: dict[str, Any], user_id: int, add: bool) -> None:
+    async def react(
+        self, channel: Channel, m: Message, emoji: dict[str, Any], user_id: int, add: bool
+    ) -> None:
         key = _emoji_key(emoji)
         entry = m.reactions.get(key)
         if add:
@@ -655,12 +678,15 @@ class Ops:
         for thread in guild.threads():
             thread.members.pop(user_id, None)
         await self.d.gateway.dispatch(
-            "GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": payloads.user(self.world.users[user_id])}
+            "GUILD_MEMBER_REMOVE",
+            {"guild_id": str(guild.id), "user": payloads.user(self.world.users[user_id])},
         )
 
     async def add_member(self, guild: Guild, member: Member) -> None:
         guild.members[member.user_id] = member
-        await self.d.gateway.dispatch("GUILD_MEMBER_ADD", payloads.member(self.world, member, guild_id=guild.id))
+        await self.d.gateway.dispatch(
+            "GUILD_MEMBER_ADD", payloads.member(self.world, member, guild_id=guild.id)
+        )
         if guild.system_channel_id and guild.system_channel_id in guild.channels:
             notice = Message(
                 id=self.world.next_id(),
@@ -690,7 +716,12 @@ class Ops:
     # -- interactions --------------------------------------------------------
 
     def interaction_message(
-        self, rec: InteractionRecord, body: dict[str, Any], files: list[dict[str, Any]], *, loading: bool = False
+        self,
+        rec: InteractionRecord,
+        body: dict[str, Any],
+        files: list[dict[str, Any]],
+        *,
+        loading: bool = False,
     ) -> Message:
         channel = self.world.channel(rec.channel_id)
         assert channel is not None
@@ -720,7 +751,9 @@ class Ops:
             "id": str(rec.id),
             "type": rec.type,
             "user": payloads.user(invoker),
-            "authorizing_integration_owners": {"0": payloads.sid(rec.guild_id)} if rec.guild_id else {"1": str(rec.user_id)},
+            "authorizing_integration_owners": {"0": payloads.sid(rec.guild_id)}
+            if rec.guild_id
+            else {"1": str(rec.user_id)},
         }
         if rec.type == 2:
             m.interaction_metadata["name"] = data.get("name")

@@ -116,10 +116,14 @@ def role(r: Role) -> dict[str, Any]:
 
 
 def overwrites(c: Channel) -> list[dict[str, Any]]:
-    return [{"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)} for o in c.overwrites]
+    return [
+        {"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)} for o in c.overwrites
+    ]
 
 
-def thread_member(channel: Channel, user_id: int, world: World | None = None, guild: Guild | None = None) -> dict:
+def thread_member(
+    channel: Channel, user_id: int, world: World | None = None, guild: Guild | None = None
+) -> dict:
     tm = channel.members[user_id]
     data: dict[str, Any] = {
         "id": str(channel.id),
@@ -211,7 +215,13 @@ def resolved_channel(world: World, guild: Guild, c: Channel, for_user: int) -> d
         data = channel(world, c)
         data["permissions"] = perms
         return data
-    return {"id": str(c.id), "name": c.name, "type": c.type, "permissions": perms, "parent_id": sid(c.parent_id)}
+    return {
+        "id": str(c.id),
+        "name": c.name,
+        "type": c.type,
+        "permissions": perms,
+        "parent_id": sid(c.parent_id),
+    }
 
 
 def reactions(world: World, m: Message, me: int) -> list[dict[str, Any]]:
@@ -404,7 +414,9 @@ def guild_create(world: World, guild: Guild, intents: int) -> dict[str, Any]:
         "nsfw": False,
         "premium_progress_bar_enabled": False,
         "incidents_data": None,
-        "joined_at": guild.members[world.bot_user_id].joined_at if world.bot_user_id in guild.members else None,
+        "joined_at": guild.members[world.bot_user_id].joined_at
+        if world.bot_user_id in guild.members
+        else None,
         "large": len(guild.members) > 250,
         "unavailable": False,
         "lazy": True,

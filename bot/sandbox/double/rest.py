@@ -143,7 +143,9 @@ class Rest:
         tail = request.match_info.get("tail", "")
         path = "/" + tail
         method = request.method.upper()
-        record = RequestRecord(method=method, path=path, query=dict(request.query), json=None, time=time.time())
+        record = RequestRecord(
+            method=method, path=path, query=dict(request.query), json=None, time=time.time()
+        )
         reason = request.headers.get("X-Audit-Log-Reason")
         record.reason = urllib.parse.unquote(reason) if reason else None
         self.d.requests.append(record)
@@ -173,9 +175,14 @@ class Rest:
                 try:
                     body = json.loads(raw)
                 except ValueError:
-                    return self._finish(record, _json(
-                        {"message": "400: Bad Request", "code": 50109}, status=400, headers=self._headers("none")
-                    ))
+                    return self._finish(
+                        record,
+                        _json(
+                            {"message": "400: Bad Request", "code": 50109},
+                            status=400,
+                            headers=self._headers("none"),
+                        ),
+                    )
         record.json = body
 
         match = None
@@ -187,13 +194,17 @@ class Rest:
         if match is None:
             self.d.unknown_routes.append((method, path))
             return self._finish(
-                record, _json({"message": "404: Not Found", "code": 0}, status=404, headers=self._headers("unknown"))
+                record,
+                _json({"message": "404: Not Found", "code": 0}, status=404, headers=self._headers("unknown")),
             )
         template, name, params = match
         record.route = f"{method} {template}"
         bucket = _bucket(method, template)
 
-        if not path.startswith(_TOKEN_ROUTES) and request.headers.get("Authorization") != f"Bot {self.d.token}":
+        if (
+            not path.startswith(_TOKEN_ROUTES)
+            and request.headers.get("Authorization") != f"Bot {self.d.token}"
+        ):
             return self._finish(
                 record,
                 _json({"message": "401: Unauthorized", "code": 0}, status=401, headers=self._headers(bucket)),
@@ -206,7 +217,11 @@ class Rest:
             headers["X-RateLimit-Scope"] = "global" if rule.global_ else "user"
             if rule.global_:
                 headers["X-RateLimit-Global"] = "true"
-            body429 = {"message": "You are being rate limited.", "retry_after": rule.retry_after, "global": rule.global_}
+            body429 = {
+                "message": "You are being rate limited.",
+                "retry_after": rule.retry_after,
+                "global": rule.global_,
+            }
             if rule.global_:
                 body429["code"] = 0
             return self._finish(record, _json(body429, status=429, headers=headers))
@@ -221,7 +236,12 @@ class Rest:
             log.exception("double failed on %s %s", method, path)
             self.d.internal_errors.append((method, path, repr(exc)))
             return self._finish(
-                record, _json({"message": f"double error: {exc!r}", "code": 0}, status=400, headers=self._headers(bucket))
+                record,
+                _json(
+                    {"message": f"double error: {exc!r}", "code": 0},
+                    status=400,
+                    headers=self._headers(bucket),
+                ),
             )
         if isinstance(result, NoContent) or result is None:
             return self._finish(record, web.Response(status=204, headers=self._headers(bucket)))
@@ -247,13 +267,18 @@ class Rest:
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise form_error(path, "NUMBER_TYPE_COERCE", f"Value \"{value}\" is not snowflake.") from None
+            raise form_error(path, "NUMBER_TYPE_COERCE", f'Value "{value}" is not snowflake.') from None
 
     # -- users / application / gateway -------------------------------------------
 
     @route("GET", "/users/@me")
     async def get_me(self, req: Req) -> Any:
-        return payloads.user(self.world.bot) | {"verified": True, "mfa_enabled": False, "email": None, "locale": "fr"}
+        return payloads.user(self.world.bot) | {
+            "verified": True,
+            "mfa_enabled": False,
+            "email": None,
+            "locale": "fr",
+        }
 
     @route("GET", "/users/{user_id}")
     async def get_user(self, req: Req) -> Any:
@@ -279,7 +304,12 @@ class Rest:
         return {
             "url": self.d.gateway_url.rstrip("/"),
             "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1},
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 86400000,
+                "max_concurrency": 1,
+            },
         }
 
     @route("POST", "/users/@me/channels")
@@ -290,7 +320,14 @@ class Rest:
     @route("GET", "/users/@me/guilds")
     async def my_guilds(self, req: Req) -> Any:
         return [
-            {"id": str(g.id), "name": g.name, "icon": None, "owner": False, "permissions": str(g.base_permissions(self.world.bot_user_id)), "features": g.features}
+            {
+                "id": str(g.id),
+                "name": g.name,
+                "icon": None,
+                "owner": False,
+                "permissions": str(g.base_permissions(self.world.bot_user_id)),
+                "features": g.features,
+            }
             for g in self.world.guilds.values()
         ]
 
@@ -307,7 +344,9 @@ class Rest:
         self.ops.guild(gid)
         return self.world.guild_commands.setdefault(gid, {})
 
-    def _make_command(self, raw: dict[str, Any], guild_id: str | None, existing: dict[int, Command]) -> Command:
+    def _make_command(
+        self, raw: dict[str, Any], guild_id: str | None, existing: dict[int, Command]
+    ) -> Command:
         ctype = int(raw.get("type", 1))
         name = raw.get("name") or ""
         # Slash commands: lower-case [-_\w]; user and message commands may have capitals and spaces.
@@ -357,7 +396,9 @@ class Rest:
         new = [self._make_command(raw, guild_id, store) for raw in req.body]
         names = [(c.type, c.name) for c in new]
         if len(set(names)) != len(names):
-            raise form_error("_root", "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
+            raise form_error(
+                "_root", "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique"
+            )
         store.clear()
         for c in new:
             store[c.id] = c
@@ -466,7 +507,7 @@ class Rest:
             msgs = [m for m in msgs if m.id > a][:limit]
         elif "around" in req.query:
             a = int(req.query["around"])
-            older = [m for m in msgs if m.id < a][-(limit // 2):] if limit > 1 else []
+            older = [m for m in msgs if m.id < a][-(limit // 2) :] if limit > 1 else []
             newer = [m for m in msgs if m.id >= a][: limit - len(older)]
             msgs = older + newer
         else:
@@ -517,7 +558,9 @@ class Rest:
         if "before" in req.query:
             pinned = [m for m in pinned if m.id < int(self._before_pin_id(req.query["before"]))]
         limit = max(1, min(50, int(req.query.get("limit", 50))))
-        items = [{"pinned_at": c.last_pin_timestamp or iso(), "message": self._msg(m)} for m in pinned[:limit]]
+        items = [
+            {"pinned_at": c.last_pin_timestamp or iso(), "message": self._msg(m)} for m in pinned[:limit]
+        ]
         return {"items": items, "has_more": len(pinned) > limit}
 
     def _before_pin_id(self, value: str) -> int:
@@ -567,7 +610,9 @@ class Rest:
     async def remove_own_reaction(self, req: Req) -> Any:
         c = self._guild_channel(req)
         m = self.ops.message(c, req.params["message_id"])
-        await self.ops.react(c, m, parse_emoji(urllib.parse.unquote(req.params["emoji"])), self.world.bot_user_id, False)
+        await self.ops.react(
+            c, m, parse_emoji(urllib.parse.unquote(req.params["emoji"])), self.world.bot_user_id, False
+        )
         return NO_CONTENT
 
     @route("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}")
@@ -628,7 +673,9 @@ class Rest:
             c,
             self.world.bot_user_id,
             body.get("name", ""),
-            thread_type=ChannelType.ANNOUNCEMENT_THREAD if c.type == ChannelType.GUILD_ANNOUNCEMENT else ChannelType.PUBLIC_THREAD,
+            thread_type=ChannelType.ANNOUNCEMENT_THREAD
+            if c.type == ChannelType.GUILD_ANNOUNCEMENT
+            else ChannelType.PUBLIC_THREAD,
             starter=m,
             **self._thread_opts(body),
         )
@@ -643,7 +690,9 @@ class Rest:
         if c.type not in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
             raise ApiError(400, 50024, "Cannot execute action on this channel type")
         ttype = int(body.get("type") or ChannelType.PRIVATE_THREAD)
-        self.ops.require(c, P.CREATE_PRIVATE_THREADS if ttype == ChannelType.PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS)
+        self.ops.require(
+            c, P.CREATE_PRIVATE_THREADS if ttype == ChannelType.PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS
+        )
         t = await self.ops.create_thread(
             c,
             self.world.bot_user_id,
@@ -686,7 +735,9 @@ class Rest:
         guild = self.world.guild_of(t)
         with_member = req.query.get("with_member") in ("true", "True", "1")
         return [
-            payloads.thread_member(t, uid, self.world if with_member else None, guild if with_member else None)
+            payloads.thread_member(
+                t, uid, self.world if with_member else None, guild if with_member else None
+            )
             for uid in t.members
         ]
 
@@ -709,7 +760,11 @@ class Rest:
         t = self._thread(req)
         if t.archived:
             raise ApiError(400, 50083, "Thread is archived")
-        uid = int(self.world.bot_user_id) if req.params["user_id"] == "@me" else self._snow(req.params["user_id"], "user_id")
+        uid = (
+            int(self.world.bot_user_id)
+            if req.params["user_id"] == "@me"
+            else self._snow(req.params["user_id"], "user_id")
+        )
         if uid != self.world.bot_user_id:
             self.ops.require(t, P.SEND_MESSAGES_IN_THREADS)
             if t.type == ChannelType.PRIVATE_THREAD and self.world.bot_user_id not in t.members:
@@ -720,7 +775,11 @@ class Rest:
     @route("DELETE", "/channels/{channel_id}/thread-members/{user_id}")
     async def remove_thread_member(self, req: Req) -> Any:
         t = self._thread(req)
-        uid = int(self.world.bot_user_id) if req.params["user_id"] == "@me" else self._snow(req.params["user_id"], "user_id")
+        uid = (
+            int(self.world.bot_user_id)
+            if req.params["user_id"] == "@me"
+            else self._snow(req.params["user_id"], "user_id")
+        )
         if uid != self.world.bot_user_id and t.owner_id != self.world.bot_user_id:
             self.ops.require(t, P.MANAGE_THREADS)
         await self.ops.thread_members(t, [], [uid])
@@ -741,10 +800,18 @@ class Rest:
         g = self.world.guild_of(c)
         assert g is not None
         threads = [
-            t for t in g.threads() if t.parent_id == c.id and t.archived and t.type == ttype
+            t
+            for t in g.threads()
+            if t.parent_id == c.id
+            and t.archived
+            and t.type == ttype
             and (not joined_only or self.world.bot_user_id in t.members)
         ]
-        return {"threads": [payloads.channel(self.world, t) for t in threads], "members": [], "has_more": False}
+        return {
+            "threads": [payloads.channel(self.world, t) for t in threads],
+            "members": [],
+            "has_more": False,
+        }
 
     @route("GET", "/channels/{channel_id}/threads/archived/public")
     async def archived_public(self, req: Req) -> Any:
@@ -760,9 +827,20 @@ class Rest:
 
     # -- channels ----------------------------------------------------------------------
 
-    _CHANNEL_FIELDS = ("name", "topic", "nsfw", "rate_limit_per_user", "bitrate", "user_limit", "position",
-                       "default_auto_archive_duration", "default_reaction_emoji", "default_sort_order",
-                       "default_forum_layout", "default_thread_rate_limit_per_user")
+    _CHANNEL_FIELDS = (
+        "name",
+        "topic",
+        "nsfw",
+        "rate_limit_per_user",
+        "bitrate",
+        "user_limit",
+        "position",
+        "default_auto_archive_duration",
+        "default_reaction_emoji",
+        "default_sort_order",
+        "default_forum_layout",
+        "default_thread_rate_limit_per_user",
+    )
 
     @route("PATCH", "/channels/{channel_id}")
     async def modify_channel(self, req: Req) -> Any:
@@ -772,7 +850,14 @@ class Rest:
         if c.is_thread:
             only_own = set(body) <= {"archived"} and c.owner_id == self.world.bot_user_id
             if not only_own:
-                needs_manage = {"locked", "invitable", "rate_limit_per_user", "applied_tags", "auto_archive_duration", "flags"} & set(body)
+                needs_manage = {
+                    "locked",
+                    "invitable",
+                    "rate_limit_per_user",
+                    "applied_tags",
+                    "auto_archive_duration",
+                    "flags",
+                } & set(body)
                 if needs_manage or c.owner_id != self.world.bot_user_id:
                     self.ops.require(c, P.MANAGE_THREADS)
             if "name" in body:
@@ -804,13 +889,20 @@ class Rest:
             c.parent_id = int(body["parent_id"]) if body["parent_id"] else None
         if "available_tags" in body:
             c.available_tags = [
-                {"id": str(t.get("id") or self.world.next_id()), "name": t["name"], "moderated": t.get("moderated", False),
-                 "emoji_id": t.get("emoji_id"), "emoji_name": t.get("emoji_name")}
+                {
+                    "id": str(t.get("id") or self.world.next_id()),
+                    "name": t["name"],
+                    "moderated": t.get("moderated", False),
+                    "emoji_id": t.get("emoji_id"),
+                    "emoji_name": t.get("emoji_name"),
+                }
                 for t in body["available_tags"] or []
             ]
         if "permission_overwrites" in body:
             c.overwrites = [
-                Overwrite(int(o["id"]), int(o.get("type", 0)), int(o.get("allow") or 0), int(o.get("deny") or 0))
+                Overwrite(
+                    int(o["id"]), int(o.get("type", 0)), int(o.get("allow") or 0), int(o.get("deny") or 0)
+                )
                 for o in body["permission_overwrites"] or []
             ]
         self.ops.audit(g, 11, c.id, req.reason)
@@ -828,7 +920,8 @@ class Rest:
         del g.channels[c.id]
         if c.is_thread:
             await self.d.gateway.dispatch(
-                "THREAD_DELETE", {"id": str(c.id), "guild_id": str(g.id), "parent_id": str(c.parent_id), "type": c.type}
+                "THREAD_DELETE",
+                {"id": str(c.id), "guild_id": str(g.id), "parent_id": str(c.parent_id), "type": c.type},
             )
         else:
             for t in [t for t in g.threads() if t.parent_id == c.id]:
@@ -848,8 +941,13 @@ class Rest:
         ctype = int(body.get("type") or 0)
         if ctype in ChannelType.THREADS or ctype == ChannelType.DM:
             raise form_error("type", "BASE_TYPE_CHOICES", "Value must be one of {0, 2, 4, 5, 13, 15, 16}.")
-        c = Channel(id=self.world.next_id(), type=ctype, name=name, guild_id=g.id,
-                    position=int(body.get("position") or len(g.channels)))
+        c = Channel(
+            id=self.world.next_id(),
+            type=ctype,
+            name=name,
+            guild_id=g.id,
+            position=int(body.get("position") or len(g.channels)),
+        )
         for key in self._CHANNEL_FIELDS:
             if key in body and body[key] is not None and key != "position":
                 setattr(c, key, body[key])
@@ -861,8 +959,13 @@ class Rest:
         ]
         if body.get("available_tags"):
             c.available_tags = [
-                {"id": str(self.world.next_id()), "name": t["name"], "moderated": t.get("moderated", False),
-                 "emoji_id": t.get("emoji_id"), "emoji_name": t.get("emoji_name")}
+                {
+                    "id": str(self.world.next_id()),
+                    "name": t["name"],
+                    "moderated": t.get("moderated", False),
+                    "emoji_id": t.get("emoji_id"),
+                    "emoji_name": t.get("emoji_name"),
+                }
                 for t in body["available_tags"]
             ]
         g.channels[c.id] = c
@@ -929,8 +1032,10 @@ class Rest:
         q = req.query.get("query", "").lower()
         limit = max(1, min(1000, int(req.query.get("limit", 1))))
         found = [
-            m for m in g.members.values()
-            if self.world.users[m.user_id].username.lower().startswith(q) or (m.nick or "").lower().startswith(q)
+            m
+            for m in g.members.values()
+            if self.world.users[m.user_id].username.lower().startswith(q)
+            or (m.nick or "").lower().startswith(q)
             or (self.world.users[m.user_id].global_name or "").lower().startswith(q)
         ]
         return [payloads.member(self.world, m) for m in found[:limit]]
@@ -962,7 +1067,9 @@ class Rest:
             self.ops.require(None, P.MODERATE_MEMBERS, guild=g)
             self.ops.require_above(g, uid)
             self.ops.set_timeout(g, m, body["communication_disabled_until"])
-            changes.append({"key": "communication_disabled_until", "new_value": m.communication_disabled_until})
+            changes.append(
+                {"key": "communication_disabled_until", "new_value": m.communication_disabled_until}
+            )
         for key in ("mute", "deaf"):
             if key in body:
                 setattr(m, key, bool(body[key]))
@@ -993,8 +1100,15 @@ class Rest:
             m.roles.remove(role.id)
         else:
             return NO_CONTENT
-        self.ops.audit(g, 25, m.user_id, req.reason,
-                       changes=[{"key": "$add" if add else "$remove", "new_value": [{"id": str(role.id), "name": role.name}]}])
+        self.ops.audit(
+            g,
+            25,
+            m.user_id,
+            req.reason,
+            changes=[
+                {"key": "$add" if add else "$remove", "new_value": [{"id": str(role.id), "name": role.name}]}
+            ],
+        )
         await self.ops.emit_member_update(g, m)
         return NO_CONTENT
 
@@ -1027,7 +1141,9 @@ class Rest:
         if "before" in req.query:
             bans = [b for b in bans if b.user_id < int(req.query["before"])]
         limit = max(1, min(1000, int(req.query.get("limit", 1000))))
-        return [{"reason": b.reason, "user": payloads.user(self.world.users[b.user_id])} for b in bans[:limit]]
+        return [
+            {"reason": b.reason, "user": payloads.user(self.world.users[b.user_id])} for b in bans[:limit]
+        ]
 
     @route("GET", "/guilds/{guild_id}/bans/{user_id}")
     async def get_ban(self, req: Req) -> Any:
@@ -1052,10 +1168,16 @@ class Rest:
         body = req.body or {}
         seconds = int(body.get("delete_message_seconds") or int(body.get("delete_message_days") or 0) * 86400)
         if seconds > 604800:
-            raise form_error("delete_message_seconds", "NUMBER_TYPE_MAX", "int value should be less than or equal to 604800.")
+            raise form_error(
+                "delete_message_seconds",
+                "NUMBER_TYPE_MAX",
+                "int value should be less than or equal to 604800.",
+            )
         g.bans[uid] = Ban(uid, req.reason)
         self.ops.audit(g, 22, uid, req.reason)
-        await self.d.gateway.dispatch("GUILD_BAN_ADD", {"guild_id": str(g.id), "user": payloads.user(self.world.users[uid])})
+        await self.d.gateway.dispatch(
+            "GUILD_BAN_ADD", {"guild_id": str(g.id), "user": payloads.user(self.world.users[uid])}
+        )
         await self.ops.remove_member(g, uid)
         if seconds:
             cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
@@ -1063,12 +1185,18 @@ class Rest:
 
             by_channel: dict[int, list[int]] = {}
             for m in self.world.messages.values():
-                if m.author_id == uid and m.guild_id == g.id and not m.deleted and snowflake_time(m.id) >= cutoff:
+                if (
+                    m.author_id == uid
+                    and m.guild_id == g.id
+                    and not m.deleted
+                    and snowflake_time(m.id) >= cutoff
+                ):
                     m.deleted = True
                     by_channel.setdefault(m.channel_id, []).append(m.id)
             for cid, ids in by_channel.items():
                 await self.d.gateway.dispatch(
-                    "MESSAGE_DELETE_BULK", {"ids": [str(i) for i in ids], "channel_id": str(cid), "guild_id": str(g.id)}
+                    "MESSAGE_DELETE_BULK",
+                    {"ids": [str(i) for i in ids], "channel_id": str(cid), "guild_id": str(g.id)},
                 )
         return NO_CONTENT
 
@@ -1080,7 +1208,9 @@ class Rest:
         if g.bans.pop(uid, None) is None:
             raise not_found(10026, "Ban")
         self.ops.audit(g, 23, uid, req.reason)
-        await self.d.gateway.dispatch("GUILD_BAN_REMOVE", {"guild_id": str(g.id), "user": payloads.user(self.world.users[uid])})
+        await self.d.gateway.dispatch(
+            "GUILD_BAN_REMOVE", {"guild_id": str(g.id), "user": payloads.user(self.world.users[uid])}
+        )
         return NO_CONTENT
 
     @route("GET", "/guilds/{guild_id}/audit-logs")
@@ -1100,13 +1230,24 @@ class Rest:
         entries = entries[:limit]
         return {
             "audit_log_entries": [
-                {"id": str(e.id), "action_type": e.action_type, "user_id": str(e.user_id),
-                 "target_id": payloads.sid(e.target_id), "reason": e.reason, "changes": e.changes, "options": e.options}
+                {
+                    "id": str(e.id),
+                    "action_type": e.action_type,
+                    "user_id": str(e.user_id),
+                    "target_id": payloads.sid(e.target_id),
+                    "reason": e.reason,
+                    "changes": e.changes,
+                    "options": e.options,
+                }
                 for e in entries
             ],
             "users": [payloads.user(u) for u in self.world.users.values()],
-            "integrations": [], "webhooks": [], "guild_scheduled_events": [], "threads": [],
-            "application_commands": [], "auto_moderation_rules": [],
+            "integrations": [],
+            "webhooks": [],
+            "guild_scheduled_events": [],
+            "threads": [],
+            "application_commands": [],
+            "auto_moderation_rules": [],
         }
 
     # -- roles ---------------------------------------------------------------------------
@@ -1179,7 +1320,9 @@ class Rest:
                 if r.position >= top or int(item["position"]) >= top:
                     raise missing_permissions()
                 r.position = int(item["position"])
-                await self.d.gateway.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(g.id), "role": payloads.role(r)})
+                await self.d.gateway.dispatch(
+                    "GUILD_ROLE_UPDATE", {"guild_id": str(g.id), "role": payloads.role(r)}
+                )
         return [payloads.role(r) for r in g.roles.values()]
 
     @route("DELETE", "/guilds/{guild_id}/roles/{role_id}")
@@ -1206,8 +1349,17 @@ class Rest:
         return e
 
     def _apply_event(self, e: ScheduledEvent, body: dict[str, Any]) -> None:
-        for key in ("name", "description", "scheduled_start_time", "scheduled_end_time", "privacy_level",
-                    "entity_type", "entity_metadata", "image", "recurrence_rule"):
+        for key in (
+            "name",
+            "description",
+            "scheduled_start_time",
+            "scheduled_end_time",
+            "privacy_level",
+            "entity_type",
+            "entity_metadata",
+            "image",
+            "recurrence_rule",
+        ):
             if key in body:
                 setattr(e, key, body[key])
         if "channel_id" in body:
@@ -1216,7 +1368,9 @@ class Rest:
             new = int(body["status"])
             allowed = {1: {2, 4}, 2: {3}}.get(e.status, set())
             if new != e.status and new not in allowed:
-                raise form_error("status", "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION", "Invalid status transition")
+                raise form_error(
+                    "status", "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION", "Invalid status transition"
+                )
             e.status = new
         if e.entity_type == 3:
             if not (e.entity_metadata or {}).get("location"):
@@ -1231,12 +1385,17 @@ class Rest:
     async def list_events(self, req: Req) -> Any:
         g = self.ops.guild(req.params["guild_id"])
         with_count = req.query.get("with_user_count") in ("true", "1")
-        return [payloads.scheduled_event(self.world, e, with_count=with_count) for e in g.scheduled_events.values()]
+        return [
+            payloads.scheduled_event(self.world, e, with_count=with_count)
+            for e in g.scheduled_events.values()
+        ]
 
     @route("GET", "/guilds/{guild_id}/scheduled-events/{event_id}")
     async def get_event(self, req: Req) -> Any:
         g = self.ops.guild(req.params["guild_id"])
-        return payloads.scheduled_event(self.world, self._event(g, req), with_count=req.query.get("with_user_count") in ("true", "1"))
+        return payloads.scheduled_event(
+            self.world, self._event(g, req), with_count=req.query.get("with_user_count") in ("true", "1")
+        )
 
     @route("POST", "/guilds/{guild_id}/scheduled-events")
     async def create_event(self, req: Req) -> Any:
@@ -1244,14 +1403,27 @@ class Rest:
         self.ops.require(None, P.MANAGE_EVENTS, guild=g)
         body = req.body or {}
         if not body.get("name") or not body.get("scheduled_start_time"):
-            raise form_error("name" if not body.get("name") else "scheduled_start_time", "BASE_TYPE_REQUIRED", "This field is required")
+            raise form_error(
+                "name" if not body.get("name") else "scheduled_start_time",
+                "BASE_TYPE_REQUIRED",
+                "This field is required",
+            )
         from .state import parse_iso
 
         if parse_iso(body["scheduled_start_time"]) < dt.datetime.now(dt.UTC):
-            raise form_error("scheduled_start_time", "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST", "Cannot schedule event in the past.")
-        e = ScheduledEvent(id=self.world.next_id(), guild_id=g.id, name=body["name"],
-                           scheduled_start_time=body["scheduled_start_time"], creator_id=self.world.bot_user_id,
-                           entity_type=int(body.get("entity_type") or 3))
+            raise form_error(
+                "scheduled_start_time",
+                "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
+                "Cannot schedule event in the past.",
+            )
+        e = ScheduledEvent(
+            id=self.world.next_id(),
+            guild_id=g.id,
+            name=body["name"],
+            scheduled_start_time=body["scheduled_start_time"],
+            creator_id=self.world.bot_user_id,
+            entity_type=int(body.get("entity_type") or 3),
+        )
         self._apply_event(e, body)
         g.scheduled_events[e.id] = e
         self.ops.audit(g, 100, e.id, req.reason)
@@ -1285,7 +1457,10 @@ class Rest:
         with_member = req.query.get("with_member") in ("true", "1")
         out = []
         for uid in e.user_ids:
-            item: dict[str, Any] = {"guild_scheduled_event_id": str(e.id), "user": payloads.user(self.world.users[uid])}
+            item: dict[str, Any] = {
+                "guild_scheduled_event_id": str(e.id),
+                "user": payloads.user(self.world.users[uid]),
+            }
             if with_member and uid in g.members:
                 item["member"] = payloads.member(self.world, g.members[uid], with_user=False)
             out.append(item)
@@ -1317,7 +1492,11 @@ class Rest:
             5: {4, 5, 6, 7} if component_based else {4, 5},
         }.get(rec.type, set())
         if ctype not in valid:
-            raise form_error("type", "INTERACTION_RESPONSE_TYPE_INVALID", f"Interaction response type {ctype} is invalid for this interaction")
+            raise form_error(
+                "type",
+                "INTERACTION_RESPONSE_TYPE_INVALID",
+                f"Interaction response type {ctype} is invalid for this interaction",
+            )
         resource_msg = None
         if ctype == 4:
             m = self.ops.interaction_message(rec, data, req.files)
@@ -1442,4 +1621,3 @@ async def attachment_handler(double: DiscordDouble, request: web.Request) -> web
     except (KeyError, ValueError):
         return web.Response(status=404)
     return web.Response(body=blob[0], content_type=blob[1])
-

@@ -142,7 +142,16 @@ _DEFAULT = SeedSpec(
     bot_username="Relais",
     roles=[
         RoleSpec("relais", _r(1), "Relais", 4, BOT_PERMISSIONS, 0x5865F2, managed_by_bot=True),
-        RoleSpec("moderation", _r(2), "Modération", 3, MODERATOR_PERMISSIONS, 0xE67E22, hoist=True, mentionable=True),
+        RoleSpec(
+            "moderation",
+            _r(2),
+            "Modération",
+            3,
+            MODERATOR_PERMISSIONS,
+            0xE67E22,
+            hoist=True,
+            mentionable=True,
+        ),
         RoleSpec("pair-aidant", _r(3), "Pair-aidant", 2, 0, 0x2ECC71, hoist=True, mentionable=True),
         RoleSpec("membre", _r(4), "Membre", 1, 0, 0x95A5A6),
     ],
@@ -171,8 +180,20 @@ _DEFAULT = SeedSpec(
             ChannelType.GUILD_FORUM,
             parent="communaute",
             available_tags=[
-                {"id": str(_c(90)), "name": "question", "moderated": False, "emoji_id": None, "emoji_name": "❓"},
-                {"id": str(_c(91)), "name": "résolu", "moderated": False, "emoji_id": None, "emoji_name": "✅"},
+                {
+                    "id": str(_c(90)),
+                    "name": "question",
+                    "moderated": False,
+                    "emoji_id": None,
+                    "emoji_name": "❓",
+                },
+                {
+                    "id": str(_c(91)),
+                    "name": "résolu",
+                    "moderated": False,
+                    "emoji_id": None,
+                    "emoji_name": "✅",
+                },
             ],
         ),
     ],
@@ -196,7 +217,9 @@ def build_world(spec: SeedSpec) -> tuple[World, SeedIndex]:
     index = SeedIndex()
     owner = next(m for m in spec.members if m.owner)
     guild = Guild(id=spec.guild_id, name=spec.guild_name, owner_id=owner.id)
-    guild.roles[guild.id] = Role(id=guild.id, name="@everyone", permissions=spec.everyone_permissions, position=0)
+    guild.roles[guild.id] = Role(
+        id=guild.id, name="@everyone", permissions=spec.everyone_permissions, position=0
+    )
     for rs in spec.roles:
         guild.roles[rs.id] = Role(
             id=rs.id,
@@ -225,7 +248,8 @@ def build_world(spec: SeedSpec) -> tuple[World, SeedIndex]:
         if cs.private_to is not None:
             overwrites.append(Overwrite(id=guild.id, type=0, deny=P.VIEW_CHANNEL))
             overwrites += [
-                Overwrite(id=index.roles[k], type=0, allow=P.VIEW_CHANNEL | P.SEND_MESSAGES) for k in cs.private_to
+                Overwrite(id=index.roles[k], type=0, allow=P.VIEW_CHANNEL | P.SEND_MESSAGES)
+                for k in cs.private_to
             ]
         guild.channels[cs.id] = Channel(
             id=cs.id,

@@ -19,11 +19,30 @@ from zoneinfo import ZoneInfo
 from bot.sandbox.harness import Sandbox
 
 # Modules played in this order; each defines ``async def play(tour)``.
-SCENES: tuple[str, ...] = ("bot.sandbox.tour.foundation", "bot.sandbox.tour.charter", "bot.sandbox.tour.moderation", "bot.sandbox.tour.intervisions", "bot.sandbox.tour.jobs", "bot.sandbox.tour.resources")
+SCENES: tuple[str, ...] = (
+    "bot.sandbox.tour.foundation",
+    "bot.sandbox.tour.charter",
+    "bot.sandbox.tour.moderation",
+    "bot.sandbox.tour.intervisions",
+    "bot.sandbox.tour.jobs",
+    "bot.sandbox.tour.resources",
+)
 
 SETTLE_SECONDS = 0.3
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 class Tour:
@@ -101,7 +120,9 @@ class Tour:
             if match.group(2) == "R":
                 days = (moment - dt.datetime.now(moment.tzinfo)).days
                 return f"dans {days} jours" if days >= 0 else f"il y a {-days} jours"
-            return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} à {moment.hour}h{moment.minute:02d}"
+            return (
+                f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} à {moment.hour}h{moment.minute:02d}"
+            )
 
         text = re.sub(r"<t:(\d+)(?::(\w))?>", timestamp, text)
         text = re.sub(r"<#(\d+)>", channel, text)
@@ -131,10 +152,14 @@ def render_message(message: Any) -> list[str]:
         if embed.get("title"):
             lines.append(f"┃ {embed['title']}")
         if embed.get("description"):
-            wrapped = [w for p in embed["description"].splitlines() for w in (textwrap.wrap(p, width=92) or [""])]
+            wrapped = [
+                w for p in embed["description"].splitlines() for w in (textwrap.wrap(p, width=92) or [""])
+            ]
             lines += ["┃ " + line for line in wrapped[:8]]
         for fld in embed.get("fields", [])[:10]:
-            value = [w for p in str(fld.get("value")).splitlines() for w in (textwrap.wrap(p, width=88) or [""])]
+            value = [
+                w for p in str(fld.get("value")).splitlines() for w in (textwrap.wrap(p, width=88) or [""])
+            ]
             lines.append(f"┃ {fld.get('name')} :")
             lines += ["┃   " + line for line in value[:6]]
     buttons = [

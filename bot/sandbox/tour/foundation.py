@@ -10,5 +10,7 @@ async def play(tour) -> None:
         "Le serveur « Relais — bac à sable » ressemble à la communauté : Camille l'administre, Sami modère, "
         "Inès et Noah sont pair-aidant·es, Léa vient d'arriver. Les salons et rôles ont été réglés avec /config."
     )
-    await tour.act("camille", "vérifie les réglages : /config voir", lambda: driver.slash("camille", "config voir"))
+    await tour.act(
+        "camille", "vérifie les réglages : /config voir", lambda: driver.slash("camille", "config voir")
+    )
     await tour.act("lea", "découvre ce qu'elle peut faire : /aide", lambda: driver.slash("lea", "aide"))

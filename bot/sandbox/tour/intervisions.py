@@ -20,10 +20,20 @@ async def play(tour) -> None:
         "Sami planifie la prochaine réunion ouverte du réseau, en français courant. Ines anime ; "
         "pour la démonstration, une seule place."
     )
-    await tour.act("sami", "planifie : /intervision planifier date:« 3 décembre 14h » fin:« 16h30 »",
-                   lambda: driver.slash("sami", "intervision planifier", titre="Réunion ouverte du réseau",
-                                        date="3 décembre 14h", fin="16h30", lieu="Locaux d'une structure membre",
-                                        places=1, animation=driver.user_id("ines")))
+    await tour.act(
+        "sami",
+        "planifie : /intervision planifier date:« 3 décembre 14h » fin:« 16h30 »",
+        lambda: driver.slash(
+            "sami",
+            "intervision planifier",
+            titre="Réunion ouverte du réseau",
+            date="3 décembre 14h",
+            fin="16h30",
+            lieu="Locaux d'une structure membre",
+            places=1,
+            animation=driver.user_id("ines"),
+        ),
+    )
     sessions = await sessions_of.upcoming(guild_id)
     if not sessions:
         tour.narrate("(aucune séance créée)")
@@ -36,10 +46,17 @@ async def play(tour) -> None:
     post = posts[-1]
     book = f"relais:intervisions:book:{session.id}"
     await tour.act("noah", "clique « Je participe »", lambda: driver.click("noah", post, book))
-    await tour.act("camille", "clique « Je participe » : c'est complet", lambda: driver.click("camille", post, book))
-    await tour.act("lea", "clique « Je participe » sans le rôle pair-aidant", lambda: driver.click("lea", post, book))
-    await tour.act("noah", "se désiste : Camille reçoit la place",
-                   lambda: driver.click("noah", post, f"relais:intervisions:withdraw:{session.id}"))
+    await tour.act(
+        "camille", "clique « Je participe » : c'est complet", lambda: driver.click("camille", post, book)
+    )
+    await tour.act(
+        "lea", "clique « Je participe » sans le rôle pair-aidant", lambda: driver.click("lea", post, book)
+    )
+    await tour.act(
+        "noah",
+        "se désiste : Camille reçoit la place",
+        lambda: driver.click("noah", post, f"relais:intervisions:withdraw:{session.id}"),
+    )
 
     tour.narrate("Le rappel de la veille est un minuteur durable ; on l'avance pour le voir partir.")
     await bot.timers.reschedule(guild_id, iv.reminder_key(session.id, 24), timeutil.now())
@@ -48,4 +65,6 @@ async def play(tour) -> None:
             break
         await asyncio.sleep(0.1)
     await tour.settle()
-    await tour.act("lea", "consulte les séances : /intervision liste", lambda: driver.slash("lea", "intervision liste"))
+    await tour.act(
+        "lea", "consulte les séances : /intervision liste", lambda: driver.slash("lea", "intervision liste")
+    )

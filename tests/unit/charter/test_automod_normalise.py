@@ -181,7 +181,9 @@ def test_keyword_matches_itself_in_any_case(word: str) -> None:
 
 
 def test_required_literals_and_digit_gate() -> None:
-    assert automod.required_literals(r"\bcode\s+promo\b") == ("promo",) or automod.required_literals(r"\bcode\s+promo\b") == ("code",)
+    assert automod.required_literals(r"\bcode\s+promo\b") == ("promo",) or automod.required_literals(
+        r"\bcode\s+promo\b"
+    ) == ("code",)
     assert set(automod.required_literals(r"\b(?:bitcoin|crypto)\b.{0,9}x") or ()) == {"bitcoin", "crypto"}
     assert automod.required_literals(r"\w+") is None
     assert automod.needs_digit(r"\b0\d(?:[ .]?\d\d){4}\b")

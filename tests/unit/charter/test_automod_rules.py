@@ -200,7 +200,7 @@ STRAY_QUOTE_DISTRESS = [
     "Il a dit « bonjour. Je veux mourir, vraiment.",
     'J\'ai lu "Le petit prince" puis "la suite. Je n\'ai plus envie de vivre.',
     "« » « Bref. Je vais me foutre en l'air ce soir.",
-    'Il m\'a dit "courage.\nJe veux mourir.',
+    "Il m'a dit \"courage.\nJe veux mourir.",
 ]
 STRAY_QUOTE_INTRUSIVE = [
     'Salut " au fait, quelle est ta pathologie ?',
@@ -218,10 +218,13 @@ def test_a_stray_quote_does_not_silence_intrusive_questions(engine: automod.Engi
     assert "questions_intrusives" in rule_ids(engine, text)
 
 
-@pytest.mark.parametrize("text", [
-    'Le guide dit : ne jamais écrire "je veux mourir" sans proposer d\'aide.',
-    "Elle répétait « je veux mourir » dans le film.",
-    'Il a dit "bonjour" puis il est parti, et la formation disait « quelle est ta pathologie ? » à éviter.',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Le guide dit : ne jamais écrire "je veux mourir" sans proposer d\'aide.',
+        "Elle répétait « je veux mourir » dans le film.",
+        'Il a dit "bonjour" puis il est parti, et la formation disait « quelle est ta pathologie ? » à éviter.',
+    ],
+)
 def test_closed_quotes_are_still_reported_speech(engine: automod.Engine, text: str) -> None:
     assert not rule_ids(engine, text) & {"detresse", "questions_intrusives"}

@@ -82,11 +82,15 @@ def test_a_line_still_to_check_is_listed_whatever_its_date() -> None:
 
 
 def test_a_line_checked_by_a_person_is_no_longer_listed(tmp_path: Path) -> None:
-    folder = copy(tmp_path, '''        verified: false
+    folder = copy(
+        tmp_path,
+        """        verified: false
         source: "notes du projet : À VÉRIFIER"
-        description: "Écoute pour les personnes qui pensent au suicide''', '''        verified: 2026-11-30
+        description: "Écoute pour les personnes qui pensent au suicide""",
+        """        verified: 2026-11-30
         source: "appel au 0800 32 123 le 30 novembre 2026"
-        description: "Écoute pour les personnes qui pensent au suicide''')
+        description: "Écoute pour les personnes qui pensent au suicide""",
+    )
     assert not any("0800 32 123" in n.message for n in care.unverified_notices(folder))
     # …but the country's own source still says À VÉRIFIER for the lines that do not say otherwise
     assert any("107" in n.message for n in care.unverified_notices(folder))

@@ -19,8 +19,19 @@ CONFIG = REPO / "config"
 
 def test_shipped_charter_covers_every_topic() -> None:
     charter = load_charter(CONFIG)
-    expected = {"bienveillance", "tour_de_parole", "respect_vecu", "confidentialite", "questions_intrusives",
-                "conseils_medicaux", "publicite", "liste_contacts", "gouvernance", "recours", "prendre_soin"}
+    expected = {
+        "bienveillance",
+        "tour_de_parole",
+        "respect_vecu",
+        "confidentialite",
+        "questions_intrusives",
+        "conseils_medicaux",
+        "publicite",
+        "liste_contacts",
+        "gouvernance",
+        "recours",
+        "prendre_soin",
+    }
     assert expected <= {a.id for a in charter.articles}
     assert [a.number for a in charter.articles] == sorted(a.number for a in charter.articles)
     assert charter.article("confidentialite").title == "Confidentialité"
@@ -28,8 +39,16 @@ def test_shipped_charter_covers_every_topic() -> None:
     # the charter says plainly that distress messages get a private care message
     assert "message privé" in charter.article("prendre_soin").text
     kinds = {r.kind for r in charter.rules}
-    assert {"keywords", "intrusive_question", "distress", "invite_links", "mass_mentions", "flood",
-            "repeated_message", "regex"} <= kinds
+    assert {
+        "keywords",
+        "intrusive_question",
+        "distress",
+        "invite_links",
+        "mass_mentions",
+        "flood",
+        "repeated_message",
+        "regex",
+    } <= kinds
 
 
 def test_relais_check_passes_on_shipped_config() -> None:
@@ -45,7 +64,7 @@ def broken_config(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
     shutil.copy(CONFIG / "crisis_lines.yaml", target / "crisis_lines.yaml")
     text = (target / "charter.yaml").read_text(encoding="utf-8")
     assert old in text
-    line = text[:text.index(old)].count("\n") + 1
+    line = text[: text.index(old)].count("\n") + 1
     (target / "charter.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
     return target, line
 
@@ -53,7 +72,11 @@ def broken_config(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("article: publicite\n      kind: invite_links", "article: pub\n      kind: invite_links", "article inconnu «pub»"),
+        (
+            "article: publicite\n      kind: invite_links",
+            "article: pub\n      kind: invite_links",
+            "article inconnu «pub»",
+        ),
         ("kind: flood", "kind: inondation", "genre de règle inconnu «inondation»"),
         ("action: flag", "action: punir", "action inconnue «punir»"),
         ('- "\\\\bcode\\\\s+promo\\\\b"', '- "(code"', "expression régulière invalide «(code»"),
@@ -144,12 +167,15 @@ def test_pages_and_find() -> None:
 
 
 # -- patterns that could stall the bot -----------------------------------------------------------------
-@pytest.mark.parametrize("pattern", [
-    "(a+)+$",
-    "^(\\\\w+\\\\s?)*$",
-    "(x{1,5}){2,}y",
-    "(?:(?:ab)*c?)+z",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "(a+)+$",
+        "^(\\\\w+\\\\s?)*$",
+        "(x{1,5}){2,}y",
+        "(?:(?:ab)*c?)+z",
+    ],
+)
 def test_a_catastrophic_pattern_is_refused_with_its_line(tmp_path: Path, pattern: str) -> None:
     folder, line = broken_config(tmp_path, '- "\\\\bcode\\\\s+promo\\\\b"', f'- "{pattern}"')
     problems = charter_module.check_config(folder)
@@ -168,11 +194,16 @@ def test_a_slow_pattern_without_nesting_is_refused_by_the_probe() -> None:
     assert automod.pattern_risk("^(a|aa)+$") is not None
 
 
-@pytest.mark.parametrize("pattern", [
-    "\\bcode\\s+promo\\b", "\\b(crypto|bitcoin|forex)\\b.{0,40}\\b(investi|gagn|rendement)",
-    "\\btu\\s+(devrais|dois)\\s+(arreter|prendre)\\s+(ton|tes|du)\\s+\\w+", "\\d{2}(\\s?\\d{2}){4}",
-    "\\bgagne[rz]?\\s+(de\\s+l'argent|\\d+\\s*(€|euros?))",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "\\bcode\\s+promo\\b",
+        "\\b(crypto|bitcoin|forex)\\b.{0,40}\\b(investi|gagn|rendement)",
+        "\\btu\\s+(devrais|dois)\\s+(arreter|prendre)\\s+(ton|tes|du)\\s+\\w+",
+        "\\d{2}(\\s?\\d{2}){4}",
+        "\\bgagne[rz]?\\s+(de\\s+l'argent|\\d+\\s*(€|euros?))",
+    ],
+)
 def test_ordinary_patterns_are_accepted(pattern: str) -> None:
     assert automod.pattern_risk(pattern) is None
 

@@ -16,8 +16,14 @@ from tests.helpers import REPO, copy_config
 def relais(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_") and k != "DISCORD_TOKEN"}
     environ.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=REPO, env=environ,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_check_passes_on_shipped_config():
@@ -33,7 +39,10 @@ def test_check_fails_with_file_line_messages(tmp_path):
     result = relais("check", "--config", str(config))
     assert result.returncode == 1
     line = next(i for i, text in enumerate(settings.read_text().splitlines(), 1) if "levle" in text)
-    assert f"settings.yaml:{line}: clé inconnue «levle» dans logging — vouliez-vous écrire «level» ?" in result.stdout
+    assert (
+        f"settings.yaml:{line}: clé inconnue «levle» dans logging — vouliez-vous écrire «level» ?"
+        in result.stdout
+    )
 
 
 def test_run_without_token_fails_fast_and_helpfully(tmp_path):

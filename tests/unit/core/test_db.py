@@ -88,7 +88,9 @@ async def test_task_spawned_inside_a_transaction_waits_for_it(db):
 
 
 async def test_online_backup_is_consistent_and_private(tmp_path, db):
-    await db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [(f"k{i}", str(i)) for i in range(500)])
+    await db.executemany(
+        "INSERT INTO meta (key, value) VALUES (?, ?)", [(f"k{i}", str(i)) for i in range(500)]
+    )
     destination = await db.backup(tmp_path / "backup.db")
     assert stat.S_IMODE(destination.stat().st_mode) == 0o600
     copy = sqlite3.connect(destination)
@@ -150,7 +152,8 @@ async def test_run_joins_the_enclosing_transaction_of_the_same_task(db):
         async with db.transaction():
             await db.set_meta("outer", "1")
             seen = await db.run(
-                lambda conn: conn.execute("SELECT value FROM meta WHERE key = 'outer'").fetchone()[0])
+                lambda conn: conn.execute("SELECT value FROM meta WHERE key = 'outer'").fetchone()[0]
+            )
             assert seen == "1"  # it sees the open transaction's uncommitted row
             await db.run(lambda conn: conn.execute("INSERT INTO meta (key, value) VALUES ('joined', '1')"))
             raise RuntimeError("outer")
@@ -165,8 +168,9 @@ async def test_run_joins_the_enclosing_transaction_of_the_same_task(db):
 async def test_run_from_another_task_waits_for_an_open_transaction(db):
     async with db.transaction():
         await db.set_meta("k", "inside")
-        task = asyncio.create_task(db.run(lambda conn: conn.execute("SELECT value FROM meta WHERE key = 'k'")
-                                          .fetchone()[0]))
+        task = asyncio.create_task(
+            db.run(lambda conn: conn.execute("SELECT value FROM meta WHERE key = 'k'").fetchone()[0])
+        )
         await asyncio.sleep(0.01)
         assert not task.done()
         await db.set_meta("k", "committed")

@@ -53,7 +53,9 @@ async def test_translated_payload_has_valid_names_and_english(prepared_bot):
     for command in payload:
         for locale, name in _names(command):
             if command.get("type", 1) == 1:
-                assert NAME_RULE.match(name) and name == name.lower(), f"{locale} name {name!r} breaks Discord's rules"
+                assert NAME_RULE.match(name) and name == name.lower(), (
+                    f"{locale} name {name!r} breaks Discord's rules"
+                )
             english[command["name"]] = (command.get("name_localizations") or {}).get("en-US")
         assert len(command.get("description", "")) <= 100  # context menus have no description
     assert english["aide"] == "help"
@@ -62,7 +64,9 @@ async def test_translated_payload_has_valid_names_and_english(prepared_bot):
 
 async def test_translator_returns_french_default_and_english(prepared_bot):
     translator = prepared_bot.tree.translator
-    context = discord.app_commands.TranslationContext(discord.app_commands.TranslationContextLocation.command_name, None)
+    context = discord.app_commands.TranslationContext(
+        discord.app_commands.TranslationContextLocation.command_name, None
+    )
     string = discord.app_commands.locale_str("aide")
     assert await translator.translate(string, discord.Locale.american_english, context) == "help"
     assert await translator.translate(string, discord.Locale.french, context) is None
@@ -72,7 +76,9 @@ REPLY_METHODS = {"send_message", "send", "edit_message", "edit", "edit_original_
 
 
 def _literal_text(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip() != "")
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip() != ""
+    )
 
 
 def test_cogs_hold_no_inline_reply_text():
@@ -80,8 +86,16 @@ def test_cogs_hold_no_inline_reply_text():
     offenders = []
     for path in sorted((REPO / "cogs").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in REPLY_METHODS:
-                content = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "content"), None)
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in REPLY_METHODS
+            ):
+                content = (
+                    node.args[0]
+                    if node.args
+                    else next((k.value for k in node.keywords if k.arg == "content"), None)
+                )
                 if _literal_text(content):
                     offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []

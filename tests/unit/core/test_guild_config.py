@@ -20,12 +20,15 @@ async def test_channels_roles_timezone_and_locale_round_trip(db):
     assert (await guild_config.get(db, 2)).channel("ressources") == 99
 
 
-@pytest.mark.parametrize(("call", "key"), [
-    (lambda db: guild_config.set_timezone(db, 1, "Europe/Bruxelles"), "core.config.bad_timezone"),
-    (lambda db: guild_config.set_locale(db, 1, "de"), "core.config.bad_locale"),
-    (lambda db: guild_config.set_channel(db, 1, "nope", 1), "core.config.unknown_purpose"),
-    (lambda db: guild_config.set_role(db, 1, "admin", 1), "core.config.unknown_purpose"),
-])
+@pytest.mark.parametrize(
+    ("call", "key"),
+    [
+        (lambda db: guild_config.set_timezone(db, 1, "Europe/Bruxelles"), "core.config.bad_timezone"),
+        (lambda db: guild_config.set_locale(db, 1, "de"), "core.config.bad_locale"),
+        (lambda db: guild_config.set_channel(db, 1, "nope", 1), "core.config.unknown_purpose"),
+        (lambda db: guild_config.set_role(db, 1, "admin", 1), "core.config.unknown_purpose"),
+    ],
+)
 async def test_invalid_values_are_refused_and_nothing_is_stored(db, call, key):
     with pytest.raises(UserError) as caught:
         await call(db)

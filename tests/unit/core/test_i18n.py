@@ -11,7 +11,9 @@ def test_french_and_english_texts_with_fallback_to_french():
     assert catalog.problems == []
     assert "12" in catalog.t("fr", "core.errors.cooldown", seconds=12)
     assert catalog.t("en", "core.errors.cooldown", seconds=12).startswith("Easy")
-    assert catalog.t("de", "core.errors.cooldown", seconds=3) == catalog.t("fr", "core.errors.cooldown", seconds=3)
+    assert catalog.t("de", "core.errors.cooldown", seconds=3) == catalog.t(
+        "fr", "core.errors.cooldown", seconds=3
+    )
 
 
 def test_missing_key_returns_the_key_instead_of_crashing():
@@ -44,6 +46,9 @@ def test_every_text_key_written_in_the_code_exists_in_french():
     missing = []
     for source in sorted([*(REPO / "bot").rglob("*.py"), *(REPO / "cogs").rglob("*.py")]):
         for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
-            missing += [f"{source.relative_to(REPO)}:{number} {key}" for key in literal.findall(line)
-                        if key not in french and key not in groups]
+            missing += [
+                f"{source.relative_to(REPO)}:{number} {key}"
+                for key in literal.findall(line)
+                if key not in french and key not in groups
+            ]
     assert missing == []

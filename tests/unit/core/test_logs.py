@@ -8,8 +8,9 @@ SHAPED_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.abcdefghijklmnopqrstuvwxyz012345
 
 
 def _format(message: str, *args: object, exc: BaseException | None = None) -> str:
-    record = logging.LogRecord("t", logging.ERROR, __file__, 1, message, args,
-                               (type(exc), exc, exc.__traceback__) if exc else None)
+    record = logging.LogRecord(
+        "t", logging.ERROR, __file__, 1, message, args, (type(exc), exc, exc.__traceback__) if exc else None
+    )
     logs.ContextAndRedactionFilter().filter(record)
     return logging.Formatter("{ctx}{message}", style="{").format(record)
 

@@ -14,14 +14,35 @@ from aiohttp import web
 from bot.core import netguard
 
 REFUSED = [
-    "127.0.0.1", "127.1.2.3", "0.0.0.0", "10.0.0.1", "172.16.5.4", "192.168.1.1", "100.64.0.1",
+    "127.0.0.1",
+    "127.1.2.3",
+    "0.0.0.0",
+    "10.0.0.1",
+    "172.16.5.4",
+    "192.168.1.1",
+    "100.64.0.1",
     "169.254.169.254",  # cloud metadata
-    "169.254.1.1", "224.0.0.1", "255.255.255.255", "198.18.0.1", "192.0.0.1", "240.0.0.1",
-    "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1",
-    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254",  # IPv4-mapped
+    "169.254.1.1",
+    "224.0.0.1",
+    "255.255.255.255",
+    "198.18.0.1",
+    "192.0.0.1",
+    "240.0.0.1",
+    "::1",
+    "::",
+    "fe80::1",
+    "fc00::1",
+    "fd12:3456::1",
+    "ff02::1",
+    "::ffff:127.0.0.1",
+    "::ffff:10.0.0.1",
+    "::ffff:169.254.169.254",  # IPv4-mapped
     "::127.0.0.1",  # IPv4-compatible (deprecated, still parsed)
-    "2002:7f00:1::1", "2002:a9fe:a9fe::1", "2002:c0a8:101::1",  # 6to4 around loopback, metadata, LAN
-    "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe",  # NAT64 around loopback and metadata
+    "2002:7f00:1::1",
+    "2002:a9fe:a9fe::1",
+    "2002:c0a8:101::1",  # 6to4 around loopback, metadata, LAN
+    "64:ff9b::7f00:1",
+    "64:ff9b::a9fe:a9fe",  # NAT64 around loopback and metadata
     "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo whose client address is 127.0.0.1
     "fe80::1%eth0",
 ]
@@ -96,8 +117,9 @@ async def test_a_link_preview_that_redirects_to_the_metadata_endpoint_is_refused
         return ip == "127.0.0.1" or netguard.address_allowed(ip)
 
     with pytest.raises(FetchRefused):
-        await fetch_page_info(f"http://127.0.0.1:{port}/bounce", time_limit=5, max_bytes=10_000, max_redirects=3,
-                              check=check)
+        await fetch_page_info(
+            f"http://127.0.0.1:{port}/bounce", time_limit=5, max_bytes=10_000, max_redirects=3, check=check
+        )
     assert hits == ["/bounce"]  # the redirect's target was never contacted
 
 

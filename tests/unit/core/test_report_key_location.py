@@ -20,7 +20,9 @@ def config_with(tmp_path: Path, *, key: Path | None, flag: bool | None = None) -
         extra += f"  report_key_file: {key}\n"
     if flag is not None:
         extra += f"  report_key_in_database_folder: {'true' if flag else 'false'}\n"
-    text = text.replace("  report_key_in_database_folder: false", "").replace("moderation:\n", "moderation:\n" + extra)
+    text = text.replace("  report_key_in_database_folder: false", "").replace(
+        "moderation:\n", "moderation:\n" + extra
+    )
     path.write_text(text, encoding="utf-8")
     return config
 
@@ -32,17 +34,25 @@ def test_default_key_is_in_the_user_config_folder_not_beside_the_database(tmp_pa
     assert not Path(loaded.moderation.report_key_file).is_relative_to(Path(loaded.database.path).parent)
     monkeypatch.delenv("XDG_CONFIG_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert settings.default_report_key_file() == str(tmp_path / "home" / ".config" / "relais" / "report-hmac.key")
+    assert settings.default_report_key_file() == str(
+        tmp_path / "home" / ".config" / "relais" / "report-hmac.key"
+    )
     shipped = settings.load(None, {})
-    assert Path(shipped.moderation.report_key_file).resolve().parent != Path(shipped.database.path).resolve().parent
+    assert (
+        Path(shipped.moderation.report_key_file).resolve().parent
+        != Path(shipped.database.path).resolve().parent
+    )
 
 
 def test_check_refuses_the_key_in_the_database_folder_with_file_and_line(tmp_path):
     config = config_with(tmp_path, key=tmp_path / "data" / "report-hmac.key")
     problems = config_check.check_all(config, {})
     assert len(problems) == 1, problems
-    line = next(i for i, t in enumerate((config / "settings.yaml").read_text().splitlines(), 1) if "report_key_file:" in t
-                and not t.lstrip().startswith("#"))
+    line = next(
+        i
+        for i, t in enumerate((config / "settings.yaml").read_text().splitlines(), 1)
+        if "report_key_file:" in t and not t.lstrip().startswith("#")
+    )
     text = str(problems[0])
     assert text.startswith(f"{config / 'settings.yaml'}:{line}: la clé des signalements anonymes")
     assert "report_key_in_database_folder: true" in text and "sauvegarder à part" in text
@@ -69,9 +79,11 @@ def test_allowed_with_the_explicit_flag_in_file_or_environment(tmp_path):
 
 
 def test_relais_check_and_run_refuse_to_start_with_exit_78(tmp_path):
-    env = {"RELAIS_DATABASE__PATH": str(tmp_path / "data" / "relais.db"),
-           "RELAIS_MODERATION__REPORT_KEY_FILE": str(tmp_path / "data" / "report-hmac.key"),
-           "DISCORD_TOKEN": "not-used"}
+    env = {
+        "RELAIS_DATABASE__PATH": str(tmp_path / "data" / "relais.db"),
+        "RELAIS_MODERATION__REPORT_KEY_FILE": str(tmp_path / "data" / "report-hmac.key"),
+        "DISCORD_TOKEN": "not-used",
+    }
     checked = relais("check", env=env)
     assert checked.returncode == 78, checked.stdout + checked.stderr
     assert "RELAIS_MODERATION__REPORT_KEY_FILE: la clé des signalements anonymes" in checked.stdout

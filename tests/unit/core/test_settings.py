@@ -31,7 +31,9 @@ def test_shipped_settings_load_with_documented_defaults():
 
 def test_typo_in_key_names_file_line_and_suggestion(tmp_path):
     [message] = problems_for(tmp_path, "general:\n  locale: fr\n  timezon: Europe/Paris\n")
-    assert message.endswith("settings.yaml:3: clé inconnue «timezon» dans general — vouliez-vous écrire «timezone» ?")
+    assert message.endswith(
+        "settings.yaml:3: clé inconnue «timezon» dans general — vouliez-vous écrire «timezone» ?"
+    )
 
 
 def test_wrong_type_names_the_expected_type(tmp_path):
@@ -49,7 +51,11 @@ def test_bad_timezone_is_reported_with_an_example(tmp_path):
 def test_every_problem_is_reported_not_only_the_first(tmp_path):
     messages = problems_for(tmp_path, "general:\n  locale: de\nlogging:\n  level: LOUD\nunknown: 1\n")
     assert len(messages) == 3
-    assert any(":2:" in m for m in messages) and any(":4:" in m for m in messages) and any(":5:" in m for m in messages)
+    assert (
+        any(":2:" in m for m in messages)
+        and any(":4:" in m for m in messages)
+        and any(":5:" in m for m in messages)
+    )
 
 
 def test_duplicate_key_and_syntax_errors(tmp_path):
@@ -58,13 +64,16 @@ def test_duplicate_key_and_syntax_errors(tmp_path):
 
 
 def test_environment_overrides_any_key_with_its_type(tmp_path):
-    loaded = settings.load(write(tmp_path, ""), {
-        "RELAIS_DATABASE__PATH": "/tmp/other.db",
-        "RELAIS_LOGGING__LEVEL": "DEBUG",
-        "RELAIS_DISCORD__SHARD_COUNT": "2",
-        "RELAIS_COGS__ENABLED": "[admin]",
-        "RELAIS_FEATURES__WELCOME_MESSAGE": "false",
-    })
+    loaded = settings.load(
+        write(tmp_path, ""),
+        {
+            "RELAIS_DATABASE__PATH": "/tmp/other.db",
+            "RELAIS_LOGGING__LEVEL": "DEBUG",
+            "RELAIS_DISCORD__SHARD_COUNT": "2",
+            "RELAIS_COGS__ENABLED": "[admin]",
+            "RELAIS_FEATURES__WELCOME_MESSAGE": "false",
+        },
+    )
     assert loaded.database.path == "/tmp/other.db"
     assert loaded.logging.level == "DEBUG"
     assert loaded.discord.shard_count == 2
@@ -73,8 +82,11 @@ def test_environment_overrides_any_key_with_its_type(tmp_path):
 
 
 def test_bad_environment_override_names_the_variable(tmp_path):
-    messages = problems_for(tmp_path, "", {"RELAIS_GENERAL__TIMEZONE": "Mars/Base", "RELAIS_NOPE__X": "1",
-                                          "RELAIS_LOGGING__LEVL": "DEBUG"})
+    messages = problems_for(
+        tmp_path,
+        "",
+        {"RELAIS_GENERAL__TIMEZONE": "Mars/Base", "RELAIS_NOPE__X": "1", "RELAIS_LOGGING__LEVL": "DEBUG"},
+    )
     assert any(m.startswith("RELAIS_GENERAL__TIMEZONE: ") for m in messages)
     assert any(m.startswith("RELAIS_NOPE__X: section inconnue") for m in messages)
     assert any(m.startswith("RELAIS_LOGGING__LEVL: clé inconnue") for m in messages)
@@ -110,6 +122,11 @@ def test_check_all_accepts_shipped_config_and_rejects_a_broken_locale(tmp_path):
 def test_yaml_keys_that_look_like_booleans_stay_names():
     from bot.core import yamlfile
 
-    document, problems = yamlfile.parse("reminders:\n  on: Rappels activés\n  off: Rappels désactivés\nflag: off\n", "x.yaml")
+    document, problems = yamlfile.parse(
+        "reminders:\n  on: Rappels activés\n  off: Rappels désactivés\nflag: off\n", "x.yaml"
+    )
     assert problems == []
-    assert document.data == {"reminders": {"on": "Rappels activés", "off": "Rappels désactivés"}, "flag": False}
+    assert document.data == {
+        "reminders": {"on": "Rappels activés", "off": "Rappels désactivés"},
+        "flag": False,
+    }

@@ -77,7 +77,9 @@ async def test_fires_once_with_payload(database, clock):
     service = TimerService(database, clock=clock)
     rec = Recorder()
     service.register("remind", rec)
-    timer_id = await service.schedule(GUILD, "remind", T0 - dt.timedelta(seconds=1), {"text": "hé"}, key="r:1")
+    timer_id = await service.schedule(
+        GUILD, "remind", T0 - dt.timedelta(seconds=1), {"text": "hé"}, key="r:1"
+    )
 
     assert await service.run_due() == 1
     assert await service.run_due() == 0
@@ -185,7 +187,13 @@ async def test_cancel_where_prefix(database, clock):
     service = TimerService(database, clock=clock)
     rec = Recorder()
     service.register("k", rec)
-    for key in ("intervision:42:j-1", "intervision:42:h-1", "intervision:420:j-1", "intervision:4", "other:42:"):
+    for key in (
+        "intervision:42:j-1",
+        "intervision:42:h-1",
+        "intervision:420:j-1",
+        "intervision:4",
+        "other:42:",
+    ):
         await service.schedule(GUILD, "k", T0, key=key)
     await service.schedule(GUILD + 1, "k", T0, key="intervision:42:j-1")
     await service.schedule(GUILD, "k", T0, key="intervision_42:x")  # '_' is no wildcard here
@@ -257,7 +265,9 @@ async def test_failing_handler_retried_with_backoff_then_failed(database, clock,
     with caplog.at_level(logging.ERROR, logger="bot.core.timers"):
         for delay in expected_delays:
             assert await service.run_due() == 1
-            row = await database.fetchone("SELECT status, due_at, last_error FROM timers WHERE id = ?", (timer_id,))
+            row = await database.fetchone(
+                "SELECT status, due_at, last_error FROM timers WHERE id = ?", (timer_id,)
+            )
             assert row["status"] == "pending"
             assert row["due_at"] == pytest.approx(timeutil.to_db(clock()) + delay)
             assert "RuntimeError: boom" in row["last_error"]
@@ -329,7 +339,9 @@ async def test_unknown_kind_marked_failed_and_logged_once(database, clock, caplo
 
 
 # -- leases and restarts --------------------------------------------------------------------
-async def _insert_running(db: Database, claimed_at: float, *, attempts: int = 1, key: str | None = None) -> int:
+async def _insert_running(
+    db: Database, claimed_at: float, *, attempts: int = 1, key: str | None = None
+) -> int:
     result = await db.execute(
         "INSERT INTO timers (guild_id, kind, key, due_at, status, attempts, claimed_by, claimed_at, created_at)"
         " VALUES (?, 'k', ?, ?, 'running', ?, 'dead-process', ?, ?)",
@@ -425,7 +437,9 @@ async def test_two_services_on_two_connections_fire_each_timer_once(tmp_path):
         b.register("k", handler_for("b"))
         past = timeutil.now() - dt.timedelta(seconds=5)
         rows = [(GUILD, "k", timeutil.to_db(past), timeutil.to_db(past)) for _ in range(total)]
-        await db_a.executemany("INSERT INTO timers (guild_id, kind, due_at, created_at) VALUES (?, ?, ?, ?)", rows)
+        await db_a.executemany(
+            "INSERT INTO timers (guild_id, kind, due_at, created_at) VALUES (?, ?, ?, ?)", rows
+        )
 
         await asyncio.gather(a.start(), b.start())
         try:

@@ -106,7 +106,9 @@ def test_invisible_and_blank_lookalike_characters_are_refused(text):
     assert caught.value.key == "core.links.hidden_characters"
 
 
-@pytest.mark.parametrize("text", ["https://example.org/a b", "https://example.org/a\u00a0b", "https://example.org/a\tb"])
+@pytest.mark.parametrize(
+    "text", ["https://example.org/a b", "https://example.org/a\u00a0b", "https://example.org/a\tb"]
+)
 def test_spaces_are_refused(text):
     with pytest.raises(UserError) as caught:
         validate_http_url(text)
@@ -128,7 +130,9 @@ def test_encoding_keeps_the_same_page_for_duplicates():
     assert validate_http_url("http://[::1]:8080/a(b)") == "http://[::1]:8080/a%28b%29"
 
 
-@pytest.mark.parametrize("text", ["https://exam*ple.org/", "https://user)@example.org/", "https://a`b.example.org/"])
+@pytest.mark.parametrize(
+    "text", ["https://exam*ple.org/", "https://user)@example.org/", "https://a`b.example.org/"]
+)
 def test_markdown_characters_in_the_host_are_refused(text):
     with pytest.raises(UserError) as caught:
         validate_http_url(text)

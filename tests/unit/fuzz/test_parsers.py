@@ -31,19 +31,62 @@ from bot.resources.search import build_match, query_terms
 from tests.helpers import REPO
 
 FUZZ_EXAMPLES = int(os.environ.get("RELAIS_FUZZ_EXAMPLES", "10000"))
-BUDGET = settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=[HealthCheck.too_slow])
+BUDGET = settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
 
 # Text members type: French words, digits, punctuation, accents, emoji, invisible characters.
-WORDS = ["le", "lundi", "mardi", "prochain", "demain", "décembre", "janvier", "14h", "16h30", "à", "de",
-         "du", "au", "premier", "jeudi", "mois", "toutes", "les", "semaines", "jusqu'au", "+2h", "minuit",
-         "midi", "3/12", "2099-12-03", "14:00", "h", "min", "j", "sem", "et", ",", "-", "/", "«", "»", "\""]
+WORDS = [
+    "le",
+    "lundi",
+    "mardi",
+    "prochain",
+    "demain",
+    "décembre",
+    "janvier",
+    "14h",
+    "16h30",
+    "à",
+    "de",
+    "du",
+    "au",
+    "premier",
+    "jeudi",
+    "mois",
+    "toutes",
+    "les",
+    "semaines",
+    "jusqu'au",
+    "+2h",
+    "minuit",
+    "midi",
+    "3/12",
+    "2099-12-03",
+    "14:00",
+    "h",
+    "min",
+    "j",
+    "sem",
+    "et",
+    ",",
+    "-",
+    "/",
+    "«",
+    "»",
+    '"',
+]
 typed = st.one_of(
     st.text(max_size=200),
     st.lists(st.sampled_from(WORDS) | st.text(max_size=6), max_size=12).map(" ".join),
-    st.text(alphabet=st.characters(codec="utf-8", categories=("Nd", "Po", "Pd", "Zs", "Cf", "Lu", "Ll")),
-            max_size=80),
+    st.text(
+        alphabet=st.characters(codec="utf-8", categories=("Nd", "Po", "Pd", "Zs", "Cf", "Lu", "Ll")),
+        max_size=80,
+    ),
 )
 
 
@@ -81,13 +124,44 @@ def test_sanction_durations_never_crash(text):
     assert value is None or value.total_seconds() > 0
 
 
-URL_PARTS = ["https://", "http://", "ftp://", "example.org", "[::1]", "127.0.0.1", "/", "?", "#", "a=b", "&",
-             "utm_source=x", "%", "%zz", ":", "@", " ", "\u2800", "(", ")", "[", "]", "*", "`", "<", ">", "é"]
+URL_PARTS = [
+    "https://",
+    "http://",
+    "ftp://",
+    "example.org",
+    "[::1]",
+    "127.0.0.1",
+    "/",
+    "?",
+    "#",
+    "a=b",
+    "&",
+    "utm_source=x",
+    "%",
+    "%zz",
+    ":",
+    "@",
+    " ",
+    "\u2800",
+    "(",
+    ")",
+    "[",
+    "]",
+    "*",
+    "`",
+    "<",
+    ">",
+    "é",
+]
 
 
 @BUDGET
-@given(st.one_of(st.text(max_size=300), st.lists(st.sampled_from(URL_PARTS) | st.text(max_size=5),
-                                                   max_size=12).map("".join)))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.lists(st.sampled_from(URL_PARTS) | st.text(max_size=5), max_size=12).map("".join),
+    )
+)
 def test_urls_never_crash_and_accepted_ones_normalise(text):
     url = _only_kind_errors(urls.validate_http_url, text)
     if url is not None:
@@ -105,7 +179,9 @@ def test_search_queries_never_crash_and_always_make_valid_fts(text):
     expression = build_match(text, 1)
     # The expression must be valid FTS5 syntax whatever the member typed.
     with sqlite3.connect(":memory:") as conn:
-        conn.execute("CREATE VIRTUAL TABLE t USING fts5 (title, description, themes, site, kind, tier, guild_id)")
+        conn.execute(
+            "CREATE VIRTUAL TABLE t USING fts5 (title, description, themes, site, kind, tier, guild_id)"
+        )
         conn.execute("SELECT * FROM t WHERE t MATCH ?", (expression,)).fetchall()
 
 
@@ -125,11 +201,34 @@ def test_yaml_parsing_reports_problems_instead_of_crashing(text):
     assert all(p.file == "fuzz.yaml" for p in problems)
 
 
-@settings(max_examples=max(200, FUZZ_EXAMPLES // 20), deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(section=st.sampled_from(["GENERAL", "DATABASE", "LOGGING", "DISCORD", "COGS", "FEATURES", "SUPERVISOR",
-                                "RESOURCES", "MODERATION", "INTERVISIONS", "JOBS", "PRIVACY", "X"]),
-       key=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=30), value=st.text(max_size=40))
+@settings(
+    max_examples=max(200, FUZZ_EXAMPLES // 20),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    section=st.sampled_from(
+        [
+            "GENERAL",
+            "DATABASE",
+            "LOGGING",
+            "DISCORD",
+            "COGS",
+            "FEATURES",
+            "SUPERVISOR",
+            "RESOURCES",
+            "MODERATION",
+            "INTERVISIONS",
+            "JOBS",
+            "PRIVACY",
+            "X",
+        ]
+    ),
+    key=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=30),
+    value=st.text(max_size=40),
+)
 def test_environment_overrides_are_validated_not_crashing(tmp_path, section, key, value):
     try:
         settings_module.load(REPO / "config", {f"RELAIS_{section}__{key}": value})
@@ -138,8 +237,25 @@ def test_environment_overrides_are_validated_not_crashing(tmp_path, section, key
 
 
 JOBS_CONFIG = jobs_config.load_config(REPO / "config")[0]
-REGION_WORDS = ["Bruxelles", "Wallonie", "Liège", "Namur", "France", "Paris", "toutes", "tous", "CDD", "CDI",
-                "intérim", "stage", ",", ";", " ", "é", "bruxelles"]
+REGION_WORDS = [
+    "Bruxelles",
+    "Wallonie",
+    "Liège",
+    "Namur",
+    "France",
+    "Paris",
+    "toutes",
+    "tous",
+    "CDD",
+    "CDI",
+    "intérim",
+    "stage",
+    ",",
+    ";",
+    " ",
+    "é",
+    "bruxelles",
+]
 listed = st.lists(st.sampled_from(REGION_WORDS) | st.text(max_size=8), max_size=10).map(", ".join)
 
 
@@ -156,13 +272,25 @@ def test_job_deadlines_never_crash(text):
     _only_kind_errors(jobs_offers.parse_deadline, text, "Europe/Brussels", NOW)
 
 
-offer_fields = st.one_of(st.text(max_size=120), st.sampled_from(["", " ", "Bruxelles", "CDD", "https://x.org"]))
+offer_fields = st.one_of(
+    st.text(max_size=120), st.sampled_from(["", " ", "Bruxelles", "CDD", "https://x.org"])
+)
 
 
 @BUDGET
-@given(title=offer_fields, employer=offer_fields, region=offer_fields, contract=offer_fields,
-       link=st.one_of(st.none(), offer_fields), missions=st.text(max_size=300), from_feed=st.booleans())
-def test_job_offer_forms_are_validated_not_crashing(title, employer, region, contract, link, missions, from_feed):
-    offer = jobs_offers.OfferInput(title=title, employer=employer, region=region, contract=contract, link=link,
-                                   missions=missions)
+@given(
+    title=offer_fields,
+    employer=offer_fields,
+    region=offer_fields,
+    contract=offer_fields,
+    link=st.one_of(st.none(), offer_fields),
+    missions=st.text(max_size=300),
+    from_feed=st.booleans(),
+)
+def test_job_offer_forms_are_validated_not_crashing(
+    title, employer, region, contract, link, missions, from_feed
+):
+    offer = jobs_offers.OfferInput(
+        title=title, employer=employer, region=region, contract=contract, link=link, missions=missions
+    )
     _only_kind_errors(jobs_offers.validate, offer, JOBS_CONFIG, NOW, from_feed=from_feed)

@@ -179,13 +179,16 @@ def test_end_as_hour_or_duration(text, end):
     assert fd.parse_end(text, START, BXL) == end
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    ("2h", "intervisions.dates.end_before_start"),  # a bare hour is an end time: 2h is before 14h
-    ("13h", "intervisions.dates.end_before_start"),
-    ("+13h", "intervisions.dates.too_long"),
-    ("durée beaucoup", "intervisions.dates.bad_duration"),
-    ("0 min", "intervisions.dates.bad_duration"),
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("2h", "intervisions.dates.end_before_start"),  # a bare hour is an end time: 2h is before 14h
+        ("13h", "intervisions.dates.end_before_start"),
+        ("+13h", "intervisions.dates.too_long"),
+        ("durée beaucoup", "intervisions.dates.bad_duration"),
+        ("0 min", "intervisions.dates.bad_duration"),
+    ],
+)
 def test_end_rejections(text, key):
     with pytest.raises(UserError) as caught:
         fd.parse_end(text, START, BXL)
@@ -206,8 +209,13 @@ def days(slots):
 
 def test_series_from_a_list_runs_forward_across_the_new_year():
     slots = fd.parse_series("3/12, 14/01, 18/02, 8/04, 3/06 de 14h à 16h30", BXL, NOW)
-    assert days(slots) == [(2026, 12, 3, 14, 0), (2027, 1, 14, 14, 0), (2027, 2, 18, 14, 0),
-                           (2027, 4, 8, 14, 0), (2027, 6, 3, 14, 0)]
+    assert days(slots) == [
+        (2026, 12, 3, 14, 0),
+        (2027, 1, 14, 14, 0),
+        (2027, 2, 18, 14, 0),
+        (2027, 4, 8, 14, 0),
+        (2027, 6, 3, 14, 0),
+    ]
     assert all((s.end - s.start) == dt.timedelta(hours=2, minutes=30) for s in slots)
 
 
@@ -247,5 +255,8 @@ def test_series_refusals():
 
 def test_french_formatting():
     assert fd.format_when(local(2026, 12, 1, 14, 30)) == "mardi 1er décembre 2026 à 14h30"
-    assert fd.format_range(local(2026, 12, 3), local(2026, 12, 3, 16, 30)) == "jeudi 3 décembre 2026 de 14h à 16h30"
+    assert (
+        fd.format_range(local(2026, 12, 3), local(2026, 12, 3, 16, 30))
+        == "jeudi 3 décembre 2026 de 14h à 16h30"
+    )
     assert fd.format_when(local(2026, 12, 3), "en") == "Thursday 3 December 2026, 14:00"

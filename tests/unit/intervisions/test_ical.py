@@ -14,8 +14,28 @@ TZ = ZoneInfo("Europe/Brussels")
 
 
 def session(sid, start, end, status="scheduled", place="Smes, Bruxelles"):
-    return Session(sid, 1, None, "Réunion ouverte", start, end, place, False, 12, None, None, 1, status,
-                   None, None, None, None, None, 0, 0)
+    return Session(
+        sid,
+        1,
+        None,
+        "Réunion ouverte",
+        start,
+        end,
+        place,
+        False,
+        12,
+        None,
+        None,
+        1,
+        status,
+        None,
+        None,
+        None,
+        None,
+        None,
+        0,
+        0,
+    )
 
 
 def test_sessions_around_both_dst_changes_keep_their_local_hours():
@@ -45,9 +65,14 @@ def test_sessions_around_both_dst_changes_keep_their_local_hours():
 
 def test_cancelled_session_is_marked_cancelled_with_a_stable_uid():
     start = dt.datetime(2026, 12, 3, 14, tzinfo=TZ)
-    first = icalendar.Calendar.from_ical(ical.build_calendar([session(7, start, start + dt.timedelta(hours=2))], "Europe/Brussels"))
-    second = icalendar.Calendar.from_ical(ical.build_calendar(
-        [session(7, start, start + dt.timedelta(hours=2), status="cancelled")], "Europe/Brussels"))
+    first = icalendar.Calendar.from_ical(
+        ical.build_calendar([session(7, start, start + dt.timedelta(hours=2))], "Europe/Brussels")
+    )
+    second = icalendar.Calendar.from_ical(
+        ical.build_calendar(
+            [session(7, start, start + dt.timedelta(hours=2), status="cancelled")], "Europe/Brussels"
+        )
+    )
     a, b = first.walk("VEVENT")[0], second.walk("VEVENT")[0]
     assert a["UID"] == b["UID"]
     assert str(a["STATUS"]) == "CONFIRMED" and str(b["STATUS"]) == "CANCELLED"

@@ -39,13 +39,22 @@ def timers(db, clock):
 
 @pytest.fixture
 def domain(db, timers, clock):
-    return iv.Intervisions(db, timers, reminder_hours=(24, 1), archive_after=dt.timedelta(hours=2), clock=clock)
+    return iv.Intervisions(
+        db, timers, reminder_hours=(24, 1), archive_after=dt.timedelta(hours=2), clock=clock
+    )
 
 
 def draft(capacity=12, days=7, **kw):
     start = T0 + dt.timedelta(days=days)
-    return iv.SessionDraft(kw.pop("title", "Intervision de mars"), start, start + dt.timedelta(hours=2, minutes=30),
-                           capacity=capacity, facilitator_id=FACILITATOR, secretary_id=SECRETARY, **kw)
+    return iv.SessionDraft(
+        kw.pop("title", "Intervision de mars"),
+        start,
+        start + dt.timedelta(hours=2, minutes=30),
+        capacity=capacity,
+        facilitator_id=FACILITATOR,
+        secretary_id=SECRETARY,
+        **kw,
+    )
 
 
 async def test_hundreds_of_simultaneous_clicks_book_exactly_the_places(domain):
@@ -92,8 +101,10 @@ async def test_simultaneous_withdrawals_never_overbook(domain):
     session = await domain.create(G, draft(capacity=5), created_by=ORGANISER)
     await asyncio.gather(*(domain.book(G, session.id, m) for m in range(100, 140)))
     booked = (await domain.participants(G, session.id)).booked
-    await asyncio.gather(*(domain.withdraw(G, session.id, m) for m in booked[:3]),
-                         *(domain.book(G, session.id, m) for m in range(200, 220)))
+    await asyncio.gather(
+        *(domain.withdraw(G, session.id, m) for m in booked[:3]),
+        *(domain.book(G, session.id, m) for m in range(200, 220)),
+    )
     people = await domain.participants(G, session.id)
     assert len(people.booked) == 5
     assert people.booked[2:] == tuple(range(105, 108))  # the first three of the waitlist, in order
@@ -156,14 +167,18 @@ async def test_booking_a_cancelled_or_past_session_is_refused(domain, clock):
 async def test_reminders_are_scheduled_moved_and_cancelled_by_key(domain, timers):
     session = await domain.create(G, draft(), created_by=ORGANISER)
     pending = await timers.pending(G, iv.REMINDER_KIND)
-    assert [t.due_at for t in pending] == [session.starts_at - dt.timedelta(hours=24),
-                                           session.starts_at - dt.timedelta(hours=1)]
+    assert [t.due_at for t in pending] == [
+        session.starts_at - dt.timedelta(hours=24),
+        session.starts_at - dt.timedelta(hours=1),
+    ]
     later = session.starts_at + dt.timedelta(days=2)
     moved = await domain.move(G, session.id, later, None, actor_id=FACILITATOR, is_moderator=False)
     assert moved.ends_at - moved.starts_at == session.ends_at - session.starts_at
     pending = await timers.pending(G, iv.REMINDER_KIND)
     assert [t.due_at for t in pending] == [later - dt.timedelta(hours=24), later - dt.timedelta(hours=1)]
-    assert [t.due_at for t in await timers.pending(G, iv.ARCHIVE_KIND)] == [moved.ends_at + dt.timedelta(hours=2)]
+    assert [t.due_at for t in await timers.pending(G, iv.ARCHIVE_KIND)] == [
+        moved.ends_at + dt.timedelta(hours=2)
+    ]
     await domain.cancel(G, session.id, "", actor_id=ORGANISER, is_moderator=False)
     assert await timers.pending(G) == []
 
@@ -172,8 +187,14 @@ async def test_moving_a_cancelled_session_is_refused(domain):
     session = await domain.create(G, draft(), created_by=ORGANISER)
     await domain.cancel(G, session.id, "", actor_id=ORGANISER, is_moderator=True)
     with pytest.raises(UserError) as caught:
-        await domain.move(G, session.id, session.starts_at + dt.timedelta(days=1), None,
-                          actor_id=ORGANISER, is_moderator=True)
+        await domain.move(
+            G,
+            session.id,
+            session.starts_at + dt.timedelta(days=1),
+            None,
+            actor_id=ORGANISER,
+            is_moderator=True,
+        )
     assert caught.value.key == "intervisions.errors.cancelled"
 
 
@@ -193,8 +214,9 @@ async def test_reminders_fire_once_after_a_restart(tmp_path, clock):
     sent: list[tuple[float, list[int]]] = []
 
     async def handler(timer):
-        users = await domain.reminder_recipients(timer.guild_id, timer.payload["session_id"],
-                                                 f"{timer.payload['hours']:g}h")
+        users = await domain.reminder_recipients(
+            timer.guild_id, timer.payload["session_id"], f"{timer.payload['hours']:g}h"
+        )
         sent.append((timer.payload["hours"], users))
 
     timers.register(iv.REMINDER_KIND, handler)
@@ -219,13 +241,20 @@ async def test_series_cancel_one_or_all_and_move_one(domain, timers):
     series_id, sessions = await domain.create_series(G, "toutes les semaines", drafts, created_by=ORGANISER)
     assert [s.series_id for s in sessions] == [series_id] * 3
     first, second, third = sessions
-    await domain.move(G, second.id, second.starts_at + dt.timedelta(hours=1), None,
-                      actor_id=ORGANISER, is_moderator=False)
+    await domain.move(
+        G, second.id, second.starts_at + dt.timedelta(hours=1), None, actor_id=ORGANISER, is_moderator=False
+    )
     assert (await domain.get(G, first.id)).starts_at == first.starts_at
     assert (await domain.get(G, third.id)).starts_at == third.starts_at
     await domain.cancel(G, first.id, "", actor_id=ORGANISER, is_moderator=False)
-    assert [s.status for s in await domain.series_sessions(G, series_id)] == ["cancelled", "scheduled", "scheduled"]
-    cancelled = await domain.cancel(G, second.id, "fin", actor_id=ORGANISER, is_moderator=False, whole_series=True)
+    assert [s.status for s in await domain.series_sessions(G, series_id)] == [
+        "cancelled",
+        "scheduled",
+        "scheduled",
+    ]
+    cancelled = await domain.cancel(
+        G, second.id, "fin", actor_id=ORGANISER, is_moderator=False, whole_series=True
+    )
     assert [s.id for s in cancelled] == [second.id, third.id]
     assert await timers.pending(G) == []
 
@@ -259,11 +288,16 @@ async def test_topics_votes_and_retaining(domain):
 async def test_minutes_feed_the_backlog_once_and_keep_a_count(domain):
     session = await domain.create(G, draft(), created_by=ORGANISER)
     with pytest.raises(NotAllowed):
-        await domain.save_minutes(G, session.id, 99, round_notes="8", thematic="", network="",
-                                  later_topics="", next_dates="")
-    fields = {"round_notes": "9 personnes présentes", "thematic": "Le secret partagé",
-              "network": "Nouvelles de la fédération", "later_topics": "- Supervision\n- Burn-out des pairs\n",
-              "next_dates": "14/01, 18/02"}
+        await domain.save_minutes(
+            G, session.id, 99, round_notes="8", thematic="", network="", later_topics="", next_dates=""
+        )
+    fields = {
+        "round_notes": "9 personnes présentes",
+        "thematic": "Le secret partagé",
+        "network": "Nouvelles de la fédération",
+        "later_topics": "- Supervision\n- Burn-out des pairs\n",
+        "next_dates": "14/01, 18/02",
+    }
     minutes = await domain.save_minutes(G, session.id, SECRETARY, **fields)
     assert minutes.round_count == 9
     assert [t.text for t in minutes.new_topics] == ["Supervision", "Burn-out des pairs"]
@@ -271,7 +305,10 @@ async def test_minutes_feed_the_backlog_once_and_keep_a_count(domain):
     assert again.new_topics == ()
     # Topics of the minutes stay with the session until a lead publishes them.
     assert await domain.topics(G) == []
-    assert [t.text for t in await domain.unpublished_topics(G, session.id)] == ["Supervision", "Burn-out des pairs"]
+    assert [t.text for t in await domain.unpublished_topics(G, session.id)] == [
+        "Supervision",
+        "Burn-out des pairs",
+    ]
     for message_id, topic in enumerate(minutes.new_topics, start=500):
         await domain.set_topic_message(topic.id, message_id)
     assert len(await domain.topics(G)) == 2

@@ -68,7 +68,9 @@ class FeedServer:
         if request.headers.get("If-None-Match") == etag:
             self.conditional[request.path] = self.conditional.get(request.path, 0) + 1
             return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(body=self.rss.encode(), content_type="application/rss+xml", headers={"ETag": etag})
+        return web.Response(
+            body=self.rss.encode(), content_type="application/rss+xml", headers={"ETag": etag}
+        )
 
     async def serve_atom(self, request: web.Request) -> web.Response:
         self.count(request)
@@ -76,8 +78,9 @@ class FeedServer:
         if request.headers.get("If-Modified-Since") == modified:
             self.conditional[request.path] = self.conditional.get(request.path, 0) + 1
             return web.Response(status=304)
-        return web.Response(body=ATOM.encode(), content_type="application/atom+xml",
-                            headers={"Last-Modified": modified})
+        return web.Response(
+            body=ATOM.encode(), content_type="application/atom+xml", headers={"Last-Modified": modified}
+        )
 
     async def serve_bad(self, request: web.Request) -> web.Response:
         self.count(request)
@@ -125,7 +128,9 @@ async def test_rss_entries_become_pending_offers_once(db, server):
     [report] = await poll(db, config)
     assert report.status == "ok"
     assert [o.title for o in report.new_offers] == [
-        "Pair-aidant·e en équipe mobile (CDD)", "Comptable", "Expert de vécu en logement",
+        "Pair-aidant·e en équipe mobile (CDD)",
+        "Comptable",
+        "Expert de vécu en logement",
     ]
     first = report.new_offers[0]
     assert first.status == "pending" and first.source == "Réseau" and first.submitter_id is None
@@ -161,11 +166,22 @@ async def test_entry_seen_twice_is_imported_once(db, server):
 
 async def test_a_link_shared_by_a_member_is_not_imported_again(db, server):
     member_offer = jobs.validate(
-        jobs.OfferInput("Pair-aidant", "Réseau", "Wallonie", "CDD", link="https://reseau.example.org/offres/3",
-                        missions="m", working_time="w", pay_status="p"),
-        jobs.DEFAULT_CONFIG, NOW,
+        jobs.OfferInput(
+            "Pair-aidant",
+            "Réseau",
+            "Wallonie",
+            "CDD",
+            link="https://reseau.example.org/offres/3",
+            missions="m",
+            working_time="w",
+            pay_status="p",
+        ),
+        jobs.DEFAULT_CONFIG,
+        NOW,
     )
-    await jobs.submit_offer(db, G, member_offer, submitter_id=5, publish_now=True, now=NOW, default_expiry_days=60)
+    await jobs.submit_offer(
+        db, G, member_offer, submitter_id=5, publish_now=True, now=NOW, default_expiry_days=60
+    )
     [report] = await poll(db, config_with(jobs.FeedConfig("Réseau", server.base + "/rss", "Wallonie")))
     assert "Expert de vécu en logement" not in [o.title for o in report.new_offers]
     assert report.seen == 1
@@ -180,10 +196,14 @@ async def test_atom_with_last_modified_and_keyword_filter(db, server):
     [again] = await poll(db, config_with(feed))
     assert again.status == "not_modified" and server.conditional["/atom"] == 1
 
-    picky = jobs.FeedConfig("Réseau", server.base + "/rss", "Wallonie", "CDD", ("pair aidance", "expert de vecu"))
+    picky = jobs.FeedConfig(
+        "Réseau", server.base + "/rss", "Wallonie", "CDD", ("pair aidance", "expert de vecu")
+    )
     [filtered] = await poll(db, config_with(picky))
-    assert [o.title for o in filtered.new_offers] == ["Pair-aidant·e en équipe mobile (CDD)",
-                                                      "Expert de vécu en logement"]
+    assert [o.title for o in filtered.new_offers] == [
+        "Pair-aidant·e en équipe mobile (CDD)",
+        "Expert de vécu en logement",
+    ]
     assert filtered.filtered == 1
 
 
@@ -218,8 +238,9 @@ async def test_a_feed_that_times_out_is_an_error_not_a_hang(db, server):
 async def test_http_errors_and_loopback_refusal(db, server):
     [gone] = await poll(db, config_with(jobs.FeedConfig("Gone", server.base + "/gone", "Bruxelles")))
     assert gone.status == "error" and "500" in gone.error
-    [refused] = await poll(db, config_with(jobs.FeedConfig("Local", server.base + "/rss", "Bruxelles")),
-                           allow_loopback=False)
+    [refused] = await poll(
+        db, config_with(jobs.FeedConfig("Local", server.base + "/rss", "Bruxelles")), allow_loopback=False
+    )
     assert refused.status == "error" and "locale" in refused.error
     assert "/rss" not in server.hits  # never fetched
     with pytest.raises(feeds.FeedError):
@@ -246,7 +267,9 @@ async def test_cli_poll_once_prints_what_it_found_and_schedules_posting(tmp_path
 
     config_dir = copy_config(tmp_path)
     (config_dir / "jobs.yaml").write_text(
-        (config_dir / "jobs.yaml").read_text(encoding="utf-8").replace(
+        (config_dir / "jobs.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
             "feeds: []", f"feeds:\n  - name: Réseau\n    url: {server.base}/rss\n    region: Wallonie\n"
         ),
         encoding="utf-8",
@@ -287,14 +310,21 @@ async def test_a_name_that_resolves_to_this_machine_is_refused_at_connection(db,
 def big_rss(count: int, *, dated: bool = True) -> str:
     items = []
     for n in range(count, 0, -1):  # newest first, as feeds list them
-        day = (dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        day = (dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n)).strftime(
+            "%a, %d %b %Y %H:%M:%S +0000"
+        )
         items.append(
             f"<item><title>Offre numéro {n}</title><link>https://grand.example.org/offres/{n}</link>"
-            f"<guid>grand-{n}</guid>" + (f"<pubDate>{day}</pubDate>" if dated else "")
-            + f"<description>{'Accompagnement par les pairs. ' * 12}</description></item>")
-    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Grand</title>'
-            "<link>https://grand.example.org</link><description>Beaucoup d'offres</description>"
-            + "".join(items) + "</channel></rss>")
+            f"<guid>grand-{n}</guid>"
+            + (f"<pubDate>{day}</pubDate>" if dated else "")
+            + f"<description>{'Accompagnement par les pairs. ' * 12}</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Grand</title>'
+        "<link>https://grand.example.org</link><description>Beaucoup d'offres</description>"
+        + "".join(items)
+        + "</channel></rss>"
+    )
 
 
 @pytest.fixture
@@ -311,7 +341,7 @@ async def chunked_server():
         await response.prepare(request)
         body = state["body"]
         for start in range(0, len(body), 8192):  # 8 KB at a time, as a slow server would
-            await response.write(body[start:start + 8192])
+            await response.write(body[start : start + 8192])
             await asyncio.sleep(0)
         await response.write_eof()
         return response
@@ -360,6 +390,7 @@ async def test_undated_entries_over_the_cap_come_oldest_first_by_their_place_in_
 
 async def test_parsing_runs_off_the_event_loop(db, server, monkeypatch):
     import threading
+
     threads = []
     real = feeds.parse
 

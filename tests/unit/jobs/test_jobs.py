@@ -67,9 +67,18 @@ def validated(**changes) -> jobs.OfferInput:
         ({"profile": "x" * 1025}, "jobs.validation.too_long.profile"),
         ({"pay_status": "x" * 1025}, "jobs.validation.too_long.pay_status"),
         ({"how_to_apply": "x" * 1025}, "jobs.validation.too_long.how_to_apply"),
-        ({"missions": "m" * 1024, "profile": "p" * 1024, "working_time": "w" * 1024, "pay_status": "s" * 1024,
-          "how_to_apply": "h" * 1024, "title": "t" * 256, "employer": "e" * 256},
-         "jobs.validation.too_long_total"),
+        (
+            {
+                "missions": "m" * 1024,
+                "profile": "p" * 1024,
+                "working_time": "w" * 1024,
+                "pay_status": "s" * 1024,
+                "how_to_apply": "h" * 1024,
+                "title": "t" * 256,
+                "employer": "e" * 256,
+            },
+            "jobs.validation.too_long_total",
+        ),
         ({"missions": "Venez nombreux @everyone"}, "jobs.validation.mass_mention"),
         ({"profile": "Ping @here"}, "jobs.validation.mass_mention"),
         ({"how_to_apply": "voir <@&123456789012345678>"}, "jobs.validation.mass_mention"),
@@ -125,9 +134,14 @@ def test_deadlines_are_read_the_french_way(text, expected_local):
     assert local.date() == expected_local and (local.hour, local.minute) == (23, 59)
 
 
-@pytest.mark.parametrize(("text", "key"), [("demain", "jobs.validation.deadline_format"),
-                                           ("31/02/2025", "jobs.validation.deadline_invalid"),
-                                           ("40 mars", "jobs.validation.deadline_invalid")])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("demain", "jobs.validation.deadline_format"),
+        ("31/02/2025", "jobs.validation.deadline_invalid"),
+        ("40 mars", "jobs.validation.deadline_invalid"),
+    ],
+)
 def test_unreadable_deadlines_are_refused(text, key):
     with pytest.raises(UserError) as caught:
         jobs.parse_deadline(text, TZ, NOW)
@@ -146,8 +160,13 @@ def test_unpaid_peer_worker_role_is_flagged():
 
 def test_paid_peer_role_and_unpaid_non_peer_role_are_not_flagged():
     assert jobs.fair_work_flags(validated()) == ()
-    reception = validated(title="Accueil à la bibliothèque", contract="bénévolat", pay_status="",
-                          missions="Accueillir le public le samedi.", profile="Sens du contact.")
+    reception = validated(
+        title="Accueil à la bibliothèque",
+        contract="bénévolat",
+        pay_status="",
+        missions="Accueillir le public le samedi.",
+        profile="Sens du contact.",
+    )
     assert jobs.FLAG_UNPAID_PEER_ROLE not in jobs.fair_work_flags(reception)
 
 
@@ -170,21 +189,31 @@ def test_a_diagnosis_mentioned_in_the_missions_is_not_a_request():
 
 
 def test_feed_offers_without_pay_are_flagged_not_refused():
-    inp = jobs.validate(jobs.OfferInput("Pair-aidant", "Réseau", "Wallonie", "CDI", link="https://r.example.org/1"),
-                        CFG, NOW, from_feed=True)
+    inp = jobs.validate(
+        jobs.OfferInput("Pair-aidant", "Réseau", "Wallonie", "CDI", link="https://r.example.org/1"),
+        CFG,
+        NOW,
+        from_feed=True,
+    )
     assert jobs.fair_work_flags(inp) == (jobs.FLAG_PAY_MISSING,)
 
 
 # -- duplicates and queue ----------------------------------------------------------------------------------
-async def submit(db: Database, inp: jobs.OfferInput | None = None, *, publish=False, who=7, when=NOW) -> jobs.Offer:
-    return await jobs.submit_offer(db, G, inp or validated(), submitter_id=who, publish_now=publish, now=when,
-                                   default_expiry_days=60)
+async def submit(
+    db: Database, inp: jobs.OfferInput | None = None, *, publish=False, who=7, when=NOW
+) -> jobs.Offer:
+    return await jobs.submit_offer(
+        db, G, inp or validated(), submitter_id=who, publish_now=publish, now=when, default_expiry_days=60
+    )
 
 
 async def test_same_normalised_link_is_a_likely_duplicate(db):
     first = await submit(db)
-    other = validated(title="Autre intitulé", employer="Autre employeur",
-                      link="http://www.horizon.example.org/offres/42/?fbclid=abc")
+    other = validated(
+        title="Autre intitulé",
+        employer="Autre employeur",
+        link="http://www.horizon.example.org/offres/42/?fbclid=abc",
+    )
     assert [o.id for o in await jobs.find_duplicates(db, G, other, NOW)] == [first.id]
 
 
@@ -203,14 +232,19 @@ async def test_queue_approve_is_for_moderators_and_happens_once(db):
     offer = await submit(db)
     assert offer.status == "pending" and offer.published_at is None
     with pytest.raises(NotAllowed):
-        await jobs.approve(db, G, offer.id, moderator_id=7, is_moderator=False, now=NOW, default_expiry_days=60)
+        await jobs.approve(
+            db, G, offer.id, moderator_id=7, is_moderator=False, now=NOW, default_expiry_days=60
+        )
     assert (await jobs.get_offer(db, G, offer.id)).status == "pending"
-    published = await jobs.approve(db, G, offer.id, moderator_id=2, is_moderator=True, now=NOW,
-                                   default_expiry_days=60)
+    published = await jobs.approve(
+        db, G, offer.id, moderator_id=2, is_moderator=True, now=NOW, default_expiry_days=60
+    )
     assert published.status == "published" and published.moderator_id == 2
     assert published.expires_at == offer.deadline
     with pytest.raises(UserError) as caught:
-        await jobs.approve(db, G, offer.id, moderator_id=3, is_moderator=True, now=NOW, default_expiry_days=60)
+        await jobs.approve(
+            db, G, offer.id, moderator_id=3, is_moderator=True, now=NOW, default_expiry_days=60
+        )
     assert caught.value.key == "jobs.queue.already.published"
     with pytest.raises(NotFound):
         await jobs.approve(db, G, 999, moderator_id=3, is_moderator=True, now=NOW, default_expiry_days=60)
@@ -223,8 +257,9 @@ async def test_refuse_needs_a_reason_and_keeps_it_for_the_submitter(db):
     assert caught.value.key == "jobs.queue.reason_required"
     with pytest.raises(NotAllowed):
         await jobs.refuse(db, G, offer.id, moderator_id=7, is_moderator=False, reason="non", now=NOW)
-    refused = await jobs.refuse(db, G, offer.id, moderator_id=2, is_moderator=True,
-                                reason="Il manque la rémunération.", now=NOW)
+    refused = await jobs.refuse(
+        db, G, offer.id, moderator_id=2, is_moderator=True, reason="Il manque la rémunération.", now=NOW
+    )
     assert refused.status == "refused" and refused.refusal_reason == "Il manque la rémunération."
 
 
@@ -232,16 +267,27 @@ async def test_modify_by_submitter_or_moderator_only_and_flags_recomputed(db):
     offer = await submit(db)
     changed = dataclasses.replace(offer.as_input(), how_to_apply="Précisez votre diagnostic svp.")
     with pytest.raises(NotAllowed):
-        await jobs.update_offer(db, G, offer.id, changed, actor_id=99, is_moderator=False, config=CFG, now=NOW,
-                                default_expiry_days=60)
-    edited = await jobs.update_offer(db, G, offer.id, changed, actor_id=2, is_moderator=True, config=CFG, now=NOW,
-                                     default_expiry_days=60)
+        await jobs.update_offer(
+            db,
+            G,
+            offer.id,
+            changed,
+            actor_id=99,
+            is_moderator=False,
+            config=CFG,
+            now=NOW,
+            default_expiry_days=60,
+        )
+    edited = await jobs.update_offer(
+        db, G, offer.id, changed, actor_id=2, is_moderator=True, config=CFG, now=NOW, default_expiry_days=60
+    )
     assert edited.how_to_apply == "Précisez votre diagnostic svp."
     assert jobs.FLAG_ASKS_DIAGNOSIS in edited.flags
     bad = dataclasses.replace(offer.as_input(), pay_status="")
     with pytest.raises(UserError):
-        await jobs.update_offer(db, G, offer.id, bad, actor_id=7, is_moderator=False, config=CFG, now=NOW,
-                                default_expiry_days=60)
+        await jobs.update_offer(
+            db, G, offer.id, bad, actor_id=7, is_moderator=False, config=CFG, now=NOW, default_expiry_days=60
+        )
     assert (await jobs.get_offer(db, G, offer.id)).pay_status == offer.pay_status  # nothing stored
 
 
@@ -264,8 +310,11 @@ async def test_withdraw_and_filled_permissions(db):
 
 async def test_list_open_filters_and_paginates(db):
     for i in range(7):
-        await submit(db, validated(title=f"Poste {i}", link=None, region="Wallonie" if i % 2 else "Bruxelles"),
-                     publish=True)
+        await submit(
+            db,
+            validated(title=f"Poste {i}", link=None, region="Wallonie" if i % 2 else "Bruxelles"),
+            publish=True,
+        )
     await submit(db, validated(title="En attente", link=None))
     page = await jobs.list_open(db, G, per_page=5)
     assert page.total == 7 and page.pages == 2 and len(page.offers) == 5
@@ -283,16 +332,16 @@ def sub(user, regions=(), contracts=(), keywords=(), rhythm="immediat", failures
 
 def test_alert_matching_region_contract_keyword():
     subs = [
-        sub(1),                                                   # everything
+        sub(1),  # everything
         sub(2, regions=["Bruxelles"]),
         sub(3, regions=["Wallonie"]),
         sub(4, contracts=["CDI", "CDD"]),
         sub(5, contracts=["stage"]),
-        sub(6, keywords=["équipe mobile"]),                       # phrase, accents folded
+        sub(6, keywords=["équipe mobile"]),  # phrase, accents folded
         sub(7, keywords=["addiction"]),
         sub(8, regions=["Bruxelles"], contracts=["CDD"], keywords=["pair", "logement"], rhythm="quotidien"),
-        sub(9, failures=jobs.MAX_DM_FAILURES),                    # paused after closed DMs
-        sub(10, keywords=["mobile equipe"]),                      # words present but not as a phrase
+        sub(9, failures=jobs.MAX_DM_FAILURES),  # paused after closed DMs
+        sub(10, keywords=["mobile equipe"]),  # words present but not as a phrase
     ]
     index = jobs.AlertIndex(subs)
     text = "Travailleur pair en Equipe Mobile, Schaerbeek"
@@ -309,17 +358,27 @@ WORDS = ["pair", "mobile", "addiction", "logement", "nuit", "equipe mobile", "sa
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.lists(st.sampled_from(REGIONS), max_size=2), st.lists(st.sampled_from(CONTRACTS), max_size=2),
-                  st.lists(st.sampled_from(WORDS), max_size=2), st.sampled_from(jobs.RHYTHMS)),
+        st.tuples(
+            st.lists(st.sampled_from(REGIONS), max_size=2),
+            st.lists(st.sampled_from(CONTRACTS), max_size=2),
+            st.lists(st.sampled_from(WORDS), max_size=2),
+            st.sampled_from(jobs.RHYTHMS),
+        ),
         max_size=30,
     ),
-    st.sampled_from(REGIONS), st.sampled_from(CONTRACTS), st.lists(st.sampled_from(WORDS + ["autre", "Équipe"]),
-                                                                    max_size=6),
+    st.sampled_from(REGIONS),
+    st.sampled_from(CONTRACTS),
+    st.lists(st.sampled_from(WORDS + ["autre", "Équipe"]), max_size=6),
 )
 def test_index_agrees_with_the_naive_scan(specs, region, contract, words):
-    subs = [sub(i, sorted(set(r)), sorted(set(c)), sorted(set(k)), rhythm) for i, (r, c, k, rhythm) in enumerate(specs)]
+    subs = [
+        sub(i, sorted(set(r)), sorted(set(c)), sorted(set(k)), rhythm)
+        for i, (r, c, k, rhythm) in enumerate(specs)
+    ]
     text = " ".join(words)
-    assert jobs.AlertIndex(subs).match(region, contract, text) == jobs.naive_match(subs, region, contract, text)
+    assert jobs.AlertIndex(subs).match(region, contract, text) == jobs.naive_match(
+        subs, region, contract, text
+    )
 
 
 async def test_subscription_options_and_index_cache_reload(db):
@@ -331,11 +390,14 @@ async def test_subscription_options_and_index_cache_reload(db):
     assert jobs.parse_names("toutes", CFG.region_names, "region") == ()
     cache = jobs.AlertIndexCache()
     assert (await cache.get(db, G)).size == 0
-    await jobs.set_subscription(db, G, 50, regions=regions, contracts=None, keywords=("pair",), rhythm=None, now=NOW)
+    await jobs.set_subscription(
+        db, G, 50, regions=regions, contracts=None, keywords=("pair",), rhythm=None, now=NOW
+    )
     index = await cache.get(db, G)
     assert index.size == 1 and await cache.get(db, G) is index  # unchanged version: same object
-    updated = await jobs.set_subscription(db, G, 50, regions=None, contracts=("CDI",), keywords=None,
-                                          rhythm="quotidien", now=NOW)
+    updated = await jobs.set_subscription(
+        db, G, 50, regions=None, contracts=("CDI",), keywords=None, rhythm="quotidien", now=NOW
+    )
     assert updated.regions == ("Bruxelles", "Wallonie") and updated.contracts == ("CDI",)
     assert updated.rhythm == "quotidien"
     assert (await cache.get(db, G)) is not index
@@ -351,14 +413,19 @@ async def test_closed_dms_pause_alerts_until_the_member_subscribes_again(db):
         assert paused == (attempt == jobs.MAX_DM_FAILURES - 1)
     assert (await cache.get(db, G)).size == 0
     offer = await submit(db, publish=True)
-    assert await jobs.record_alerts(db, offer, await cache.get(db, G), NOW) == {"immediat": [], "quotidien": []}
+    assert await jobs.record_alerts(db, offer, await cache.get(db, G), NOW) == {
+        "immediat": [],
+        "quotidien": [],
+    }
     await jobs.set_subscription(db, G, 60, regions=None, contracts=None, keywords=None, rhythm=None, now=NOW)
     assert (await cache.get(db, G)).size == 1
 
 
 async def test_alerts_recorded_once_and_digest_grouped_by_member(db):
     for user, rhythm in ((70, "immediat"), (71, "quotidien"), (72, "quotidien")):
-        await jobs.set_subscription(db, G, user, regions=(), contracts=(), keywords=(), rhythm=rhythm, now=NOW)
+        await jobs.set_subscription(
+            db, G, user, regions=(), contracts=(), keywords=(), rhythm=rhythm, now=NOW
+        )
     await jobs.set_subscription(db, G, 7, regions=(), contracts=(), keywords=(), rhythm="immediat", now=NOW)
     cache = jobs.AlertIndexCache()
     a = await submit(db, validated(title="Poste A", link=None), publish=True)
@@ -375,7 +442,8 @@ async def test_alerts_recorded_once_and_digest_grouped_by_member(db):
     await jobs.close_offer(db, G, c.id, status="filled", actor_id=7, is_moderator=False, now=NOW)
     digests = await jobs.digest_batches(db, G)
     assert [(d.user_id, [o.title for o in d.offers]) for d in digests] == [
-        (71, ["Poste A", "Poste B"]), (72, ["Poste A", "Poste B"]),
+        (71, ["Poste A", "Poste B"]),
+        (72, ["Poste A", "Poste B"]),
     ]
     for digest in digests:
         await jobs.mark_alerts(db, G, digest.user_id, [o.id for o in digest.offers], "sent", NOW)
@@ -427,8 +495,9 @@ async def test_expiry_fires_once_after_a_simulated_restart(tmp_path):
 async def test_moving_the_deadline_later_keeps_the_offer_open(db):
     offer = await submit(db, publish=True)
     later = dataclasses.replace(offer.as_input(), deadline=NOW + dt.timedelta(days=40))
-    await jobs.update_offer(db, G, offer.id, later, actor_id=7, is_moderator=False, config=CFG, now=NOW,
-                            default_expiry_days=60)
+    await jobs.update_offer(
+        db, G, offer.id, later, actor_id=7, is_moderator=False, config=CFG, now=NOW, default_expiry_days=60
+    )
     assert await jobs.expire_offer(db, G, offer.id, NOW + dt.timedelta(days=21)) is None
     assert (await jobs.expire_offer(db, G, offer.id, NOW + dt.timedelta(days=41))).status == "expired"
 
@@ -451,5 +520,9 @@ def test_config_problems_have_file_and_line(tmp_path):
         encoding="utf-8",
     )
     problems = jobs.check_config(tmp_path)
-    assert [(p.line, p.message.split(" ")[0]) for p in problems] == [(3, "région"), (7, "adresse"), (11, "région")]
+    assert [(p.line, p.message.split(" ")[0]) for p in problems] == [
+        (3, "région"),
+        (7, "adresse"),
+        (11, "région"),
+    ]
     assert jobs.check_config(tmp_path / "missing")[0].message == "fichier introuvable"

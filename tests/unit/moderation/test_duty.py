@@ -31,10 +31,12 @@ def test_moderators_are_read_from_mentions_and_ids():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("3/3 9h", dt.datetime(2025, 3, 3, 8, 0, tzinfo=dt.UTC)),
-     ("03/03/2025 09:30", dt.datetime(2025, 3, 3, 8, 30, tzinfo=dt.UTC)),
-     ("2025-07-01 9h", dt.datetime(2025, 7, 1, 7, 0, tzinfo=dt.UTC)),  # summer time
-     ("maintenant", T0)],
+    [
+        ("3/3 9h", dt.datetime(2025, 3, 3, 8, 0, tzinfo=dt.UTC)),
+        ("03/03/2025 09:30", dt.datetime(2025, 3, 3, 8, 30, tzinfo=dt.UTC)),
+        ("2025-07-01 9h", dt.datetime(2025, 7, 1, 7, 0, tzinfo=dt.UTC)),  # summer time
+        ("maintenant", T0),
+    ],
 )
 def test_start_is_read_the_french_way_in_the_guild_zone(text, expected):
     assert duty.parse_start(text, "Europe/Brussels", T0) == expected
@@ -60,7 +62,9 @@ async def test_plan_validates_and_stores_nothing_on_bad_input(db):
     with pytest.raises(UserError, match="no_moderators"):
         await duty.plan(db, timers, G, moderators=[], period=WEEK, start=T0, created_by=A, now=T0)
     with pytest.raises(UserError, match="bad_period"):
-        await duty.plan(db, timers, G, moderators=[A], period=dt.timedelta(minutes=5), start=T0, created_by=A, now=T0)
+        await duty.plan(
+            db, timers, G, moderators=[A], period=dt.timedelta(minutes=5), start=T0, created_by=A, now=T0
+        )
     assert await duty.get(db, G) is None and await timers.pending(G) == []
 
 
@@ -89,8 +93,16 @@ async def test_each_rotation_is_announced_once_through_the_timers(db):
 async def test_replanning_replaces_the_rota_and_its_timer(db):
     timers = TimerService(db)
     await duty.plan(db, timers, G, moderators=[A], period=WEEK, start=T0, created_by=A, now=T0)
-    rota = await duty.plan(db, timers, G, moderators=[B, C], period=dt.timedelta(days=1), start=T0,
-                           created_by=A, now=T0 + dt.timedelta(hours=1))
+    rota = await duty.plan(
+        db,
+        timers,
+        G,
+        moderators=[B, C],
+        period=dt.timedelta(days=1),
+        start=T0,
+        created_by=A,
+        now=T0 + dt.timedelta(hours=1),
+    )
     assert rota.announced_slot == 0  # the current turn is not announced again
     assert (await duty.get(db, G)).on_duty(T0 + dt.timedelta(days=1)) == [C]
     assert len(await timers.pending(G, duty.DUTY_TIMER)) == 1

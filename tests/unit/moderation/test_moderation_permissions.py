@@ -28,14 +28,14 @@ BOT_MISSING = "moderation.errors.bot_missing"
 #   below / equal / above: the target's top role compared to the caller's
 #   no_bot_perm: target below, but the bot lacks the permission the command needs
 EXPECTED = {
-    "avertir":    {"below": OK, "equal": ABOVE, "above": ABOVE, "no_bot_perm": OK},
-    "suspendre":  {"below": OK, "equal": ABOVE, "above": ABOVE, "no_bot_perm": BOT_MISSING},
-    "expulser":   {"below": OK, "equal": ABOVE, "above": ABOVE, "no_bot_perm": BOT_MISSING},
-    "bannir":     {"below": OK, "equal": ABOVE, "above": ABOVE, "no_bot_perm": BOT_MISSING},
-    "debannir":   {"below": OK, "equal": OK, "above": OK, "no_bot_perm": BOT_MISSING},
-    "lever":      {"below": OK, "equal": OK, "above": OK, "no_bot_perm": OK},
-    "dossier":    {"below": OK, "equal": OK, "above": OK, "no_bot_perm": OK},
-    "note":       {"below": OK, "equal": OK, "above": OK, "no_bot_perm": OK},
+    "avertir": {"below": OK, "equal": ABOVE, "above": ABOVE, "no_bot_perm": OK},
+    "suspendre": {"below": OK, "equal": ABOVE, "above": ABOVE, "no_bot_perm": BOT_MISSING},
+    "expulser": {"below": OK, "equal": ABOVE, "above": ABOVE, "no_bot_perm": BOT_MISSING},
+    "bannir": {"below": OK, "equal": ABOVE, "above": ABOVE, "no_bot_perm": BOT_MISSING},
+    "debannir": {"below": OK, "equal": OK, "above": OK, "no_bot_perm": BOT_MISSING},
+    "lever": {"below": OK, "equal": OK, "above": OK, "no_bot_perm": OK},
+    "dossier": {"below": OK, "equal": OK, "above": OK, "no_bot_perm": OK},
+    "note": {"below": OK, "equal": OK, "above": OK, "no_bot_perm": OK},
     "recusation": {"below": OK, "equal": OK, "above": OK, "no_bot_perm": OK},
 }
 SITUATIONS = ("below", "equal", "above", "no_bot_perm")

@@ -31,10 +31,30 @@ def test_key_is_created_private_and_reused(tmp_path):
 
 
 async def test_reports_of_one_message_merge_with_a_count(db, key):
-    a = await r.file_report(db, key, G, reporter_id=7, description="propos blessants", now=T0,
-                            message_id=MSG, channel_id=9, target_id=50, excerpt="…")
-    b = await r.file_report(db, key, G, reporter_id=8, description="pareil", now=T0, message_id=MSG,
-                            channel_id=9, target_id=50, article="respect")
+    a = await r.file_report(
+        db,
+        key,
+        G,
+        reporter_id=7,
+        description="propos blessants",
+        now=T0,
+        message_id=MSG,
+        channel_id=9,
+        target_id=50,
+        excerpt="…",
+    )
+    b = await r.file_report(
+        db,
+        key,
+        G,
+        reporter_id=8,
+        description="pareil",
+        now=T0,
+        message_id=MSG,
+        channel_id=9,
+        target_id=50,
+        article="respect",
+    )
     assert not a.merged and b.merged and not b.duplicate
     assert b.report.id == a.report.id and b.report.count == 2
     assert b.report.article == "respect"  # the first article given is kept
@@ -46,10 +66,12 @@ async def test_reports_of_one_message_merge_with_a_count(db, key):
 
 async def test_anonymous_reporter_is_stored_only_as_a_hash_yet_still_merges(db, key):
     secret_id = 424242424242424242
-    first = await r.file_report(db, key, G, reporter_id=secret_id, description="x", now=T0, message_id=MSG,
-                                anonymous=True)
-    again = await r.file_report(db, key, G, reporter_id=secret_id, description="y", now=T0, message_id=MSG,
-                                anonymous=True)
+    first = await r.file_report(
+        db, key, G, reporter_id=secret_id, description="x", now=T0, message_id=MSG, anonymous=True
+    )
+    again = await r.file_report(
+        db, key, G, reporter_id=secret_id, description="y", now=T0, message_id=MSG, anonymous=True
+    )
     assert again.duplicate and again.report.count == 1
     row = await db.fetchone("SELECT reporter_id, notify, reporter_hash FROM mod_report_entries")
     assert row["reporter_id"] is None and row["notify"] == 0
@@ -64,11 +86,21 @@ async def test_anonymous_reporter_is_stored_only_as_a_hash_yet_still_merges(db, 
 
 async def test_rate_limit_counts_anonymous_and_named_reports_of_one_person(db, key):
     for i in range(3):
-        await r.file_report(db, key, G, reporter_id=7, description="x", now=T0, message_id=MSG + i,
-                            anonymous=bool(i % 2), per_hour=3)
+        await r.file_report(
+            db,
+            key,
+            G,
+            reporter_id=7,
+            description="x",
+            now=T0,
+            message_id=MSG + i,
+            anonymous=bool(i % 2),
+            per_hour=3,
+        )
     with pytest.raises(UserError, match="rate_limited"):
-        await r.file_report(db, key, G, reporter_id=7, description="x", now=T0, message_id=MSG + 9,
-                            anonymous=True, per_hour=3)
+        await r.file_report(
+            db, key, G, reporter_id=7, description="x", now=T0, message_id=MSG + 9, anonymous=True, per_hour=3
+        )
     assert await db.fetchval("SELECT COUNT(*) FROM mod_reports") == 3  # nothing stored
     later = T0 + dt.timedelta(hours=1, minutes=1)
     await r.file_report(db, key, G, reporter_id=7, description="x", now=later, message_id=MSG + 9, per_hour=3)

@@ -26,8 +26,23 @@ def test_export_prints_or_writes_a_private_file(tmp_path, capsys):
     document = json.loads(capsys.readouterr().out)
     assert document["data"]["resources"]["resources_shared"][0]["title"] == SECRET_TITLE
     out = tmp_path / "export.json"
-    assert main(["data", "export", "--guild", str(GUILD), "--member", str(ME), "--db", str(path),
-                 "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "export",
+                "--guild",
+                str(GUILD),
+                "--member",
+                str(ME),
+                "--db",
+                str(path),
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert json.loads(out.read_text())["member_id"] == str(ME)
 
@@ -47,8 +62,12 @@ def test_erase_needs_yes_then_erases_like_the_slash_command(tmp_path, capsys):
 async def _values(path) -> tuple:
     db = await Database.open(path)
     try:
-        return (await db.fetchval("SELECT COUNT(*) FROM resources WHERE title = ?", (SECRET_TITLE,)),
-                await db.fetchval("SELECT COUNT(*) FROM job_subscriptions WHERE keywords = ?", (SECRET_KEYWORDS,)),
-                await db.fetchval("SELECT status FROM intervision_bookings WHERE user_id = ?", (OTHER,)))
+        return (
+            await db.fetchval("SELECT COUNT(*) FROM resources WHERE title = ?", (SECRET_TITLE,)),
+            await db.fetchval(
+                "SELECT COUNT(*) FROM job_subscriptions WHERE keywords = ?", (SECRET_KEYWORDS,)
+            ),
+            await db.fetchval("SELECT status FROM intervision_bookings WHERE user_id = ?", (OTHER,)),
+        )
     finally:
         await db.close()

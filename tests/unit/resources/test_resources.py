@@ -26,8 +26,14 @@ async def count(db):
 
 
 async def test_share_stores_cleaned_fields(db):
-    res = await share(db, "https://www.Psycom.org/Pair-Aidance/?utm_source=x#top", title="  Fiches   Psycom ",
-                      kind="vidéo", themes="Santé mentale, stigmatisation,santé MENTALE", description="Des fiches claires.")
+    res = await share(
+        db,
+        "https://www.Psycom.org/Pair-Aidance/?utm_source=x#top",
+        title="  Fiches   Psycom ",
+        kind="vidéo",
+        themes="Santé mentale, stigmatisation,santé MENTALE",
+        description="Des fiches claires.",
+    )
     assert res.title == "Fiches Psycom"
     assert res.kind == "video"
     assert res.themes == ("santé mentale", "stigmatisation")
@@ -68,10 +74,16 @@ async def test_same_link_in_another_guild_is_not_a_duplicate(db):
         ({"url": "https://ok.org", "title": "x" * 10_000}, "resources.input.title_too_long"),
         ({"url": "https://ok.org", "description": "x" * 10_000}, "resources.input.description_too_long"),
         ({"url": "https://ok.org", "themes": "t" * 10_000}, "resources.input.too_many_themes"),
-        ({"url": "https://ok.org", "themes": ", ".join(f"theme{i}" for i in range(50))}, "resources.input.too_many_themes"),
+        (
+            {"url": "https://ok.org", "themes": ", ".join(f"theme{i}" for i in range(50))},
+            "resources.input.too_many_themes",
+        ),
         ({"url": "https://ok.org", "kind": "recette"}, "resources.input.unknown_kind"),
         ({"url": "https://ok.org", "title": "@everyone"}, "resources.input.mentions_title"),
-        ({"url": "https://ok.org", "title": "<@&123456789012345678> <@42>"}, "resources.input.mentions_title"),
+        (
+            {"url": "https://ok.org", "title": "<@&123456789012345678> <@42>"},
+            "resources.input.mentions_title",
+        ),
         ({"url": "https://ok.org", "description": "voir @here"}, "resources.input.mentions_description"),
         ({"url": "https://ok.org", "themes": "emploi, @everyone"}, "resources.input.mentions_themes"),
     ],
@@ -153,10 +165,30 @@ async def test_soft_delete_by_author_or_moderator_only(db):
 async def test_edit_by_author_updates_search_and_themes(db):
     res = await share(db, "https://a.org", title="Ancien titre", themes="emploi")
     with pytest.raises(NotAllowed):
-        await resources.edit(db, G, res.id, actor_id=BOB, is_moderator=False, title="X", description="",
-                             themes="", kind="article", now=T0)
-    edited = await resources.edit(db, G, res.id, actor_id=ALICE, is_moderator=False, title="Guide du logement",
-                                  description="Nouveau", themes="logement", kind="guide", now=T0)
+        await resources.edit(
+            db,
+            G,
+            res.id,
+            actor_id=BOB,
+            is_moderator=False,
+            title="X",
+            description="",
+            themes="",
+            kind="article",
+            now=T0,
+        )
+    edited = await resources.edit(
+        db,
+        G,
+        res.id,
+        actor_id=ALICE,
+        is_moderator=False,
+        title="Guide du logement",
+        description="Nouveau",
+        themes="logement",
+        kind="guide",
+        now=T0,
+    )
     assert edited.title == "Guide du logement" and edited.kind == "guide" and edited.themes == ("logement",)
     assert [r.id for r in (await resources.search(db, G, "logement")).resources] == [res.id]
     assert (await resources.search(db, G, "ancien")).resources == ()

@@ -65,25 +65,34 @@ def test_relais_check_reports_resources_yaml(tmp_path):
 
 async def test_import_twice_adds_nothing_and_respects_existing_shares(db):
     library, _ = load_library_file(CONFIG / "resources.yaml")
-    draft = resources.make_draft(G, "https://www.psycom.org/?utm_source=x", title="Psycom (partagé)", author_id=7)
+    draft = resources.make_draft(
+        G, "https://www.psycom.org/?utm_source=x", title="Psycom (partagé)", author_id=7
+    )
     await resources.share(db, draft, now=resources.timeutil.now())
     first = await import_library(db, G, library)
     assert first.added == len(library.library) - 1 and first.skipped == 1
     again = await import_library(db, G, library)
     assert again.added == 0 and again.skipped == len(library.library)
-    assert await db.fetchval("SELECT COUNT(*) FROM resources WHERE guild_id = ?", (G,)) == len(library.library)
+    assert await db.fetchval("SELECT COUNT(*) FROM resources WHERE guild_id = ?", (G,)) == len(
+        library.library
+    )
     found = await resources.search(db, G, "mediateur sante pair")
     assert found.resources
 
 
 async def test_export_yaml_round_trips_and_csv_is_safe(db):
     library, _ = parse_library(
-        "library:\n  - url: https://a.org\n    title: '=HYPERLINK(\"x\")'\n    themes: [emploi, logement]\n", "x.yaml"
+        "library:\n  - url: https://a.org\n    title: '=HYPERLINK(\"x\")'\n    themes: [emploi, logement]\n",
+        "x.yaml",
     )
     await import_library(db, G, library)
     rows = await export_rows(db, G)
     again, problems = parse_library(to_yaml(rows), "export.yaml")
-    assert problems == [] and again.library[0].url == "https://a.org" and again.library[0].themes == ("emploi", "logement")
+    assert (
+        problems == []
+        and again.library[0].url == "https://a.org"
+        and again.library[0].themes == ("emploi", "logement")
+    )
     table = list(csv.reader(io.StringIO(to_csv(rows))))
     assert table[0][:3] == ["guild_id", "id", "url"]
     assert table[1][3].startswith("'=")  # a spreadsheet will not run it as a formula
@@ -95,7 +104,9 @@ def test_cli_import_then_export(tmp_path, capsys, monkeypatch):
     code = main(["resources", "import", "config/resources.yaml", "--db", str(db_path), "--guild", str(G)])
     out = capsys.readouterr().out
     assert code == 0 and "ajoutée" in out
-    assert main(["resources", "import", "config/resources.yaml", "--db", str(db_path), "--guild", str(G)]) == 0
+    assert (
+        main(["resources", "import", "config/resources.yaml", "--db", str(db_path), "--guild", str(G)]) == 0
+    )
     assert " 0 ressource(s) ajoutée(s)" in capsys.readouterr().out
     assert main(["resources", "export", "--format", "yaml", "--db", str(db_path)]) == 0
     exported = yaml.safe_load(capsys.readouterr().out)
@@ -114,7 +125,9 @@ def test_cli_import_without_guild_uses_the_only_known_one(tmp_path, capsys, monk
 
     async def seed() -> None:
         db = await Database.open(db_path)
-        await db.execute("INSERT INTO guild_channels (guild_id, purpose, channel_id) VALUES (?, 'ressources', 5)", (G,))
+        await db.execute(
+            "INSERT INTO guild_channels (guild_id, purpose, channel_id) VALUES (?, 'ressources', 5)", (G,)
+        )
         await db.close()
 
     asyncio.run(seed())

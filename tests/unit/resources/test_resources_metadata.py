@@ -106,7 +106,10 @@ async def test_redirect_to_loopback_is_refused_when_loopback_is_not_allowed(serv
         await second.runner.cleanup()
 
 
-@pytest.mark.parametrize("target", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[::ffff:169.254.169.254]/"])
+@pytest.mark.parametrize(
+    "target",
+    ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[::ffff:169.254.169.254]/"],
+)
 async def test_redirect_to_metadata_or_private_address_is_refused_even_with_loopback(server, target):
     server.routes["/go"] = redirect(target)
     with pytest.raises(FetchRefused):
@@ -132,7 +135,9 @@ async def test_only_html_is_read(server):
 
 
 async def test_reads_at_most_max_bytes(server):
-    server.routes["/big"] = html("<html><head>" + "<!-- x -->" * 200_000 + "<title>loin</title></head></html>")
+    server.routes["/big"] = html(
+        "<html><head>" + "<!-- x -->" * 200_000 + "<title>loin</title></head></html>"
+    )
     info = await fetch_page_info(server.url("/big"), allow_loopback=True, max_bytes=10_000)
     assert info.title is None
 
@@ -146,9 +151,22 @@ async def test_fetcher_returns_none_on_failure_and_never_raises(server):
 
 @pytest.mark.parametrize(
     ("ip", "allowed"),
-    [("93.184.216.34", True), ("127.0.0.1", False), ("::1", False), ("10.1.2.3", False), ("192.168.1.1", False),
-     ("172.16.0.1", False), ("169.254.169.254", False), ("fe80::1", False), ("fc00::1", False), ("0.0.0.0", False),
-     ("100.64.0.1", False), ("::ffff:127.0.0.1", False), ("224.0.0.1", False), ("2606:4700::1111", True)],
+    [
+        ("93.184.216.34", True),
+        ("127.0.0.1", False),
+        ("::1", False),
+        ("10.1.2.3", False),
+        ("192.168.1.1", False),
+        ("172.16.0.1", False),
+        ("169.254.169.254", False),
+        ("fe80::1", False),
+        ("fc00::1", False),
+        ("0.0.0.0", False),
+        ("100.64.0.1", False),
+        ("::ffff:127.0.0.1", False),
+        ("224.0.0.1", False),
+        ("2606:4700::1111", True),
+    ],
 )
 def test_address_rules(ip, allowed):
     assert address_allowed(ip) is allowed

@@ -17,7 +17,9 @@ T0 = dt.datetime(2025, 1, 6, 12, 0, tzinfo=dt.UTC)
 
 
 async def add(db, url, title, description="", kind="article", themes="", guild=G, minutes=0):
-    draft = resources.make_draft(guild, url, title=title, description=description, kind=kind, themes=themes, author_id=1)
+    draft = resources.make_draft(
+        guild, url, title=title, description=description, kind=kind, themes=themes, author_id=1
+    )
     return await resources.share(db, draft, now=T0 + dt.timedelta(minutes=minutes))
 
 
@@ -42,8 +44,12 @@ async def test_search_covers_title_description_themes_and_site(db):
 
 
 async def test_title_match_ranks_above_description_match(db):
-    in_description = await add(db, "https://a.org", "Guide pratique", description="On y parle d'intervision entre pairs.")
-    in_title = await add(db, "https://b.org", "L'intervision entre pair-aidants", description="Comment ça marche.")
+    in_description = await add(
+        db, "https://a.org", "Guide pratique", description="On y parle d'intervision entre pairs."
+    )
+    in_title = await add(
+        db, "https://b.org", "L'intervision entre pair-aidants", description="Comment ça marche."
+    )
     assert await ids(db, "intervision") == [in_title.id, in_description.id]
 
 
@@ -117,8 +123,25 @@ def test_stop_words_are_dropped_unless_alone():
 
 @pytest.mark.parametrize(
     "query",
-    ['"', 'a"b', "NEAR(a b, 2)", "rétablissement*", "-emploi", "emploi OR logement", "(((", "a) OR (b",
-     "title:secret", "{title}: x", "^début", "AND", "NOT x", "x + y", "col : \"y\"", "\x00", "🙂 émoji"],
+    [
+        '"',
+        'a"b',
+        "NEAR(a b, 2)",
+        "rétablissement*",
+        "-emploi",
+        "emploi OR logement",
+        "(((",
+        "a) OR (b",
+        "title:secret",
+        "{title}: x",
+        "^début",
+        "AND",
+        "NOT x",
+        "x + y",
+        'col : "y"',
+        "\x00",
+        "🙂 émoji",
+    ],
 )
 async def test_syntax_characters_are_plain_text(db, query):
     await add(db, "https://a.org", "NEAR et OR dans un titre")
@@ -130,13 +153,19 @@ async def test_syntax_characters_are_plain_text(db, query):
 
 def test_match_expression_quotes_every_word():
     match = build_match('emploi" OR title:x NEAR(a*', 5)
-    assert match == '{title description themes site} : ("emploi" AND "OR" AND "title x" AND "NEAR a") AND guild_id : "5"'
+    assert (
+        match
+        == '{title description themes site} : ("emploi" AND "OR" AND "title x" AND "NEAR a") AND guild_id : "5"'
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
-        st.sampled_from(list('abcé"\'*-+:^(){}[],.;_ \t\n') + ["NEAR(", "NEAR", "OR", "AND", "NOT", "ü", "İ", "ß", "title:"]),
+        st.sampled_from(
+            list("abcé\"'*-+:^(){}[],.;_ \t\n")
+            + ["NEAR(", "NEAR", "OR", "AND", "NOT", "ü", "İ", "ß", "title:"]
+        ),
         max_size=25,
     ).map("".join)
 )
@@ -159,7 +188,9 @@ async def test_arbitrary_unicode_is_safe_in_match(db, text):
 
 
 async def test_accented_title_and_theme_matches_still_rank_first(db):
-    in_description = await add(db, "https://a.org", "Guide pratique", description="Un mot sur la santé des pairs")
+    in_description = await add(
+        db, "https://a.org", "Guide pratique", description="Un mot sur la santé des pairs"
+    )
     in_title = await add(db, "https://b.org", "SANTÉ des pair-aidant·es", description="Rien d'autre.")
     in_themes = await add(db, "https://c.org", "Un atelier", description="sante", themes="Santé mentale")
     assert await ids(db, "sante") == [in_title.id, in_themes.id, in_description.id]
@@ -167,7 +198,9 @@ async def test_accented_title_and_theme_matches_still_rank_first(db):
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.text(alphabet="aeéèEÉcçœßoôÔ-' ", min_size=1, max_size=6), min_size=1, max_size=6).map(" ".join),
+    st.lists(st.text(alphabet="aeéèEÉcçœßoôÔ-' ", min_size=1, max_size=6), min_size=1, max_size=6).map(
+        " ".join
+    ),
     st.text(alphabet="aeéèEÉcçœßoôÔ", min_size=1, max_size=4),
 )
 def test_the_ascii_pre_filter_never_hides_a_real_match(text, word):

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from bot.ui import limits
 
-words = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30),
-                 max_size=400).map(" ".join)
+words = st.lists(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30), max_size=400
+).map(" ".join)
 long_text = st.one_of(words, st.text(min_size=0, max_size=5000))
 non_empty = long_text.filter(lambda s: s.strip() != "")
 
