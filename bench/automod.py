@@ -364,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  automod check          : {r['engine_mps']:>12,.0f} messages/s")
     print(f"  ratio                  : {r['ratio']:.1f}x the floor (goal <= 10x)")
     print(
-        f"  latency per message    : p50 {r['p50_us']:.1f} µs, p99 {r['p99_us']:.1f} µs (goal <= 50 µs), max {r['max_us']:.0f} µs"
+        f"  latency per message    : p50 {r['p50_us']:.1f} µs, p99 {r['p99_us']:.1f} µs (goal <= 50 µs), max "
+        f"{r['max_us']:.0f} µs"
     )
     ok = r["ratio"] <= 10 and r["p99_us"] <= 50
     print("  goals met" if ok else "  GOALS NOT MET")

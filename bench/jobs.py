@@ -139,7 +139,8 @@ async def run(subscriptions: int, offers_count: int, seed: int) -> None:
     print(f"{offers_count:,} new offers → {alerts:,} alerts (identical answers from both methods)")
     print(f"index build (load from SQLite + index): {built * 1000:.1f} ms")
     print(
-        f"index matching:  {matched_indexed:.3f} s total, {matched_indexed / offers_count * 1e3:.3f} ms per offer"
+        f"index matching:  {matched_indexed:.3f} s total, {matched_indexed / offers_count * 1e3:.3f} ms per "
+        f"offer"
     )
     print(
         f"naive scan:      {matched_naive:.3f} s total, {matched_naive / offers_count * 1e3:.3f} ms per offer"

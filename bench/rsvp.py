@@ -121,7 +121,8 @@ def main() -> int:
     )
     print(
         f"outcome : {booked} booked + {waiting} waitlisted, {len(set(everyone))} distinct members, "
-        f"waitlist positions 1…{positions[-1] if positions else 0} (all {len(runs)} runs checked) — {verdict(correct)}"
+        f"waitlist positions 1…{positions[-1] if positions else 0} (all {len(runs)} runs checked) — "
+        f"{verdict(correct)}"
     )
     print(
         f"baseline: {args.clicks} single-row INSERT transactions (plain sqlite3) in {base * 1000:.1f} ms "

@@ -195,8 +195,10 @@ async def run(rows_count: int, query_count: int, seed: int) -> int:
             rows, words = make_rows(rows_count, rng)
             async with db.transaction():
                 await db.executemany(
-                    "INSERT INTO resources (guild_id, url, url_key, site, title, description, kind, themes, author_id, "
-                    "shared_by, source, created_at, useful_count, boost, tier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO resources (guild_id, url, url_key, site, title, description, kind, themes, "
+                    "author_id, "
+                    "shared_by, source, created_at, useful_count, boost, tier) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                    "?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
             await db.execute("INSERT INTO resources_fts (resources_fts) VALUES ('optimize')")
@@ -240,7 +242,8 @@ async def run(rows_count: int, query_count: int, seed: int) -> int:
     ratio = like_p50 / p50 if p50 else float("inf")
     print(f"\n{len(queries)} queries over {rows_count:,} resources (each the median of {REPEATS} runs)")
     print(
-        f"  FTS5 domain search : p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {worst[0]:.2f} ms ({worst[1]!r}, {worst[2]} matches)"
+        f"  FTS5 domain search : p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {worst[0]:.2f} ms "
+        f"({worst[1]!r}, {worst[2]} matches)"
     )
     print(f"  LIKE '%…%' scan    : p50 {like_p50:7.2f} ms   p99 {like_p99:7.2f} ms")
     print(f"  ratio (LIKE / FTS, p50): {ratio:.0f}×   (p99: {like_p99 / p99:.0f}×)")

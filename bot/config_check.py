@@ -99,7 +99,9 @@ def report_key_problems(
             where.line,
             f"{KEY_PROBLEM} ({key}) est dans le dossier de la base ({db_folder}) : "
             "une copie de ce dossier suffirait à retrouver qui a signalé",
-            "la placer ailleurs avec moderation.report_key_file (par défaut ~/.config/relais/report-hmac.key) "
-            "et la sauvegarder à part, ou écrire moderation.report_key_in_database_folder: true pour l'accepter",
+            "la placer ailleurs avec moderation.report_key_file (par défaut "
+            "~/.config/relais/report-hmac.key) "
+            "et la sauvegarder à part, ou écrire moderation.report_key_in_database_folder: true pour "
+            "l'accepter",
         )
     ]

@@ -236,7 +236,8 @@ def unverified_notices(config_dir: Path) -> list[Problem]:
                 notices.append(
                     doc.problem(
                         ("countries", str(code), "lines", index),
-                        f"{code} : « {line.get('name', '?')} » ({line.get('number', '?')}) n'a pas été vérifiée par une personne",
+                        f"{code} : « {line.get('name', '?')} » ({line.get('number', '?')}) n'a pas été "
+                        f"vérifiée par une personne",
                         "appeler ou consulter le site officiel, puis écrire verified: AAAA-MM-JJ et la source",
                     )
                 )

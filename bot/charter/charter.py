@@ -517,7 +517,8 @@ async def observe_version(db: Database, guild_id: int, version: str) -> str | No
             return None
         await db.execute(
             "INSERT INTO charter_state (guild_id, version, changed_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (guild_id) DO UPDATE SET version = excluded.version, changed_at = excluded.changed_at",
+            "ON CONFLICT (guild_id) DO UPDATE SET version = excluded.version, changed_at = "
+            "excluded.changed_at",
             (guild_id, version, timeutil.to_db(timeutil.now())),
         )
     return previous
@@ -545,7 +546,8 @@ async def claim_notice(db: Database, guild_id: int, user_id: int, version: str) 
     charter channel), but is never told twice.
     """
     result = await db.execute(
-        "INSERT INTO charter_notices (guild_id, user_id, version, notified_at, via) VALUES (?, ?, ?, ?, 'pending') "
+        "INSERT INTO charter_notices (guild_id, user_id, version, notified_at, via) VALUES (?, ?, ?, ?, "
+        "'pending') "
         "ON CONFLICT (guild_id, user_id, version) DO NOTHING",
         (guild_id, user_id, version, timeutil.to_db(timeutil.now())),
     )
@@ -586,7 +588,8 @@ async def record_publication(
     db: Database, guild_id: int, version: str, channel_id: int, message_id: int
 ) -> None:
     await db.execute(
-        "INSERT INTO charter_publications (guild_id, version, channel_id, message_id, published_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO charter_publications (guild_id, version, channel_id, message_id, published_at) VALUES "
+        "(?, ?, ?, ?, ?)",
         (guild_id, version, channel_id, message_id, timeutil.to_db(timeutil.now())),
     )
 

@@ -65,7 +65,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     if not text.strip():
         print(
-            'Relais : donnez un texte à tester, par exemple : relais charter test "quelle est ta pathologie ?"',
+            'Relais : donnez un texte à tester, par exemple : relais charter test "quelle est ta pathologie '
+            '?"',
             file=sys.stderr,
         )
         return 2

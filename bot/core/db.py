@@ -378,7 +378,8 @@ class Database:
 
     async def set_meta(self, key: str, value: str) -> None:
         await self.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+            "excluded.value",
             (key, value),
         )
 

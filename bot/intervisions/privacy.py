@@ -42,7 +42,8 @@ class IntervisionsData:
             "sessions_organised_or_led",
             await db.fetchall(
                 "SELECT id, title, starts_at, ends_at, status, created_by = :m AS organiser,"
-                " facilitator_id = :m AS facilitator, secretary_id = :m AS secretary FROM intervision_sessions"
+                " facilitator_id = :m AS facilitator, secretary_id = :m AS secretary FROM "
+                "intervision_sessions"
                 " WHERE guild_id = :g AND :m IN (created_by, facilitator_id, secretary_id) ORDER BY starts_at",
                 {"g": gid, "m": mid},
             ),
@@ -59,14 +60,16 @@ class IntervisionsData:
         out.add(
             "topics_proposed",
             await db.fetchall(
-                "SELECT id, text, status, created_at FROM intervision_topics WHERE guild_id = ? AND proposed_by = ?",
+                "SELECT id, text, status, created_at FROM intervision_topics WHERE guild_id = ? AND "
+                "proposed_by = ?",
                 (gid, mid),
             ),
         )
         out.add(
             "topic_votes",
             await db.fetchall(
-                "SELECT v.topic_id, t.text FROM intervision_topic_votes v JOIN intervision_topics t ON t.id = v.topic_id"
+                "SELECT v.topic_id, t.text FROM intervision_topic_votes v JOIN intervision_topics t ON t.id "
+                "= v.topic_id"
                 " WHERE v.guild_id = ? AND v.user_id = ?",
                 (gid, mid),
             ),
@@ -74,7 +77,8 @@ class IntervisionsData:
         out.add(
             "minutes_written",
             await db.fetchall(
-                "SELECT session_id, round_count, round_notes, thematic, network, later_topics, next_dates, updated_at"
+                "SELECT session_id, round_count, round_notes, thematic, network, later_topics, next_dates, "
+                "updated_at"
                 " FROM intervision_minutes WHERE guild_id = ? AND author_id = ?",
                 (gid, mid),
             ),
@@ -82,7 +86,8 @@ class IntervisionsData:
         out.add(
             "offers_to_host_or_facilitate",
             await db.fetchall(
-                "SELECT session_id, kind, created_at FROM intervision_offers WHERE guild_id = ? AND user_id = ?",
+                "SELECT session_id, kind, created_at FROM intervision_offers WHERE guild_id = ? AND user_id "
+                "= ?",
                 (gid, mid),
             ),
         )
@@ -156,7 +161,8 @@ class IntervisionsData:
                 (gid, mid),
             )
         organised = await db.execute(
-            "UPDATE intervision_sessions SET created_by = ?, updated_at = ? WHERE guild_id = ? AND created_by = ?",
+            "UPDATE intervision_sessions SET created_by = ?, updated_at = ? WHERE guild_id = ? AND "
+            "created_by = ?",
             (FORMER_MEMBER, timeutil.to_db(subject.now), gid, mid),
         )
         await db.execute(

@@ -45,8 +45,10 @@ _SESSION_COLUMNS = (
     "s.id, s.guild_id, s.series_id, s.title, s.starts_at, s.ends_at, s.place, s.online, s.capacity,"
     " s.facilitator_id, s.secretary_id, s.created_by, s.status, s.cancel_reason, s.channel_id,"
     " s.message_id, s.thread_id, s.event_id,"
-    " (SELECT COUNT(*) FROM intervision_bookings b WHERE b.session_id = s.id AND b.status = 'booked') AS booked,"
-    " (SELECT COUNT(*) FROM intervision_bookings b WHERE b.session_id = s.id AND b.status = 'waitlist') AS waiting"
+    " (SELECT COUNT(*) FROM intervision_bookings b WHERE b.session_id = s.id AND b.status = 'booked') AS "
+    "booked,"
+    " (SELECT COUNT(*) FROM intervision_bookings b WHERE b.session_id = s.id AND b.status = 'waitlist') AS "
+    "waiting"
 )
 
 
@@ -274,7 +276,8 @@ class Intervisions:
 
     async def participants(self, guild_id: int, session_id: int) -> Participants:
         rows = await self.db.fetchall(
-            "SELECT user_id, status FROM intervision_bookings WHERE guild_id = ? AND session_id = ? ORDER BY seq",
+            "SELECT user_id, status FROM intervision_bookings WHERE guild_id = ? AND session_id = ? ORDER BY "
+            "seq",
             (guild_id, session_id),
         )
         return Participants(
@@ -507,7 +510,8 @@ class Intervisions:
         if whole_series and session.series_id is not None:
             rows = await self.db.fetchall(
                 "UPDATE intervision_sessions SET status = 'cancelled', cancel_reason = ?, updated_at = ?"
-                " WHERE guild_id = ? AND series_id = ? AND status = 'scheduled' AND starts_at >= ? RETURNING id",
+                " WHERE guild_id = ? AND series_id = ? AND status = 'scheduled' AND starts_at >= ? RETURNING "
+                "id",
                 (reason, now, guild_id, session.series_id, timeutil.to_db(session.starts_at)),
             )
             ids = [r["id"] for r in rows]
@@ -525,7 +529,8 @@ class Intervisions:
 
     async def mark_done(self, guild_id: int, session_id: int) -> Session:
         await self.db.execute(
-            "UPDATE intervision_sessions SET status = 'done', updated_at = ? WHERE id = ? AND status = 'scheduled'",
+            "UPDATE intervision_sessions SET status = 'done', updated_at = ? WHERE id = ? AND status = "
+            "'scheduled'",
             (timeutil.to_db(self.clock()), session_id),
         )
         return await self.get(guild_id, session_id)
@@ -555,14 +560,17 @@ class Intervisions:
             rows = await self.db.fetchall(
                 "SELECT b.user_id FROM intervision_bookings b"
                 " LEFT JOIN intervision_reminder_prefs p ON p.guild_id = b.guild_id AND p.user_id = b.user_id"
-                " WHERE b.session_id = ? AND b.guild_id = ? AND b.status = 'booked' AND COALESCE(p.enabled, 1) = 1"
-                " AND NOT EXISTS (SELECT 1 FROM intervision_reminders_sent r WHERE r.session_id = b.session_id"
+                " WHERE b.session_id = ? AND b.guild_id = ? AND b.status = 'booked' AND COALESCE(p.enabled, "
+                "1) = 1"
+                " AND NOT EXISTS (SELECT 1 FROM intervision_reminders_sent r WHERE r.session_id = "
+                "b.session_id"
                 " AND r.label = ? AND r.user_id = b.user_id) ORDER BY b.seq",
                 (session_id, guild_id, label),
             )
             users = [r["user_id"] for r in rows]
             await self.db.executemany(
-                "INSERT OR IGNORE INTO intervision_reminders_sent (session_id, label, user_id) VALUES (?, ?, ?)",
+                "INSERT OR IGNORE INTO intervision_reminders_sent (session_id, label, user_id) VALUES (?, ?, "
+                "?)",
                 [(session_id, label, u) for u in users],
             )
         return users
@@ -651,7 +659,8 @@ class Intervisions:
         return [self._topic(row) for row in rows]
 
     _TOPIC_SQL = (
-        "SELECT t.id, t.guild_id, t.text, t.proposed_by, t.source_session_id, t.session_id, t.status, t.message_id,"
+        "SELECT t.id, t.guild_id, t.text, t.proposed_by, t.source_session_id, t.session_id, t.status, "
+        "t.message_id,"
         " (SELECT COUNT(*) FROM intervision_topic_votes v WHERE v.topic_id = t.id) AS votes"
         " FROM intervision_topics t"
     )
@@ -763,7 +772,8 @@ class Intervisions:
             }
             await self.db.execute(
                 "INSERT INTO intervision_minutes (session_id, guild_id, author_id, round_count, round_notes,"
-                " thematic, network, later_topics, next_dates, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " thematic, network, later_topics, next_dates, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?)"
                 " ON CONFLICT (session_id) DO UPDATE SET author_id = excluded.author_id,"
                 " round_count = excluded.round_count, round_notes = excluded.round_notes,"
                 " thematic = excluded.thematic, network = excluded.network,"
@@ -778,7 +788,8 @@ class Intervisions:
                 existing.add(text)
                 # Private to the session until a lead publishes it (« Publier ces sujets »).
                 result = await self.db.execute(
-                    "INSERT INTO intervision_topics (guild_id, text, proposed_by, source_session_id, created_at,"
+                    "INSERT INTO intervision_topics (guild_id, text, proposed_by, source_session_id, "
+                    "created_at,"
                     " private) VALUES (?, ?, ?, ?, ?, 1)",
                     (guild_id, text, author_id, session_id, now),
                 )

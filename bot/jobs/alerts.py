@@ -140,7 +140,8 @@ async def set_subscription(
         )
         stamp = timeutil.to_db(now)
         await db.execute(
-            "INSERT INTO job_subscriptions (guild_id, user_id, regions, contracts, keywords, rhythm, dm_failures,"
+            "INSERT INTO job_subscriptions (guild_id, user_id, regions, contracts, keywords, rhythm, "
+            "dm_failures,"
             " dm_closed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?)"
             " ON CONFLICT (guild_id, user_id) DO UPDATE SET regions = excluded.regions,"
             " contracts = excluded.contracts, keywords = excluded.keywords, rhythm = excluded.rhythm,"
@@ -199,7 +200,8 @@ async def record_dm_result(
             )
             # Nothing more will be sent: drop what was waiting for the digest.
             await db.execute(
-                "UPDATE job_alerts SET state = 'dropped' WHERE guild_id = ? AND user_id = ? AND state = 'pending'",
+                "UPDATE job_alerts SET state = 'dropped' WHERE guild_id = ? AND user_id = ? AND state = "
+                "'pending'",
                 (guild_id, user_id),
             )
     if paused:
@@ -323,7 +325,8 @@ async def record_alerts(
     matched.pop(offer.submitter_id or -1, None)
     stamp = timeutil.to_db(now)
     await db.executemany(
-        "INSERT OR IGNORE INTO job_alerts (guild_id, offer_id, user_id, rhythm, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO job_alerts (guild_id, offer_id, user_id, rhythm, created_at) VALUES (?, ?, ?, "
+        "?, ?)",
         [(offer.guild_id, offer.id, user, rhythm, stamp) for user, rhythm in matched.items()],
     )
     grouped: dict[str, list[int]] = {r: [] for r in RHYTHMS}
@@ -362,7 +365,8 @@ async def digest_batches(db: Database, guild_id: int) -> list[Digest]:
     are dropped (nobody needs to hear about an expired offer)."""
     async with db.transaction():
         await db.execute(
-            "UPDATE job_alerts SET state = 'dropped' WHERE guild_id = ? AND rhythm = 'quotidien' AND state = 'pending'"
+            "UPDATE job_alerts SET state = 'dropped' WHERE guild_id = ? AND rhythm = 'quotidien' AND state = "
+            "'pending'"
             " AND offer_id IN (SELECT id FROM job_offers WHERE guild_id = ? AND status != 'published')",
             (guild_id, guild_id),
         )

@@ -58,7 +58,8 @@ async def poll_once(settings: settings_module.Settings, guild_ids: list[int] | N
                 for offer in report.new_offers:
                     found += 1
                     out(
-                        f"  + n° {offer.id} {offer.title} — {offer.employer} [{STATUS_LABELS.get(offer.status, offer.status)}]"
+                        f"  + n° {offer.id} {offer.title} — {offer.employer} "
+                        f"[{STATUS_LABELS.get(offer.status, offer.status)}]"
                     )
                     await timers.schedule(
                         guild_id,

@@ -264,8 +264,10 @@ def _entry_link_norm(entry: FeedEntry) -> str | None:
 async def _seen(db: Database, guild_id: int, entry: FeedEntry, link_norm: str | None) -> bool:
     return bool(
         await db.fetchval(
-            "SELECT 1 FROM job_feed_items WHERE guild_id = ? AND (guid = ? OR (? IS NOT NULL AND link_norm = ?))"
-            " UNION ALL SELECT 1 FROM job_offers WHERE guild_id = ? AND ? IS NOT NULL AND link_norm = ? LIMIT 1",
+            "SELECT 1 FROM job_feed_items WHERE guild_id = ? AND (guid = ? OR (? IS NOT NULL AND link_norm = "
+            "?))"
+            " UNION ALL SELECT 1 FROM job_offers WHERE guild_id = ? AND ? IS NOT NULL AND link_norm = ? "
+            "LIMIT 1",
             (guild_id, entry.guid, link_norm, link_norm, guild_id, link_norm, link_norm),
         )
     )
@@ -296,7 +298,8 @@ async def _import_entry(
         seen = await _seen(db, guild_id, entry, link_norm)
         if seen:
             await db.execute(
-                "INSERT OR IGNORE INTO job_feed_items (guild_id, guid, link_norm, feed_url, seen_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO job_feed_items (guild_id, guid, link_norm, feed_url, seen_at) VALUES "
+                "(?, ?, ?, ?, ?)",
                 (guild_id, entry.guid, link_norm, feed.url, stamp),
             )
             return "seen", None
@@ -358,8 +361,10 @@ async def poll_feed(
         )
     except FeedError as exc:
         await db.execute(
-            "INSERT INTO job_feed_state (guild_id, url, broken_since, last_error, last_polled_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (guild_id, url) DO UPDATE SET broken_since = COALESCE(broken_since, excluded.broken_since),"
+            "INSERT INTO job_feed_state (guild_id, url, broken_since, last_error, last_polled_at) VALUES (?, "
+            "?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, url) DO UPDATE SET broken_since = COALESCE(broken_since, "
+            "excluded.broken_since),"
             " last_error = excluded.last_error, last_polled_at = excluded.last_polled_at",
             (guild_id, feed.url, stamp, str(exc), stamp),
         )
@@ -393,9 +398,11 @@ async def poll_feed(
         if offer is not None:
             imported.append(offer)
     await db.execute(
-        "INSERT INTO job_feed_state (guild_id, url, etag, last_modified, broken_since, last_error, last_ok_at,"
+        "INSERT INTO job_feed_state (guild_id, url, etag, last_modified, broken_since, last_error, "
+        "last_ok_at,"
         " last_polled_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?)"
-        " ON CONFLICT (guild_id, url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,"
+        " ON CONFLICT (guild_id, url) DO UPDATE SET etag = excluded.etag, last_modified = "
+        "excluded.last_modified,"
         " broken_since = NULL, last_error = NULL, last_ok_at = excluded.last_ok_at,"
         " last_polled_at = excluded.last_polled_at",
         # Entries left for later: no conditional GET next time, or a 304 would hide them for good.

@@ -434,7 +434,8 @@ async def submit_offer(
     if publish_now:
         expires = timeutil.to_db(inp.deadline or now + dt.timedelta(days=default_expiry_days))
     row = await db.fetchone(
-        "INSERT INTO job_offers (guild_id, status, title, employer, region, contract, deadline, link, link_norm,"
+        "INSERT INTO job_offers (guild_id, status, title, employer, region, contract, deadline, link, "
+        "link_norm,"
         " place, missions, profile, working_time, pay_status, how_to_apply, title_norm, employer_norm, flags,"
         " submitter_id, source, created_at, updated_at, published_at, expires_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -539,7 +540,8 @@ async def refuse(
         raise UserError("jobs.queue.reason_too_long", limit=1000, length=len(reason))
     stamp = timeutil.to_db(now)
     row = await db.fetchone(
-        "UPDATE job_offers SET status = 'refused', moderator_id = ?, refusal_reason = ?, closed_at = ?, updated_at = ?"
+        "UPDATE job_offers SET status = 'refused', moderator_id = ?, refusal_reason = ?, closed_at = ?, "
+        "updated_at = ?"
         f" WHERE guild_id = ? AND id = ? AND status = 'pending' RETURNING {OFFER_COLUMNS}",
         (moderator_id, reason, stamp, stamp, guild_id, offer_id),
     )
@@ -579,7 +581,8 @@ async def update_offer(
         expires = timeutil.to_db(clean.deadline or published + dt.timedelta(days=default_expiry_days))
     row = await db.fetchone(
         "UPDATE job_offers SET title = ?, employer = ?, region = ?, contract = ?, deadline = ?, link = ?,"
-        " link_norm = ?, place = ?, missions = ?, profile = ?, working_time = ?, pay_status = ?, how_to_apply = ?,"
+        " link_norm = ?, place = ?, missions = ?, profile = ?, working_time = ?, pay_status = ?, "
+        "how_to_apply = ?,"
         " title_norm = ?, employer_norm = ?, flags = ?, updated_at = ?, expires_at = COALESCE(?, expires_at)"
         f" WHERE guild_id = ? AND id = ? AND status IN ('pending', 'published') RETURNING {OFFER_COLUMNS}",
         (
@@ -675,7 +678,8 @@ async def propose_revision(
     values = [getattr(clean, name) for name in _REVISION_FIELDS]
     values[_REVISION_FIELDS.index("deadline")] = timeutil.to_db(clean.deadline) if clean.deadline else None
     row = await db.fetchone(
-        f"INSERT INTO job_offer_revisions (offer_id, guild_id, {', '.join(_REVISION_FIELDS)}, flags, created_at)"
+        f"INSERT INTO job_offer_revisions (offer_id, guild_id, {', '.join(_REVISION_FIELDS)}, flags, "
+        f"created_at)"
         f" VALUES (?, ?, {', '.join('?' * len(_REVISION_FIELDS))}, ?, ?)"
         " ON CONFLICT (offer_id) DO UPDATE SET "
         + ", ".join(f"{name} = excluded.{name}" for name in (*_REVISION_FIELDS, "flags", "created_at"))
@@ -698,7 +702,8 @@ async def set_revision_queue_message(
     db: Database, guild_id: int, offer_id: int, channel_id: int, message_id: int
 ) -> None:
     await db.execute(
-        "UPDATE job_offer_revisions SET queue_channel_id = ?, queue_message_id = ? WHERE guild_id = ? AND offer_id = ?",
+        "UPDATE job_offer_revisions SET queue_channel_id = ?, queue_message_id = ? WHERE guild_id = ? AND "
+        "offer_id = ?",
         (channel_id, message_id, guild_id, offer_id),
     )
 
@@ -788,7 +793,8 @@ async def close_offer(
     stamp = timeutil.to_db(now)
     row = await db.fetchone(
         "UPDATE job_offers SET status = ?, closed_at = ?, updated_at = ?"
-        f" WHERE guild_id = ? AND id = ? AND status IN ({','.join('?' * len(allowed))}) RETURNING {OFFER_COLUMNS}",
+        f" WHERE guild_id = ? AND id = ? AND status IN ({','.join('?' * len(allowed))}) RETURNING "
+        f"{OFFER_COLUMNS}",
         (status, stamp, stamp, guild_id, offer_id, *allowed),
     )
     if row is None:

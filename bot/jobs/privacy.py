@@ -25,7 +25,8 @@ class JobsData:
         out.add(
             "offers_submitted",
             await db.fetchall(
-                "SELECT id, status, title, employer, region, contract, link, created_at, published_at, expires_at"
+                "SELECT id, status, title, employer, region, contract, link, created_at, published_at, "
+                "expires_at"
                 " FROM job_offers WHERE guild_id = ? AND submitter_id = ? ORDER BY id",
                 (gid, mid),
             ),
@@ -57,7 +58,8 @@ class JobsData:
             "alerts",
             await db.fetchall(
                 "SELECT a.offer_id, o.title, a.rhythm, a.state, a.created_at, a.sent_at FROM job_alerts a"
-                " JOIN job_offers o ON o.id = a.offer_id WHERE a.guild_id = ? AND a.user_id = ? ORDER BY a.created_at",
+                " JOIN job_offers o ON o.id = a.offer_id WHERE a.guild_id = ? AND a.user_id = ? ORDER BY "
+                "a.created_at",
                 (gid, mid),
             ),
         )
@@ -118,7 +120,8 @@ class JobsData:
             if row["queue_message_id"]
         ]
         published = await db.execute(
-            "UPDATE job_offers SET submitter_id = NULL, updated_at = ? WHERE guild_id = ? AND submitter_id = ?",
+            "UPDATE job_offers SET submitter_id = NULL, updated_at = ? WHERE guild_id = ? AND submitter_id = "
+            "?",
             (timeutil.to_db(subject.now), gid, mid),
         )
         if published.rowcount:

@@ -317,7 +317,8 @@ async def _insert_case(
         # The number follows the highest ever given in the guild, including cases abandoned since:
         # a member may have been told « cas n°N » before Discord refused, so N never names anyone else.
         row = await db.fetchone(
-            "INSERT INTO mod_cases (guild_id, number, member_id, moderator_id, action, article, reason, state,"
+            "INSERT INTO mod_cases (guild_id, number, member_id, moderator_id, action, article, reason, "
+            "state,"
             " automatic, parent_number, created_at, expires_at)"
             " SELECT ?, MAX(COALESCE(MAX(number), 0),"
             " COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)) + 1,"

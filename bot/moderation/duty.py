@@ -135,7 +135,8 @@ async def plan(
     current = rota.slot_at(now)
     async with db.transaction():
         await db.execute(
-            "INSERT INTO mod_duty_rotas (guild_id, moderators, period_seconds, start_at, announced_slot, created_by,"
+            "INSERT INTO mod_duty_rotas (guild_id, moderators, period_seconds, start_at, announced_slot, "
+            "created_by,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET"
             " moderators = excluded.moderators, period_seconds = excluded.period_seconds,"
             " start_at = excluded.start_at, announced_slot = excluded.announced_slot,"

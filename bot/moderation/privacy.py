@@ -48,8 +48,10 @@ class ModerationData:
         out.add(
             "cases_about_you",
             await db.fetchall(
-                "SELECT number, action, article, reason, created_at, expires_at, ended_at, revoked_at, revoke_reason"
-                " FROM mod_cases WHERE guild_id = ? AND member_id = ? AND action != 'note' AND state = 'confirmed'"
+                "SELECT number, action, article, reason, created_at, expires_at, ended_at, revoked_at, "
+                "revoke_reason"
+                " FROM mod_cases WHERE guild_id = ? AND member_id = ? AND action != 'note' AND state = "
+                "'confirmed'"
                 " ORDER BY number",
                 (gid, mid),
             ),
@@ -67,9 +69,11 @@ class ModerationData:
         out.add(
             "reports_you_filed",
             await db.fetchall(
-                "SELECT r.id AS report, e.description, e.reporter_id IS NULL AS anonymous, e.created_at, r.status"
+                "SELECT r.id AS report, e.description, e.reporter_id IS NULL AS anonymous, e.created_at, "
+                "r.status"
                 " FROM mod_report_entries e JOIN mod_reports r ON r.id = e.report_id"
-                f" WHERE e.guild_id = ? AND (e.reporter_id = ? OR e.reporter_hash IN ({marks})) ORDER BY e.created_at",
+                f" WHERE e.guild_id = ? AND (e.reporter_id = ? OR e.reporter_hash IN ({marks})) ORDER BY "
+                f"e.created_at",
                 (gid, mid, *hashes),
             ),
         )
@@ -101,7 +105,8 @@ class ModerationData:
         hashes = [reporter_hash(subject.report_key, gid, mid)] if subject.report_key else []
         marks = ", ".join("?" for _ in hashes) or "NULL"
         filed = await db.fetchall(
-            f"SELECT id FROM mod_report_entries WHERE guild_id = ? AND (reporter_id = ? OR reporter_hash IN ({marks}))",
+            f"SELECT id FROM mod_report_entries WHERE guild_id = ? AND (reporter_id = ? OR reporter_hash IN "
+            f"({marks}))",
             (gid, mid, *hashes),
         )
         for row in filed:

@@ -303,7 +303,8 @@ async def close(
             report = await get(db, guild_id, report_id)
             raise UserError("moderation.reports.already_closed", handler=report.handler_id or 0)
         rows = await db.fetchall(
-            "SELECT reporter_id FROM mod_report_entries WHERE report_id = ? AND notify = 1 AND reporter_id IS NOT NULL",
+            "SELECT reporter_id FROM mod_report_entries WHERE report_id = ? AND notify = 1 AND reporter_id "
+            "IS NOT NULL",
             (report_id,),
         )
     return Closed(_report(row), tuple(r[0] for r in rows))

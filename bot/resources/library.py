@@ -428,7 +428,8 @@ async def _write_themes(db: Database, guild_id: int, resource_id: int, themes: S
     await db.execute("DELETE FROM resource_themes WHERE resource_id = ?", (resource_id,))
     if themes:
         await db.executemany(
-            "INSERT OR IGNORE INTO resource_themes (guild_id, resource_id, theme_key, theme) VALUES (?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO resource_themes (guild_id, resource_id, theme_key, theme) VALUES (?, ?, "
+            "?, ?)",
             [(guild_id, resource_id, fold(t), t) for t in themes],
         )
 
@@ -532,7 +533,8 @@ async def remove(
     resource = await get(db, guild_id, resource_id)
     _require_owner_or_moderator(resource, actor_id, is_moderator)
     await db.execute(
-        "UPDATE resources SET removed_at = ?, removed_by = ? WHERE guild_id = ? AND id = ? AND removed_at IS NULL",
+        "UPDATE resources SET removed_at = ?, removed_by = ? WHERE guild_id = ? AND id = ? AND removed_at IS "
+        "NULL",
         (timeutil.to_db(now), actor_id, guild_id, resource_id),
     )
     return await get(db, guild_id, resource_id, include_removed=True)
@@ -568,7 +570,8 @@ async def popular(
     else:
         rows = await db.fetchall(
             f"SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))}, v.n FROM resources r "
-            "JOIN (SELECT resource_id, COUNT(*) AS n FROM resource_votes WHERE guild_id = ? AND created_at >= ? "
+            "JOIN (SELECT resource_id, COUNT(*) AS n FROM resource_votes WHERE guild_id = ? AND created_at "
+            ">= ? "
             "GROUP BY resource_id) v ON v.resource_id = r.id "
             "WHERE r.removed_at IS NULL ORDER BY v.n DESC, r.useful_count DESC, r.id DESC LIMIT ?",
             (guild_id, since, limit),

@@ -26,7 +26,8 @@ class ResourcesData:
         out.add(
             "resources_shared",
             await db.fetchall(
-                "SELECT id, url, title, description, kind, themes, created_at, updated_at, removed_at, useful_count"
+                "SELECT id, url, title, description, kind, themes, created_at, updated_at, removed_at, "
+                "useful_count"
                 " FROM resources WHERE guild_id = ? AND (author_id = ? OR shared_by = ?) ORDER BY id",
                 (gid, mid, mid),
             ),
@@ -34,7 +35,8 @@ class ResourcesData:
         out.add(
             "useful_votes",
             await db.fetchall(
-                "SELECT v.resource_id, r.title, v.created_at FROM resource_votes v JOIN resources r ON r.id = v.resource_id"
+                "SELECT v.resource_id, r.title, v.created_at FROM resource_votes v JOIN resources r ON r.id "
+                "= v.resource_id"
                 " WHERE v.guild_id = ? AND v.user_id = ? ORDER BY v.created_at",
                 (gid, mid),
             ),

@@ -217,7 +217,8 @@ async def _only_guild(db: Database, guild_id: int) -> bool:
         return cached[0]
     # Two index seeks (resources_sharer leads with guild_id); removed rows count too (conservative).
     row = await db.fetchone(
-        "SELECT (SELECT 1 FROM resources WHERE guild_id < ? LIMIT 1), (SELECT 1 FROM resources WHERE guild_id > ? LIMIT 1)",
+        "SELECT (SELECT 1 FROM resources WHERE guild_id < ? LIMIT 1), (SELECT 1 FROM resources WHERE "
+        "guild_id > ? LIMIT 1)",
         (guild_id, guild_id),
     )
     other = row[0] or row[1]

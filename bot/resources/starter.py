@@ -212,7 +212,8 @@ EXPORT_FIELDS = (
 
 async def export_rows(db: Database, guild_id: int | None = None) -> list[dict]:
     sql = (
-        "SELECT id, guild_id, url, title, kind, themes, description, site, author_id, created_at, useful_count "
+        "SELECT id, guild_id, url, title, kind, themes, description, site, author_id, created_at, "
+        "useful_count "
         "FROM resources WHERE removed_at IS NULL"
     )
     params: tuple = ()

@@ -33,7 +33,8 @@ async def play(tour) -> None:
     await tour.settle(0.6)
 
     tour.narrate(
-        "Inès pose à Noah une question sur son diagnostic : un rappel bienveillant de l'article 5, sans sanction."
+        "Inès pose à Noah une question sur son diagnostic : un rappel bienveillant de l'article 5, sans "
+        "sanction."
     )
     await driver.send_message("ines", "ressources", "Noah, c'est quoi ton diagnostic au juste ?")
     await tour.settle(0.6)

@@ -8,7 +8,8 @@ async def play(tour) -> None:
     tour.scene("Premiers pas")
     tour.narrate(
         "Le serveur « Relais — bac à sable » ressemble à la communauté : Camille l'administre, Sami modère, "
-        "Inès et Noah sont pair-aidant·es, Léa vient d'arriver. Les salons et rôles ont été réglés avec /config."
+        "Inès et Noah sont pair-aidant·es, Léa vient d'arriver. Les salons et rôles ont été réglés avec "
+        "/config."
     )
     await tour.act(
         "camille", "vérifie les réglages : /config voir", lambda: driver.slash("camille", "config voir")

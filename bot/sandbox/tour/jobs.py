@@ -15,7 +15,8 @@ async def play(tour) -> None:
         return
     tour.scene("Offres d'emploi : proposer, valider, prévenir, expirer")
     tour.narrate(
-        "Les postes de pair-aidance sont rares et circulent surtout de bouche à oreille. Noah veut être prévenu "
+        "Les postes de pair-aidance sont rares et circulent surtout de bouche à oreille. Noah veut être "
+        "prévenu "
         "des offres à Bruxelles ; Inès en a trouvé une et la propose avec une vraie fiche de poste."
     )
     await tour.act(

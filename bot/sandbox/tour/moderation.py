@@ -27,7 +27,8 @@ async def play(tour) -> None:
     )
 
     tour.narrate(
-        "Léa publie une annonce commerciale dans #ressources. Noah la signale, sans que Léa sache que c'est lui."
+        "Léa publie une annonce commerciale dans #ressources. Noah la signale, sans que Léa sache que c'est "
+        "lui."
     )
     offending = await driver.send_message(
         "lea", "ressources", "Mes compléments naturels guérissent tout, écrivez-moi en privé !"
@@ -58,7 +59,8 @@ async def play(tour) -> None:
     await tour.settle()
 
     tour.narrate(
-        "Sami adresse ensuite à Léa un avertissement pédagogique : il nomme l'article et dit comment contester."
+        "Sami adresse ensuite à Léa un avertissement pédagogique : il nomme l'article et dit comment "
+        "contester."
     )
     await tour.act(
         "sami",

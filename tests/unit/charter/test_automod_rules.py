@@ -223,7 +223,8 @@ def test_a_stray_quote_does_not_silence_intrusive_questions(engine: automod.Engi
     [
         'Le guide dit : ne jamais écrire "je veux mourir" sans proposer d\'aide.',
         "Elle répétait « je veux mourir » dans le film.",
-        'Il a dit "bonjour" puis il est parti, et la formation disait « quelle est ta pathologie ? » à éviter.',
+        'Il a dit "bonjour" puis il est parti, et la formation disait « quelle est ta pathologie ? » à '
+        "éviter.",
     ],
 )
 def test_closed_quotes_are_still_reported_speech(engine: automod.Engine, text: str) -> None:

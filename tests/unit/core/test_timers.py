@@ -343,7 +343,8 @@ async def _insert_running(
     db: Database, claimed_at: float, *, attempts: int = 1, key: str | None = None
 ) -> int:
     result = await db.execute(
-        "INSERT INTO timers (guild_id, kind, key, due_at, status, attempts, claimed_by, claimed_at, created_at)"
+        "INSERT INTO timers (guild_id, kind, key, due_at, status, attempts, claimed_by, claimed_at, "
+        "created_at)"
         " VALUES (?, 'k', ?, ?, 'running', ?, 'dead-process', ?, ?)",
         (GUILD, key, claimed_at - 1, attempts, claimed_at, claimed_at - 1),
     )

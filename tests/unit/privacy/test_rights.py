@@ -48,7 +48,8 @@ def at(days: float) -> float:
 async def populate(db) -> None:
     run = db.execute
     await run(
-        "INSERT INTO resources (id, guild_id, url, url_key, title, description, author_id, shared_by, created_at,"
+        "INSERT INTO resources (id, guild_id, url, url_key, title, description, author_id, shared_by, "
+        "created_at,"
         " message_id, channel_id) VALUES (1, ?, 'https://a.example/1', 'a.example/1', ?, ?, ?, ?, ?, 501, 50)",
         (GUILD, SECRET_TITLE, SECRET_DESCRIPTION, ME, ME, at(-10)),
     )
