@@ -181,7 +181,8 @@ async def main(quick: bool) -> None:
         print(f"(b) slash-command round trip, {calls} calls each (ms)")
         bare_times = await bare_slash(calls)
         print(
-            f"    bare /vide          : p50 {percentile(bare_times, 0.5):6.2f}  p99 {percentile(bare_times, 0.99):6.2f}"
+            f"    bare /vide          : p50 {percentile(bare_times, 0.5):6.2f}  p99 "
+            f"{percentile(bare_times, 0.99):6.2f}"
         )
         async with running_sandbox(scratch / "slash.db", environ={}) as sandbox:
             for member, path, options in COMMANDS:
@@ -191,7 +192,8 @@ async def main(quick: bool) -> None:
                 )
                 if path == "aide":
                     aide_ratio = percentile(times, 0.99) / percentile(bare_times, 0.99)
-                    line += f"   p99 ratio to bare {aide_ratio:.2f} (goal ≤ 2) {'PASS' if aide_ratio <= 2 else 'MISS'}"
+                    verdict = "PASS" if aide_ratio <= 2 else "MISS"
+                    line += f"   p99 ratio to bare {aide_ratio:.2f} (goal ≤ 2) {verdict}"
                 print(line)
 
         print("(c) start-up to READY (s)")

@@ -53,7 +53,10 @@ lille lyon paris mons liège namur charleroi marseille toulouse bordeaux nantes 
 identité relation proximité distance posture éthique déontologie confidentialité charte gouvernance
 participation citoyenneté inclusion handicap jeunesse adolescents adultes seniors femmes migrants
 """.split()
-SYLLABLES = "ba be bi bo bu da de di do du fa fe fi fo la le li lo lu ma me mi mo mu na ne ni no nu pa pe pi po ra re ri ro ru sa se si so ta te ti to va ve vi vo".split()
+SYLLABLES = (
+    "ba be bi bo bu da de di do du fa fe fi fo la le li lo lu ma me mi mo mu na ne ni no nu "
+    "pa pe pi po ra re ri ro ru sa se si so ta te ti to va ve vi vo"
+).split()
 SITES = [
     f"{name}.{tld}"
     for name in (

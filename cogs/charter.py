@@ -27,6 +27,7 @@ from bot.core.keyed_lock import KeyedLock
 from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import is_moderator, require_moderator
+from bot.ui.limits import fit_content
 from bot.ui.pager import Pager
 
 log = logging.getLogger(__name__)
@@ -254,7 +255,7 @@ class Charter(commands.Cog):
         if chosen is not None and sum(1 for h in hits if h.rule.action != "care") > 1:
             lines.append(t("charter.test.one_action", rule=chosen.rule.id))
         lines.append(t("charter.test.stateful"))
-        await send_ephemeral(interaction, "\n".join(lines)[:2000])
+        await send_ephemeral(interaction, fit_content("\n".join(lines)))
 
     # -- /urgence ---------------------------------------------------------------------------------------
     @app_commands.command(
@@ -287,7 +288,8 @@ class Charter(commands.Cog):
 
     async def handoff(self, interaction: discord.Interaction, guild_id: int) -> None:
         """« Parler à un·e pair de permanence », pressed by the member: a private thread with the people
-        on duty (or the listening role), pinged there and nowhere else. Nothing is logged that names anyone."""
+        on duty (or the listening role), pinged there and nowhere else. Nothing is logged that names
+        anyone."""
         token = logs.command_context.set("")
         try:
             await self._handoff(interaction, guild_id)

@@ -169,7 +169,7 @@ class Jobs(commands.Cog):
         draft = offers.validate(draft, self.config, timeutil.now(), from_feed=True)
         await interaction.response.send_modal(self._offer_modal(interaction, draft))
 
-    # -- /offre liste, /offre voir ----------------------------------------------------------------------------
+    # -- /offre liste, /offre voir ------------------------------------------------------------------
     @offre.command(name="liste", description="Les offres ouvertes, filtrées par région ou contrat")
     @app_commands.rename(contract="contrat")
     @app_commands.describe(region="Seulement cette région", contract="Seulement ce contrat")

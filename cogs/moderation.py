@@ -427,7 +427,8 @@ class Moderation(commands.Cog):
         article_id: str,
         duration: dt.timedelta | None,
     ) -> tuple[Article | None, GuildConfig]:
-        """Every check of a sanction, without side effects: article, duration, permissions, hierarchy, recusal."""
+        """Every check of a sanction, without side effects: article, duration, permissions, hierarchy,
+        recusal."""
         article = self.article(article_id)
         moderation.check_sanction_duration(action, duration)
         config = await self.bot.guild_config(guild.id)
@@ -448,7 +449,8 @@ class Moderation(commands.Cog):
     async def _escalate(
         self, guild: discord.Guild, member: discord.Member, case: Case, article: Article | None
     ) -> str | None:
-        """Apply the ladder's rung reached by this warning, as the bot's own case; return the next human step."""
+        """Apply the ladder's rung reached by this warning, as the bot's own case; return the next
+        human step."""
         db, now = self.bot.db, timeutil.now()
         t = self.bot.texts(guild.id)
         count = await moderation.active_warnings(db, guild.id, member.id, now)

@@ -160,7 +160,8 @@ _HOMOGLYPHS = {
     "ᴇ": "e",
 }
 _FOLD_TABLE = {**_SPECIAL, **_HOMOGLYPHS}
-# Leetspeak undone; apostrophes and hyphens become spaces so "va t'faire" and "fils-de-pute" meet their keywords.
+# Leetspeak undone; apostrophes and hyphens become spaces so "va t'faire" and "fils-de-pute" meet their
+# keywords.
 _LEET = bytes.maketrans(b"013457@$'-", b"oieastas  ")
 # Letter-by-letter spelling: three single letters split by separators.
 _SEPARATORS = b" .-_*,/|+~:;'\""
@@ -298,8 +299,14 @@ def fold_pattern(pattern: str) -> str:
 _YOU = r"(?:tu|t'|vous|toi)"
 _YOUR = r"(?:ton|ta|tes|votre|vos)"
 _BE_YOU = r"(?:tu es|t'es|t es|es-tu|es tu|vous etes|etes-vous|etes vous|tu serais|vous seriez)"
-_CONDITION = r"(?:diagnostic|diagnostique|pathologie|maladie|trouble|troubles|traitement|traitements|medicaments?|medocs?|cachets?|neuroleptiques?|antidepresseurs?|psychotropes?|handicap|diagnostics)"
-_LABELS = r"(?:bipolaire|schizo|schizophrene|borderline|psychotique|paranoiaque|toxico|alcoolique|autiste|tdah|depressif|depressive|tox)"
+_CONDITION = (
+    r"(?:diagnostic|diagnostique|pathologie|maladie|trouble|troubles|traitement|traitements|medicaments?"
+    r"|medocs?|cachets?|neuroleptiques?|antidepresseurs?|psychotropes?|handicap|diagnostics)"
+)
+_LABELS = (
+    r"(?:bipolaire|schizo|schizophrene|borderline|psychotique|paranoiaque|toxico|alcoolique|autiste|tdah"
+    r"|depressif|depressive|tox)"
+)
 
 # Words one of which must also be present for a default pattern to run (cheap gate, same scan).
 YOU_WORDS = ("tu", "t", "vous", "toi", "ton", "ta", "tes", "votre", "vos", "as", "es", "etes", "avez")
@@ -352,7 +359,8 @@ INTRUSIVE_DEFAULTS: tuple[tuple, ...] = (
             "drogue*",
             "addiction*",
         ),
-        rf"\b(?:quel|quelle|quels|quelles|c'est quoi|c est quoi|cest quoi|c'etait quoi)\s+(?:est|sont|etait|etaient)?\s*{_YOUR}\s+(?:{_CONDITION}|{_DRUGS}|addictions?)\b(?!\s+prefere)",
+        rf"\b(?:quel|quelle|quels|quelles|c'est quoi|c est quoi|cest quoi|c'etait "
+        rf"quoi)\s+(?:est|sont|etait|etaient)?\s*{_YOUR}\s+(?:{_CONDITION}|{_DRUGS}|addictions?)\b(?!\s+prefere)",
     ),
     # "Tu as quoi comme maladie ?", "vous avez quel diagnostic ?", "t'as quel trouble ?"
     (
@@ -371,7 +379,8 @@ INTRUSIVE_DEFAULTS: tuple[tuple, ...] = (
         ),
         rf"\b(?:{_HAVE}|{_TAKE})\s+(?:quoi|quel|quelle|quels|quelles)\s+(?:comme\s+)?(?:{_CONDITION}|{_DRUGS})\b",
     ),
-    # "Tu prends quoi ?", "vous prenez encore votre traitement ?", "tu es sous traitement ?", "quels médocs tu prends ?"
+    # "Tu prends quoi ?", "vous prenez encore votre traitement ?", "tu es sous traitement ?",
+    # "quels médocs tu prends ?"
     (
         (
             "traitement*",
@@ -387,22 +396,28 @@ INTRUSIVE_DEFAULTS: tuple[tuple, ...] = (
             "somnifere*",
             "drogue*",
         ),
-        rf"\b{_TAKE}\s+(?:toujours\s+|encore\s+)?(?:quoi(?=\s*(?:\?|$))|{_YOUR}\s+{_MEDS}|(?:des|du|de la|un|une)\s+(?:{_MEDS}|{_DRUGS}))"
+        rf"\b{_TAKE}\s+(?:toujours\s+|encore\s+)?(?:quoi(?=\s*(?:\?|$))|{_YOUR}\s+{_MEDS}|(?:des|du|de "
+        rf"la|un|une)\s+(?:{_MEDS}|{_DRUGS}))"
         rf"|\b{_BE_YOU}\s+(?:toujours\s+|encore\s+)?sous\s+(?:quoi|{_MEDS})\b"
-        rf"|\bquel(?:le)?s?\s+{_MEDS}\s+(?:tu prends|vous prenez|tu as|vous avez|t'as|prends-tu|prenez-vous)\b"
+        rf"|\bquel(?:le)?s?\s+{_MEDS}\s+(?:tu prends|vous prenez|tu as|vous "
+        rf"avez|t'as|prends-tu|prenez-vous)\b"
         rf"|\b{_HAVE}\s+arrete\s+{_YOUR}\s+{_MEDS}",
     ),
     # "Tu es vraiment rétabli ?", "vous êtes complètement rétablie ?", "t'es rétabli ?"
     (
         ("retabli", "retablie", "retablis", "retablies", "gueri", "guerie", "gueris", "gueries"),
-        rf"\b{_BE_YOU}\s+(?:(?:vraiment|completement|totalement|bien|definitivement|reellement|a 100 ?%|sur(?:e)? d'etre)\s+)+(?:retabli|gueri)e?s?\b"
-        rf"|\b{_BE_YOU}\s+(?:retabli|gueri)e?s?\s*(?:\?|ou pas|pour de vrai|pour de bon|maintenant|aujourd'hui|depuis)",
+        rf"\b{_BE_YOU}\s+(?:(?:vraiment|completement|totalement|bien|definitivement|reellement|a 100 "
+        rf"?%|sur(?:e)? d'etre)\s+)+(?:retabli|gueri)e?s?\b"
+        rf"|\b{_BE_YOU}\s+(?:retabli|gueri)e?s?\s*(?:\?|ou pas|pour de vrai|pour de "
+        rf"bon|maintenant|aujourd'hui|depuis)",
     ),
     # "Tu es sûr de ne pas rechuter ?", "tu vas rechuter", "et si vous rechutez ?", "tu as déjà rechuté ?"
     (
         ("rechut*", "replong*"),
         r"\b(?:sur|sure|surs|sures|certain|certaine)\s+de\s+(?:ne\s+)?(?:pas|plus|jamais)\s+(?:re)?(?:chuter|replonger)\b"
-        r"|\b(?:tu vas|vous allez|tu risques|vous risquez|tu ne risques|vous ne risquez|tu vas pas|tu ne vas pas|vous n'allez pas|tu n'as pas peur|vous n'avez pas peur|t'as pas peur)\s+(?:pas\s+)?(?:de\s+)?(?:re)?(?:chuter|replonger)\b"
+        r"|\b(?:tu vas|vous allez|tu risques|vous risquez|tu ne risques|vous ne risquez|tu vas pas|tu ne "
+        r"vas pas|vous n'allez pas|tu n'as pas peur|vous n'avez pas peur|t'as pas "
+        r"peur)\s+(?:pas\s+)?(?:de\s+)?(?:re)?(?:chuter|replonger)\b"
         r"|\bet si (?:tu|vous) (?:rechutes|rechutez|replonges|replongez)\b"
         rf"|\b{_HAVE}\s+(?:deja\s+|encore\s+)?(?:rechute|replonge)\b",
     ),
@@ -426,7 +441,8 @@ INTRUSIVE_DEFAULTS: tuple[tuple, ...] = (
     # "De quoi tu souffres ?", "tu es malade de quoi ?", "on t'a diagnostiqué quoi ?"
     (
         ("souffre*", "malade", "diagnostique*", "maladie", "trouble", "pathologie"),
-        rf"\b(?:de quoi|tu souffres de quoi|vous souffrez de quoi)\s*(?:{_YOU}\s+)?(?:souffres|souffrez|souffre)?\b.{{0,3}}(?:\?|$)"
+        rf"\b(?:de quoi|tu souffres de quoi|vous souffrez de "
+        rf"quoi)\s*(?:{_YOU}\s+)?(?:souffres|souffrez|souffre)?\b.{{0,3}}(?:\?|$)"
         rf"|\b(?:tu souffres|vous souffrez|{_BE_YOU} malade)s? de quoi\b|\bde quoi {_BE_YOU} malades?\b"
         rf"|\b{_HAVE}\s+(?:une|un)\s+(?:maladie|trouble|pathologie|handicap)(?:\s+psy\w*|\s+mentale?)?\s*\?"
         rf"|\b(?:{_HAVE} ete|on t'a|on vous a|{_BE_YOU})\s+diagnostiquee?s?\s+(?:de\s+)?quoi\b",
@@ -434,7 +450,8 @@ INTRUSIVE_DEFAULTS: tuple[tuple, ...] = (
     # "Tu as été interné pour quoi ?", "tu as déjà été hospitalisée ?", "tu es déjà passé en HP ?"
     (
         ("hospitalis*", "intern*", "hp", "psychiatrie"),
-        rf"\b(?:tu as ete|t'as ete|vous avez ete|tu etais|vous etiez)\s+(?:hospitalise|interne)e?s?\s+(?:pour quoi|pourquoi|ou|combien)"
+        rf"\b(?:tu as ete|t'as ete|vous avez ete|tu etais|vous "
+        rf"etiez)\s+(?:hospitalise|interne)e?s?\s+(?:pour quoi|pourquoi|ou|combien)"
         rf"|\bpourquoi\s+(?:tu as ete|t'as ete|vous avez ete)\s+(?:hospitalise|interne)e?s?\b"
         rf"|\b{_HAVE}\s+(?:deja\s+)?ete\s+(?:hospitalise|interne)e?s?\b"
         rf"|\b{_HAVE}\s+(?:fait\s+)?combien\s+d'(?:hospitalisations|internements)"
@@ -460,11 +477,14 @@ INTRUSIVE_DEFAULTS: tuple[tuple, ...] = (
             "abstinent*",
             "clean",
         ),
-        r"\b(?:tu|vous) (?:consommes|consommez|bois|buvez|te drogues|vous droguez) (?:encore|toujours)(?=\s*(?:\?|$))"
+        r"\b(?:tu|vous) (?:consommes|consommez|bois|buvez|te drogues|vous droguez) "
+        r"(?:encore|toujours)(?=\s*(?:\?|$))"
         r"|\b(?:tu|vous) (?:te drogues|vous droguez)\b"
         r"|\b(?:tu|vous) (?:fumes|fumez) (?:encore|toujours) (?:des joints|du cannabis|de l'herbe|du shit)"
-        rf"|\b(?:tu|vous) (?:consommes|consommez|consommais|consommiez) (?:encore |toujours )?quoi(?=\s*(?:\?|$|avant|comme {_DRUGS}))"
-        r"|\b(?:tu|vous) (?:bois|buvez|consommes|consommez|prends|prenez) (?:encore |toujours )?(?:de l'alcool|de la drogue|des drogues|du cannabis)"
+        rf"|\b(?:tu|vous) (?:consommes|consommez|consommais|consommiez) (?:encore |toujours "
+        rf")?quoi(?=\s*(?:\?|$|avant|comme {_DRUGS}))"
+        r"|\b(?:tu|vous) (?:bois|buvez|consommes|consommez|prends|prenez) (?:encore |toujours )?(?:de "
+        r"l'alcool|de la drogue|des drogues|du cannabis)"
         rf"|\b{_TAKE} (?:encore |toujours )?(?:quoi comme|de la|des) {_DRUGS}\b"
         r"|\b(?:t'etais|tu etais|vous etiez|t'es|tu es|vous etes) (?:accro|dependante?s?|addicte?s?) a quoi\b"
         rf"|\b{_BE_YOU} (?:sobre|abstinente?s?|clean) depuis (?:combien|quand)\b",
@@ -472,22 +492,29 @@ INTRUSIVE_DEFAULTS: tuple[tuple, ...] = (
     # "Tu as déjà fait une TS ?", "tu entends des voix ?", "tu vois toujours ton psychiatre ?"
     (
         ("tentative*", "ts", "suicider", "voix", "psy", "psychiatre", "psychologue", "suivi*"),
-        rf"\b{_HAVE}\s+(?:deja\s+)?(?:fait (?:une|des) (?:tentatives?|ts)\b|essaye de (?:te|vous) (?:suicider|tuer))"
+        rf"\b{_HAVE}\s+(?:deja\s+)?(?:fait (?:une|des) (?:tentatives?|ts)\b|essaye de (?:te|vous) "
+        rf"(?:suicider|tuer))"
         r"|\b(?:tu entends|t'entends|vous entendez) (?:encore |toujours )?des voix\b"
-        r"|\b(?:tu vois|vous voyez|tu consultes|vous consultez) (?:toujours |encore )?(?:un|une|ton|ta|votre) (?:psy|psychiatre|psychologue)\b(?=\s*(?:\?\s*$|$))"
-        r"|\b(?:tu vois|vous voyez|tu consultes|vous consultez) (?:toujours |encore )(?:un|une|ton|ta|votre) (?:psy|psychiatre|psychologue)\b"
-        rf"|\b{_BE_YOU}\s+(?:toujours\s+|encore\s+)?suivie?s?\s+(?:par (?:un|une|ton|ta) (?:psy|psychiatre)|en (?:cmp|psychiatrie|hp))\b",
+        r"|\b(?:tu vois|vous voyez|tu consultes|vous consultez) (?:toujours |encore "
+        r")?(?:un|une|ton|ta|votre) (?:psy|psychiatre|psychologue)\b(?=\s*(?:\?\s*$|$))"
+        r"|\b(?:tu vois|vous voyez|tu consultes|vous consultez) (?:toujours |encore "
+        r")(?:un|une|ton|ta|votre) (?:psy|psychiatre|psychologue)\b"
+        rf"|\b{_BE_YOU}\s+(?:toujours\s+|encore\s+)?suivie?s?\s+(?:par (?:un|une|ton|ta) "
+        rf"(?:psy|psychiatre)|en (?:cmp|psychiatrie|hp))\b",
     ),
     # "Tu as un handicap ?", "t'as quel handicap ?", "tu as une RQTH pour quoi ?"
     (
         ("handicap", "rqth"),
-        rf"\b{_HAVE}\s+(?:un|une|quel|quelle)\s+(?:handicap|rqth)\b(?:\s*\?|\s+pour\s+(?:quoi|quel|quelle)|\s+au juste)",
+        rf"\b{_HAVE}\s+(?:un|une|quel|quelle)\s+(?:handicap|rqth)\b"
+        rf"(?:\s*\?|\s+pour\s+(?:quoi|quel|quelle)|\s+au "
+        rf"juste)",
     ),
 )
 # Reported speech and talk *about* such questions: the whole message is read, not only the match
 # ("on m'a demandé : quelle est votre pathologie ?", "vous n'avez pas à dire si vous êtes sous traitement").
 INTRUSIVE_VETO = (
-    r"\b(?:on|il|elle|ils|elles|qui|quelqu'un|ma \w+|mon \w+|le \w+|la \w+)?\s*(?:m'a|m'ont|m'avait|me|nous a|nous|t'a|te)"
+    r"\b(?:on|il|elle|ils|elles|qui|quelqu'un|ma \w+|mon \w+|le \w+|la "
+    r"\w+)?\s*(?:m'a|m'ont|m'avait|me|nous a|nous|t'a|te)"
     r"\s+(?:\w+\s+)?(?:demande|demandait|demandaient|demandent|pose|posait|posent|dit|disait)\b"
     r"|\bon (?:me|nous|te|vous) (?:demande|pose)\b|\b(?:ne|n') ?(?:jamais|pas) (?:demander|poser)\b"
     r"|\b(?:n'avez|n'as|n'a) pas a\b|\bpas (?:oblige|obligee|obliges|besoin de repondre)\b|\bvoulait savoir\b"
@@ -496,22 +523,27 @@ INTRUSIVE_VETO = (
 # Self-harm or suicidal talk, first person, present or future. Past tenses ("j'ai voulu mourir",
 # "j'avais des idées noires") and talk about others, trainings or films do not match.
 _I_WANT = (
-    r"(?:je veux|je voudrais|je vais|je pense (?:(?:serieusement|souvent|beaucoup|de plus en plus|encore|vraiment)\s+)*a"
+    r"(?:je veux|je voudrais|je vais|je pense (?:(?:serieusement|souvent|beaucoup|de plus en "
+    r"plus|encore|vraiment)\s+)*a"
     r"|j'aimerais|je prefererais|je compte|je crois que je vais|je vais me laisser|j'ai recommence a"
     r"|(?:j'ai|j ai|jai) (?:juste |tellement |vraiment |tres )?envie d(?:e\b|')|j'ai decide d(?:e\b|')"
     r"|je n'ai plus qu'a|je n'attends que d(?:e\b|'))"
 )
 _DIE = (
-    r"(?:mourir(?!\s+(?:de\s+|d')(?:rire|honte|faim|froid|chaud|ennui|peur|envie|vieillesse|plaisir|bonheur|fatigue))|me tuer|me suicider"
+    r"(?:mourir(?!\s+(?:de\s+|d')"
+    r"(?:rire|honte|faim|froid|chaud|ennui|peur|envie|vieillesse|plaisir|bonheur|fatigue))|me "
+    r"tuer|me suicider"
     r"|en finir(?!\s+avec\s+(?!(?:tout|la vie|ma vie|cette vie|moi|tout ca)\b))"
     r"|me foutre en l'air|me faire du mal(?!\s+(?:aux?|a)\s)|me scarifier|me mutiler|me noyer|me pendre"
     r"|me jeter (?:sous|du haut|par la fenetre|du pont|d'un pont|dans le vide)"
     r"|sauter(?=\s*(?:$|[.!,;])|\s+(?:du|d'un|de la|par la|dans le vide|du haut))"
     r"|crever(?!\s+(?:l'abces|un pneu|de (?:faim|chaud|froid|rire)))"
     r"|disparaitre(?=\s*(?:$|[.!,;]|pour toujours|a jamais|definitivement|pour de bon|de ce monde))"
-    r"|(?:ne )?plus me reveiller|ne (?:jamais|pas) me reveiller(?!\s+a\s+\d)|m'endormir (?:pour toujours|a jamais|et ne (?:plus|jamais|pas) me reveiller)"
+    r"|(?:ne )?plus me reveiller|ne (?:jamais|pas) me reveiller(?!\s+a\s+\d)|m'endormir (?:pour "
+    r"toujours|a jamais|et ne (?:plus|jamais|pas) me reveiller)"
     r"|ne plus exister|partir pour (?:de bon|toujours)|m'ouvrir les veines|me tirer une balle|me flinguer"
-    r"|me defenestrer|me taillader|me couper(?!\s+(?:du monde|les cheveux|les ongles|une?|des|de|du)\b)|mettre fin a (?:mes jours|ma vie|tout ca|tout|mes souffrances)"
+    r"|me defenestrer|me taillader|me couper(?!\s+(?:du monde|les cheveux|les "
+    r"ongles|une?|des|de|du)\b)|mettre fin a (?:mes jours|ma vie|tout ca|tout|mes souffrances)"
     r"|passer a l'acte(?!\s*:)|prendre tous mes (?:medicaments|medocs|cachets))"
 )
 DISTRESS_DEFAULTS: tuple[tuple, ...] = (
@@ -552,10 +584,13 @@ DISTRESS_DEFAULTS: tuple[tuple, ...] = (
     ),
     (
         ("vivre", "cette vie", "aucun sens", "sers plus", "vaux plus", "je vive"),
-        r"\b(?:je (?:ne )?veux plus vivre|je n'ai plus (?:envie|la force|aucune raison) de vivre|j'ai plus (?:envie|la force|aucune raison) de vivre"
+        r"\b(?:je (?:ne )?veux plus vivre|je n'ai plus (?:envie|la force|aucune raison) de vivre|j'ai "
+        r"plus (?:envie|la force|aucune raison) de vivre"
         r"|plus (?:aucune )?envie de vivre|je n'en peux plus de vivre|j'en peux plus de (?:vivre|cette vie)"
-        r"|(?:marre|assez) de vivre|plus (?:de|aucune) raisons? de vivre|arreter de vivre|meme plus (?:envie )?de vivre"
-        r"|ma vie n'a (?:plus )?aucun sens|je ne (?:sers|vaux) plus (?:a )?rien|ca ne sert a rien que je vive)",
+        r"|(?:marre|assez) de vivre|plus (?:de|aucune) raisons? de vivre|arreter de vivre|meme plus "
+        r"(?:envie )?de vivre"
+        r"|ma vie n'a (?:plus )?aucun sens|je ne (?:sers|vaux) plus (?:a )?rien|ca ne sert a rien que je "
+        r"vive)",
     ),
     (
         (
@@ -568,9 +603,12 @@ DISTRESS_DEFAULTS: tuple[tuple, ...] = (
             "suicide",
             "la mort",
         ),
-        r"\b(?:je suis|je me sens|je deviens|je redeviens|j'ai|j ai|jai)\s+(?:tres\s+|trop\s+|de nouveau\s+|encore\s+|vraiment\s+)?"
-        r"(?:suicidaire|des idees (?:noires|suicidaires|de suicide)(?!\s+sur\b)|envie de me suicider|des pensees suicidaires)"
-        r"|\bje (?:pense|songe)\s+(?:(?:serieusement|souvent|beaucoup|de plus en plus|tout le temps|encore|vraiment|trop)\s+)*au suicide"
+        r"\b(?:je suis|je me sens|je deviens|je redeviens|j'ai|j ai|jai)\s+(?:tres\s+|trop\s+|de "
+        r"nouveau\s+|encore\s+|vraiment\s+)?"
+        r"(?:suicidaire|des idees (?:noires|suicidaires|de suicide)(?!\s+sur\b)|envie de me suicider|des "
+        r"pensees suicidaires)"
+        r"|\bje (?:pense|songe)\s+(?:(?:serieusement|souvent|beaucoup|de plus en plus|tout le "
+        r"temps|encore|vraiment|trop)\s+)*au suicide"
         r"|\bl'idee (?:du suicide|de mourir|d'en finir) ne me (?:lache|quitte) plus"
         r"|\bje suis en (?:pleine )?crise suicidaire"
         r"|\bje pense (?:sans arret |tout le temps )?a la mort(?=\s*(?:$|[.!,;]|tout le temps|sans arret))",
@@ -595,25 +633,32 @@ DISTRESS_DEFAULTS: tuple[tuple, ...] = (
             "remarquera",
         ),
         r"\b(?:(?:tout le monde|ils|elles|ma famille|mes proches|vous) (?:serai(?:en)?t|serez) mieux sans moi"
-        r"|je (?:suis|ne suis qu') ?un (?:poids|fardeau) pour (?:tout le monde|tous|les autres|ma famille|mes proches)"
+        r"|je (?:suis|ne suis qu') ?un (?:poids|fardeau) pour (?:tout le monde|tous|les autres|ma "
+        r"famille|mes proches)"
         r"|(?:j'ecris|je prepare|j'ai ecrit|j'ai prepare) (?:ma|une) lettre d'adieu"
         r"|je vous dis adieu"
-        r"|c'est mon dernier message(?=\s*(?:$|[.!,;]|ici))|c'est la derniere fois que je vous (?:ecris|parle)(?=\s*(?:$|[.!,;]))"
+        r"|c'est mon dernier message(?=\s*(?:$|[.!,;]|ici))|c'est la derniere fois que je vous "
+        r"(?:ecris|parle)(?=\s*(?:$|[.!,;]))"
         r"|avant de partir pour (?:de bon|toujours)"
         r"|je (?:prefererais|voudrais|aimerais) etre morte?\b|je serais mieux morte?\b"
-        r"|(?:je (?:ne )?veux plus|envie de ne plus|je voudrais ne plus|j'aimerais ne plus) etre la(?![\w-])(?!\s+quand)"
-        r"|quand je ne serai plus la\b|je ne serai plus la(?=\s*(?:$|[.!,;]|demain|bientot|pour (?:vous|toi|personne)))"
-        r"|vous ne me (?:reverrez|reverrez) plus|personne ne me regrettera|personne ne (?:remarquera|verra) (?:mon absence|si je)"
+        r"|(?:je (?:ne )?veux plus|envie de ne plus|je voudrais ne plus|j'aimerais ne plus) etre "
+        r"la(?![\w-])(?!\s+quand)"
+        r"|quand je ne serai plus la\b|je ne serai plus la(?=\s*(?:$|[.!,;]|demain|bientot|pour "
+        r"(?:vous|toi|personne)))"
+        r"|vous ne me (?:reverrez|reverrez) plus|personne ne me regrettera|personne ne "
+        r"(?:remarquera|verra) (?:mon absence|si je)"
         r"|je n'en aurai plus besoin|apres moi(?=\s*(?:$|[.!,;])))",
     ),
     (
         ("scarifie*", "mutile*", "me coupe", "coupe", "coupee", "me fais", "fait du mal", "brule"),
         r"\bje me (?:scarifie|mutile)\b"
-        r"|\bje me coupe(?=\s*(?:$|[.!,;]|les (?:bras|poignets|cuisses|jambes)|encore|quand|depuis|tous|souvent))"
+        r"|\bje me coupe(?=\s*(?:$|[.!,;]|les "
+        r"(?:bras|poignets|cuisses|jambes)|encore|quand|depuis|tous|souvent))"
         r"|\bje me fais (?:encore |de nouveau )?du mal(?!\s+a\s)"
         r"|\bje me brule (?:avec|a la cigarette|les bras)"
         r"|\bje me suis (?:encore |de nouveau )?(?:scarifie|mutile|coupe|fait du mal|brule)e?"
-        r"(?=\s*(?:$|[.!,;]|hier|ce matin|cette nuit|aujourd'hui|ce soir|encore|les (?:bras|poignets|cuisses)))",
+        r"(?=\s*(?:$|[.!,;]|hier|ce matin|cette nuit|aujourd'hui|ce soir|encore|les "
+        r"(?:bras|poignets|cuisses)))",
     ),
     # Plans and means: "j'ai tout préparé", "j'ai avalé toutes mes pilules", "j'ai acheté une corde"
     (
@@ -646,21 +691,30 @@ DISTRESS_DEFAULTS: tuple[tuple, ...] = (
             "me tue",
         ),
         r"\bj'ai tout (?:prepare|prevu)(?=\s*(?:$|[.!,;]|pour ce soir|pour cette nuit|pour demain))"
-        r"|\b(?:j'ai |je viens d'|je viens de |je vais |je vais tout )(?:avale|avaler|pris|prendre) (?:(?:tous|toutes?|trop de) (?:(?:mes|la|les|ma) )?"
-        r"(?:boite(?!\s+(?:de |d')(?!medicaments|medocs|cachets|comprimes|somniferes|pilules))|plaquette|pilules|cachets|medicaments|medocs|comprimes)|(?:la|ma) boite (?:entiere|de (?:medicaments|medocs|cachets)))"
-        r"|\bj'ai (?:stocke|garde|mis de cote|cache) (?:tous |toutes )?mes (?:medicaments|medocs|cachets|pilules|comprimes)"
+        r"|\b(?:j'ai |je viens d'|je viens de |je vais |je vais tout )(?:avale|avaler|pris|prendre) "
+        r"(?:(?:tous|toutes?|trop de) (?:(?:mes|la|les|ma) )?"
+        r"(?:boite(?!\s+(?:de "
+        r"|d')(?!medicaments|medocs|cachets|comprimes|somniferes|pilules))"
+        r"|plaquette|pilules|cachets|medicaments|medocs|comprimes)|(?:la|ma) "
+        r"boite (?:entiere|de (?:medicaments|medocs|cachets)))"
+        r"|\bj'ai (?:stocke|garde|mis de cote|cache) (?:tous |toutes )?mes "
+        r"(?:medicaments|medocs|cachets|pilules|comprimes)"
         r"|\bj'ai prepare (?:les|mes|tous mes) (?:medicaments|medocs|cachets|pilules|comprimes)"
         r"|\bj'ai (?:le|un) (?:flingue|pistolet|revolver)\b"
-        r"|\bj'ai (?:achete une|la|une) corde(?=\s*(?:$|[.!,;]|et\b|dans\b))|\bj'ai (?:le|un) couteau (?:dans la main|sur moi|sur (?:le|les) poignets?)"
+        r"|\bj'ai (?:achete une|la|une) corde(?=\s*(?:$|[.!,;]|et\b|dans\b))|\bj'ai (?:le|un) couteau "
+        r"(?:dans la main|sur moi|sur (?:le|les) poignets?)"
         r"|\bje suis sur le (?:pont|toit)(?: de l'immeuble)?(?=\s*(?:$|[.!,;]|et je vais))"
         r"|\bfoncer dans un (?:mur|arbre|platane)"
         r"|\b(?:cette fois,? je vais (?:vraiment )?le faire|je vais (?:vraiment )?le faire cette fois)"
-        r"|\bje n'aurai plus (?:mal|a souffrir)|\bje ne vois plus (?:d'issue|d'autre (?:solution|issue))(?!\s+a\s)"
+        r"|\bje n'aurai plus (?:mal|a souffrir)|\bje ne vois plus (?:d'issue|d'autre "
+        r"(?:solution|issue))(?!\s+a\s)"
         r"|\bla seule (?:solution|issue) c'est (?:de mourir|d'en finir|que je (?:disparaisse|meure|parte))"
         r"|\bje ne (?:tiendrai|tiens) pas jusqu'a (?:demain|ce soir)|\bje ne passerai pas la nuit"
         r"|\bje me tue(?=\s*(?:$|[.!,;]|ce soir|cette nuit|demain))"
-        r"|\bje veux (?:juste |seulement )?que (?:tout|ca) s'arrete(?=\s*(?:$|[.!]|pour de bon|pour toujours))"
-        r"|\bje passe a l'acte(?!\s*:)|\bj'ai peur de (?:passer a l'acte|me tuer|me faire du mal|le faire)(?!\s*:)",
+        r"|\bje veux (?:juste |seulement )?que (?:tout|ca) s'arrete(?=\s*(?:$|[.!]|pour de bon|pour "
+        r"toujours))"
+        r"|\bje passe a l'acte(?!\s*:)|\bj'ai peur de (?:passer a l'acte|me tuer|me faire du mal|le "
+        r"faire)(?!\s*:)",
     ),
     (("laisse", "laisser"), r"\bje (?:vais |veux )?me laisser? mourir"),
     # Farewells and returning thoughts, often written without "je": not gated on a first-person word.
@@ -675,7 +729,8 @@ DISTRESS_DEFAULTS: tuple[tuple, ...] = (
 # The past, and talk about a time that is over, in the same sentence: "j'ai longtemps pensé que…",
 # "à 20 ans", "quand j'étais hospitalisée", "dans mon témoignage".
 DISTRESS_VETO = (
-    r"\b(?:a|vers) \d+ ans\b|\bil y a (?:\d+|dix|vingt|quelques|des) ans\b|\bquand j'etais\b|\ba l'epoque\b|\bautrefois\b"
+    r"\b(?:a|vers) \d+ ans\b|\bil y a (?:\d+|dix|vingt|quelques|des) ans\b|\bquand j'etais\b|\ba "
+    r"l'epoque\b|\bautrefois\b"
     r"|\bj'ai longtemps\b|\bje pensais\b|\bje croyais\b|\bpendant (?:des annees|mon adolescence|toute)\b"
     r"|\bdans mon temoignage\b|\bc'est loin\b|\bje ne le pense plus\b"
 )
@@ -770,7 +825,8 @@ def _ends_word(text: str, end: int) -> bool:
 
 
 def _inside_quotes(folded: str, start: int, end: int) -> bool:
-    """A match inside quotation marks is somebody quoted ("ne jamais demander « quelle est ta pathologie ? »").
+    """A match inside quotation marks is somebody quoted
+    ("ne jamais demander « quelle est ta pathologie ? »").
 
     Quotes pair up in order within a line, and only a pair that closes after the match counts: one
     stray ``"`` or ``«`` earlier in a message must not switch the rules off for the rest of it."""
@@ -1353,7 +1409,8 @@ def pattern_risk(pattern: str) -> str | None:
 
 # -- configuration checks -----------------------------------------------------------------------------
 def check_rules(charter: Charter, file: str, doc: YamlDocument | None = None) -> list[Problem]:
-    """What only the engine can tell: a keyword that normalises to nothing, a regex that matches empty text."""
+    """What only the engine can tell: a keyword that normalises to nothing, a regex that matches empty
+    text."""
     problems: list[Problem] = []
     for index, rule in enumerate(charter.rules):
         line = rule.line
@@ -1365,7 +1422,8 @@ def check_rules(charter: Charter, file: str, doc: YamlDocument | None = None) ->
                         Problem(
                             file,
                             line,
-                            f"règle «{rule.id}» : le mot-clé «{keyword}» est vide ou trop court une fois normalisé",
+                            f"règle «{rule.id}» : le mot-clé «{keyword}» est vide ou trop court une fois "
+                            f"normalisé",
                             "écrire au moins deux lettres",
                         )
                     )

@@ -238,7 +238,8 @@ def unverified_notices(config_dir: Path) -> list[Problem]:
                         ("countries", str(code), "lines", index),
                         f"{code} : « {line.get('name', '?')} » ({line.get('number', '?')}) n'a pas été "
                         f"vérifiée par une personne",
-                        "appeler ou consulter le site officiel, puis écrire verified: AAAA-MM-JJ et la source",
+                        "appeler ou consulter le site officiel, puis écrire verified: AAAA-MM-JJ et la "
+                        "source",
                     )
                 )
     return notices

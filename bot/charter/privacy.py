@@ -60,7 +60,8 @@ class CharterData:
         out.add(
             "care_handoff_threads",
             await db.fetchall(
-                "SELECT thread_id, opened_at, closed_at FROM care_handoffs WHERE guild_id = ? AND user_id = ?",
+                "SELECT thread_id, opened_at, closed_at FROM care_handoffs WHERE guild_id = ? AND "
+                "user_id = ?",
                 (gid, mid),
             ),
         )

@@ -111,7 +111,8 @@ async def _upsert_settings(db: Database, guild_id: int, column: str, value: str)
     assert column in ("timezone", "locale")
     await db.execute(
         f"INSERT INTO guild_settings (guild_id, {column}, updated_at) VALUES (?, ?, ?) "
-        f"ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}, updated_at = excluded.updated_at",
+        f"ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}, updated_at = "
+        f"excluded.updated_at",
         (guild_id, value, timeutil.to_db(timeutil.now())),
     )
 

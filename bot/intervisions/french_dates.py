@@ -469,7 +469,11 @@ RULE_EVERY_RE = re.compile(
 )
 RULE_NTH_RE = re.compile(rf"\b(?:le\s+)?({_ORD_ALT})\s+({_DAY_ALT})\s+(?:du|de\s+chaque|de)\s+mois\b")
 RULE_WEEKDAY_RE = re.compile(rf"\b(?:le\s+)?({_DAY_ALT})s?\b")
-_DATE_WORDS = rf"(?:\d{{1,2}}[/.]\d{{1,2}}(?:[/.]\d{{2,4}})?|\d{{1,2}}\s+(?:{_MONTH_ALT})\.?(?:\s+\d{{4}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}})"
+_DATE_WORDS = (
+    rf"(?:\d{{1,2}}[/.]\d{{1,2}}(?:[/.]\d{{2,4}})?"
+    rf"|\d{{1,2}}\s+(?:{_MONTH_ALT})\.?(?:\s+\d{{4}})?"
+    rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}})"
+)
 RULE_UNTIL_RE = re.compile(rf"\bjusqu'?\s*(?:au|a|a la)?\s*(?:le\s+)?({_DATE_WORDS})")
 RULE_FROM_RE = re.compile(rf"\b(?:a partir du|a partir de|des le|depuis le|du)\s+(?:le\s+)?({_DATE_WORDS})")
 RULE_COUNT_RE = re.compile(r"\b(\d{1,2})\s+(?:fois|seances|dates|occurrences)\b")

@@ -44,7 +44,8 @@ class IntervisionsData:
                 "SELECT id, title, starts_at, ends_at, status, created_by = :m AS organiser,"
                 " facilitator_id = :m AS facilitator, secretary_id = :m AS secretary FROM "
                 "intervision_sessions"
-                " WHERE guild_id = :g AND :m IN (created_by, facilitator_id, secretary_id) ORDER BY starts_at",
+                " WHERE guild_id = :g AND :m IN (created_by, facilitator_id, secretary_id) ORDER BY "
+                "starts_at",
                 {"g": gid, "m": mid},
             ),
         )

@@ -706,7 +706,8 @@ class Intervisions:
         topic = await self.topic(guild_id, topic_id)
         async with self.db.transaction():
             added = await self.db.execute(
-                "INSERT OR IGNORE INTO intervision_topic_votes (topic_id, guild_id, user_id) VALUES (?, ?, ?)",
+                "INSERT OR IGNORE INTO intervision_topic_votes (topic_id, guild_id, user_id) VALUES "
+                "(?, ?, ?)",
                 (topic.id, guild_id, user_id),
             )
             if added.rowcount == 0:

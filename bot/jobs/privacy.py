@@ -42,7 +42,8 @@ class JobsData:
         out.add(
             "offers_reviewed",
             await db.fetchall(
-                "SELECT id, status, title FROM job_offers WHERE guild_id = ? AND moderator_id = ? ORDER BY id",
+                "SELECT id, status, title FROM job_offers WHERE guild_id = ? AND moderator_id = ? "
+                "ORDER BY id",
                 (gid, mid),
             ),
         )

@@ -4,10 +4,11 @@ A case is the record of one moderation action, numbered per guild. The cog perfo
 Discord action (timeout, kick, ban…) between ``begin_case`` and ``confirm_case``: the case is
 written ``pending`` first (so the member's DM can name its number), confirmed once Discord
 accepted, and deleted by ``abandon_case`` when Discord refused — no case ever records an
-action that did not happen, and an abandoned number is never given again. A crash in between leaves it ``pending``; at the next start the cog
-asks Discord whether the action took effect (``applied_on_discord``) and confirms or drops it,
-so an applied sanction is never lost from the member's record. Everything that ends later (a warning expiring, a timeout ending,
-a timed ban being lifted) is a durable timer of kind ``CASE_TIMER`` keyed by the case.
+action that did not happen, and an abandoned number is never given again. A crash in between
+leaves it ``pending``; at the next start the cog asks Discord whether the action took effect
+(``applied_on_discord``) and confirms or drops it, so an applied sanction is never lost from the
+member's record. Everything that ends later (a warning expiring, a timeout ending, a timed ban being
+lifted) is a durable timer of kind ``CASE_TIMER`` keyed by the case.
 """
 
 from __future__ import annotations

@@ -111,7 +111,8 @@ class ModerationData:
         )
         for row in filed:
             await db.execute(
-                "UPDATE mod_report_entries SET reporter_id = NULL, notify = 0, reporter_hash = ? WHERE id = ?",
+                "UPDATE mod_report_entries SET reporter_id = NULL, notify = 0, reporter_hash = ? WHERE "
+                "id = ?",
                 (secrets.token_hex(32), row["id"]),
             )
         if filed:

@@ -97,7 +97,8 @@ def _sizes(body) -> str:
         fields = embed.get("fields") or []
         parts.append(
             f"embed title {len(embed.get('title') or '')} description {len(embed.get('description') or '')}"
-            f" fields {len(fields)} longest value {max((len(f.get('value') or '') for f in fields), default=0)}"
+            f" fields {len(fields)}"
+            f" longest value {max((len(f.get('value') or '') for f in fields), default=0)}"
             f" total {sum(len(str(v)) for v in (embed.get('title'), embed.get('description')) if v)}"
         )
     return ", ".join(parts)

@@ -78,7 +78,8 @@ async def test_mentions_in_every_text_a_member_types_never_ping(sandbox):
     offending = await driver.send_message("lea", "ressources", evil)
     opened = await (await driver.message_context("noah", "Signaler à la modération", offending)).wait()
     await (await driver.submit_modal("noah", opened, {"what": evil})).wait_followup()
-    # A message automod answers (the flood rule echoes nothing, the intrusive-question reminder quotes the rule).
+    # A message automod answers (the flood rule echoes nothing; the intrusive-question reminder quotes
+    # the rule).
     await driver.send_message("lea", "entraide", f"{evil} quelle est ta pathologie ?")
     await asyncio.sleep(0.5)
     echoed = assert_nothing_pinged(sandbox, evil)

@@ -220,7 +220,8 @@ def offer_id_of(message) -> int:
 
 
 async def published_by(sandbox, who: str, **options):
-    """Submit as ``who``; if the offer waits in the queue, Sami approves it. Returns (offer id, announcement)."""
+    """Submit as ``who``; if the offer waits in the queue, Sami approves it.
+    Returns (offer id, announcement)."""
     driver = sandbox.driver
     before = {m.id for m in driver.bot_messages("offres-emploi")}
     done = await submit(driver, who, **options)

@@ -359,7 +359,8 @@ FORUM_TAGS = {"podcast": 1200000000000000492, "rétablissement": 120000000000000
 
 @pytest.fixture
 async def forum_sandbox(tmp_path):
-    """The seed's « entraide » forum, with tags named like a type and a theme, as an administrator would add."""
+    """The seed's « entraide » forum, with tags named like a type and a theme, as an administrator
+    would add."""
     seed = seed_guild()
     forum = next(c for c in seed.channels if c.key == "entraide")
     forum.available_tags += [

@@ -1,4 +1,4 @@
-"""Tour scene: an offer is submitted, approved from the moderators' card, sent to a subscriber, then expires."""
+"""Tour scene: an offer submitted, approved from the moderators' card, sent to a subscriber, expired."""
 
 from __future__ import annotations
 
@@ -46,8 +46,12 @@ async def play(tour) -> None:
             "ines",
             opened,
             {
-                "missions": "Soutenir les personnes suivies par l'équipe mobile, co-animer un groupe de parole.",
-                "profile": "Vécu du rétablissement et envie de le partager ; formation en pair-aidance bienvenue.",
+                "missions": (
+                    "Soutenir les personnes suivies par l'équipe mobile, co-animer un groupe de parole."
+                ),
+                "profile": (
+                    "Vécu du rétablissement et envie de le partager ; formation en pair-aidance bienvenue."
+                ),
                 "working_time": "Mi-temps, 19 h par semaine",
                 "pay_status": "Barème de la commission paritaire 332, contrat d'employé·e",
                 "how_to_apply": "CV et quelques lignes de motivation à l'adresse de l'ASBL",

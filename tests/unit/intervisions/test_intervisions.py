@@ -1,4 +1,5 @@
-"""Intervisions domain on a real SQLite file: bookings under concurrency, waitlist, timers, topics, minutes."""
+"""Intervisions domain on a real SQLite file: bookings under concurrency, waitlist, timers, topics,
+minutes."""
 
 from __future__ import annotations
 

@@ -19,7 +19,9 @@ RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Offres</title><link>https://reseau.example.org</link>
 <description>Offres du réseau</description>
 <item><title>Pair-aidant·e en équipe mobile (CDD)</title><link>https://reseau.example.org/offres/1?utm_source=rss</link>
-<guid>offre-1</guid><description>&lt;p&gt;Mi-temps, &lt;b&gt;Liège&lt;/b&gt;. Pair-aidance en psychiatrie. @everyone&lt;/p&gt;</description></item>
+<guid>offre-1</guid>
+<description>&lt;p&gt;Mi-temps, &lt;b&gt;Liège&lt;/b&gt;. Pair-aidance en psychiatrie. @everyone&lt;/p&gt;
+</description></item>
 <item><title>Comptable</title><link>https://reseau.example.org/offres/2</link><guid>offre-2</guid>
 <description>Tenue des comptes.</description></item>
 <item><title>Expert de vécu en logement</title><link>https://reseau.example.org/offres/3</link><guid>offre-3</guid>

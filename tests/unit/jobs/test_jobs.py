@@ -459,7 +459,7 @@ def test_next_digest_time_is_the_next_local_hour():
     assert summer == dt.datetime(2025, 7, 2, 6, 0, tzinfo=dt.UTC)
 
 
-# -- expiry through the durable timers ------------------------------------------------------------------------
+# -- expiry through the durable timers ------------------------------------------------------------
 async def test_expiry_fires_once_after_a_simulated_restart(tmp_path):
     path = tmp_path / "relais.db"
     clock = {"now": NOW}
@@ -502,7 +502,7 @@ async def test_moving_the_deadline_later_keeps_the_offer_open(db):
     assert (await jobs.expire_offer(db, G, offer.id, NOW + dt.timedelta(days=41))).status == "expired"
 
 
-# -- configuration ---------------------------------------------------------------------------------------------
+# -- configuration -------------------------------------------------------------------------------
 def test_shipped_config_is_valid():
     from tests.helpers import CONFIG
 

@@ -50,7 +50,8 @@ async def populate(db) -> None:
     await run(
         "INSERT INTO resources (id, guild_id, url, url_key, title, description, author_id, shared_by, "
         "created_at,"
-        " message_id, channel_id) VALUES (1, ?, 'https://a.example/1', 'a.example/1', ?, ?, ?, ?, ?, 501, 50)",
+        " message_id, channel_id) VALUES (1, ?, 'https://a.example/1', 'a.example/1', ?, ?, ?, ?, ?, "
+        "501, 50)",
         (GUILD, SECRET_TITLE, SECRET_DESCRIPTION, ME, ME, at(-10)),
     )
     await run(

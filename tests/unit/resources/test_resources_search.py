@@ -154,8 +154,8 @@ async def test_syntax_characters_are_plain_text(db, query):
 def test_match_expression_quotes_every_word():
     match = build_match('emploi" OR title:x NEAR(a*', 5)
     assert (
-        match
-        == '{title description themes site} : ("emploi" AND "OR" AND "title x" AND "NEAR a") AND guild_id : "5"'
+        match == '{title description themes site} : ("emploi" AND "OR" AND "title x" AND "NEAR a")'
+        ' AND guild_id : "5"'
     )
 
 
