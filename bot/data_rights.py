@@ -26,7 +26,6 @@ from bot.resources.privacy import HOOK as RESOURCES
 HOOKS: tuple[MemberDataHook, ...] = (RESOURCES, CHARTER, INTERVISIONS, JOBS, MODERATION, TIMERS)
 ERASE_KIND = "privacy.erase_member"
 RETENTION_KIND = "privacy.retention"
-DELETE_MESSAGE_KIND = "privacy.delete_message"
 
 
 def leave_key(member_id: int) -> str:

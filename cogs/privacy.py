@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot import data_rights
 from bot.client import RelaisBot
 from bot.core import timeutil
-from bot.core.member_data import ErasureChoices
+from bot.core.member_data import DELETE_MESSAGE_KIND, ErasureChoices
 from bot.core.timers import FORGET_WHEN_DONE, Timer
 from bot.privacy import ui
 from bot.ui.base import NO_PINGS, send_ephemeral
@@ -43,7 +43,7 @@ class PrivacyCog(commands.Cog):
         assert self.bot.timers is not None and self.bot.db is not None
         self.bot.timers.register(data_rights.ERASE_KIND, self.on_erase_timer)
         self.bot.timers.register(data_rights.RETENTION_KIND, self.on_retention_timer)
-        self.bot.timers.register(data_rights.DELETE_MESSAGE_KIND, self.on_delete_message_timer)
+        self.bot.timers.register(DELETE_MESSAGE_KIND, self.on_delete_message_timer)
         if not await self.bot.timers.pending(RETENTION_GUILD, data_rights.RETENTION_KIND, limit=1):
             await self.bot.timers.schedule(
                 RETENTION_GUILD,

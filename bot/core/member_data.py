@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from bot.core.db import Database
 
+# The follow-up that deletes a post on Discord (a deleted resource's card, an unreviewed offer's).
+DELETE_MESSAGE_KIND = "privacy.delete_message"
 # Stands for « a member who left » where a column cannot be NULL (minutes' author, …).
 FORMER_MEMBER = 0
 

@@ -6,9 +6,15 @@ import datetime as dt
 
 from bot.core import timeutil
 from bot.core.db import Database
-from bot.core.member_data import Erasure, ErasureChoices, Export, Followup, RetentionPolicy, Subject
-
-DELETE_POST_KIND = "privacy.delete_message"
+from bot.core.member_data import (
+    DELETE_MESSAGE_KIND,
+    Erasure,
+    ErasureChoices,
+    Export,
+    Followup,
+    RetentionPolicy,
+    Subject,
+)
 
 
 class JobsData:
@@ -95,7 +101,7 @@ class JobsData:
         ]
         followups += [
             Followup(
-                DELETE_POST_KIND,
+                DELETE_MESSAGE_KIND,
                 {"channel_id": row["queue_channel_id"], "message_id": row["queue_message_id"]},
             )
             for row in pending
@@ -114,7 +120,7 @@ class JobsData:
         ]
         followups += [
             Followup(
-                DELETE_POST_KIND,
+                DELETE_MESSAGE_KIND,
                 {"channel_id": row["queue_channel_id"], "message_id": row["queue_message_id"]},
             )
             for row in revisions

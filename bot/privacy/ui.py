@@ -11,25 +11,12 @@ from bot.privacy.rights import ErasureReport, MemberExport
 from bot.ui.confirm import ConfirmView
 from bot.ui.limits import fit_embed
 
-EMBED_DESCRIPTION_LIMIT = 4096
 Choose = Callable[[discord.Interaction, bool], Awaitable[None]]
 
 
 def _label(t: Translate, dotted: str) -> str:
     area, _, name = dotted.partition(".")
     return t(f"privacy.items.{area}.{name}")
-
-
-def _fit(lines: list[str]) -> str:
-    """Whole lines up to Discord's limit, then « … »: a summary is never cut mid-word."""
-    out, size = [], 0
-    for line in lines:
-        if size + len(line) + 1 > EMBED_DESCRIPTION_LIMIT - 2:
-            out.append("…")
-            break
-        out.append(line)
-        size += len(line) + 1
-    return "\n".join(out)
 
 
 def export_embed(t: Translate, export: MemberExport) -> discord.Embed:
@@ -40,7 +27,7 @@ def export_embed(t: Translate, export: MemberExport) -> discord.Embed:
     ]
     if export.withheld:
         lines += ["", t("privacy.export.withheld_title")] + [f"• {t(key)}" for key in export.withheld]
-    return fit_embed(discord.Embed(description=_fit(lines), colour=discord.Colour.blurple()))
+    return fit_embed(discord.Embed(description="\n".join(lines), colour=discord.Colour.blurple()))
 
 
 def erasure_embed(t: Translate, report: ErasureReport) -> discord.Embed:
@@ -64,7 +51,7 @@ def erasure_embed(t: Translate, report: ErasureReport) -> discord.Embed:
                 )
     if report.followups_scheduled:
         lines += ["", t("privacy.erase.followups")]
-    return fit_embed(discord.Embed(description=_fit(lines), colour=discord.Colour.green()))
+    return fit_embed(discord.Embed(description="\n".join(lines), colour=discord.Colour.green()))
 
 
 def erase_choice_view(t: Translate, owner_id: int, choose: Choose) -> ConfirmView:

@@ -6,11 +6,18 @@ import datetime as dt
 
 from bot.core import timeutil
 from bot.core.db import Database
-from bot.core.member_data import Erasure, ErasureChoices, Export, Followup, RetentionPolicy, Subject
+from bot.core.member_data import (
+    DELETE_MESSAGE_KIND,
+    Erasure,
+    ErasureChoices,
+    Export,
+    Followup,
+    RetentionPolicy,
+    Subject,
+)
 from bot.resources.search import boost_for, forget_guilds, tier_for
 
 REFRESH_KIND = "resources.refresh_card"
-DELETE_POST_KIND = "privacy.delete_message"
 
 
 class ResourcesData:
@@ -83,12 +90,12 @@ class ResourcesData:
             for row in shared:
                 if row["thread_id"]:
                     followups.append(
-                        Followup(DELETE_POST_KIND, {"channel_id": row["thread_id"], "thread": True})
+                        Followup(DELETE_MESSAGE_KIND, {"channel_id": row["thread_id"], "thread": True})
                     )
                 elif row["message_id"]:
                     followups.append(
                         Followup(
-                            DELETE_POST_KIND,
+                            DELETE_MESSAGE_KIND,
                             {"channel_id": row["channel_id"], "message_id": row["message_id"]},
                         )
                     )
