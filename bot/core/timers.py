@@ -120,6 +120,67 @@ def _describe(exc: BaseException) -> str:
     return text[:_MAX_ERROR_CHARS]
 
 
+@dataclass(frozen=True, slots=True)
+class TimerHealth:
+    """What the diagnostic and ``relais doctor`` say about the timers (a guild's, or all of them)."""
+
+    pending: int
+    failed_recently: int  # failed for good, due within the look-back window
+    overdue: int  # pending or running, due more than ``overdue_after`` ago
+    oldest_overdue_seconds: float  # 0 when nothing is overdue
+    last_errors: tuple[str, ...]  # a few ``kind: error`` lines of the recent failures, newest first
+
+    @property
+    def healthy(self) -> bool:
+        return self.failed_recently == 0 and self.overdue == 0
+
+
+async def health(
+    db: Database,
+    now: dt.datetime,
+    *,
+    guild_id: int | None = None,
+    overdue_after: dt.timedelta = dt.timedelta(minutes=1),
+    look_back: dt.timedelta = dt.timedelta(days=7),
+) -> TimerHealth:
+    """Failures and lateness, read from the table alone: works with or without a running bot."""
+    where_guild = "" if guild_id is None else " AND guild_id = :guild"
+    params = {
+        "guild": guild_id,
+        "late": (now - overdue_after).timestamp(),
+        "since": (now - look_back).timestamp(),
+        "now": now.timestamp(),
+    }
+    row = await db.fetchone(
+        "SELECT"
+        " (SELECT COUNT(*) FROM timers WHERE status = 'pending'" + where_guild + ") AS pending,"
+        " (SELECT COUNT(*) FROM timers WHERE status = 'failed' AND due_at >= :since"
+        + where_guild
+        + ") AS failed,"
+        " (SELECT COUNT(*) FROM timers WHERE status IN ('pending', 'running') AND due_at < :late"
+        + where_guild
+        + ") AS overdue,"
+        " (SELECT MIN(due_at) FROM timers WHERE status IN ('pending', 'running') AND due_at < :late"
+        + where_guild
+        + ") AS oldest",
+        params,
+    )
+    errors = await db.fetchall(
+        "SELECT kind, last_error FROM timers WHERE status = 'failed' AND due_at >= :since"
+        + where_guild
+        + " ORDER BY due_at DESC LIMIT 3",
+        params,
+    )
+    oldest = row["oldest"]
+    return TimerHealth(
+        pending=row["pending"],
+        failed_recently=row["failed"],
+        overdue=row["overdue"],
+        oldest_overdue_seconds=0.0 if oldest is None else max(0.0, params["now"] - oldest),
+        last_errors=tuple(f"{r['kind']}: {r['last_error'] or '?'}" for r in errors),
+    )
+
+
 class TimerService:
     def __init__(
         self,
