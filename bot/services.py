@@ -9,6 +9,7 @@ fallback applies — see each Protocol below.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import discord
@@ -61,3 +62,42 @@ class ModerationService(Protocol):
     ) -> object:
         """File a report raised by another capability's button into the moderation queue."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class CharterStatus:
+    current_version: str  # the version in config/charter.yaml
+    published_version: str | None  # the last one published in this guild (None: never)
+    # Names of the crisis lines not verified within a year (or whose source still says to verify).
+    crisis_lines_to_verify: tuple[str, ...]
+
+
+@runtime_checkable
+class CharterService(Protocol):
+    """Offered by the charter capability, for the diagnostic and the setup assistant.
+
+    Without it: the diagnostic says the charter capability is disabled and the assistant skips
+    publishing.
+    """
+
+    async def status(self, guild_id: int) -> CharterStatus: ...
+
+    async def publish(self, guild: discord.Guild) -> discord.Message:
+        """Post the charter and its « J'accepte » button in the configured charter channel and record
+        the publication, as ``/charte publier`` does; raises ``UserError`` when it cannot."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    name: str
+    url: str
+    reachable: bool
+    detail: str  # French, short: « 12 offres lues », « délai dépassé »…
+
+
+@runtime_checkable
+class JobFeedsService(Protocol):
+    """Offered by the jobs capability: can each configured feed be read now? Without it: no feed check."""
+
+    async def feed_health(self, guild_id: int) -> list[FeedHealth]: ...
