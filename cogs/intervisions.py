@@ -758,11 +758,11 @@ class IntervisionsCog(commands.Cog):
     @app_commands.rename(enabled="actif")
     @app_commands.describe(enabled="Oui pour recevoir les rappels")
     async def reminders(self, interaction: discord.Interaction, enabled: bool) -> None:
-        await self.domain.set_reminders(interaction.guild_id, interaction.user.id, enabled)
-        await send_ephemeral(
-            interaction,
-            self.bot.t(interaction, "intervisions.reminders.on" if enabled else "intervisions.reminders.off"),
-        )
+        dms_were_closed = await self.domain.set_reminders(interaction.guild_id, interaction.user.id, enabled)
+        key = "intervisions.reminders.off"
+        if enabled:
+            key = "intervisions.reminders.on_again" if dms_were_closed else "intervisions.reminders.on"
+        await send_ephemeral(interaction, self.bot.t(interaction, key))
 
     @intervision.command(name="calendrier", description="Les prochaines séances en fichier agenda (.ics)")
     async def calendar(self, interaction: discord.Interaction) -> None:

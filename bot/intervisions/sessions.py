@@ -546,12 +546,21 @@ class Intervisions:
         return session
 
     # -- reminders ---------------------------------------------------------------------------
-    async def set_reminders(self, guild_id: int, user_id: int, enabled: bool) -> None:
-        await self.db.execute(
-            "INSERT INTO intervision_reminder_prefs (guild_id, user_id, enabled) VALUES (?, ?, ?)"
-            " ON CONFLICT (guild_id, user_id) DO UPDATE SET enabled = excluded.enabled",
-            (guild_id, user_id, int(enabled)),
-        )
+    async def set_reminders(self, guild_id: int, user_id: int, enabled: bool) -> bool:
+        """Turning reminders on also forgets that this member's DMs were found closed: asking for
+        them is the sign they may have reopened. True when they had been found closed."""
+        async with self.db.transaction():
+            await self.db.execute(
+                "INSERT INTO intervision_reminder_prefs (guild_id, user_id, enabled) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id, user_id) DO UPDATE SET enabled = excluded.enabled",
+                (guild_id, user_id, int(enabled)),
+            )
+            if not enabled:
+                return False
+            result = await self.db.execute(
+                "DELETE FROM intervision_dm_failures WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            )
+            return result.rowcount > 0
 
     async def reminder_recipients(self, guild_id: int, session_id: int, label: str) -> list[int]:
         """Booked members who keep reminders on and have not had this one yet; claimed in the same

@@ -236,6 +236,18 @@ async def test_closed_dms_are_noted_once(domain):
     assert await domain.dm_closed(G, 7)
 
 
+async def test_turning_reminders_on_tries_closed_dms_again(domain):
+    """A member who reopened their private messages asks for reminders: they must come back, not stay
+    skipped until some other message happens to get through."""
+    await domain.note_dm_failure(G, 7)
+    assert await domain.set_reminders(G, 7, True) is True  # the reply can say DMs were closed
+    assert not await domain.dm_closed(G, 7)
+    assert await domain.set_reminders(G, 7, True) is False
+    await domain.note_dm_failure(G, 8)
+    await domain.set_reminders(G, 8, False)
+    assert await domain.dm_closed(G, 8)  # turning them off changes nothing else
+
+
 # -- series -----------------------------------------------------------------------------------
 async def test_series_cancel_one_or_all_and_move_one(domain, timers):
     drafts = [draft(days=d) for d in (7, 14, 21)]
