@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import pytest
 from aiohttp import web
 
 from bot.sandbox.double import payloads
@@ -211,7 +212,8 @@ async def test_an_unconfigured_guild_is_told_each_channel_to_choose(unconfigured
     assert "⚠️ Modération : aucun rôle choisi." in text
 
 
-async def test_feeds_reachable_or_not(tmp_path):
+@pytest.fixture
+async def feed_server():
     async def rss(request: web.Request) -> web.Response:
         return web.Response(text=RSS, content_type="application/rss+xml")
 
@@ -220,30 +222,59 @@ async def test_feeds_reachable_or_not(tmp_path):
 
     app = web.Application()
     app.router.add_get("/rss", rss)
-    app.router.add_get("/broken", broken)
+    app.router.add_get("/broken/{tail}", broken)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-    config = copy_config(tmp_path)
-    jobs_file = config / "jobs.yaml"
-    jobs_file.write_text(
-        jobs_file.read_text(encoding="utf-8").replace(
-            "feeds: []",
-            f"feeds:\n  - name: Réseau\n    url: {base}/rss\n    region: Bruxelles\n"
-            f"  - name: Cassé\n    url: {base}/broken\n    region: Bruxelles\n",
-        ),
-        encoding="utf-8",
-    )
     try:
-        async with checked_sandbox(tmp_path, config_dir=config, environ={}) as sandbox:
-            text = report_text(await run_diagnostic(sandbox.driver, "camille"))
-            assert "✅ Flux « Réseau » : joignable (2 annonce(s) lue(s))." in text
-            assert "⚠️ Flux « Cassé » injoignable : réponse HTTP 500." in text
-            assert f"Ouvrez {base}/broken dans un navigateur" in text
+        yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
     finally:
         await runner.cleanup()
+
+
+def config_with_feeds(tmp_path, feeds: list[tuple[str, str]]):
+    config = copy_config(tmp_path)
+    jobs_file = config / "jobs.yaml"
+    listed = "".join(f"  - name: {name}\n    url: {url}\n    region: Bruxelles\n" for name, url in feeds)
+    text = jobs_file.read_text(encoding="utf-8")
+    jobs_file.write_text(text.replace("feeds: []", "feeds:\n" + listed), encoding="utf-8")
+    return config
+
+
+async def test_feeds_reachable_or_not(tmp_path, feed_server):
+    config = config_with_feeds(
+        tmp_path, [("Réseau", f"{feed_server}/rss"), ("Cassé", f"{feed_server}/broken/1")]
+    )
+    async with checked_sandbox(tmp_path, config_dir=config, environ={}) as sandbox:
+        text = report_text(await run_diagnostic(sandbox.driver, "camille"))
+        assert "✅ Flux « Réseau » : joignable (2 annonce(s) lue(s))." in text
+        assert "⚠️ Flux « Cassé » injoignable : réponse HTTP 500." in text
+        assert f"Ouvrez {feed_server}/broken/1 dans un navigateur" in text
+
+
+async def test_a_long_report_comes_in_pages(tmp_path, feed_server):
+    feeds = [(f"Flux partenaire numéro {n}", f"{feed_server}/broken/{n}-{'x' * 120}") for n in range(40)]
+    async with checked_sandbox(
+        tmp_path, config_dir=config_with_feeds(tmp_path, feeds), environ={}
+    ) as sandbox:
+        driver = sandbox.driver
+        first = await run_diagnostic(driver, "camille")
+        assert len(first.embeds) == 1 and first.components  # one page shown, with « Suivant »
+        seen = report_text(first)
+        next_id = next(
+            c["custom_id"]
+            for row in first.components
+            for c in row["components"]
+            if c.get("label") == "Suivant ▶"
+        )
+        for _ in range(10):
+            page = await (await driver.click("camille", first.id, next_id)).wait()
+            seen += report_text(page)
+            buttons = [c for row in page.components for c in row["components"]]
+            if next(c for c in buttons if c.get("label") == "Suivant ▶").get("disabled"):
+                break
+        assert all(f"« Flux partenaire numéro {n} »" in seen for n in range(40))
 
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
