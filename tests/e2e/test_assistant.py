@@ -1,0 +1,166 @@
+"""/config assistant on the double: a guild with a public mod-log, the bot's role under « Membre » and
+a deleted channel. The assistant fixes what it can after a confirmation, explains the rest, and a
+second run changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import guild_config
+from bot.sandbox.double import payloads
+from bot.sandbox.double.driver import DriverError
+from bot.sandbox.double.seed import seed_guild
+from bot.sandbox.double.state import P
+from tests.helpers import checked_sandbox, eventually
+
+
+def broken_seed():
+    seed = seed_guild()
+    positions = {"membre": 4, "moderation": 3, "pair-aidant": 2, "relais": 1}  # the bot under « Membre »
+    for role in seed.roles:
+        role.position = positions[role.key]
+    for channel in seed.channels:
+        if channel.key == "mod-log":
+            channel.private_to = None  # everyone reads the moderation log
+    return seed
+
+
+@pytest.fixture
+async def broken(tmp_path):
+    async with checked_sandbox(tmp_path, environ={}, seed=broken_seed()) as running:
+        driver = running.driver
+        guild = driver.world.guilds[running.guild_id]
+        gone = driver.channel("intervisions")
+        del guild.channels[gone.id]
+        await running.double.gateway.dispatch("CHANNEL_DELETE", payloads.channel(driver.world, gone))
+
+        async def forgotten():
+            return (await running.bot.guild_config(running.guild_id)).channel("intervisions") is None
+
+        await eventually(forgotten)
+        yield running
+
+
+def overwrite(channel, target_id: int):
+    return next((o for o in channel.overwrites if o.id == target_id), None)
+
+
+def guild_channels(sandbox):
+    return dict(sandbox.driver.world.guilds[sandbox.guild_id].channels)
+
+
+async def test_the_assistant_fixes_what_it_can_and_a_second_run_changes_nothing(broken):
+    driver, bot = broken.driver, broken.bot
+    before = guild_channels(broken)
+
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    assert opened.ephemeral
+    assert "Étape 1/1 — Intervisions" in opened.content and "réservé aux pair-aidant·es" in opened.content
+    select = opened.components[0]["components"][0]
+    options = select["options"]
+    assert len(options) <= 25
+    assert options[0]["value"] == "create" and options[0]["label"] == "Créer #intervisions"
+    assert options[0].get("default") is True
+
+    # Someone else cannot use the owner's assistant: Discord shows it to the owner only.
+    with pytest.raises(DriverError):
+        await driver.click("sami", opened.message_id, "relais:assistant:next")
+
+    confirmation = await (await driver.click("camille", opened.message_id, "relais:assistant:next")).wait()
+    text = driver.message_obj(opened.message_id).content
+    assert confirmation.type == 7
+    assert "Voici exactement ce que je vais faire" in text
+    assert "Créer le salon #intervisions" in text
+    mod_log = driver.channel("mod-log")
+    assert f"Corriger les permissions de <#{mod_log.id}>" in text
+    assert "@everyone : ✗ Voir le salon" in text
+    assert "Publier la charte" in text
+    assert "faites glisser le rôle Relais au-dessus de Membre" in text
+    assert guild_channels(broken).keys() == before.keys()  # nothing done before « Confirmer »
+
+    confirmed = await driver.click("camille", opened.message_id, "relais:assistant:confirm")
+    summary = await confirmed.wait_followup(timeout=10)
+    assert summary.ephemeral
+    assert "Salon <#" in summary.content and "Charte publiée" in summary.content
+    by_hand = "Paramètres du serveur → Rôles, faites glisser le rôle Relais au-dessus de Membre"
+    assert by_hand in summary.content
+
+    # A private intervisions channel for pair-aidants, mapped.
+    config = await bot.guild_config(broken.guild_id)
+    created = driver.channel(config.channel("intervisions"))
+    assert created.name == "intervisions" and created.id not in before
+    assert overwrite(created, broken.guild_id).deny & P.VIEW_CHANNEL
+    pairs = overwrite(created, driver.role_id("pair-aidant"))
+    assert pairs.allow & P.VIEW_CHANNEL and pairs.allow & P.SEND_MESSAGES_IN_THREADS
+    me = overwrite(created, driver.user_id("relais"))
+    assert me.allow & P.VIEW_CHANNEL and me.allow & P.MANAGE_THREADS
+    # The moderation log is private now, still readable by moderators and the bot.
+    mod_log = driver.channel("mod-log")
+    assert overwrite(mod_log, broken.guild_id).deny & P.VIEW_CHANNEL
+    assert overwrite(mod_log, driver.role_id("moderation")).allow & P.VIEW_CHANNEL
+    assert overwrite(mod_log, driver.user_id("relais")).allow & P.SEND_MESSAGES
+    # The charter is posted in the charter channel, and nobody but the bot writes there now.
+    charter_posts = driver.bot_messages("charte")
+    assert charter_posts and charter_posts[-1].components
+    assert overwrite(driver.channel("charte"), broken.guild_id).deny & P.SEND_MESSAGES
+    assert config.channel("modlog") == mod_log.id  # mappings kept
+
+    # Second run: nothing proposed, nothing created; the step by hand is still explained.
+    after_first = guild_channels(broken)
+    posts = len(driver.bot_messages("charte"))
+    again = await (await driver.slash("camille", "config assistant")).wait()
+    assert again.ephemeral and again.content.startswith("✅ Tout est en place")
+    assert not again.components
+    assert "faites glisser le rôle Relais au-dessus de Membre" in again.content
+    assert guild_channels(broken).keys() == after_first.keys()
+    assert len(driver.bot_messages("charte")) == posts
+
+
+async def test_roles_and_channels_of_an_unconfigured_guild_are_created_or_mapped(unconfigured_sandbox):
+    sandbox = unconfigured_sandbox
+    driver = sandbox.driver
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    message = opened.message_id
+    steps = 0
+    while "relais:assistant:next" in str(driver.message_obj(message).components):
+        content = driver.message_obj(message).content
+        steps += 1
+        if "Pair-aidant·e**" in content:
+            # Create this role rather than use the existing « Pair-aidant ».
+            await (await driver.select("camille", message, "relais:assistant:pick", ["create"])).wait()
+        if "Accueil**" in content:
+            await (await driver.click("camille", message, "relais:assistant:skip")).wait()
+            continue
+        await (await driver.click("camille", message, "relais:assistant:next")).wait()
+    assert steps == 10  # moderation and pair_aidant roles, then the 8 channels
+    text = driver.message_obj(message).content
+    assert "Créer le rôle « Pair-aidant·e »" in text and "sans aucune permission" in text
+    assert "Accueil" not in text  # skipped
+
+    confirmed = await driver.click("camille", message, "relais:assistant:confirm")
+    summary = await confirmed.wait_followup(timeout=10)
+    assert "Il n'a aucune permission" in summary.content
+    config = await sandbox.bot.guild_config(sandbox.guild_id)
+    guild = driver.world.guilds[sandbox.guild_id]
+    created_role = guild.roles[config.role("pair_aidant")]
+    assert created_role.name == "Pair-aidant·e" and created_role.permissions == 0
+    # Existing channels with Relais's own names were suggested and used, not duplicated.
+    assert config.channel("signalements") == driver.channel("signalements").id
+    assert config.channel("ressources") == driver.channel("ressources").id
+    assert config.role("moderation") == driver.role_id("moderation")
+    assert config.channel("accueil") is None
+    names = [c.name for c in guild.channels.values()]
+    assert len(names) == len(set(names))
+
+    # Skipped steps come back, everything else is in place.
+    again = await (await driver.slash("camille", "config assistant")).wait()
+    assert "Étape 1/1 — Accueil" in again.content
+
+
+async def test_people_without_manage_server_are_refused(sandbox):
+    driver = sandbox.driver
+    refused = await (await driver.slash("sami", "config assistant")).wait()
+    assert refused.ephemeral and "réservée" in refused.content
+    assert not refused.components
+    db_config = await guild_config.get(sandbox.bot.db, sandbox.guild_id)
+    assert db_config.channel("modlog") == driver.channel("mod-log").id
