@@ -44,6 +44,20 @@ WRITE = frozenset(
         "add_reactions",
     }
 )
+# The order permissions are listed in, as Discord's channel settings list them.
+PERMISSION_ORDER = (
+    "view_channel",
+    "manage_channels",
+    "manage_roles",
+    "send_messages",
+    "send_messages_in_threads",
+    "create_public_threads",
+    "create_private_threads",
+    "embed_links",
+    "add_reactions",
+    "manage_threads",
+    "read_message_history",
+)
 # What the role of a private audience may do there (the diagnostic checks the same).
 AUDIENCE_ALLOW = {
     "moderation": frozenset({"view_channel", "send_messages", "read_message_history"}),
@@ -276,7 +290,8 @@ def make_plan(
             )
             continue
         fix = _channel_fix(need, facts, configured_roles)
-        if fix is not None:
+        # Two purposes may share a channel (the mod-log often holds the job queue too): fix it once.
+        if fix is not None and all(f.channel_id != fix.channel_id for f in fixes):
             fixes.append(fix)
     manual = _manual_steps(
         snapshot, enabled, needs_management=bool(fixes) or any(s.can_create for s in steps)
@@ -437,6 +452,11 @@ def _candidate(step: Step, answer: str) -> ExistingChannel | ExistingRole:
         if str(candidate.id) == answer:
             return candidate
     raise ValueError(f"{step.key}: {answer!r} is not a candidate")
+
+
+def ordered(permissions: frozenset[str]) -> list[str]:
+    rank = {p: i for i, p in enumerate(PERMISSION_ORDER)}
+    return sorted(permissions, key=lambda p: (rank.get(p, len(rank)), p))
 
 
 def overwrite_matches(current: Mapping[str, bool | None], wanted: Overwrite) -> bool:

@@ -127,10 +127,11 @@ def render_overwrites(
     for o in overwrites:
         changes = [
             t("assistant.overwrite.allow", permission=t(f"assistant.permissions.{p}"))
-            for p in sorted(o.allow)
+            for p in assistant.ordered(o.allow)
         ]
         changes += [
-            t("assistant.overwrite.deny", permission=t(f"assistant.permissions.{p}")) for p in sorted(o.deny)
+            t("assistant.overwrite.deny", permission=t(f"assistant.permissions.{p}"))
+            for p in assistant.ordered(o.deny)
         ]
         parts.append(
             t(
@@ -392,26 +393,23 @@ class ConfirmationView(OwnerView):
 
     async def _confirm(self, interaction: discord.Interaction) -> None:
         session = self.session
-        if session.applied:  # a second click that reached us before the buttons went away
+        # Claimed before the first await: discord.py runs each click in its own task, so a double
+        # click would otherwise run the whole work twice.
+        if session.applied:
             await send_ephemeral(interaction, session.ctx.t("assistant.already_applied"))
             return
+        session.applied = True
         guild = interaction.guild
         assert guild is not None
-        # Re-read the guild now: the answers were given minutes ago, things may have changed since.
-        _require_manage_guild(interaction)
-        plan, _ = await read_plan(guild, session.ctx)
-        answers = {k: v for k, v in session.answers.items() if any(s.key == k for s in plan.steps)}
         try:
-            actions = assistant.plan_actions(plan, answers)
-        except ValueError:
-            # A candidate chosen earlier is gone or no longer fits: ask again from the start.
-            raise UserError("assistant.changed_meanwhile") from None
-        check_actions(interaction, actions)
-        session.applied = True
+            actions, plan = await self._checked_actions(interaction, guild)
+        except BaseException:
+            session.applied = False  # refused: the person may fix it and click again
+            raise
         self.stop()
         await interaction.response.edit_message(content=session.ctx.t("assistant.working"), view=None)
         lines = await apply_actions(guild, actions, session.ctx, interaction.user)
-        if plan.publish_charter:
+        if plan.publish_charter and session.plan.publish_charter:
             lines.append(await publish_charter(guild, session.ctx))
         elif session.ctx.charter is None and "charter" in session.ctx.enabled:
             lines.append(session.ctx.t("assistant.charter_disabled"))
@@ -422,6 +420,33 @@ class ConfirmationView(OwnerView):
         if after.steps or after.fixes:
             lines.append(session.ctx.t("assistant.done.run_again"))
         await send_ephemeral(interaction, fit_content("\n".join(lines)))
+
+    async def _checked_actions(
+        self, interaction: discord.Interaction, guild: discord.Guild
+    ) -> tuple[Sequence[Action], Plan]:
+        """The actions to run now, after the same checks as /config for the person who clicked."""
+        session = self.session
+        _require_manage_guild(interaction)
+        # Re-read the guild now: the answers were given minutes ago, things may have changed since.
+        plan, _ = await read_plan(guild, session.ctx)
+        if not _within(plan, session.plan):
+            # Something new is missing or wrong: it was not in the list the person confirmed.
+            raise UserError("assistant.changed_meanwhile")
+        answers = {k: v for k, v in session.answers.items() if any(s.key == k for s in plan.steps)}
+        try:
+            actions = assistant.plan_actions(plan, answers)
+        except ValueError:
+            # A candidate chosen earlier is gone or no longer fits: ask again from the start.
+            raise UserError("assistant.changed_meanwhile") from None
+        check_actions(interaction, actions)
+        return actions, plan
+
+
+def _within(now: Plan, shown: Plan) -> bool:
+    """Nothing in ``now`` that the confirmation did not list (things fixed meanwhile may be gone)."""
+    return {s.key for s in now.steps} <= {s.key for s in shown.steps} and {
+        f.channel_id for f in now.fixes
+    } <= {f.channel_id for f in shown.fixes}
 
 
 # -- checks and actions -----------------------------------------------------------------------------------

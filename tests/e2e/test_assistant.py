@@ -4,13 +4,15 @@ second run changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.core import guild_config
 from bot.sandbox.double import payloads
 from bot.sandbox.double.driver import DriverError
-from bot.sandbox.double.seed import seed_guild
-from bot.sandbox.double.state import P
+from bot.sandbox.double.seed import BASE, MemberSpec, RoleSpec, seed_guild
+from bot.sandbox.double.state import Channel, ChannelType, Overwrite, P
 from tests.helpers import checked_sandbox, eventually
 
 
@@ -164,3 +166,115 @@ async def test_people_without_manage_server_are_refused(sandbox):
     assert not refused.components
     db_config = await guild_config.get(sandbox.bot.db, sandbox.guild_id)
     assert db_config.channel("modlog") == driver.channel("mod-log").id
+
+
+async def test_a_double_click_creates_nothing_twice(broken):
+    driver = broken.driver
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    await (await driver.click("camille", opened.message_id, "relais:assistant:next")).wait()
+    # Both clicks leave before the bot answers either (a double click on a slow connection).
+    first, second = await asyncio.gather(
+        driver.click("camille", opened.message_id, "relais:assistant:confirm"),
+        driver.click("camille", opened.message_id, "relais:assistant:confirm"),
+    )
+    await first.wait(timeout=10)
+    await second.wait(timeout=10)
+    await asyncio.sleep(0.5)
+    guild = driver.world.guilds[broken.guild_id]
+    assert len([c for c in guild.channels.values() if c.name == "intervisions"]) == 1
+    # One publication: one « J'accepte » button (the charter itself takes several messages).
+    assert len([m for m in driver.bot_messages("charte") if m.components]) == 1
+    answers = [m.content for r in (first, second) for m in r.followups] + [
+        r.content for r in (first, second) if r.type == 4
+    ]
+    assert any("déjà fait" in (text or "") for text in answers)
+
+
+async def test_a_channel_left_by_an_interrupted_run_is_reused(broken):
+    driver = broken.driver
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    await (await driver.click("camille", opened.message_id, "relais:assistant:next")).wait()
+    # A previous confirmation created the channel, then the bot stopped before recording it.
+    guild = driver.world.guilds[broken.guild_id]
+    bot_allow = P.VIEW_CHANNEL | P.SEND_MESSAGES | P.EMBED_LINKS | P.READ_MESSAGE_HISTORY
+    bot_allow |= P.CREATE_PRIVATE_THREADS | P.SEND_MESSAGES_IN_THREADS | P.MANAGE_THREADS
+    pairs_allow = P.VIEW_CHANNEL | P.SEND_MESSAGES_IN_THREADS | P.READ_MESSAGE_HISTORY
+    leftover = Channel(
+        id=driver.world.next_id(),
+        type=ChannelType.GUILD_TEXT,
+        name="intervisions",
+        guild_id=guild.id,
+        position=len(guild.channels),
+        overwrites=[
+            Overwrite(guild.id, 0, 0, P.VIEW_CHANNEL),
+            Overwrite(driver.role_id("pair-aidant"), 0, pairs_allow, 0),
+            Overwrite(driver.user_id("relais"), 1, bot_allow, 0),
+        ],
+    )
+    guild.channels[leftover.id] = leftover
+    await driver.d.ops.emit_channel("CHANNEL_CREATE", leftover)
+    await eventually(lambda: broken.bot.get_channel(leftover.id))
+
+    confirmed = await driver.click("camille", opened.message_id, "relais:assistant:confirm")
+    summary = await confirmed.wait_followup(timeout=10)
+    assert f"<#{leftover.id}>" in summary.content
+    assert [c.id for c in guild.channels.values() if c.name == "intervisions"] == [leftover.id]
+    assert (await broken.bot.guild_config(broken.guild_id)).channel("intervisions") == leftover.id
+
+
+def managers_seed():
+    seed = seed_guild()
+    for role in seed.roles:
+        if role.key == "relais":
+            role.position = 10
+    seed.roles.append(RoleSpec("gestion", BASE + 290, "Gestion", 6, P.MANAGE_GUILD))
+    seed.members += [
+        # « Gérer le serveur » alone: may open the assistant, holds no moderation power.
+        MemberSpec("alex", BASE + 390, "alex", "Alex", ["gestion", "membre"]),
+        MemberSpec("morgan", BASE + 391, "morgan", "Morgan", ["gestion", "moderation", "membre"]),
+    ]
+    return seed
+
+
+@pytest.fixture
+async def managers(tmp_path):
+    async with checked_sandbox(tmp_path, environ={}, configure=False, seed=managers_seed()) as running:
+        yield running
+
+
+async def open_and_accept_suggestions(driver, who: str) -> int:
+    opened = await (await driver.slash(who, "config assistant")).wait()
+    message = opened.message_id
+    while "relais:assistant:next" in str(driver.message_obj(message).components):
+        await (await driver.click(who, message, "relais:assistant:next")).wait()
+    return message
+
+
+async def test_confirming_rechecks_the_clicker_as_config_does(managers):
+    driver = managers.driver
+    guild = driver.world.guilds[managers.guild_id]
+    channels_before = set(guild.channels)
+
+    # Manage Server alone cannot choose the moderation role or the private channels.
+    message = await open_and_accept_suggestions(driver, "alex")
+    refused = await (await driver.click("alex", message, "relais:assistant:confirm")).wait()
+    assert refused.ephemeral and "permissions de modération" in refused.content
+    config = await managers.bot.guild_config(managers.guild_id)
+    assert not config.channels and not config.roles and set(guild.channels) == channels_before
+
+    # Manage Server taken away between opening the assistant and confirming.
+    message = await open_and_accept_suggestions(driver, "morgan")
+    guild.members[driver.user_id("morgan")].roles.remove(driver.role_id("gestion"))
+    refused = await (await driver.click("morgan", message, "relais:assistant:confirm")).wait()
+    assert refused.ephemeral and "réservée" in refused.content
+    config = await managers.bot.guild_config(managers.guild_id)
+    assert not config.channels and not config.roles and set(guild.channels) == channels_before
+
+    # Given back, the same confirmation goes through.
+    guild.members[driver.user_id("morgan")].roles.append(driver.role_id("gestion"))
+    done = await driver.click("morgan", message, "relais:assistant:confirm")
+    summary = await done.wait_followup(timeout=10)
+    assert "C'est fait" in summary.content
+    config = await managers.bot.guild_config(managers.guild_id)
+    assert config.role("moderation") == driver.role_id("moderation")
+    assert config.channel("signalements") == driver.channel("signalements").id
