@@ -51,7 +51,7 @@ from bot.ui.checks import (
     check_role_grant,
     require_moderation_powers,
 )
-from bot.ui.limits import fit_content
+from bot.ui.limits import fit_content, fit_embed
 
 log = logging.getLogger(__name__)
 
@@ -111,17 +111,25 @@ def _purpose(t: Translate, purpose: str) -> str:
     return t(f"core.config.purposes.{purpose}")
 
 
-def _target_label(t: Translate, target: str, guild: discord.Guild, config: guild_config.GuildConfig) -> str:
+def _target_label(
+    t: Translate, target: str, guild: discord.Guild, config: guild_config.GuildConfig, planned: dict[str, str]
+) -> str:
     if target == EVERYONE:
         return "@everyone"
     if target == BOT:
         return t("assistant.overwrite.bot", bot=guild.me.display_name)
+    if target in planned:
+        return planned[target]
     role = guild.get_role(config.role(target) or 0)
     return role.name if role is not None else _purpose(t, target)
 
 
 def render_overwrites(
-    t: Translate, overwrites: Sequence[Overwrite], guild: discord.Guild, config: guild_config.GuildConfig
+    t: Translate,
+    overwrites: Sequence[Overwrite],
+    guild: discord.Guild,
+    config: guild_config.GuildConfig,
+    planned: dict[str, str],
 ) -> str:
     parts = []
     for o in overwrites:
@@ -136,7 +144,7 @@ def render_overwrites(
         parts.append(
             t(
                 "assistant.overwrite.line",
-                target=_target_label(t, o.target, guild, config),
+                target=_target_label(t, o.target, guild, config, planned),
                 changes=", ".join(changes),
             )
         )
@@ -163,7 +171,7 @@ def render_manual(t: Translate, plan: Plan) -> list[str]:
 def render_all_set(ctx: Context, plan: Plan) -> str:
     t = ctx.t
     lines = [t("assistant.all_set")]
-    if ctx.charter is None and "charter" in ctx.enabled:
+    if ctx.charter is None:
         lines.append(t("assistant.charter_disabled"))
     lines += render_manual(t, plan)
     return fit_content("\n".join(lines))
@@ -171,14 +179,20 @@ def render_all_set(ctx: Context, plan: Plan) -> str:
 
 def render_confirmation(
     t: Translate,
+    plan: Plan,
     actions: Sequence[Action],
-    publish: bool,
     guild: discord.Guild,
     config: guild_config.GuildConfig,
-) -> str:
+) -> tuple[str, discord.Embed | None]:
+    """The message's text (what to click, what stays by hand) and the list of exactly what will be
+    done, in an embed: with every overwrite spelled out it can pass the 2,000 characters of a text."""
+    publish = bool(plan.publish_charter)
+    manual = render_manual(t, plan)
     if not actions and not publish:
-        return t("assistant.confirm.nothing")
-    lines = [t("assistant.confirm.title")]
+        return fit_content("\n".join([t("assistant.confirm.nothing"), *manual])), None
+    # Roles chosen in this run are named as they will be, though the configuration does not say so yet.
+    planned = {a.purpose: a.name for a in actions if isinstance(a, CreateRole | MapRole)}
+    lines = []
     for action in actions:
         purpose = _purpose(t, action.purpose)
         if isinstance(action, CreateRole):
@@ -187,20 +201,18 @@ def render_confirmation(
             lines.append(t("assistant.confirm.map_role", name=action.name, purpose=purpose))
         elif isinstance(action, CreateChannel):
             lines.append(t("assistant.confirm.create_channel", name=action.name, purpose=purpose))
-            lines.append(render_overwrites(t, action.overwrites, guild, config))
+            lines.append(render_overwrites(t, action.overwrites, guild, config, planned))
         elif isinstance(action, MapChannel):
-            lines.append(
-                t("assistant.confirm.map_channel", channel=f"<#{action.channel_id}>", purpose=purpose)
-            )
+            channel = f"<#{action.channel_id}>"
+            lines.append(t("assistant.confirm.map_channel", channel=channel, purpose=purpose))
         else:
-            lines.append(
-                t("assistant.confirm.fix_channel", channel=f"<#{action.channel_id}>", purpose=purpose)
-            )
-            lines.append(render_overwrites(t, action.overwrites, guild, config))
+            channel = f"<#{action.channel_id}>"
+            lines.append(t("assistant.confirm.fix_channel", channel=channel, purpose=purpose))
+            lines.append(render_overwrites(t, action.overwrites, guild, config, planned))
     if publish:
         lines.append(t("assistant.confirm.publish"))
-    lines.append(t("assistant.confirm.footer"))
-    return fit_content("\n".join(lines))
+    embed = fit_embed(discord.Embed(title=t("assistant.confirm.title"), description="\n".join(lines)))
+    return fit_content("\n".join([t("assistant.confirm.footer"), *manual])), embed
 
 
 # -- the views --------------------------------------------------------------------------------------------
@@ -264,17 +276,16 @@ class Session:
     async def show_confirmation(self, interaction: discord.Interaction) -> None:
         config = await guild_config.get(self.ctx.db, interaction.guild_id)
         actions = assistant.plan_actions(self.plan, self.answers)
-        content = render_confirmation(
-            self.ctx.t, actions, bool(self.plan.publish_charter), interaction.guild, config
+        content, embed = render_confirmation(self.ctx.t, self.plan, actions, interaction.guild, config)
+        view = ConfirmationView(self) if embed is not None else None
+        await interaction.response.edit_message(
+            content=content, embed=embed, view=view, allowed_mentions=NO_PINGS
         )
-        content = fit_content("\n".join([content, *render_manual(self.ctx.t, self.plan)]))
-        view: discord.ui.View | None = None
-        if actions or self.plan.publish_charter:
-            view = ConfirmationView(self)
-        await interaction.response.edit_message(content=content, view=view, allowed_mentions=NO_PINGS)
 
     async def cancel(self, interaction: discord.Interaction) -> None:
-        await interaction.response.edit_message(content=self.ctx.t("assistant.cancelled"), view=None)
+        await interaction.response.edit_message(
+            content=self.ctx.t("assistant.cancelled"), embed=None, view=None
+        )
 
 
 def _options(t: Translate, step: Step, selected: str) -> list[discord.SelectOption]:
@@ -407,11 +418,13 @@ class ConfirmationView(OwnerView):
             session.applied = False  # refused: the person may fix it and click again
             raise
         self.stop()
-        await interaction.response.edit_message(content=session.ctx.t("assistant.working"), view=None)
+        await interaction.response.edit_message(
+            content=session.ctx.t("assistant.working"), embed=None, view=None
+        )
         lines = await apply_actions(guild, actions, session.ctx, interaction.user)
         if plan.publish_charter and session.plan.publish_charter:
             lines.append(await publish_charter(guild, session.ctx))
-        elif session.ctx.charter is None and "charter" in session.ctx.enabled:
+        elif session.ctx.charter is None:
             lines.append(session.ctx.t("assistant.charter_disabled"))
         if session.ctx.on_changed is not None:
             session.ctx.on_changed(guild)
@@ -627,11 +640,11 @@ async def start(interaction: discord.Interaction, ctx: Context) -> None:
         return
     config = await guild_config.get(ctx.db, guild.id)
     actions = assistant.plan_actions(plan, {})
-    content = (
-        ctx.t("assistant.intro_fixes")
-        + "\n"
-        + render_confirmation(ctx.t, actions, bool(plan.publish_charter), guild, config)
-    )
+    content, embed = render_confirmation(ctx.t, plan, actions, guild, config)
     await interaction.response.send_message(
-        fit_content(content), view=ConfirmationView(session), ephemeral=True, allowed_mentions=NO_PINGS
+        fit_content(f"{ctx.t('assistant.intro_fixes')}\n{content}"),
+        embed=embed,
+        view=ConfirmationView(session),
+        ephemeral=True,
+        allowed_mentions=NO_PINGS,
     )

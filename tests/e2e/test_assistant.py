@@ -11,7 +11,7 @@ import pytest
 from bot.core import guild_config
 from bot.sandbox.double import payloads
 from bot.sandbox.double.driver import DriverError
-from bot.sandbox.double.seed import BASE, MemberSpec, RoleSpec, seed_guild
+from bot.sandbox.double.seed import BASE, ChannelSpec, MemberSpec, RoleSpec, seed_guild
 from bot.sandbox.double.state import Channel, ChannelType, Overwrite, P
 from tests.helpers import checked_sandbox, eventually
 
@@ -43,6 +43,14 @@ async def broken(tmp_path):
         yield running
 
 
+def shown(message) -> str:
+    """What the member reads: the text and the embeds."""
+    parts = [message.content or ""]
+    for embed in message.embeds:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+    return "\n".join(parts)
+
+
 def overwrite(channel, target_id: int):
     return next((o for o in channel.overwrites if o.id == target_id), None)
 
@@ -69,7 +77,7 @@ async def test_the_assistant_fixes_what_it_can_and_a_second_run_changes_nothing(
         await driver.click("sami", opened.message_id, "relais:assistant:next")
 
     confirmation = await (await driver.click("camille", opened.message_id, "relais:assistant:next")).wait()
-    text = driver.message_obj(opened.message_id).content
+    text = shown(driver.message_obj(opened.message_id))
     assert confirmation.type == 7
     assert "Voici exactement ce que je vais faire" in text
     assert "Créer le salon #intervisions" in text
@@ -135,7 +143,7 @@ async def test_roles_and_channels_of_an_unconfigured_guild_are_created_or_mapped
             continue
         await (await driver.click("camille", message, "relais:assistant:next")).wait()
     assert steps == 10  # moderation and pair_aidant roles, then the 8 channels
-    text = driver.message_obj(message).content
+    text = shown(driver.message_obj(message))
     assert "Créer le rôle « Pair-aidant·e »" in text and "sans aucune permission" in text
     assert "Accueil" not in text  # skipped
 
@@ -278,3 +286,66 @@ async def test_confirming_rechecks_the_clicker_as_config_does(managers):
     config = await managers.bot.guild_config(managers.guild_id)
     assert config.role("moderation") == driver.role_id("moderation")
     assert config.channel("signalements") == driver.channel("signalements").id
+
+
+def crowded_seed():
+    seed = seed_guild()
+    seed.channels += [ChannelSpec(f"salon-{n:02d}", BASE + 500 + n, f"salon-{n:02d}") for n in range(30)]
+    return seed
+
+
+@pytest.fixture
+async def crowded(tmp_path):
+    async with checked_sandbox(tmp_path, environ={}, seed=crowded_seed()) as running:
+        db = running.bot.db
+        await guild_config.forget_channel(db, running.guild_id, running.driver.channel("ressources").id)
+        yield running
+
+
+async def test_a_long_list_stops_at_25_options_and_cancel_changes_nothing(crowded):
+    driver = crowded.driver
+    before = guild_channels(crowded)
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    assert "Étape 1/1 — Ressources partagées" in opened.content
+    assert "La liste s'arrête à 25" in opened.content
+    options = opened.components[0]["components"][0]["options"]
+    assert len(options) == 25
+    assert options[0]["value"] == "create" and not options[0].get("default")
+    # The existing #ressources is suggested: choosing it is one click on « Suivant ».
+    assert options[1]["label"] == "#ressources" and options[1]["default"] is True
+    buttons = [c["custom_id"] for c in opened.components[1]["components"]]
+    assert buttons == ["relais:assistant:skip", "relais:assistant:next", "relais:assistant:cancel"]
+
+    picked = await driver.select("camille", opened.message_id, "relais:assistant:pick", ["create"])
+    await picked.wait()
+    options = driver.message_obj(opened.message_id).components[0]["components"][0]["options"]
+    assert options[0].get("default") is True and not options[1].get("default")
+
+    cancelled = await (await driver.click("camille", opened.message_id, "relais:assistant:cancel")).wait()
+    assert cancelled.type == 7
+    message = driver.message_obj(opened.message_id)
+    assert "je ne change rien" in message.content and not message.components and not message.embeds
+    assert guild_channels(crowded).keys() == before.keys()
+    config = await crowded.bot.guild_config(crowded.guild_id)
+    assert config.channel("ressources") is None
+
+
+@pytest.fixture
+async def without_charter(tmp_path):
+    environ = {"RELAIS_COGS__ENABLED": "[admin, moderation, intervisions]"}
+    async with checked_sandbox(tmp_path, environ=environ, seed=broken_seed()) as running:
+        yield running
+
+
+async def test_without_the_charter_capability_publishing_is_skipped_with_a_word(without_charter):
+    driver = without_charter.driver
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    # Only what enabled capabilities use: the public mod-log, nothing about the charter or resources.
+    assert opened.embeds and f"<#{driver.channel('mod-log').id}>" in opened.embeds[0]["description"]
+    assert "charte" not in opened.embeds[0]["description"].lower()
+    confirmed = await driver.click("camille", opened.message_id, "relais:assistant:confirm")
+    summary = await confirmed.wait_followup(timeout=10)
+    assert "La charte n'est pas activée sur ce Relais" in summary.content
+    assert driver.bot_messages("charte") == []
+    again = await (await driver.slash("camille", "config assistant")).wait()
+    assert again.content.startswith("✅ Tout est en place")
