@@ -171,6 +171,7 @@ class Plan:
     # The charter is not published at its current version (None: the charter capability is off).
     publish_charter: bool | None
     configured_roles: frozenset[str]  # role purposes set and existing before the assistant runs
+    bot_role: str = ""  # the bot's highest role: only roles below it can be chosen
 
     @property
     def is_empty(self) -> bool:
@@ -305,7 +306,7 @@ def make_plan(
     publish = None
     if charter is not None and "charter" in enabled:
         publish = charter.published_version != charter.current_version
-    return Plan(tuple(steps), tuple(fixes), manual, publish, configured_roles)
+    return Plan(tuple(steps), tuple(fixes), manual, publish, configured_roles, snapshot.bot_top_role_name)
 
 
 def _channel_candidates(need: layout.ChannelNeed, inventory: Inventory) -> tuple[ExistingChannel, ...]:

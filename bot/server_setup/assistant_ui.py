@@ -170,10 +170,12 @@ def render_manual(t: Translate, plan: Plan) -> list[str]:
 
 def render_all_set(ctx: Context, plan: Plan) -> str:
     t = ctx.t
-    lines = [t("assistant.all_set")]
+    manual = render_manual(t, plan)
+    # With something left by hand, « all set » speaks only of what the bot could do.
+    lines = [t("assistant.all_set_but_manual" if manual else "assistant.all_set")]
     if ctx.charter is None:
         lines.append(t("assistant.charter_disabled"))
-    lines += render_manual(t, plan)
+    lines += manual
     return fit_content("\n".join(lines))
 
 
@@ -268,7 +270,7 @@ class Session:
         if not step.candidates and not step.can_create:
             lines.append(t("assistant.step.none_fits"))
         else:
-            lines.append(t(f"assistant.step.choose_{kind}"))
+            lines.append(t(f"assistant.step.choose_{kind}", bot_role=self.plan.bot_role))
             if len(step.candidates) + step.can_create > MAX_OPTIONS:
                 lines.append(t(f"assistant.step.more_{kind}"))
         return fit_content("\n".join(lines))

@@ -119,7 +119,7 @@ async def test_the_assistant_fixes_what_it_can_and_a_second_run_changes_nothing(
     after_first = guild_channels(broken)
     posts = len(driver.bot_messages("charte"))
     again = await (await driver.slash("camille", "config assistant")).wait()
-    assert again.ephemeral and again.content.startswith("✅ Tout est en place")
+    assert again.ephemeral and again.content.startswith("✅ Tout est en place de mon côté")
     assert not again.components
     assert "faites glisser le rôle Relais au-dessus de Membre" in again.content
     assert guild_channels(broken).keys() == after_first.keys()
@@ -131,6 +131,7 @@ async def test_roles_and_channels_of_an_unconfigured_guild_are_created_or_mapped
     driver = sandbox.driver
     opened = await (await driver.slash("camille", "config assistant")).wait()
     message = opened.message_id
+    shown_first = opened.content
     steps = 0
     while "relais:assistant:next" in str(driver.message_obj(message).components):
         content = driver.message_obj(message).content
@@ -143,6 +144,7 @@ async def test_roles_and_channels_of_an_unconfigured_guild_are_created_or_mapped
             continue
         await (await driver.click("camille", message, "relais:assistant:next")).wait()
     assert steps == 10  # moderation and pair_aidant roles, then the 8 channels
+    assert "Seuls les rôles placés sous le mien (« Relais »)" in shown_first
     text = shown(driver.message_obj(message))
     assert "Créer le rôle « Pair-aidant·e »" in text and "sans aucune permission" in text
     assert "Accueil" not in text  # skipped
