@@ -223,11 +223,17 @@ def _channel_findings(need: layout.ChannelNeed, snapshot: GuildSnapshot) -> list
     return found
 
 
+def reads(permissions: frozenset[str]) -> bool:
+    return "view_channel" in permissions
+
+
+def writes(permissions: frozenset[str]) -> bool:
+    return reads(permissions) and "send_messages" in permissions
+
+
 def _audience(need: layout.ChannelNeed, facts: ChannelFacts) -> Iterable[tuple]:
     """(level, key, fix, extra Finding fields) for whoever sees or writes where they should not."""
     everyone, roles = facts.everyone, facts.roles
-    reads = lambda perms: "view_channel" in perms  # noqa: E731 - a two-word predicate
-    writes = lambda perms: reads(perms) and "send_messages" in perms  # noqa: E731
     if need.audience is Audience.MODERATORS:
         if reads(everyone):
             yield Level.ERROR, "channel_public", "make_private", {}
