@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from bot.core.guild_config import DANGEROUS_PERMISSIONS, PRIVATE_CHANNEL_PURPOSES
 from bot.server_setup import layout
-from bot.server_setup.diagnostic import EXPECTED_ROLES, CharterFacts, GuildSnapshot
+from bot.server_setup.diagnostic import EXPECTED_ROLES, ChannelFacts, CharterFacts, GuildSnapshot
 from bot.server_setup.layout import Audience
 
 EVERYONE = "@everyone"
@@ -72,6 +72,9 @@ class ExistingChannel:
     name: str
     kind: str  # "text", "forum" or "other" (voice, category…)
     public: bool  # @everyone may view it
+    # Who may do what there, as for a configured channel: a channel chosen in this run gets the same
+    # fixes as one configured before, in the same confirmation (else the next run would find them).
+    facts: ChannelFacts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +340,7 @@ def _reads(perms: frozenset[str]) -> bool:
     return "view_channel" in perms
 
 
-def _channel_fix(need: layout.ChannelNeed, facts, roles: frozenset[str]) -> ChannelFix | None:
+def _channel_fix(need: layout.ChannelNeed, facts: ChannelFacts, roles: frozenset[str]) -> ChannelFix | None:
     """The overwrites to set on a configured channel, or None when it already fits its audience.
 
     Only what breaks a promise is fixed: a private channel others can read, a read-only one where
@@ -406,6 +409,7 @@ def plan_actions(plan: Plan, choices: Mapping[str, str]) -> tuple[Action, ...]:
     roles_after = set(plan.configured_roles)
     role_actions: list[Action] = []
     channel_actions: list[Action] = []
+    chosen_fixes: list[ChannelFix] = []
     for step in plan.steps:
         answer = choices.get(step.key, step.suggested)
         if answer == SKIP:
@@ -420,11 +424,15 @@ def plan_actions(plan: Plan, choices: Mapping[str, str]) -> tuple[Action, ...]:
                 channel_actions.append(CreateChannel(step.purpose, step.default_name, ()))
             continue
         chosen = _candidate(step, answer)
-        if isinstance(step, RoleStep):
+        if isinstance(chosen, ExistingRole):
             role_actions.append(MapRole(step.purpose, chosen.id, chosen.name))
             roles_after.add(step.purpose)
         else:
             channel_actions.append(MapChannel(step.purpose, chosen.id, chosen.name))
+            if chosen.facts is not None:
+                fix = _channel_fix(layout.CHANNEL_BY_PURPOSE[step.purpose], chosen.facts, frozenset())
+                if fix is not None:
+                    chosen_fixes.append(fix)
     roles = frozenset(roles_after)
     # Overwrites are known only now: a channel created for members is gated if ``membre`` will exist.
     channel_actions = [
@@ -443,9 +451,19 @@ def plan_actions(plan: Plan, choices: Mapping[str, str]) -> tuple[Action, ...]:
             if f.problem == "bot_cannot_work"
             else _fix_overwrites(layout.CHANNEL_BY_PURPOSE[f.purpose], roles, f.hide_from),
         )
-        for f in plan.fixes
+        for f in _once_per_channel([*plan.fixes, *chosen_fixes])
     ]
     return (*role_actions, *channel_actions, *fixes)
+
+
+def _once_per_channel(fixes: list[ChannelFix]) -> list[ChannelFix]:
+    seen: set[int] = set()
+    kept = []
+    for fix in fixes:
+        if fix.channel_id not in seen:
+            seen.add(fix.channel_id)
+            kept.append(fix)
+    return kept
 
 
 def _candidate(step: Step, answer: str) -> ExistingChannel | ExistingRole:

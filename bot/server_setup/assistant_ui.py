@@ -41,7 +41,7 @@ from bot.server_setup.assistant import (
     Plan,
     Step,
 )
-from bot.server_setup.diagnostic import GuildSnapshot
+from bot.server_setup.diagnostic import AUDIENCE_ROLES, ChannelFacts, GuildSnapshot
 from bot.server_setup.ui import allowed, channel_kind, snapshot_from_guild
 from bot.ui.base import NO_PINGS, RelaisView, send_ephemeral
 from bot.ui.checks import (
@@ -69,18 +69,37 @@ class Charter(Protocol):
 # -- reading the guild ------------------------------------------------------------------------------------
 
 
-def inventory_from_guild(guild: discord.Guild) -> Inventory:
+def inventory_from_guild(guild: discord.Guild, config: guild_config.GuildConfig) -> Inventory:
     everyone = guild.default_role
-    channels = tuple(
-        ExistingChannel(c.id, c.name, channel_kind(c), c.permissions_for(everyone).view_channel)
-        for c in guild.channels
-        if not isinstance(c, discord.CategoryChannel)
-    )
+    audience_roles = {
+        purpose: role
+        for purpose in AUDIENCE_ROLES
+        if (role := guild.get_role(config.role(purpose) or 0)) is not None
+    }
+    channels = []
+    for channel in guild.channels:
+        if isinstance(channel, discord.CategoryChannel):
+            continue
+        kind = channel_kind(channel)
+        # What the diagnostic's snapshot says of a configured channel, for every one that could be chosen.
+        facts = ChannelFacts(
+            channel.id,
+            True,
+            channel.name,
+            kind,
+            allowed(channel.permissions_for(guild.me)),
+            allowed(channel.permissions_for(everyone)),
+            {purpose: allowed(channel.permissions_for(role)) for purpose, role in audience_roles.items()},
+        )
+        public = channel.permissions_for(everyone).view_channel
+        channels.append(
+            ExistingChannel(channel.id, channel.name, kind, public, facts if kind != "other" else None)
+        )
     roles = tuple(
         ExistingRole(r.id, r.name, r.position, r.managed, r.is_default(), allowed(r.permissions))
         for r in guild.roles
     )
-    return Inventory(channels, roles)
+    return Inventory(tuple(channels), roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +119,7 @@ async def read_plan(guild: discord.Guild, ctx: Context) -> tuple[Plan, GuildSnap
     config = await guild_config.get(ctx.db, guild.id)
     snapshot = snapshot_from_guild(guild, config)
     status = await ctx.charter.status(guild.id) if ctx.charter is not None else None
-    plan = assistant.make_plan(snapshot, inventory_from_guild(guild), ctx.enabled, charter=status)
+    plan = assistant.make_plan(snapshot, inventory_from_guild(guild, config), ctx.enabled, charter=status)
     return plan, snapshot
 
 
@@ -473,12 +492,15 @@ def check_actions(interaction: discord.Interaction, actions: Sequence[Action]) -
     caller = interaction.user
     assert guild is not None and isinstance(caller, discord.Member)
     me = guild.me
+    # A channel whose overwrites the bot is about to fix need not be postable yet.
+    fixed = {a.channel_id for a in actions if isinstance(a, FixChannel)}
     for action in actions:
         if isinstance(action, MapChannel):
             channel = guild.get_channel(action.channel_id)
             if channel is None:
                 raise UserError("assistant.changed_meanwhile")
-            check_channel_postable(channel, me)
+            if action.channel_id not in fixed:
+                check_channel_postable(channel, me)
             check_channel_grant(caller, channel, action.purpose)
         elif isinstance(action, MapRole):
             role = guild.get_role(action.role_id)

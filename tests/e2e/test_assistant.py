@@ -13,6 +13,9 @@ from bot.sandbox.double import payloads
 from bot.sandbox.double.driver import DriverError
 from bot.sandbox.double.seed import BASE, ChannelSpec, MemberSpec, RoleSpec, seed_guild
 from bot.sandbox.double.state import Channel, ChannelType, Overwrite, P
+from bot.server_setup import diagnostic
+from bot.server_setup import ui as setup_ui
+from bot.services import CharterService
 from tests.helpers import checked_sandbox, eventually
 
 
@@ -114,6 +117,14 @@ async def test_the_assistant_fixes_what_it_can_and_a_second_run_changes_nothing(
     assert charter_posts and charter_posts[-1].components
     assert overwrite(driver.channel("charte"), broken.guild_id).deny & P.SEND_MESSAGES
     assert config.channel("modlog") == mod_log.id  # mappings kept
+    # The diagnostic agrees: the only ❌ left is the one the bot cannot fix itself.
+    guild = bot.get_guild(broken.guild_id)
+    charter = bot.services.get(CharterService)
+    report = diagnostic.diagnose(
+        setup_ui.snapshot_from_guild(guild, config),
+        diagnostic.ExtraFacts(charter=await charter.status(broken.guild_id)),
+    )
+    assert [(f.key, f.subject) for f in report.errors] == [("role_above_bot", "membre")]
 
     # Second run: nothing proposed, nothing created; the step by hand is still explained.
     after_first = guild_channels(broken)
@@ -164,9 +175,24 @@ async def test_roles_and_channels_of_an_unconfigured_guild_are_created_or_mapped
     names = [c.name for c in guild.channels.values()]
     assert len(names) == len(set(names))
 
-    # Skipped steps come back, everything else is in place.
+    # The existing #charte was chosen, and made read-only in the same run.
+    assert "Corriger les permissions de <#" in text
+    assert overwrite(guild.channels[config.channel("charte")], sandbox.guild_id).deny & P.SEND_MESSAGES
+
+    bot = sandbox.bot
+    report = diagnostic.diagnose(
+        setup_ui.snapshot_from_guild(bot.get_guild(sandbox.guild_id), config),
+        diagnostic.ExtraFacts(charter=await bot.services.get(CharterService).status(sandbox.guild_id)),
+    )
+    # The diagnostic agrees: only the skipped channel is missing.
+    assert [(f.key, f.subject) for f in report.errors] == [("channel_unset", "accueil")]
+
+    # Skipped steps come back; nothing else is proposed.
     again = await (await driver.slash("camille", "config assistant")).wait()
     assert "Étape 1/1 — Accueil" in again.content
+    await (await driver.click("camille", again.message_id, "relais:assistant:skip")).wait()
+    assert "Vous avez tout passé" in driver.message_obj(again.message_id).content
+    assert not driver.message_obj(again.message_id).components
 
 
 async def test_people_without_manage_server_are_refused(sandbox):

@@ -285,3 +285,38 @@ def test_overwrite_matches_reads_an_existing_overwrite():
     assert overwrite_matches({"send_messages": True, "view_channel": False, "add_reactions": None}, wanted)
     assert not overwrite_matches({"send_messages": True, "view_channel": None}, wanted)
     assert isinstance(make_plan(healthy_snapshot(unset_roles=["moderation"]), INVENTORY).steps[0], RoleStep)
+
+
+def test_a_channel_chosen_in_this_run_gets_its_fixes_in_the_same_confirmation():
+    writable = ChannelFacts(
+        310, True, "reglement", "text", BOT_ALL, frozenset({"view_channel", "send_messages"})
+    )
+    seen_by_members = ChannelFacts(
+        311,
+        True,
+        "equipe",
+        "text",
+        BOT_ALL,
+        frozenset(),
+        MappingProxyType({"membre": frozenset({"view_channel"})}),
+    )
+    inventory = Inventory(
+        channels=(
+            ExistingChannel(310, "reglement", "text", public=True, facts=writable),
+            ExistingChannel(311, "equipe", "text", public=False, facts=seen_by_members),
+        ),
+        roles=(),
+    )
+    plan = make_plan(healthy_snapshot(unset_channels=["charte", "modlog", "signalements"]), inventory)
+    assert plan.fixes == ()  # nothing configured is wrong…
+    actions = plan_actions(
+        plan, {"channel:charte": "310", "channel:modlog": "311", "channel:signalements": "311"}
+    )
+    fixes = {a.channel_id: a for a in actions if isinstance(a, FixChannel)}
+    # …but the channels chosen now are fixed now, each once.
+    assert set(fixes) == {310, 311}
+    charter = {o.target: o for o in fixes[310].overwrites}
+    assert "send_messages" in charter[EVERYONE].deny
+    modlog = {o.target: o for o in fixes[311].overwrites}
+    assert modlog["membre"].deny == {"view_channel"}
+    assert "view_channel" in modlog["moderation"].allow
