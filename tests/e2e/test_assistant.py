@@ -377,3 +377,33 @@ async def test_without_the_charter_capability_publishing_is_skipped_with_a_word(
     assert driver.bot_messages("charte") == []
     again = await (await driver.slash("camille", "config assistant")).wait()
     assert again.content.startswith("✅ Tout est en place")
+
+
+def powerless_seed():
+    seed = broken_seed()
+    for role in seed.roles:
+        if role.key == "relais":
+            role.permissions &= ~(P.MANAGE_CHANNELS | P.MANAGE_ROLES)
+    return seed
+
+
+@pytest.fixture
+async def powerless(tmp_path):
+    async with checked_sandbox(tmp_path, environ={}, seed=powerless_seed()) as running:
+        yield running
+
+
+async def test_without_manage_channels_and_roles_the_fixes_are_explained_by_hand(powerless):
+    driver = powerless.driver
+    mod_log = driver.channel("mod-log")
+    overwrites_before = list(mod_log.overwrites)
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    text = shown(driver.message_obj(opened.message_id))
+    assert "Il me manque « Gérer les salons », « Gérer les rôles »" in text
+    assert "#mod-log : tout le monde peut le lire alors qu'il doit être privé" in text
+    assert "Corriger les permissions" not in text  # never proposed what it cannot do
+    assert "Publier la charte" in text
+    confirmed = await driver.click("camille", opened.message_id, "relais:assistant:confirm")
+    summary = await confirmed.wait_followup(timeout=10)
+    assert "Charte publiée" in summary.content and "Clic droit sur le salon" in summary.content
+    assert driver.channel("mod-log").overwrites == overwrites_before
