@@ -564,6 +564,7 @@ async def apply_actions(
             lines.append(
                 t("assistant.done.failed", purpose=purpose, error=str(error.text or error.status)[:200])
             )
+    log.info("assistant: %d action(s) in guild %s by %s", len(actions), guild.id, user.id)
     return lines
 
 
