@@ -23,7 +23,9 @@ PERMISSIONS = {
     "create_public_threads": "forum posts for resources and job offers",
     "create_private_threads": "the confidential space of each intervision",
     "manage_threads": "add and remove intervision participants, archive threads",
-    "manage_roles": "grant the member role when the charter is accepted",
+    "manage_roles": "grant the member role when the charter is accepted; /config assistant sets channel "
+    "permissions and creates missing roles (without permissions) once an administrator confirms",
+    "manage_channels": "/config assistant creates the missing channels once an administrator confirms",
     "moderate_members": "timeouts decided by moderators",
     "kick_members": "exclusions decided by moderators",
     "ban_members": "bans decided by moderators, and lifting them on time",

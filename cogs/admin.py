@@ -14,10 +14,16 @@ from bot.client import RelaisBot
 from bot.core import guild_config, timers, timeutil
 from bot.core.errors import UserError
 from bot.core.keyed_lock import KeyedLock
-from bot.server_setup import diagnostic, layout, summaries
+from bot.server_setup import assistant_ui, diagnostic, layout, summaries
 from bot.server_setup import ui as setup_ui
 from bot.services import CharterService, JobFeedsService
 from bot.ui.base import NO_PINGS
+from bot.ui.checks import (
+    check_channel_grant,
+    check_channel_postable,
+    check_role_assignable,
+    check_role_grant,
+)
 from bot.ui.limits import fit_content
 from bot.ui.pager import Pager
 
@@ -29,80 +35,6 @@ CHANNEL_CHOICES = [
 ROLE_CHOICES = [
     app_commands.Choice(name=label, value=key) for key, label in guild_config.ROLE_PURPOSES.items()
 ]
-
-
-def check_channel_postable(channel: discord.abc.GuildChannel, me: discord.Member) -> None:
-    perms = channel.permissions_for(me)
-    needed = ["view_channel", "send_messages", "embed_links"]
-    if isinstance(channel, discord.ForumChannel):
-        needed = ["view_channel", "send_messages", "create_public_threads"]
-    missing = [p for p in needed if not getattr(perms, p)]
-    if missing:
-        raise UserError(
-            "core.config.channel_not_postable", channel=channel.mention, permissions=", ".join(missing)
-        )
-
-
-def check_role_assignable(role: discord.Role, me: discord.Member) -> None:
-    if role.is_default() or role.managed:
-        raise UserError("core.config.role_not_assignable", role=role.name)
-    if role >= me.top_role:
-        raise UserError("core.config.role_above_bot", role=role.name, bot_role=me.top_role.name)
-
-
-# Discord permissions a role must not carry when Relais hands it out (« J'accepte ») or when it only
-# marks members: whoever maps it would give them powers over the server.
-DANGEROUS_PERMISSIONS = (
-    "administrator",
-    "manage_guild",
-    "manage_roles",
-    "manage_channels",
-    "kick_members",
-    "ban_members",
-    "moderate_members",
-    "manage_messages",
-    "manage_webhooks",
-    "mention_everyone",
-)
-# What Relais does on a moderator's behalf (warn, timeout, kick, ban, delete): only someone who already
-# holds these may say which role makes a moderator, or where reports and the moderation log go.
-MODERATION_POWERS = ("kick_members", "ban_members", "moderate_members", "manage_messages")
-PRIVATE_CHANNEL_PURPOSES = ("modlog", "signalements", "offres_moderation")
-
-
-def _code_names(names: list[str]) -> str:
-    return ", ".join(f"`{n}`" for n in names)
-
-
-def has_moderation_powers(member: discord.Member) -> bool:
-    perms = member.guild_permissions
-    return perms.administrator or all(getattr(perms, p) for p in MODERATION_POWERS)
-
-
-def check_role_grant(caller: discord.Member, role: discord.Role, purpose: str) -> None:
-    """Refuse a mapping that would hand the caller (or members) more than the caller already holds.
-
-    Judged on the caller's permissions in this interaction, so a role removed a second ago counts.
-    """
-    if purpose == "moderation":
-        if not has_moderation_powers(caller):
-            missing = [p for p in MODERATION_POWERS if not getattr(caller.guild_permissions, p)]
-            raise UserError("core.config.moderation_role_needs_powers", permissions=_code_names(missing))
-        return
-    dangerous = [p for p in DANGEROUS_PERMISSIONS if getattr(role.permissions, p)]
-    if dangerous:
-        raise UserError("core.config.role_too_powerful", role=role.name, permissions=_code_names(dangerous))
-
-
-def check_channel_grant(caller: discord.Member, channel: discord.abc.GuildChannel, purpose: str) -> None:
-    """Reports and the moderation log reveal what only moderators may read: same powers, private channel."""
-    if purpose not in PRIVATE_CHANNEL_PURPOSES:
-        return
-    if not has_moderation_powers(caller):
-        missing = [p for p in MODERATION_POWERS if not getattr(caller.guild_permissions, p)]
-        raise UserError("core.config.private_channel_needs_powers", permissions=_code_names(missing))
-    if channel.permissions_for(channel.guild.default_role).view_channel:
-        raise UserError("core.config.private_channel_is_public", channel=channel.mention)
 
 
 # default_permissions only hides /config; server admins can override it, so each sub-command re-checks.
@@ -354,6 +286,22 @@ class Admin(commands.Cog):
         await summaries.remember_posted(db, guild.id, errors, timeutil.now())
         log.info("diagnostic summary posted (guild=%s): %s", guild.id, ", ".join(sorted(errors)))
         return True
+
+    # -- /config assistant --------------------------------------------------------------------------
+    @config.command(
+        name="assistant", description="Mettre Relais en place pas à pas : salons, rôles et charte"
+    )
+    @manage_guild_rechecked
+    async def config_assistant(self, interaction: discord.Interaction) -> None:
+        enabled = frozenset(self.bot.settings.cogs.enabled) & frozenset(layout.CAPABILITIES)
+        context = assistant_ui.Context(
+            self.bot.db,
+            self.bot.services.get(CharterService),
+            enabled,
+            self.bot.texts(interaction),
+            on_changed=self._rediagnose_soon,
+        )
+        await assistant_ui.start(interaction, context)
 
     # -- /aide, /a-propos ---------------------------------------------------------------------------
     @app_commands.command(name="aide", description="Les commandes de Relais que vous pouvez utiliser")

@@ -37,6 +37,25 @@ ROLE_PURPOSES = {
     "ecoute": "Écoute (pairs joignables quand personne n'est de permanence)",
 }
 
+# Discord permissions a role must not carry when Relais hands it out (« J'accepte ») or when it only
+# marks members: whoever maps it would give them powers over the server.
+DANGEROUS_PERMISSIONS = (
+    "administrator",
+    "manage_guild",
+    "manage_roles",
+    "manage_channels",
+    "kick_members",
+    "ban_members",
+    "moderate_members",
+    "manage_messages",
+    "manage_webhooks",
+    "mention_everyone",
+)
+# What Relais does on a moderator's behalf (warn, timeout, kick, ban, delete): only someone who already
+# holds these may say which role makes a moderator, or where reports and the moderation log go.
+MODERATION_POWERS = ("kick_members", "ban_members", "moderate_members", "manage_messages")
+PRIVATE_CHANNEL_PURPOSES = ("modlog", "signalements", "offres_moderation")
+
 
 @dataclass(frozen=True, slots=True)
 class GuildConfig:
