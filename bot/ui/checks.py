@@ -37,3 +37,16 @@ def require_can_act_on(actor: discord.Member, target: discord.Member, me: discor
         raise NotAllowed("core.errors.target_above_actor", member=target.display_name)
     if target.top_role >= me.top_role:
         raise NotAllowed("core.errors.target_above_bot", member=target.display_name)
+
+
+MODERATOR_AUDIENCE = "moderators"
+
+
+def for_moderators() -> dict[str, str]:
+    """``extras`` of a command Discord shows to everyone but whose handler lets only moderators act
+    (``require_moderator``): /aide then lists it to moderators only."""
+    return {"audience": MODERATOR_AUDIENCE}
+
+
+def for_moderators_only(command: object) -> bool:
+    return (getattr(command, "extras", None) or {}).get("audience") == MODERATOR_AUDIENCE
