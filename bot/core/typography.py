@@ -70,6 +70,8 @@ def _before_mark(text: str, mask: list[bool], i: int, space: str) -> str | None:
         return None if i > 1 and text[i - 2] == "«" else space
     if not previous or previous in _FINE or previous == "«":
         return None  # start of text, « ?! », « «? »: nothing to attach the space to
+    if text[i] == ":" and previous == "}":
+        return None  # « {scheme}: », « {hour}:{minute} »: a colon glued to a value is part of it
     if _WORD_END.match(previous) and (not following or _PHRASE_END.match(following)):
         return space
     return None

@@ -132,6 +132,9 @@ def test_what_is_not_a_sentence_is_left_alone():
         "\n? au début d'une ligne",
     ):
         assert french(text) == text, text
+    assert french("pas « {scheme}: »") == f"pas «{NBSP}{{scheme}}:{NBSP}»", (
+        "a colon glued to a value is its own"
+    )
 
 
 def test_a_placeholder_followed_by_a_mark_gets_the_space_but_not_the_value():
