@@ -271,7 +271,7 @@ class IntervisionsCog(commands.Cog):
                     inner,
                     "intervisions.series.done",
                     count=len(sessions),
-                    ids=", ".join(f"#{s.id}" for s in sessions),
+                    ids=", ".join(self.bot.t(inner, "intervisions.series.id", id=s.id) for s in sessions),
                 )
                 + "".join(f"\n{n}" for n in dict.fromkeys(notes)),
                 ephemeral=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from discord.ext import commands
 
-from tests.helpers import checked_sandbox, eventually
+from tests.helpers import checked_sandbox, eventually, fr
 
 
 async def test_login_syncs_commands_once(sandbox):
@@ -146,12 +146,12 @@ async def test_config_langue_switches_public_messages_and_fallback_replies_to_en
     assert (await bot.guild_config(sandbox.guild_id)).locale is None
 
     switched = await (await driver.slash("camille", "config langue", langue="English")).wait()
-    assert (
-        switched.ephemeral and switched.content == "Langue des annonces : English."
+    assert switched.ephemeral and switched.content == fr(
+        "Langue des annonces : English."
     )  # Camille's client is French
     assert (await bot.guild_config(sandbox.guild_id)).locale == "en"
     shown = await (await driver.slash("camille", "config voir")).wait()
-    assert "Langue des annonces : en" in shown.content
+    assert fr("Langue des annonces : en") in shown.content
 
     english = await (await driver.slash("lea", "aide")).wait()
     assert "What you can do" in listed(english) and "/help" in listed(english)
@@ -162,7 +162,7 @@ async def test_config_langue_switches_public_messages_and_fallback_replies_to_en
     shared = await (
         await driver.slash("ines", "ressource partager", url="https://pat.support/", titre="PAT")
     ).wait()
-    assert shared.content.startswith("Merci !")
+    assert shared.content.startswith(fr("Merci !"))
     card = (await eventually(lambda: [m for m in driver.bot_messages("ressources") if m.embeds]))[-1]
     names = [f["name"] for f in card.embeds[0]["fields"]]
     assert names == ["Type", "Shared by"] and card.embeds[0]["footer"]["text"].startswith("Resource #1")
@@ -173,7 +173,7 @@ async def test_config_langue_switches_public_messages_and_fallback_replies_to_en
     assert "What you can do" in listed(still)
 
     back = await (await driver.slash("camille", "config langue", langue="fr")).wait()
-    assert back.content == "Langue des annonces : Français."
+    assert back.content == fr("Langue des annonces : Français.")
     again = await (await driver.slash("lea", "aide")).wait()
     assert "Ce que vous pouvez faire" in listed(again)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from tests.helpers import fr
+
 COMMAND = re.compile(r"`/([^`]+)`")
 MENU = re.compile(r"^• \*([^*]+)\*")
 
@@ -69,7 +71,7 @@ async def test_owner_sees_every_command_exactly_once_and_the_footer(sandbox):
     assert set(shown) == _registered_leaves(driver)
     assert set(shown.values()) == {1}, "every command exactly once"
     (embed,) = result.embeds
-    assert embed["footer"]["text"] == "Besoin d'aide humaine ? L'équipe de modération est là pour vous."
+    assert embed["footer"]["text"] == fr("Besoin d'aide humaine ? L'équipe de modération est là pour vous.")
     sections = [f["name"] for f in embed["fields"]]
     assert sections[0] == "Ressources" and "Modération et signalements" in sections
     assert sections[-1].startswith("Relais et réglages du serveur")
