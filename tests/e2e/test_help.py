@@ -107,3 +107,41 @@ async def test_english_member_reads_english_names_and_sections(sandbox):
     (embed,) = result.embeds
     assert embed["title"] == "What you can do with Relais"
     assert embed["fields"][0]["name"] == "Resources"
+
+
+async def test_a_help_longer_than_one_message_turns_pages_and_loses_nothing(sandbox):
+    """Sixty more commands (a server with many extensions) pass 6,000 characters: /aide pages."""
+    bot, driver = sandbox.bot, sandbox.driver
+
+    async def noop(interaction):
+        await interaction.response.send_message("ok", ephemeral=True)
+
+    for n in range(60):
+        description = f"Une commande d'essai numéro {n} avec une description assez longue pour remplir"
+        bot.tree.command(name=f"essai-{n:02d}", description=description[:100])(noop)
+    await bot.tree.sync()
+    first = await (await driver.slash("camille", "aide")).wait()
+    _check_limits(first)
+    labels = {c.get("label"): c["custom_id"] for row in first.components for c in row.get("components", [])}
+    assert set(labels) == {"◀", "▶"}
+    footer = fr("Besoin d'aide humaine ? L'équipe de modération est là pour vous.")
+    pages = [first.embeds[0]]
+    shown = _shown(first)
+
+    def next_enabled() -> bool:
+        buttons = [c for row in first.message.components for c in row.get("components", [])]
+        return not next(b for b in buttons if b.get("label") == "▶").get("disabled")
+
+    while next_enabled() and len(pages) < 10:
+        turned = await (await driver.click("camille", first.message_id, labels["▶"])).wait()
+        _check_limits(turned)
+        pages.append(turned.embeds[0])
+        shown += _shown(turned)
+    count = len(pages)
+    assert count > 1
+    for number, page in enumerate(pages, start=1):
+        assert page["footer"]["text"] == f"{footer} · page {number} sur {count}"
+    assert set(shown) == _registered_leaves(driver) and set(shown.values()) == {1}
+    assert any(f["name"] == "test_help" for page in pages for f in page["fields"]), (
+        "unknown extension: own section"
+    )
