@@ -8,10 +8,12 @@ import discord
 import pytest
 
 from bot.client import RelaisBot
+from bot.core import i18n
+from bot.core.settings import KNOWN_COGS
 from bot.ui import limits
 from bot.ui.help import Section, help_embeds, pack_pages, section_fields
 from cogs.admin import capability_of, visible_commands
-from tests.helpers import make_settings
+from tests.helpers import CONFIG, make_settings
 
 ALL_COGS = "[admin, moderation, intervisions, jobs, resources, charter, privacy]"
 COMMAND = re.compile(r"`/([^`]+)`")
@@ -150,3 +152,11 @@ async def test_full_help_fits_in_order_in_the_callers_language(bot, locale):
         assert {"aide", "config voir", "offre publier"} <= shown
     for embed in embeds:
         assert _embed_size(embed) <= limits.TOTAL and embed.footer.text.startswith(t("core.help.footer"))
+
+
+def test_every_extension_has_a_help_section_title_in_both_languages():
+    """A new capability without a title would show its module name in /aide."""
+    catalog = i18n.Catalog.load(CONFIG)
+    for cog in KNOWN_COGS:
+        for locale in i18n.LOCALES:
+            assert f"core.help.sections.{cog}" in catalog.texts[locale], (locale, cog)
