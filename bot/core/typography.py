@@ -9,7 +9,8 @@ the catalogs are written with ordinary spaces and what members type is never tou
   rules give them a word space, not a fine one.
 - an ordinary space there is replaced; a missing one is added only where the mark ends a
   sentence or a phrase (a space, the end, a closing mark follow), so ``14:30``, ``1:3``, ``a;b``,
-  ``Quoi?!`` (between two marks) and ``?id=`` are left alone;
+  ``Quoi?!`` (between two marks), ``?id=`` and a colon glued to a placeholder (``{scheme}:``)
+  are left alone;
 - « n° » is tied to its number by a no-break space (U+00A0): « n° 12 » never breaks after « n° »;
 - nothing is changed inside URLs, Discord markup (``<@123>``, ``<#…>``, ``<@&…>``, ``<t:…>``,
   ``<:emoji:id>``, ``</command:id>``), inline code and code blocks, ``{placeholders}``,
