@@ -11,9 +11,10 @@ from discord.ext import commands
 
 import bot as relais
 from bot.client import RelaisBot
-from bot.core import guild_config, timers, timeutil
+from bot.core import guild_config, i18n, timers, timeutil
 from bot.core.errors import UserError
 from bot.core.keyed_lock import KeyedLock
+from bot.core.settings import KNOWN_COGS
 from bot.server_setup import assistant_ui, diagnostic, layout, summaries
 from bot.server_setup import ui as setup_ui
 from bot.services import CharterService, JobFeedsService
@@ -23,7 +24,10 @@ from bot.ui.checks import (
     check_channel_postable,
     check_role_assignable,
     check_role_grant,
+    for_moderators_only,
+    is_moderator,
 )
+from bot.ui.help import Section, help_embeds
 from bot.ui.limits import fit_content
 from bot.ui.pager import Pager
 
@@ -41,29 +45,47 @@ ROLE_CHOICES = [
 manage_guild_rechecked = app_commands.checks.has_permissions(manage_guild=True)
 
 
-def visible_commands(
-    tree: app_commands.CommandTree, permissions: discord.Permissions
-) -> list[app_commands.Command]:
-    """Leaf slash commands the caller may use, judged by their default permissions."""
-    found: list[app_commands.Command] = []
+AnyCommand = app_commands.Command | app_commands.ContextMenu
 
-    def allowed(item: app_commands.Command | app_commands.Group) -> bool:
+
+def visible_commands(
+    tree: app_commands.CommandTree, permissions: discord.Permissions, *, moderator: bool = False
+) -> list[AnyCommand]:
+    """Leaf slash commands and message menus the caller may use: judged by their default
+    permissions, and commands meant for moderators (``for_moderators``) only when ``moderator``."""
+    found: list[AnyCommand] = []
+
+    def allowed(item: app_commands.Command | app_commands.Group | app_commands.ContextMenu) -> bool:
+        if for_moderators_only(item) and not moderator:
+            return False
         required = item.default_permissions
-        while required is None and item.parent is not None:
+        while required is None and getattr(item, "parent", None) is not None:
             item = item.parent
             required = item.default_permissions
         return required is None or permissions >= required
 
     def walk(item: app_commands.Command | app_commands.Group) -> None:
         if isinstance(item, app_commands.Group):
-            for child in item.commands:
-                walk(child)
+            if allowed(item):
+                for child in item.commands:
+                    walk(child)
         elif allowed(item):
             found.append(item)
 
     for command in tree.get_commands(type=discord.AppCommandType.chat_input):
         walk(command)
+    found += [m for m in tree.get_commands(type=discord.AppCommandType.message) if allowed(m)]
     return sorted(found, key=lambda c: c.qualified_name)
+
+
+# Sections of /aide, in the order a member meets them; settings and Relais itself come last.
+HELP_ORDER = (*(c for c in KNOWN_COGS if c != "admin"), "admin")
+
+
+def capability_of(command: AnyCommand) -> str:
+    """The extension that declared ``command`` (``cogs.jobs`` → ``jobs``)."""
+    module = command.module or type(command.binding).__module__
+    return module.rsplit(".", 1)[-1]
 
 
 class Admin(commands.Cog):
@@ -306,17 +328,53 @@ class Admin(commands.Cog):
     # -- /aide, /a-propos ---------------------------------------------------------------------------
     @app_commands.command(name="aide", description="Les commandes de Relais que vous pouvez utiliser")
     async def help(self, interaction: discord.Interaction) -> None:
-        locale = self.bot.locale_for(interaction)
         t = self.bot.texts(interaction)
-        lines = [t("core.help.title")]
-        for command in visible_commands(self.bot.tree, interaction.permissions):
-            description = self.bot.catalog.command_text(locale, command.description) or command.description
-            name = " ".join(
-                self.bot.catalog.command_text(locale, part) or part for part in command.qualified_name.split()
+        moderator = isinstance(interaction.user, discord.Member) and is_moderator(
+            interaction.user, await self.bot.guild_config(interaction.guild_id)
+        )
+        commands_ = visible_commands(self.bot.tree, interaction.permissions, moderator=moderator)
+        embeds = help_embeds(
+            self.help_sections(commands_, self.bot.locale_for(interaction), t),
+            title=t("core.help.title"),
+            footer=t("core.help.footer"),
+            page_label=lambda number, count: t("core.help.page", number=number, count=count),
+            continued=lambda section: t("core.help.continued", section=section),
+            empty=t("core.help.empty"),
+            colour=0x5865F2,
+        )
+        if len(embeds) == 1:
+            await interaction.response.send_message(
+                embed=embeds[0], ephemeral=True, allowed_mentions=NO_PINGS
             )
-            lines.append(f"• `/{name}` — {description}")
-        lines.append(t("core.help.footer"))
-        await interaction.response.send_message(fit_content("\n".join(lines)), ephemeral=True)
+            return
+        pager = Pager.over_embeds(interaction.user.id, embeds)
+        await interaction.response.send_message(
+            embed=embeds[0], view=pager, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    def help_sections(self, found: list[AnyCommand], locale: str, t: i18n.Translate) -> list[Section]:
+        """One section per capability, its lines in the caller's language (English through the
+        same catalog the Translator gives Discord)."""
+
+        def translated(french: str) -> str:
+            return self.bot.catalog.command_text(locale, french) or french
+
+        lines: dict[str, list[str]] = {}
+        for command in found:
+            if isinstance(command, app_commands.ContextMenu):
+                line = t("core.help.message_menu", name=translated(command.name))
+            else:
+                name = " ".join(translated(part) for part in command.qualified_name.split())
+                line = t("core.help.line", command=name, description=translated(command.description))
+            lines.setdefault(capability_of(command), []).append(line)
+        order = [c for c in HELP_ORDER if c in lines] + sorted(c for c in lines if c not in HELP_ORDER)
+        return [
+            Section(
+                t(f"core.help.sections.{c}") if self.bot.catalog.has(f"core.help.sections.{c}") else c,
+                tuple(sorted(lines[c], key=str.casefold)),
+            )
+            for c in order
+        ]
 
     @app_commands.command(name="a-propos", description="Version, disponibilité et latence de Relais")
     async def about(self, interaction: discord.Interaction) -> None:

@@ -21,7 +21,7 @@ from bot.intervisions import french_dates, ical, privacy, ui
 from bot.intervisions import sessions as domain_module
 from bot.intervisions.sessions import Intervisions, Session, SessionDraft
 from bot.ui.base import NO_PINGS, send_ephemeral
-from bot.ui.checks import has_configured_role, is_moderator
+from bot.ui.checks import for_moderators, has_configured_role, is_moderator
 from bot.ui.confirm import ConfirmView
 from bot.ui.limits import fit_content
 
@@ -119,7 +119,9 @@ class IntervisionsCog(commands.Cog):
         )
 
     # -- planning ------------------------------------------------------------------------------
-    @intervision.command(name="planifier", description="Planifier une séance d'intervision")
+    @intervision.command(
+        name="planifier", description="Planifier une séance d'intervision", extras=for_moderators()
+    )
     @app_commands.rename(
         title="titre",
         end="fin",
@@ -184,7 +186,9 @@ class IntervisionsCog(commands.Cog):
         await interaction.followup.send("\n".join([text, *notes]), ephemeral=True, allowed_mentions=NO_PINGS)
 
     @intervision.command(
-        name="serie", description="Planifier une série de séances (aperçu puis confirmation)"
+        name="serie",
+        description="Planifier une série de séances (aperçu puis confirmation)",
+        extras=for_moderators(),
     )
     @app_commands.rename(
         title="titre",
@@ -267,7 +271,7 @@ class IntervisionsCog(commands.Cog):
                     inner,
                     "intervisions.series.done",
                     count=len(sessions),
-                    ids=", ".join(f"#{s.id}" for s in sessions),
+                    ids=", ".join(self.bot.t(inner, "intervisions.series.id", id=s.id) for s in sessions),
                 )
                 + "".join(f"\n{n}" for n in dict.fromkeys(notes)),
                 ephemeral=True,

@@ -29,7 +29,7 @@ from bot.moderation.cases import ArticleBook, Case, Party
 from bot.moderation.cases import CharterArticle as Article
 from bot.services import ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
-from bot.ui.checks import has_configured_role, is_moderator
+from bot.ui.checks import for_moderators, has_configured_role, is_moderator
 from bot.ui.limits import fit_content
 from bot.ui.pager import Pager
 
@@ -1211,7 +1211,9 @@ class Moderation(commands.Cog):
 
     # -- /permanence ---------------------------------------------------------------------------
     @duty_group.command(
-        name="planifier", description="Organiser la permanence tournante (équipe de modération)"
+        name="planifier",
+        description="Organiser la permanence tournante (équipe de modération)",
+        extras=for_moderators(),
     )
     @app_commands.rename(moderators="moderateurs", period="periode", start="debut")
     @app_commands.describe(

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import inspect
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from bot.core import settings as settings_module
+from bot.core.typography import french
 from bot.sandbox.harness import Sandbox, running_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,3 +61,20 @@ async def checked_sandbox(tmp_path: Path, **options: Any) -> AsyncIterator[Sandb
     async with running_sandbox(tmp_path / "relais.db", **options) as running:
         yield running
         assert running.double.unknown_routes == [], "the bot called routes the double does not know"
+
+
+def fr(text: str) -> str:
+    """An expected French text as Relais renders it: with its no-break spaces (« Raison : » is
+    written ``Raison\u00a0:``). Not for what a member typed, which is shown as typed."""
+    return french(text)
+
+
+NUMBER = re.compile(r"(?:n°|(?<![<\w])#)\s?(\d+)")
+
+
+def number_in(text: str) -> int:
+    """The first number « n° 12 » (or « #12 ») of a text Relais wrote: French typography ties
+    « n° » to its number with a no-break space."""
+    match = NUMBER.search(text)
+    assert match, f"no number in {text!r}"
+    return int(match.group(1))

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bot.charter import automod, care
 from bot.charter.model import Article, Charter, Exemptions, Rule
-from bot.core import timeutil, yamlfile
+from bot.core import timeutil, typography, yamlfile
 from bot.core.db import Database
 from bot.core.yamlfile import ConfigError, Problem
 
@@ -447,7 +447,20 @@ def load_charter(config_dir: Path) -> Charter:
     engine_problems = automod.check_rules(charter, str(path), doc)
     if engine_problems:
         raise ConfigError(engine_problems)
-    return charter
+    return typeset(charter)
+
+
+def typeset(charter: Charter) -> Charter:
+    """The charter's French texts with French typography (``bot.core.typography``), applied once
+    here: they reach members through many renderers (embeds, notices, DMs, moderation cards)."""
+    french = typography.french
+    return replace(
+        charter,
+        title=french(charter.title),
+        preamble=french(charter.preamble),
+        articles=tuple(replace(a, title=french(a.title), text=french(a.text)) for a in charter.articles),
+        rules=tuple(replace(r, notice=french(r.notice)) if r.notice else r for r in charter.rules),
+    )
 
 
 def check_config(config_dir: Path) -> list[Problem]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.core import yamlfile
+from bot.core import typography, yamlfile
 from bot.core.yamlfile import Problem
 
 log = logging.getLogger(__name__)
@@ -129,12 +129,20 @@ class Catalog:
         return key in self.texts.get(DEFAULT_LOCALE, {})
 
     def t(self, locale: str | None, key: str, /, **params: Any) -> str:
-        """The text for ``key`` in ``locale`` (falling back to French), formatted with ``params``."""
+        """The text for ``key`` in ``locale`` (falling back to French), formatted with ``params``;
+        French texts with French typography (``bot.core.typography``)."""
         locale = locale if locale in LOCALES else DEFAULT_LOCALE
-        template = self.texts.get(locale, {}).get(key) or self.texts.get(DEFAULT_LOCALE, {}).get(key)
+        template = self.texts.get(locale, {}).get(key)
+        french = locale == DEFAULT_LOCALE
+        if not template:
+            template, french = self.texts.get(DEFAULT_LOCALE, {}).get(key), True
         if template is None:
             log.warning("missing text %s", key)
             return key
+        if french:
+            # The template, not the formatted text: what members wrote ({title}, {reason}…) is shown
+            # as they wrote it; only Relais's own words get French no-break spaces.
+            template = typography.french(template)
         try:
             return template.format(**params)
         except (KeyError, IndexError, ValueError):

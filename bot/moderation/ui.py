@@ -74,7 +74,10 @@ def case_embed(
     if case.expires_at is not None:
         embed.add_field(name=t("moderation.log.until"), value=stamp(case.expires_at))
     if case.parent_number is not None:
-        embed.add_field(name=t("moderation.log.parent"), value=f"#{case.parent_number}")
+        embed.add_field(
+            name=t("moderation.log.parent"),
+            value=t("moderation.log.parent_number", number=case.parent_number),
+        )
     if next_step:
         embed.add_field(name=t("moderation.log.next_step"), value=next_step, inline=False)
     return fit_embed(embed)

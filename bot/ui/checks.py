@@ -103,3 +103,16 @@ def check_channel_grant(caller: discord.Member, channel: discord.abc.GuildChanne
     require_moderation_powers(caller, "core.config.private_channel_needs_powers")
     if channel.permissions_for(channel.guild.default_role).view_channel:
         raise UserError("core.config.private_channel_is_public", channel=channel.mention)
+
+
+MODERATOR_AUDIENCE = "moderators"
+
+
+def for_moderators() -> dict[str, str]:
+    """``extras`` of a command Discord shows to everyone but whose handler lets only moderators act
+    (``require_moderator``): /aide then lists it to moderators only."""
+    return {"audience": MODERATOR_AUDIENCE}
+
+
+def for_moderators_only(command: object) -> bool:
+    return (getattr(command, "extras", None) or {}).get("audience") == MODERATOR_AUDIENCE

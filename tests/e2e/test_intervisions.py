@@ -10,7 +10,7 @@ import icalendar
 
 from bot.core import timeutil
 from bot.intervisions import sessions as iv
-from tests.helpers import eventually
+from tests.helpers import eventually, fr
 
 
 async def settle(seconds: float = 0.3) -> None:
@@ -106,7 +106,7 @@ async def test_plan_book_waitlist_promote_remind_minutes(sandbox):
             },
         )
     ).wait()
-    assert "Nouveaux sujets notés : 2" in done.content
+    assert fr("Nouveaux sujets notés : 2") in done.content
     await settle()
     assert any("Compte rendu" in m.content and "7 personne(s)" in m.content for m in driver.messages(thread))
     minutes = next(m for m in driver.messages(thread) if "Compte rendu" in m.content)
@@ -191,7 +191,8 @@ def announcement_of(driver, session_id: int):
     found = [
         m
         for m in driver.bot_messages("intervisions")
-        if m.embeds and f"Séance n°{session_id} " in ((m.embeds[0].get("footer") or {}).get("text") or "")
+        if m.embeds
+        and fr(f"Séance n° {session_id} ") in ((m.embeds[0].get("footer") or {}).get("text") or "")
     ]
     assert len(found) == 1, f"expected one announcement of session {session_id}, got {len(found)}"
     return found[0]
@@ -280,7 +281,7 @@ async def test_voir_shows_the_session_and_your_own_status(sandbox):
     await eventually(lambda: any("place s'est libérée" in m.content for m in driver.dms("camille")))
 
     unknown = await (await driver.slash("noah", "intervision voir", id=9999)).wait()
-    assert unknown.ephemeral and "Je ne trouve pas de séance n°9999" in unknown.content
+    assert unknown.ephemeral and fr("Je ne trouve pas de séance n° 9999") in unknown.content
     assert not unknown.embeds
 
 
@@ -365,7 +366,7 @@ async def test_deplacer_moves_announcement_event_reminders_and_tells_members(san
         await driver.slash("ines", "intervision deplacer", id=session.id, date="17/12/2099 10h-12h")
     ).wait_done()
     assert moved.ephemeral
-    assert "« Intervision » est déplacée : jeudi 17 décembre 2099 de 10h à 12h." in final_text(moved)
+    assert fr("« Intervision » est déplacée : jeudi 17 décembre 2099 de 10h à 12h.") in final_text(moved)
     stored = await domain.get(sandbox.guild_id, session.id)
     assert stored.starts_at.isoformat() == "2099-12-17T09:00:00+00:00"
     assert stored.ends_at.isoformat() == "2099-12-17T11:00:00+00:00"
@@ -380,7 +381,7 @@ async def test_deplacer_moves_announcement_event_reminders_and_tells_members(san
     for who in ("noah", "camille"):
         await eventually(
             lambda who=who: any(
-                "« Intervision » change de date : jeudi 17 décembre 2099 de 10h à 12h" in m.content
+                fr("« Intervision » change de date : jeudi 17 décembre 2099 de 10h à 12h") in m.content
                 for m in driver.dms(who)
             )
         )
@@ -405,7 +406,7 @@ async def test_deplacer_moves_announcement_event_reminders_and_tells_members(san
     refused = await (
         await driver.slash("sami", "intervision deplacer", id=session.id, date="20/12/2099 10h")
     ).wait()
-    assert refused.ephemeral and "est annulée : rien n'a été changé" in refused.content
+    assert refused.ephemeral and fr("est annulée : rien n'a été changé") in refused.content
     assert (
         await domain.get(sandbox.guild_id, session.id)
     ).starts_at.isoformat() == "2099-12-18T09:00:00+00:00"
@@ -428,7 +429,7 @@ async def test_places_promotes_the_waitlist_and_refuses_going_below_the_booked(s
     refused = await (await driver.slash("noah", "intervision places", id=session.id, places=5)).wait()
     assert refused.ephemeral and "Seules les personnes qui organisent" in refused.content
     out_of_range = await (await driver.slash("sami", "intervision places", id=session.id, places=0)).wait()
-    assert out_of_range.ephemeral and "entre 1 et 500 (reçu : 0)" in out_of_range.content
+    assert out_of_range.ephemeral and fr("entre 1 et 500 (reçu : 0)") in out_of_range.content
     too_many = await (await driver.slash("sami", "intervision places", id=session.id, places=501)).wait()
     assert too_many.ephemeral and "entre 1 et 500" in too_many.content
     assert (await domain.get(sandbox.guild_id, session.id)).capacity == 1
@@ -437,7 +438,7 @@ async def test_places_promotes_the_waitlist_and_refuses_going_below_the_booked(s
     more = await (await driver.slash("sami", "intervision places", id=session.id, places=2)).wait()
     assert more.ephemeral
     assert (
-        "« Intervision » compte maintenant 2 places. Personnes sorties de la liste d'attente : 1."
+        fr("« Intervision » compte maintenant 2 places. Personnes sorties de la liste d'attente : 1.")
         in more.content
     )
     camille, ines = driver.user_id("camille"), driver.user_id("ines")
@@ -454,13 +455,13 @@ async def test_places_promotes_the_waitlist_and_refuses_going_below_the_booked(s
     # fewer places than members booked: refused, naming the number booked; nobody loses a seat
     fewer = await (await driver.slash("sami", "intervision places", id=session.id, places=1)).wait()
     assert fewer.ephemeral
-    assert "2 personnes ont déjà une place : on ne peut pas descendre à 1." in fewer.content
+    assert fr("2 personnes ont déjà une place : on ne peut pas descendre à 1.") in fewer.content
     assert (await domain.get(sandbox.guild_id, session.id)).capacity == 2
     assert await domain.participants(sandbox.guild_id, session.id) == people
 
     # the creator of the session may change it too, and a larger number empties the waitlist
     last = await (await driver.slash("sami", "intervision places", id=session.id, places=10)).wait()
-    assert "compte maintenant 10 places. Personnes sorties de la liste d'attente : 1." in last.content
+    assert fr("compte maintenant 10 places. Personnes sorties de la liste d'attente : 1.") in last.content
     await eventually(lambda: "7 place(s) libre(s) sur 10" in embed_text(announcement_of(driver, session.id)))
     await eventually(lambda: ines in driver.thread_members(thread))
 
@@ -475,9 +476,9 @@ async def test_proposer_accueil_and_animation_tell_the_organisers_once(sandbox):
     host = await (await driver.slash("noah", "intervision proposer accueil", id=session.id)).wait()
     assert host.ephemeral
     assert host.content == (
-        "Merci ! Votre proposition d'accueillir « Intervision de mars » est transmise à l'organisation."
+        fr("Merci ! Votre proposition d'accueillir « Intervision de mars » est transmise à l'organisation.")
     )
-    wanted = f"Noah propose d'accueillir la séance n°{session.id} « Intervision de mars »."
+    wanted = fr(f"Noah propose d'accueillir la séance n° {session.id} « Intervision de mars ».")
     for organiser in ("sami", "ines"):  # the creator and the facilitator
         await eventually(lambda who=organiser: [m.content for m in driver.dms(who)].count(wanted) == 1)
     assert driver.dms("noah") == [] and driver.dms("camille") == []
@@ -485,13 +486,13 @@ async def test_proposer_accueil_and_animation_tell_the_organisers_once(sandbox):
     again = await (await driver.slash("noah", "intervision proposer accueil", id=session.id)).wait()
     assert (
         again.ephemeral
-        and "Votre proposition pour « Intervision de mars » est déjà enregistrée." in again.content
+        and fr("Votre proposition pour « Intervision de mars » est déjà enregistrée.") in again.content
     )
 
     lead = await (await driver.slash("lea", "intervision proposer animation", id=session.id)).wait()
     assert lead.ephemeral
-    assert "Votre proposition d'animer « Intervision de mars » est transmise" in lead.content
-    wanted_lead = f"Léa propose d'animer la séance n°{session.id} « Intervision de mars »."
+    assert fr("Votre proposition d'animer « Intervision de mars » est transmise") in lead.content
+    wanted_lead = fr(f"Léa propose d'animer la séance n° {session.id} « Intervision de mars ».")
     for organiser in ("sami", "ines"):
         await eventually(lambda who=organiser: [m.content for m in driver.dms(who)].count(wanted_lead) == 1)
     # the repeated offer sent nothing more
@@ -506,10 +507,10 @@ async def test_proposer_accueil_and_animation_tell_the_organisers_once(sandbox):
     ]
 
     unknown = await (await driver.slash("noah", "intervision proposer animation", id=4242)).wait()
-    assert unknown.ephemeral and "Je ne trouve pas de séance n°4242" in unknown.content
+    assert unknown.ephemeral and fr("Je ne trouve pas de séance n° 4242") in unknown.content
     await (await driver.slash("sami", "intervision annuler", id=session.id, raison="report")).wait_done()
     late = await (await driver.slash("noah", "intervision proposer animation", id=session.id)).wait()
-    assert late.ephemeral and "« Intervision de mars » est annulée" in late.content
+    assert late.ephemeral and fr("« Intervision de mars » est annulée") in late.content
     count = await domain.db.fetchval(
         "SELECT COUNT(*) FROM intervision_offers WHERE session_id = ?", (session.id,)
     )
@@ -534,11 +535,11 @@ async def test_rappels_off_skips_the_member_and_on_brings_them_back(sandbox):
     assert not any("Petit rappel" in m.content for m in driver.dms("noah"))
 
     on = await (await driver.slash("noah", "intervision rappels", actif=True)).wait()
-    assert on.ephemeral and on.content == "Rappels activés : je vous écrirai avant vos séances."
+    assert on.ephemeral and on.content == fr("Rappels activés : je vous écrirai avant vos séances.")
     assert await bot.timers.reschedule(sandbox.guild_id, iv.reminder_key(session.id, 1), timeutil.now())
     await eventually(lambda: any("Petit rappel" in m.content for m in driver.dms("noah")))
     reminder = next(m.content for m in driver.dms("noah") if "Petit rappel" in m.content)
-    assert "« Intervision », jeudi 3 décembre 2099" in reminder
+    assert fr("« Intervision », jeudi 3 décembre 2099") in reminder
     await eventually(lambda: sum("Petit rappel" in m.content for m in driver.dms("ines")) == 2)
 
 
@@ -576,7 +577,7 @@ async def test_serie_preview_then_confirm_creates_every_session(sandbox):
         )
     ).wait()
     assert preview.ephemeral
-    assert preview.content.startswith("**Cycle** — 4 séance(s) :\n")
+    assert preview.content.startswith(fr("**Cycle** — 4 séance(s) :\n"))
     for line in (
         "• jeudi 3 décembre 2099 de 14h à 16h30",
         "• jeudi 14 janvier 2100 de 14h à 16h30",
@@ -584,7 +585,7 @@ async def test_serie_preview_then_confirm_creates_every_session(sandbox):
         "• jeudi 18 mars 2100 de 14h à 16h30",
     ):
         assert line in preview.content
-    assert preview.content.endswith("On crée tout ça ?")
+    assert preview.content.endswith(fr("On crée tout ça ?"))
     # nothing is written before the confirmation
     assert await domain.upcoming(sandbox.guild_id) == []
     assert driver.bot_messages("intervisions") == [] and driver.scheduled_events() == []
@@ -612,7 +613,7 @@ async def test_serie_preview_then_confirm_creates_every_session(sandbox):
     assert (
         len(sessions) == 4 and len({s.series_id for s in sessions}) == 1 and sessions[0].series_id is not None
     )
-    assert done.content.startswith(f"4 séance(s) créée(s) : {', '.join(f'#{s.id}' for s in sessions)}.")
+    assert done.content.startswith(fr(f"4 séance(s) créée(s) : {', '.join(f'n° {s.id}' for s in sessions)}."))
     assert [s.starts_at.isoformat() for s in sessions] == [
         "2099-12-03T13:00:00+00:00",
         "2100-01-14T13:00:00+00:00",
@@ -673,8 +674,10 @@ async def test_annuler_on_a_series_occurrence_asks_this_one_or_the_whole_series(
     ).wait()
     assert question.ephemeral
     assert question.content == (
-        "« Cycle » fait partie d'une série. Annuler cette séance ou toute la série "
-        "(cette séance et les suivantes) ?"
+        fr(
+            "« Cycle » fait partie d'une série. Annuler cette séance ou toute la série "
+            "(cette séance et les suivantes) ?"
+        )
     )
     assert [c["label"] for row in question.components for c in row["components"]] == [
         "Cette séance",
@@ -707,14 +710,16 @@ async def test_annuler_on_a_series_occurrence_asks_this_one_or_the_whole_series(
     await eventually(
         lambda: (
             [m.content for m in driver.dms("noah") if "annulée" in m.content]
-            == ["« Cycle » (jeudi 18 février 2100 de 14h à 16h30) est annulée. Raison : formatrice malade"]
+            == [
+                fr("« Cycle » (jeudi 18 février 2100 de 14h à 16h30) est annulée. Raison : formatrice malade")
+            ]
         )
     )
 
     # an occurrence already cancelled: refused at once, no question
     again = await (await driver.slash("sami", "intervision annuler", id=third.id, raison="encore")).wait()
     assert again.ephemeral and not again.components
-    assert "La séance « Cycle » est annulée : rien n'a été changé." in again.content
+    assert fr("La séance « Cycle » est annulée : rien n'a été changé.") in again.content
 
     # « Toute la série » from the second: the second and the ones after it, not the first
     ask = await (
@@ -748,7 +753,9 @@ async def test_annuler_on_a_series_occurrence_asks_this_one_or_the_whole_series(
 
 def topic_post(driver, topic_id: int):
     found = [
-        m for m in driver.bot_messages("intervisions") if m.content.startswith(f"**Sujet n°{topic_id}** — ")
+        m
+        for m in driver.bot_messages("intervisions")
+        if m.content.startswith(fr(f"**Sujet n° {topic_id}** — "))
     ]
     assert len(found) == 1, f"expected one post of topic {topic_id}, got {len(found)}"
     return found[0]
@@ -765,10 +772,10 @@ async def test_sujet_proposer_posts_the_topic_with_a_vote_button_that_toggles(sa
     topic = (await domain.topics(sandbox.guild_id))[0]
     assert topic.text == "La juste distance" and topic.proposed_by == driver.user_id("noah")
     assert proposed.content == (
-        f"Merci, votre sujet est ajouté à la liste (n°{topic.id}). Les autres peuvent voter pour lui."
+        fr(f"Merci, votre sujet est ajouté à la liste (n° {topic.id}). Les autres peuvent voter pour lui.")
     )
     post = await eventually(lambda: topic_post(driver, topic.id))
-    assert post.content == f"**Sujet n°{topic.id}** — La juste distance"
+    assert post.content == fr(f"**Sujet n° {topic.id}** — La juste distance")
     vote_id = f"relais:intervisions:vote:{topic.id}"
     assert button_ids(post) == [vote_id]
     assert post.components[0]["components"][0]["label"] == "👍 0"
@@ -798,7 +805,7 @@ async def test_sujet_proposer_posts_the_topic_with_a_vote_button_that_toggles(sa
     listing = await (await driver.slash("sami", "intervision sujet liste")).wait()
     assert listing.ephemeral
     lines = listing.content.splitlines()
-    assert lines[1] == f"`#{topic.id}` La juste distance — 1 vote(s)"
+    assert lines[1] == f"`n° {topic.id}` La juste distance — 1 vote(s)"
     assert lines[2].endswith("Temps partiel et fatigue — 0 vote(s)")
     # the list's own vote buttons: voting from it keeps every topic's button, with its number
     second = next(t for t in await domain.topics(sandbox.guild_id) if t.text == "Temps partiel et fatigue")
@@ -811,8 +818,8 @@ async def test_sujet_proposer_posts_the_topic_with_a_vote_button_that_toggles(sa
     labels = [c["label"] for row in listing.message.components for c in row["components"]]
     assert labels == [f"#{topic.id} · 👍 1", f"#{second.id} · 👍 1"]
     assert listing.message.content.splitlines()[1:] == [
-        f"`#{topic.id}` La juste distance — 1 vote(s)",
-        f"`#{second.id}` Temps partiel et fatigue — 1 vote(s)",
+        f"`n° {topic.id}` La juste distance — 1 vote(s)",
+        f"`n° {second.id}` Temps partiel et fatigue — 1 vote(s)",
     ]
     # and the topic's public post shows the new count too
     await eventually(lambda: topic_post(driver, second.id).components[0]["components"][0]["label"] == "👍 1")
@@ -839,9 +846,9 @@ async def test_sujet_retenir_is_for_the_facilitator_and_tells_the_private_thread
     unknown = await (
         await driver.slash("ines", "intervision sujet retenir", id=999, session=session.id)
     ).wait()
-    assert unknown.ephemeral and "Je ne trouve pas de sujet n°999" in unknown.content
+    assert unknown.ephemeral and fr("Je ne trouve pas de sujet n° 999") in unknown.content
     nowhere = await (await driver.slash("ines", "intervision sujet retenir", id=topic.id, session=999)).wait()
-    assert nowhere.ephemeral and "Je ne trouve pas de séance n°999" in nowhere.content
+    assert nowhere.ephemeral and fr("Je ne trouve pas de séance n° 999") in nowhere.content
     assert (await domain.topic(sandbox.guild_id, topic.id)).status == "open"
     assert not any("Sujet retenu" in m.content for m in driver.messages(session.thread_id))
 
@@ -849,10 +856,10 @@ async def test_sujet_retenir_is_for_the_facilitator_and_tells_the_private_thread
         await driver.slash("ines", "intervision sujet retenir", id=topic.id, session=session.id)
     ).wait()
     assert retained.ephemeral
-    assert retained.content == "Le sujet « La juste distance » est retenu pour « Intervision »."
+    assert retained.content == fr("Le sujet « La juste distance » est retenu pour « Intervision ».")
     await eventually(
         lambda: any(
-            m.content == "Sujet retenu pour cette séance : La juste distance"
+            m.content == fr("Sujet retenu pour cette séance : La juste distance")
             for m in driver.bot_messages(session.thread_id)
         )
     )
@@ -869,7 +876,7 @@ async def test_sujet_retenir_is_for_the_facilitator_and_tells_the_private_thread
     late = await (
         await driver.slash("sami", "intervision sujet retenir", id=other.id, session=session.id)
     ).wait()
-    assert late.ephemeral and "« Intervision » est annulée" in late.content
+    assert late.ephemeral and fr("« Intervision » est annulée") in late.content
     assert (await domain.topic(sandbox.guild_id, other.id)).status == "open"
 
 
@@ -927,7 +934,7 @@ async def test_later_topics_of_the_minutes_stay_in_the_private_thread_until_publ
             },
         )
     ).wait()
-    assert "Nouveaux sujets notés : 2" in done.content
+    assert fr("Nouveaux sujets notés : 2") in done.content
     minutes = await eventually(
         lambda: next((m for m in driver.messages(thread) if "Compte rendu" in m.content), None)
     )

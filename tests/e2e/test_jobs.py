@@ -15,7 +15,7 @@ from bot.core import timeutil
 from bot.core.db import Database
 from bot.core.timers import TimerService
 from bot.sandbox.double.seed import RoleSpec, seed_guild
-from tests.helpers import checked_sandbox, copy_config, eventually
+from tests.helpers import checked_sandbox, copy_config, eventually, fr, number_in
 
 ENV = {"RELAIS_COGS__ENABLED": "[admin, jobs]"}
 
@@ -63,7 +63,7 @@ async def test_offer_goes_from_submission_to_expiry(sandbox):
     assert done.ephemeral and "modération" in done.content
     card = await eventually(lambda: queue_cards(driver))
     card = card[-1]
-    offer_id = int(card.embeds[0]["footer"]["text"].split("n° ")[1].split(" ")[0])
+    offer_id = number_in(card.embeds[0]["footer"]["text"])
     assert driver.bot_messages("offres-emploi") == []  # nothing announced before approval
 
     approved = await (await driver.click("sami", card, f"relais:jobs:publish:{offer_id}")).wait()
@@ -114,7 +114,7 @@ async def test_refusal_reason_reaches_the_submitter(sandbox):
     driver = sandbox.driver
     await submit(driver, "ines")
     card = (await eventually(lambda: queue_cards(driver)))[-1]
-    offer_id = int(card.embeds[0]["footer"]["text"].split("n° ")[1].split(" ")[0])
+    offer_id = number_in(card.embeds[0]["footer"]["text"])
     opened = await (await driver.click("sami", card, f"relais:jobs:refuse:{offer_id}")).wait()
     answered = await (
         await driver.submit_modal("sami", opened, {"reason": "Merci d'indiquer le lieu exact."})
@@ -184,7 +184,7 @@ async def test_filled_offer_is_marked_on_its_announcement(sandbox):
     driver = sandbox.driver
     await submit(driver, "sami")
     announcement = (await eventually(lambda: driver.bot_messages("offres-emploi")))[-1]
-    offer_id = int(announcement.embeds[0]["footer"]["text"].split("n° ")[1].split(" ")[0])
+    offer_id = number_in(announcement.embeds[0]["footer"]["text"])
     other = await (await driver.slash("noah", "offre pourvue", id=offer_id)).wait()
     assert other.ephemeral and "quelqu'un d'autre" in other.content
     done = await (await driver.slash("sami", "offre pourvue", id=offer_id)).wait_done()
@@ -216,7 +216,7 @@ async def test_closed_dms_are_recorded_and_not_retried(sandbox):
 
 # -- helpers for the tests below ---------------------------------------------------------------------------
 def offer_id_of(message) -> int:
-    return int(message.embeds[0]["footer"]["text"].split("n° ")[1].split(" ")[0])
+    return number_in(message.embeds[0]["footer"]["text"])
 
 
 async def published_by(sandbox, who: str, **options):
@@ -225,7 +225,7 @@ async def published_by(sandbox, who: str, **options):
     driver = sandbox.driver
     before = {m.id for m in driver.bot_messages("offres-emploi")}
     done = await submit(driver, who, **options)
-    offer_id = int(done.content.split("n° ")[1].split(" ")[0])
+    offer_id = number_in(done.content)
     offer = await jobs.get_offer(sandbox.bot.db, sandbox.guild_id, offer_id)
     if offer.status == "pending":
         card = (await eventually(lambda: [c for c in queue_cards(driver) if offer_id_of(c) == offer_id]))[-1]
@@ -297,7 +297,7 @@ async def test_submitter_edits_through_the_prefilled_form_and_the_announcement_f
     newcomer = await (await driver.slash("lea", "offre modifier", id=offer_id)).wait()
     assert newcomer.ephemeral and newcomer.modal is None and "quelqu'un d'autre" in newcomer.content
     missing = await (await driver.slash("ines", "offre modifier", id=offer_id + 100)).wait()
-    assert missing.ephemeral and f"Je ne trouve pas d'offre n° {offer_id + 100}" in missing.content
+    assert missing.ephemeral and fr(f"Je ne trouve pas d'offre n° {offer_id + 100}") in missing.content
 
     new_deadline = future_date(45)
     opened = await (
@@ -312,7 +312,7 @@ async def test_submitter_edits_through_the_prefilled_form_and_the_announcement_f
     assert opened.modal is not None
     assert opened.modal_values == LONG_FIELDS  # what was written is there to change, not to retype
     done = await (await driver.submit_modal("ines", opened, {"working_time": "Temps plein"})).wait()
-    assert done.ephemeral and f"L'offre n° {offer_id} est mise à jour." in done.content
+    assert done.ephemeral and fr(f"L'offre n° {offer_id} est mise à jour.") in done.content
 
     await eventually(lambda: announcement.embeds[0]["title"] == "Pair-aidant·e en équipe mobile")
     embed = announcement.embeds[0]
@@ -388,7 +388,7 @@ async def test_withdrawal_by_submitter_marks_the_announcement_and_others_are_ref
     done = await (await driver.slash("ines", "offre retirer", id=offer_id)).wait_done()
     assert (
         done.ephemeral
-        and f"L'offre n° {offer_id} est retirée ; son annonce l'indique désormais." in done.content
+        and fr(f"L'offre n° {offer_id} est retirée ; son annonce l'indique désormais.") in done.content
     )
     await eventually(lambda: announcement.content == "**Offre retirée**")
     assert announcement.embeds[0]["title"] == "[Offre retirée] Travailleur·euse pair en équipe mobile"
@@ -398,7 +398,7 @@ async def test_withdrawal_by_submitter_marks_the_announcement_and_others_are_ref
     assert "Aucune offre ouverte" in listed.content
 
     again = await (await driver.slash("ines", "offre retirer", id=offer_id)).wait()
-    assert again.ephemeral and "a été retirée : elle ne peut plus être changée" in again.content
+    assert again.ephemeral and fr("a été retirée : elle ne peut plus être changée") in again.content
     edit = await (await driver.slash("ines", "offre modifier", id=offer_id)).wait()
     assert edit.modal is None and "a été retirée" in edit.content
 
@@ -406,7 +406,7 @@ async def test_withdrawal_by_submitter_marks_the_announcement_and_others_are_ref
 async def test_moderator_withdraws_an_offer_still_in_the_queue(sandbox):
     driver, db = sandbox.driver, sandbox.bot.db
     done = await submit(driver, "ines")
-    offer_id = int(done.content.split("n° ")[1].split(" ")[0])
+    offer_id = number_in(done.content)
     card = (await eventually(lambda: queue_cards(driver)))[-1]
 
     refused = await (await driver.slash("noah", "offre retirer", id=offer_id)).wait()
@@ -427,16 +427,17 @@ async def test_show_offer_respects_who_may_see_it(sandbox):
     seen = await (await driver.slash("lea", "offre voir", id=published_id)).wait()
     assert seen.ephemeral and seen.embeds[0]["title"] == "Médiateur·rice pair"
     assert (
-        field(seen.embeds[0], "Contrat") == "CDD" and f"n° {published_id}" in seen.embeds[0]["footer"]["text"]
+        field(seen.embeds[0], "Contrat") == "CDD"
+        and fr(f"n° {published_id}") in seen.embeds[0]["footer"]["text"]
     )
 
     pending = await submit(driver, "ines", intitule="Pair-aidant·e en addictologie")
-    pending_id = int(pending.content.split("n° ")[1].split(" ")[0])
+    pending_id = number_in(pending.content)
     hidden = await (await driver.slash("noah", "offre voir", id=pending_id)).wait()
     assert (
         hidden.ephemeral
         and not hidden.embeds
-        and f"Je ne trouve pas d'offre n° {pending_id}" in hidden.content
+        and fr(f"Je ne trouve pas d'offre n° {pending_id}") in hidden.content
     )
     own = await (await driver.slash("ines", "offre voir", id=pending_id)).wait()
     assert own.ephemeral and own.embeds[0]["title"] == "Pair-aidant·e en addictologie"
@@ -444,7 +445,7 @@ async def test_show_offer_respects_who_may_see_it(sandbox):
     assert moderator.ephemeral and field(moderator.embeds[0], "État") == "en attente de validation"
 
     unknown = await (await driver.slash("lea", "offre voir", id=9999)).wait()
-    assert unknown.ephemeral and "Je ne trouve pas d'offre n° 9999" in unknown.content
+    assert unknown.ephemeral and fr("Je ne trouve pas d'offre n° 9999") in unknown.content
 
     await (await driver.slash("sami", "offre pourvue", id=published_id)).wait_done()
     closed = await (await driver.slash("lea", "offre voir", id=published_id)).wait()
@@ -492,7 +493,7 @@ async def published_by_forum(sandbox, who: str, **options):
     driver = sandbox.driver
     done = await submit(driver, who, **options)
     assert done.ephemeral and "publiée" in done.content
-    offer_id = int(done.content.split("n° ")[1].split(" ")[0])
+    offer_id = number_in(done.content)
     posts = await eventually(lambda: driver.threads("entraide"))
     return offer_id, posts[-1]
 
@@ -640,8 +641,8 @@ async def test_daily_digest_is_one_dm_when_its_timer_fires(sandbox):
 
     assert await bot.timers.reschedule(sandbox.guild_id, "jobs:digest", timeutil.now())
     dm = (await eventually(lambda: driver.dms("noah")))[-1]
-    assert "Résumé du jour : 1 nouvelle(s) offre(s) sur Relais — bac à sable" in dm.content
-    assert f"n° {kept}** Pair-aidant·e en psychiatrie — ASBL Horizon · Bruxelles · CDD" in dm.content
+    assert fr("Résumé du jour : 1 nouvelle(s) offre(s) sur Relais — bac à sable") in dm.content
+    assert fr(f"n° {kept}** Pair-aidant·e en psychiatrie — ASBL Horizon · Bruxelles · CDD") in dm.content
     assert "addictologie" not in dm.content and "Médiateur" not in dm.content  # withdrawn; other region
     assert "/offre alertes-off" in dm.content
 
@@ -818,7 +819,7 @@ async def test_a_maximal_offer_with_every_flag_is_shown_everywhere(sandbox):
     assert "ressemble" in warned.content
     done = await (await driver.click("ines", warned.message, "relais:jobs:confirm")).wait()
     assert "modération" in done.content, done.content
-    offer_id = int(done.content.split("n° ")[1].split(" ")[0])
+    offer_id = number_in(done.content)
     offer = await jobs.get_offer(db, sandbox.guild_id, offer_id)
     assert set(offer.flags) == {jobs.FLAG_UNPAID_PEER_ROLE, jobs.FLAG_ASKS_DIAGNOSIS}
 

@@ -12,7 +12,7 @@ from bot.core import timeutil
 from bot.core.db import Database
 from bot.core.timers import TimerService
 from bot.moderation import cases as moderation
-from tests.helpers import checked_sandbox, eventually
+from tests.helpers import checked_sandbox, eventually, fr
 
 # Only the cogs this area needs: the test does not depend on other areas being finished.
 ENV = {"RELAIS_COGS__ENABLED": "[admin, moderation]"}
@@ -42,13 +42,13 @@ async def test_warning_dm_names_the_article_and_how_to_contest(sandbox):
         raison="Question insistante sur le traitement de Noah",
     )
     reply = await result.wait_followup()
-    assert "cas n°1" in reply.content
+    assert fr("cas n° 1") in reply.content
     dm = driver.dms("ines")[-1].content
     article = sandbox.bot.get_cog("Moderation").charter.article("questions_intrusives")
     assert f"Article {article.number}" in dm and article.title in dm
     assert "Question insistante" in dm and "/recours" in dm and "1" in dm
     log = driver.bot_messages("mod-log")[-1]
-    assert "Cas n°1" in log.embeds[0]["title"]
+    assert fr("Cas n° 1") in log.embeds[0]["title"]
     cases = await _cases(sandbox, "ines")
     assert [c.action for c in cases] == ["warn"] and cases[0].expires_at is not None
 
@@ -177,7 +177,7 @@ async def test_report_mentions_only_the_moderators_on_duty(sandbox):
     opened = await result.wait()
     await (await driver.submit_modal("noah", opened, {})).wait_followup()
     card = [m for m in driver.bot_messages("signalements") if m.embeds][-1]
-    assert card.content == f"Nouveau signalement — permanence : <@{sami}>"
+    assert card.content == fr(f"Nouveau signalement — permanence : <@{sami}>")
     request = [
         r
         for r in driver.requests
@@ -230,7 +230,7 @@ async def test_appeal_opens_a_private_thread_without_the_acting_moderator(sandbo
     ).wait()
     assert "transmis" in result.content
     await _settle()
-    threads = [t for t in driver.threads("signalements") if "cas n°1" in t.name]
+    threads = [t for t in driver.threads("signalements") if fr("cas n° 1") in t.name]
     assert len(threads) == 1 and threads[0].type == 12  # private thread
     posted = driver.messages(threads[0])[-1]
     assert f"<@{ines}>" in posted.content and f"<@{sami}>" not in posted.content
@@ -269,7 +269,11 @@ async def test_unban_lifts_the_ban_on_discord_and_cancels_its_timer(sandbox):
         "sami", "mod debannir", utilisateur="lea", raison="Échange apaisé par courriel"
     )
     done = await result.wait_followup()
-    assert result.ephemeral and "le bannissement de" in done.content and "est levé (cas n°2)" in done.content
+    assert (
+        result.ephemeral
+        and "le bannissement de" in done.content
+        and fr("est levé (cas n° 2)") in done.content
+    )
     assert lea not in driver.bans()
     by_action = {c.action: c for c in await _cases(sandbox, "lea")}
     assert sorted(by_action) == ["ban", "unban"] and by_action["unban"].number == 2
@@ -277,7 +281,7 @@ async def test_unban_lifts_the_ban_on_discord_and_cancels_its_timer(sandbox):
     assert ban.ended_at is not None
     assert ban.timer_key not in await _pending_keys(sandbox), "the 3-day timer must not fire on a lifted ban"
     log = [m for m in driver.bot_messages("mod-log") if m.embeds][-1].embeds[0]
-    assert log["title"] == "Cas n°2 — Levée de bannissement" and "Échange apaisé" in str(log["fields"])
+    assert log["title"] == fr("Cas n° 2 — Levée de bannissement") and "Échange apaisé" in str(log["fields"])
     await driver.member_join("lea")  # she can come back
     assert driver.member("lea") is not None
 
@@ -296,18 +300,21 @@ async def test_note_is_private_and_shows_in_the_dossier(sandbox):
         )
     ).wait_done()
     assert result.ephemeral
-    assert _reply(result).startswith("Note ajoutée au dossier de") and "(cas n°1)" in _reply(result)
+    assert _reply(result).startswith("Note ajoutée au dossier de") and fr("(cas n° 1)") in _reply(result)
     assert "Le membre n'est pas prévenu" in _reply(result)
     assert driver.dms("noah") == [], "a note is never sent to the member"
     log = [m for m in driver.bot_messages("mod-log") if m.embeds][-1].embeds[0]
-    assert log["title"] == "Cas n°1 — Note privée"
+    assert log["title"] == fr("Cas n° 1 — Note privée")
 
     dossier = await (await driver.slash("sami", "mod dossier", membre="noah")).wait_done()
     assert dossier.ephemeral
     embed = dossier.embeds[0] if dossier.embeds else dossier.followups[-1].embeds[0]
     assert "1 cas au total, dont 0 avertissement(s) encore actif(s)" in embed["description"]
     field = embed["fields"][0]
-    assert field["name"].startswith("n°1 · Note privée") and "A demandé un temps d'échange" in field["value"]
+    assert (
+        field["name"].startswith(fr("n° 1 · Note privée"))
+        and "A demandé un temps d'échange" in field["value"]
+    )
 
     for who in ("ines", "lea"):
         member = await (await driver.slash(who, "mod note", membre="noah", texte="Je note aussi")).wait_done()
@@ -377,7 +384,7 @@ async def test_recusal_blocks_actions_and_report_pings_until_withdrawn(sandbox):
     warned = await driver.slash(
         "sami", "mod avertir", membre="noah", article="bienveillance", raison="Ton sec"
     )
-    assert "cas n°1" in (await warned.wait_followup()).content
+    assert fr("cas n° 1") in (await warned.wait_followup()).content
     none_left = await (await driver.slash("sami", "mod recusation", membre="noah", retirer=True)).wait_done()
     assert "Vous n'étiez pas récusé·e pour" in _reply(none_left)
 
@@ -430,7 +437,9 @@ async def test_cases_left_pending_by_a_crash_are_settled_from_discord_at_restart
     assert never_sent.number not in {c.number for c in await _cases(sandbox, "ines")}
     # the timeout's end is scheduled and the member is told, as after a normal sanction
     assert [t.key for t in await bot.timers.pending(guild_id, moderation.CASE_TIMER)] == [timed_out.timer_key]
-    assert any(f"n°{timed_out.number}" in m.content and "/recours" in m.content for m in driver.dms("noah"))
+    assert any(
+        fr(f"n° {timed_out.number}") in m.content and "/recours" in m.content for m in driver.dms("noah")
+    )
 
 
 # -- audit: modals, anonymity, reports and appeals about moderators, case numbers -----------------
@@ -653,7 +662,7 @@ async def test_a_refused_ban_never_frees_its_case_number(sandbox):
     ).wait_done()
     assert "refusé" in _reply(refused)
     assert driver.user_id("lea") not in driver.bans() and await _cases(sandbox, "lea") == []
-    announced = [m.content for m in driver.dms("lea") if "cas n°1" in m.content]
+    announced = [m.content for m in driver.dms("lea") if fr("cas n° 1") in m.content]
     warned = await driver.slash(
         "sami", "mod avertir", membre="noah", article="bienveillance", raison="Ton sec"
     )

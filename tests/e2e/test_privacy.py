@@ -6,7 +6,7 @@ import json
 
 from bot.core import timeutil
 from tests.e2e.test_intervisions import announcement_of, button_by_label, download, plan
-from tests.helpers import eventually
+from tests.helpers import eventually, fr
 
 
 def book_id(session_id: int) -> str:
@@ -26,7 +26,7 @@ async def test_export_is_a_private_json_file_with_a_readable_summary(sandbox):
     reply = result.followups[-1]
     assert result.ephemeral
     summary = reply.embeds[0]["description"]
-    assert "inscriptions aux intervisions : 1" in summary
+    assert fr("inscriptions aux intervisions : 1") in summary
     assert "signalements vous concernant" in summary  # what is withheld is named, with why
     assert [a["filename"] for a in reply.attachments] == ["mes-donnees-relais.json"]
     document = json.loads(await download(reply.attachments[0]["url"]))
@@ -48,7 +48,7 @@ async def test_erasure_asks_first_then_frees_the_seat_and_says_what_is_kept(sand
     )
     done = await click.wait_edit(timeout=10)
     assert "C'est fait" in done.embeds[0]["description"]
-    assert "inscriptions aux prochaines intervisions : 1" in done.embeds[0]["description"]
+    assert fr("inscriptions aux prochaines intervisions : 1") in done.embeds[0]["description"]
     domain = sandbox.bot.get_cog("IntervisionsCog").domain
     participants = await domain.participants(sandbox.guild_id, session.id)
     assert driver.user_id("ines") not in participants.booked
@@ -113,6 +113,6 @@ async def test_erasure_deleting_resources_removes_their_announcement(sandbox):
     await (await driver.slash("ines", "ressource partager", url="https://pat.support/", titre="PAT")).wait()
     await eventually(lambda: resource_cards(driver))
     done = await erase(driver, "ines", "Effacer, y compris mes ressources")
-    assert "ressources partagées : 1" in done.embeds[0]["description"]
+    assert fr("ressources partagées : 1") in done.embeds[0]["description"]
     await eventually(lambda: not resource_cards(driver), 10)
     assert await sandbox.bot.db.fetchval("SELECT COUNT(*) FROM resources") == 0

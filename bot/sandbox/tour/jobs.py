@@ -64,7 +64,7 @@ async def play(tour) -> None:
         tour.narrate("(aucune carte de validation : le salon de validation des offres n'est pas configuré)")
         return
     card = cards[-1]
-    offer_id = int(card.embeds[0]["footer"]["text"].split("n° ")[1].split(" ")[0])
+    offer_id = int(card.embeds[0]["footer"]["text"].split("n°")[1].split()[0])
     tour.narrate(
         "Rien n'est annoncé avant validation. Sami relit la carte dans le salon de modération et publie."
     )

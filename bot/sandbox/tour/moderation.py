@@ -50,7 +50,7 @@ async def play(tour) -> None:
         tour.narrate("(aucune carte de signalement : le salon des signalements n'est pas configuré)")
         return
     card = cards[-1]
-    report_id = card.embeds[0]["title"].split("n°")[-1]
+    report_id = card.embeds[0]["title"].split("n°")[-1].strip()
     await tour.act(
         "sami",
         "clique « Supprimer le message » sur la carte",

@@ -52,3 +52,19 @@ def test_every_text_key_written_in_the_code_exists_in_french():
                 if key not in french and key not in groups
             ]
     assert missing == []
+
+
+def test_french_texts_get_no_break_spaces_but_what_members_wrote_is_left_as_written(tmp_path):
+    folder = tmp_path / "locales"
+    for locale, text in (("fr", "Raison : {reason} ! « {title} »"), ("en", "Reason: {reason}! “{title}”")):
+        (folder / locale).mkdir(parents=True)
+        (folder / locale / "core.yaml").write_text(f'core:\n  notice: "{text}"\n', encoding="utf-8")
+    (folder / "fr" / "core.yaml").write_text(
+        'core:\n  notice: "Raison : {reason} ! « {title} »"\n  only_fr: "Vraiment ?"\n', encoding="utf-8"
+    )
+    catalog = i18n.Catalog.load(tmp_path)
+    assert catalog.problems == []
+    rendered = catalog.t("fr", "core.notice", reason="trop fort !", title="PAT : soutenir")
+    assert rendered == "Raison\u00a0: trop fort !\u202f! «\u00a0PAT : soutenir\u00a0»"
+    assert catalog.t("en", "core.notice", reason="loud !", title="x") == "Reason: loud !! “x”"
+    assert catalog.t("en", "core.only_fr") == "Vraiment\u202f?", "the French fallback is French text"
