@@ -16,7 +16,7 @@ from bot.sandbox.double.state import Channel, ChannelType, Overwrite, P
 from bot.server_setup import diagnostic
 from bot.server_setup import ui as setup_ui
 from bot.services import CharterService
-from tests.helpers import checked_sandbox, eventually
+from tests.helpers import checked_sandbox, eventually, fr
 
 
 def broken_seed():
@@ -86,7 +86,7 @@ async def test_the_assistant_fixes_what_it_can_and_a_second_run_changes_nothing(
     assert "Créer le salon #intervisions" in text
     mod_log = driver.channel("mod-log")
     assert f"Corriger les permissions de <#{mod_log.id}>" in text
-    assert "@everyone : ✗ Voir le salon" in text
+    assert fr("@everyone : ✗ Voir le salon") in text
     assert "Publier la charte" in text
     assert "faites glisser le rôle Relais au-dessus de Membre" in text
     assert guild_channels(broken).keys() == before.keys()  # nothing done before « Confirmer »
@@ -155,9 +155,9 @@ async def test_roles_and_channels_of_an_unconfigured_guild_are_created_or_mapped
             continue
         await (await driver.click("camille", message, "relais:assistant:next")).wait()
     assert steps == 10  # moderation and pair_aidant roles, then the 8 channels
-    assert "Seuls les rôles placés sous le mien (« Relais »)" in shown_first
+    assert fr("Seuls les rôles placés sous le mien (« Relais »)") in shown_first
     text = shown(driver.message_obj(message))
-    assert "Créer le rôle « Pair-aidant·e »" in text and "sans aucune permission" in text
+    assert fr("Créer le rôle « Pair-aidant·e »") in text and "sans aucune permission" in text
     assert "Accueil" not in text  # skipped
 
     confirmed = await driver.click("camille", message, "relais:assistant:confirm")
@@ -399,8 +399,8 @@ async def test_without_manage_channels_and_roles_the_fixes_are_explained_by_hand
     overwrites_before = list(mod_log.overwrites)
     opened = await (await driver.slash("camille", "config assistant")).wait()
     text = shown(driver.message_obj(opened.message_id))
-    assert "Il me manque « Gérer les salons », « Gérer les rôles »" in text
-    assert "#mod-log : tout le monde peut le lire alors qu'il doit être privé" in text
+    assert fr("Il me manque « Gérer les salons », « Gérer les rôles »") in text
+    assert fr("#mod-log : tout le monde peut le lire alors qu'il doit être privé") in text
     assert "Corriger les permissions" not in text  # never proposed what it cannot do
     assert "Publier la charte" in text
     confirmed = await driver.click("camille", opened.message_id, "relais:assistant:confirm")

@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.sandbox.double import payloads
 from bot.server_setup import diagnostic
 from bot.services import CharterService
-from tests.helpers import checked_sandbox, copy_config, eventually
+from tests.helpers import checked_sandbox, copy_config, eventually, fr
 
 SUMMARY_ON = {"RELAIS_FEATURES__DIAGNOSTIC_SUMMARY": "true"}
 
@@ -79,11 +79,11 @@ async def test_the_diagnostic_names_a_public_mod_log_a_bot_role_under_membre_and
     assert report.ephemeral_for == driver.user_id("camille")
     text = report_text(report)
     # One line each, with what to do in Discord's own words.
-    assert "❌ Journal de modération : <#" in text and "est visible par tout le monde" in text
-    assert "Modifier le salon → Permissions → @everyone : décochez « Voir le salon »" in text
-    assert "❌ Membre : « Membre » n'est pas sous mon rôle « Relais »" in text
-    assert "Paramètres du serveur → Rôles : glissez « Relais » au-dessus de « Membre »" in text
-    assert "❌ Ressources partagées : aucun salon choisi." in text
+    assert fr("❌ Journal de modération : <#") in text and "est visible par tout le monde" in text
+    assert fr("Modifier le salon → Permissions → @everyone : décochez « Voir le salon »") in text
+    assert fr("❌ Membre : « Membre » n'est pas sous mon rôle « Relais »") in text
+    assert fr("Paramètres du serveur → Rôles : glissez « Relais » au-dessus de « Membre »") in text
+    assert fr("❌ Ressources partagées : aucun salon choisi.") in text
     assert "`/config salon`" in text
     # Grouped by capability, each embed within Discord's limits.
     titles = [e["title"] for e in report.embeds]
@@ -103,7 +103,7 @@ async def test_a_channel_deleted_while_the_bot_was_away_is_named(sandbox):
     del sandbox.double.guild.channels[sandbox.driver.channel("signalements").id]
     await sandbox.start_bot()
     text = report_text(await run_diagnostic(sandbox.driver, "camille"))
-    assert "❌ Signalements : le salon choisi n'existe plus." in text
+    assert fr("❌ Signalements : le salon choisi n'existe plus.") in text
     assert "Recréez-le, puis choisissez-le avec `/config salon`." in text
 
 
@@ -132,7 +132,7 @@ async def test_summary_posted_once_at_start_up_again_only_when_the_problems_chan
         driver = sandbox.driver
         await automatic_runs_done(sandbox.bot)
         [summary] = await eventually(lambda: summaries_in_modlog(driver))
-        assert "**Diagnostic de Relais : 1 problème(s) à corriger**" in summary.content
+        assert fr("**Diagnostic de Relais : 1 problème(s) à corriger**") in summary.content
         assert "❌ La charte n'a encore jamais été publiée" in summary.content
         assert not summary.mentions and not summary.mention_roles and not summary.mention_everyone
 
@@ -160,8 +160,8 @@ async def test_summary_posted_once_at_start_up_again_only_when_the_problems_chan
         summaries = await eventually(
             lambda: len(summaries_in_modlog(driver)) == 2 and summaries_in_modlog(driver)
         )
-        assert "Accueil : les nouveaux membres ne voient pas <#" in summaries[-1].content
-        assert "**Diagnostic de Relais : 2 problème(s) à corriger**" in summaries[-1].content
+        assert fr("Accueil : les nouveaux membres ne voient pas <#") in summaries[-1].content
+        assert fr("**Diagnostic de Relais : 2 problème(s) à corriger**") in summaries[-1].content
 
         # The mod-log becomes public: at the next start, problems are logged, not posted there.
         await make_public(sandbox, "mod-log")
@@ -208,8 +208,8 @@ async def test_the_charter_service_publishes_as_the_command_does(sandbox):
 async def test_an_unconfigured_guild_is_told_each_channel_to_choose(unconfigured_sandbox):
     text = report_text(await run_diagnostic(unconfigured_sandbox.driver, "camille"))
     for label in ("Ressources partagées", "Journal de modération", "Signalements", "Charte", "Accueil"):
-        assert f"❌ {label} : aucun salon choisi." in text
-    assert "⚠️ Modération : aucun rôle choisi." in text
+        assert fr(f"❌ {label} : aucun salon choisi.") in text
+    assert fr("⚠️ Modération : aucun rôle choisi.") in text
 
 
 @pytest.fixture
@@ -248,8 +248,8 @@ async def test_feeds_reachable_or_not(tmp_path, feed_server):
     )
     async with checked_sandbox(tmp_path, config_dir=config, environ={}) as sandbox:
         text = report_text(await run_diagnostic(sandbox.driver, "camille"))
-        assert "✅ Flux « Réseau » : joignable (2 annonce(s) lue(s))." in text
-        assert "⚠️ Flux « Cassé » injoignable : réponse HTTP 500." in text
+        assert fr("✅ Flux « Réseau » : joignable (2 annonce(s) lue(s)).") in text
+        assert fr("⚠️ Flux « Cassé » injoignable : réponse HTTP 500.") in text
         assert f"Ouvrez {feed_server}/broken/1 dans un navigateur" in text
 
 
@@ -274,7 +274,7 @@ async def test_a_long_report_comes_in_pages(tmp_path, feed_server):
             buttons = [c for row in page.components for c in row["components"]]
             if next(c for c in buttons if c.get("label") == "Suivant ▶").get("disabled"):
                 break
-        assert all(f"« Flux partenaire numéro {n} »" in seen for n in range(40))
+        assert all(fr(f"« Flux partenaire numéro {n} »") in seen for n in range(40))
 
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>

@@ -20,7 +20,7 @@ from bot.server_setup.diagnostic import (
     render_text,
 )
 from bot.services import CharterStatus, FeedHealth
-from tests.helpers import CONFIG
+from tests.helpers import CONFIG, fr
 
 BASE = frozenset(layout.BASE_BOT_PERMISSIONS)
 READ = frozenset({"view_channel", "read_message_history"})
@@ -271,8 +271,8 @@ def test_plain_text_names_what_is_wrong_and_what_to_do_in_french_and_english():
     snapshot = with_channel(healthy(), "modlog", everyone=READ, bot=frozenset({"view_channel"}))
     report = diagnose(snapshot, extra(charter=CharterStatus("2.0", None, ())))
     text = render_text(report, lambda key, /, **p: catalog.t("fr", key, **p))
-    assert "❌ Journal de modération : #journal-moderation est visible par tout le monde." in text
-    assert "« Envoyer des messages »" in text
+    assert fr("❌ Journal de modération : #journal-moderation est visible par tout le monde.") in text
+    assert fr("« Envoyer des messages »") in text
     assert "Modifier le salon → Permissions" in text
     assert "/charte publier" in text
     assert "diagnostic." not in text  # no raw key: every text exists

@@ -8,7 +8,7 @@ import datetime as dt
 from bot.core import i18n
 from bot.server_setup import diagnostic, summaries
 from bot.server_setup.diagnostic import RoleFacts
-from tests.helpers import CONFIG
+from tests.helpers import CONFIG, fr
 from tests.unit.server_setup.test_diagnostic import READ, extra, healthy, with_channel
 
 NOW = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
@@ -39,8 +39,8 @@ def test_the_summary_lists_the_errors_only_and_where_to_read_more():
     )
     text = diagnostic.render_summary(report, lambda key, /, **p: catalog.t("fr", key, **p))
     lines = text.splitlines()
-    assert lines[0] == "**Diagnostic de Relais : 1 problème(s) à corriger**"
-    assert lines[1] == "❌ Signalements : <#105> est visible par tout le monde."
+    assert lines[0] == fr("**Diagnostic de Relais : 1 problème(s) à corriger**")
+    assert lines[1] == fr("❌ Signalements : <#105> est visible par tout le monde.")
     assert lines[-1] == "Lancez `/config diagnostic` pour le détail et ce qu'il faut faire."
     assert len(lines) == 3  # no warnings, no « what to do »
     assert "<@" not in text  # names no person nor role

@@ -9,7 +9,7 @@ from bot.server_setup import diagnostic
 from bot.server_setup import ui as setup_ui
 from bot.services import FeedHealth
 from bot.ui import limits
-from tests.helpers import CONFIG
+from tests.helpers import CONFIG, fr
 from tests.unit.server_setup.test_diagnostic import READ, extra, healthy, with_channel
 
 
@@ -38,7 +38,7 @@ def test_one_embed_per_capability_worst_first():
     ]
     moderation = embeds[2]
     assert moderation.description.startswith(
-        "❌ Journal de modération : <#104> est visible par tout le monde."
+        fr("❌ Journal de modération : <#104> est visible par tout le monde.")
     )
     assert "↳ Modifier le salon → Permissions → @everyone" in moderation.description
     assert moderation.footer.text == "1 problème(s) à corriger, 0 point(s) d'attention."
@@ -56,5 +56,5 @@ def test_a_long_report_is_split_within_limits_and_paged():
     assert len(jobs) > 1  # one capability over several embeds, none cut
     assert all(len(e.description) <= limits.DESCRIPTION and len(e) <= limits.TOTAL for e in embeds)
     shown = "".join(e.description for e in embeds)
-    assert all(f"« Flux {n} »" in shown for n in range(60))
+    assert all(fr(f"« Flux {n} »") in shown for n in range(60))
     assert not setup_ui.fits_one_message(embeds)  # the command pages them
