@@ -24,7 +24,7 @@ from bot.core.errors import NotAllowed, UserError
 from bot.core.guild_config import GuildConfig
 from bot.core.i18n import Translate
 from bot.core.keyed_lock import KeyedLock
-from bot.services import ModerationService
+from bot.services import CharterService, CharterStatus, ModerationService
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import is_moderator, require_moderator
 from bot.ui.limits import fit_content
@@ -71,10 +71,12 @@ class Charter(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.services.provide(ui.CharterAcceptance, self)
         self.bot.services.provide(ui.CareHandoff, self)
+        self.bot.services.provide(CharterService, self)
 
     async def cog_unload(self) -> None:
         self.bot.services.withdraw(ui.CharterAcceptance, self)
         self.bot.services.withdraw(ui.CareHandoff, self)
+        self.bot.services.withdraw(CharterService, self)
         for task in self._tasks:
             task.cancel()
 
@@ -129,19 +131,36 @@ class Charter(commands.Cog):
         description="Publier la charte et son bouton d'acceptation dans le salon de la charte",
     )
     @app_commands.default_permissions(manage_guild=True)
-    async def publish(self, interaction: discord.Interaction) -> None:
+    async def publish_command(self, interaction: discord.Interaction) -> None:
         if not interaction.permissions.manage_guild:
             raise NotAllowed("charter.publish.admins_only")
-        config = await self.bot.guild_config(interaction.guild_id)
+        # Refused before deferring, so that the reason arrives as the command's own reply.
+        channel = await self._charter_channel(interaction.guild)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.publish(interaction.guild)
+        await interaction.followup.send(
+            self.bot.t(
+                interaction, "charter.publish.done", channel=channel.mention, version=self.charter.version
+            ),
+            ephemeral=True,
+        )
+
+    async def _charter_channel(self, guild: discord.Guild) -> discord.TextChannel:
+        config = await self.bot.guild_config(guild.id)
         channel_id = config.channel("charte")
-        channel = interaction.guild.get_channel(channel_id) if channel_id else None
+        channel = guild.get_channel(channel_id) if channel_id else None
         if channel is None or not isinstance(channel, discord.TextChannel):
             raise UserError("charter.publish.no_channel")
-        perms = channel.permissions_for(interaction.guild.me)
+        perms = channel.permissions_for(guild.me)
         if not (perms.send_messages and perms.embed_links and perms.view_channel):
             raise UserError("charter.publish.cannot_post", channel=channel.mention)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        gid = interaction.guild_id
+        return channel
+
+    # -- CharterService (the diagnostic, the setup assistant) ----------------------------------------
+    async def publish(self, guild: discord.Guild) -> discord.Message:
+        """Post the charter and its button in the configured channel, record the publication."""
+        channel = await self._charter_channel(guild)
+        gid = guild.id
         t = self.bot.texts(gid)
         embeds = ui.charter_embeds(self.charter, t)
         for embed in embeds[:-1]:
@@ -157,11 +176,14 @@ class Charter(commands.Cog):
         )
         await charter_domain.observe_version(self.bot.db, gid, self.charter.version)
         log.info("charter %s published in guild %s channel %s", self.charter.version, gid, channel.id)
-        await interaction.followup.send(
-            self.bot.t(
-                interaction, "charter.publish.done", channel=channel.mention, version=self.charter.version
-            ),
-            ephemeral=True,
+        return message
+
+    async def status(self, guild_id: int) -> CharterStatus:
+        published = await charter_domain.last_published_version(self.bot.db, guild_id)
+        return CharterStatus(
+            current_version=self.charter.version,
+            published_version=published,
+            crisis_lines_to_verify=care.lines_to_verify(self.lines, timeutil.now().date()),
         )
 
     # -- the button ----------------------------------------------------------------------------------

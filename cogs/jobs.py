@@ -20,6 +20,7 @@ from bot.core.timers import Timer
 from bot.jobs import alerts, feeds, offers, ui
 from bot.jobs.config import load_config
 from bot.jobs.text import fold
+from bot.services import FeedHealth, JobFeedsService
 from bot.ui import pager
 from bot.ui.base import NO_PINGS, send_ephemeral
 from bot.ui.checks import has_configured_role, is_moderator, require_moderator
@@ -27,6 +28,8 @@ from bot.ui.confirm import ConfirmView
 from bot.ui.limits import fit_content
 
 log = logging.getLogger(__name__)
+# The diagnostic waits for every feed before answering: a slow feed is reported, not waited for.
+FEED_PROBE_TIMEOUT_SECONDS = 5.0
 
 RHYTHM_CHOICES = [
     app_commands.Choice(name="immédiat", value="immediat"),
@@ -75,6 +78,7 @@ class Jobs(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.services.provide(ui.JobQueueActions, self)
+        self.bot.services.provide(JobFeedsService, self)
         timers = self.bot.timers
         timers.register(offers.KIND_PROCESS, self.on_process_timer)
         timers.register(alerts.KIND_ALERTS, self.on_alerts_timer)
@@ -92,6 +96,7 @@ class Jobs(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.services.withdraw(ui.JobQueueActions, self)
+        self.bot.services.withdraw(JobFeedsService, self)
 
     # -- helpers -----------------------------------------------------------------------------------
     async def _member_rights(self, interaction: discord.Interaction) -> tuple[bool, bool]:
@@ -941,6 +946,32 @@ class Jobs(commands.Cog):
             log.warning("feed health (no mod-log channel, guild=%s): %s", guild_id, text)
             return
         await channel.send(fit_content(text), allowed_mentions=NO_PINGS, suppress_embeds=True)
+
+    # -- JobFeedsService (the diagnostic) -------------------------------------------------------------
+    async def feed_health(self, guild_id: int) -> list[FeedHealth]:
+        """Each configured feed fetched once now, all at once, with a short timeout."""
+        if not self.config.feeds:
+            return []
+        allow_loopback = self.bot.settings.features.allow_loopback_urls
+        timeout = min(FEED_PROBE_TIMEOUT_SECONDS, self.settings.feed_timeout_seconds)
+        async with netguard.guarded_session(allow_loopback=allow_loopback) as session:
+            probes = await asyncio.gather(
+                *(
+                    feeds.probe(session, feed, timeout_seconds=timeout, allow_loopback=allow_loopback)
+                    for feed in self.config.feeds
+                )
+            )
+        health = []
+        for probe in probes:
+            if probe.error is not None:
+                log.info("feed %s unreachable for the diagnostic: %s", probe.feed.url, probe.error)
+            detail = (
+                self.bot.t(guild_id, "diagnostic.feed_entries", count=probe.entries)
+                if probe.entries is not None
+                else probe.error or ""
+            )
+            health.append(FeedHealth(probe.feed.name, probe.feed.url, probe.entries is not None, detail))
+        return health
 
     async def on_feeds_timer(self, timer: Timer) -> None:
         try:

@@ -35,6 +35,8 @@ class CrisisLine:
     free: bool | None = None
     checked: bool = False
     source: str = ""
+    # The line's own ``verified`` date, else its country's; None when it says ``verified: false``.
+    verified: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +185,15 @@ def _parse(doc: yamlfile.YamlDocument, problems: list[Problem], today: dt.date) 
                 and line_verified is not False
                 and not _to_check(line_source)
             )
-            lines.append(CrisisLine(**values, free=free, checked=checked, source=line_source))
+            lines.append(
+                CrisisLine(
+                    **values,
+                    free=free,
+                    checked=checked,
+                    source=line_source,
+                    verified=_as_date(line_verified),
+                )
+            )
         if ok:
             countries.append(
                 Country(code, texts["name"], texts["emergency"], verified, texts["source"], tuple(lines))
@@ -206,6 +216,28 @@ def _parse(doc: yamlfile.YamlDocument, problems: list[Problem], today: dt.date) 
     if not countries:
         return None
     return CrisisLines(str(default), tuple(countries))
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def lines_to_verify(lines: CrisisLines, today: dt.date) -> tuple[str, ...]:
+    """« Name (country) » of every line nobody confirmed within ``STALE_AFTER_DAYS``: no date, a date
+    too old, or a source that still says « À VÉRIFIER ». For the diagnostic, not for members."""
+    return tuple(
+        f"{line.name} ({country.code})"
+        for country in lines.countries
+        for line in country.lines
+        if not line.checked or line.verified is None or (today - line.verified).days > STALE_AFTER_DAYS
+    )
 
 
 def _to_check(source: str) -> bool:

@@ -594,6 +594,15 @@ async def record_publication(
     )
 
 
+async def last_published_version(db: Database, guild_id: int) -> str | None:
+    """The version of the charter last published in this guild (None: never published)."""
+    return await db.fetchval(
+        "SELECT version FROM charter_publications WHERE guild_id = ? "
+        "ORDER BY published_at DESC, id DESC LIMIT 1",
+        (guild_id,),
+    )
+
+
 async def claim_welcome(db: Database, guild_id: int, user_id: int) -> bool:
     """One welcome message per member and guild, even if they leave and come back, or the event repeats."""
     result = await db.execute(

@@ -467,6 +467,31 @@ async def poll_guild(
             await session.close()
 
 
+@dataclass(frozen=True, slots=True)
+class FeedProbe:
+    feed: FeedConfig
+    entries: int | None  # entries read; None when the feed could not be read
+    error: str | None = None  # French, from FeedError
+
+
+async def probe(
+    session: aiohttp.ClientSession,
+    feed: FeedConfig,
+    *,
+    timeout_seconds: float = 5.0,
+    allow_loopback: bool = False,
+) -> FeedProbe:
+    """Can this feed be read now? One plain GET through the same guards as polling; nothing stored,
+    nothing imported, so the diagnostic may run it as often as it likes."""
+    try:
+        result = await fetch(
+            session, feed.url, timeout_seconds=timeout_seconds, allow_loopback=allow_loopback
+        )
+    except FeedError as exc:
+        return FeedProbe(feed, None, str(exc))
+    return FeedProbe(feed, len(result.entries))
+
+
 async def guilds_with_jobs_channel(db: Database) -> list[int]:
     """Guilds where imported offers can go: those with a jobs channel configured."""
     rows = await db.fetchall("SELECT guild_id FROM guild_channels WHERE purpose = 'offres' ORDER BY guild_id")

@@ -102,3 +102,24 @@ def test_dutch_speaking_belgium_and_emergency_numbers() -> None:
     assert {"1813", "106", "107", "0800 32 123"} <= {line.number for line in be.lines}
     assert all(line.free is True for line in be.lines)
     assert "112" in be.emergency and "15" in lines.country("fr").emergency
+
+
+def test_lines_to_verify_for_the_diagnostic(tmp_path: Path) -> None:
+    shipped = care.load_crisis_lines(CONFIG, today=TODAY)
+    # Nobody has confirmed the shipped numbers yet: every line is to verify.
+    assert len(care.lines_to_verify(shipped, TODAY)) == sum(len(c.lines) for c in shipped.countries)
+    assert "Télé-Accueil (be)" in care.lines_to_verify(shipped, TODAY)
+    folder = copy(
+        tmp_path,
+        """        verified: false
+        source: "notes du projet : À VÉRIFIER"
+        description: "Écoute pour les personnes qui pensent au suicide""",
+        """        verified: 2026-11-30
+        source: "appel au 0800 32 123 le 30 novembre 2026"
+        description: "Écoute pour les personnes qui pensent au suicide""",
+    )
+    checked = care.load_crisis_lines(folder, today=TODAY)
+    assert "Centre de Prévention du Suicide (be)" not in care.lines_to_verify(checked, TODAY)
+    # A year and a day later, the same confirmation is too old.
+    later = dt.date(2027, 12, 1)
+    assert "Centre de Prévention du Suicide (be)" in care.lines_to_verify(checked, later)

@@ -218,3 +218,12 @@ def test_regex_rules_see_a_bounded_part_of_a_long_message() -> None:
     assert "publicite" not in {h.rule.id for h in engine.check(far)}
     # an adversarial message for the shipped rules returns (and would return quickly even if long)
     assert engine.check("a" * 200_000 + "!") == []
+
+
+async def test_last_published_version_is_the_latest_publication_of_this_guild(db) -> None:
+    assert await charter_module.last_published_version(db, GUILD) is None
+    await charter_module.record_publication(db, GUILD, "v1", 10, 11)
+    await charter_module.record_publication(db, GUILD, "v2", 10, 12)
+    await charter_module.record_publication(db, GUILD + 1, "v9", 20, 21)
+    assert await charter_module.last_published_version(db, GUILD) == "v2"
+    assert await charter_module.last_published_version(db, GUILD + 1) == "v9"

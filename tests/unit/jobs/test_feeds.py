@@ -403,3 +403,23 @@ async def test_parsing_runs_off_the_event_loop(db, server, monkeypatch):
     monkeypatch.setattr(feeds, "parse", spy)
     await poll(db, config_with(jobs.FeedConfig("Réseau", server.base + "/rss", "Wallonie")))
     assert threads and threads[0] is not threading.main_thread()
+
+
+async def test_probe_reads_a_feed_without_importing_it_and_reports_failures_in_french(db, server):
+    from bot.core import netguard
+
+    async with netguard.guarded_session(allow_loopback=True) as session:
+        ok = await feeds.probe(
+            session, jobs.FeedConfig("Réseau", server.base + "/rss", "Wallonie"), allow_loopback=True
+        )
+        slow = await feeds.probe(
+            session,
+            jobs.FeedConfig("Lent", server.base + "/slow", "Bruxelles"),
+            timeout_seconds=0.3,
+            allow_loopback=True,
+        )
+        local = await feeds.probe(session, jobs.FeedConfig("Local", server.base + "/rss", "Bruxelles"))
+    assert (ok.entries, ok.error) == (3, None)
+    assert slow.entries is None and "pas de réponse en 0.3 s" == slow.error
+    assert local.entries is None and "locale" in local.error
+    assert await db.fetchval("SELECT COUNT(*) FROM job_offers") == 0  # a probe imports nothing
