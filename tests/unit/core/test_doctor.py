@@ -14,7 +14,9 @@ from collections import namedtuple
 
 from bot import doctor
 from bot.core import backups, run_lock, timeutil
+from bot.core import settings as settings_module
 from bot.core.db import Database, load_migrations
+from bot.doctor.host import MIB
 from tests.helpers import CONFIG, REPO, copy_config
 
 NOW = dt.datetime(2026, 12, 3, 12, 0, tzinfo=timeutil.UTC)
@@ -34,8 +36,7 @@ async def make_database(tmp_path, *, version: int | None = None) -> None:
 
 
 async def checks_for(tmp_path, config=CONFIG, now=NOW, **extra: str) -> list[doctor.Check]:
-    checks, _ = await doctor.host_checks(config, env_for(tmp_path, **extra), now)
-    return checks
+    return (await doctor.host_checks(config, env_for(tmp_path, **extra), now)).checks
 
 
 def levels(checks: list[doctor.Check], needle: str) -> list[doctor.Level]:
@@ -105,7 +106,8 @@ async def test_a_missing_token_file_is_an_error(tmp_path):
 
 async def test_the_token_from_the_environment_is_fine(tmp_path):
     await make_database(tmp_path)
-    checks, _ = await doctor.host_checks(CONFIG, {**env_for(tmp_path), "DISCORD_TOKEN": FAKE_TOKEN}, NOW)
+    host = await doctor.host_checks(CONFIG, {**env_for(tmp_path), "DISCORD_TOKEN": FAKE_TOKEN}, NOW)
+    checks = host.checks
     assert levels(checks, "DISCORD_TOKEN") == [doctor.Level.OK]
     assert all(FAKE_TOKEN not in c.line() for c in checks)
 
@@ -146,9 +148,7 @@ async def test_a_configuration_problem_is_an_error_with_file_and_line(tmp_path):
 async def test_low_disk_space_is_an_error(tmp_path, monkeypatch):
     await make_database(tmp_path)
     usage = namedtuple("usage", "total used free")
-    monkeypatch.setattr(
-        shutil, "disk_usage", lambda _: usage(10**10, 10**10 - 5 * doctor.MIB, 5 * doctor.MIB)
-    )
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**10, 10**10 - 5 * MIB, 5 * MIB))
     checks = await checks_for(tmp_path)
     [check] = [c for c in checks if "espace libre" in c.what]
     assert check.level is doctor.Level.ERROR and "libérez de la place" in check.todo
@@ -190,7 +190,7 @@ async def test_backups_recent_missing_old_failing_and_disabled(tmp_path):
 
     db = await Database.open(tmp_path / "relais.db")
     try:
-        settings = doctor.settings_module.load(CONFIG, env_for(tmp_path))
+        settings = settings_module.load(CONFIG, env_for(tmp_path))
         outcome = await backups.run_daily(db, settings, NOW)
     finally:
         await db.close()
@@ -207,7 +207,7 @@ async def test_backups_recent_missing_old_failing_and_disabled(tmp_path):
     blocker.write_text("")
     db = await Database.open(tmp_path / "relais.db")
     try:
-        broken = doctor.settings_module.load(CONFIG, env_for(tmp_path, RELAIS_BACKUP__FOLDER=str(blocker)))
+        broken = settings_module.load(CONFIG, env_for(tmp_path, RELAIS_BACKUP__FOLDER=str(blocker)))
         assert await backups.run_daily(db, broken, timeutil.now()) is None
     finally:
         await db.close()

@@ -1,16 +1,10 @@
-"""``relais doctor``: is this installation healthy? One line per check, for a person or a monitor.
-
-Each check is a plain function returning ``Check`` lines « ✅/⚠️/❌ ce qui est vérifié — quoi faire ».
-❌ means something is broken or about to break (the exit code is then 1, for monitoring); ⚠️ means
-a person should look when they can (the exit code stays 0); ✅ is fine. The token is never printed.
-"""
+"""The checks of ``relais doctor`` that need no network: configuration, token file, database, disk,
+timers, backups. Each is a plain function returning ``Check`` lines."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
-import json
 import os
 import shutil
 import sqlite3
@@ -23,6 +17,7 @@ from bot.core import backups, run_lock, timers
 from bot.core import settings as settings_module
 from bot.core.db import Database, load_migrations
 from bot.core.yamlfile import ConfigError
+from bot.doctor.report import Check, Level, error, ok, warning
 
 MIB = 1024 * 1024
 # Free space: the next daily copy needs as much room as the database itself, and SQLite needs some
@@ -34,41 +29,6 @@ FREE_SPACE_COMFORT = 500 * MIB
 TIMER_LATE_AFTER = dt.timedelta(minutes=10)
 # The newest daily copy older than this: at least one daily backup was missed.
 BACKUP_TOO_OLD = dt.timedelta(hours=36)
-
-
-class Level(enum.Enum):
-    OK = "✅"
-    WARNING = "⚠️"
-    ERROR = "❌"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Check:
-    level: Level
-    what: str
-    todo: str = ""
-
-    def line(self) -> str:
-        return f"{self.level.value} {self.what}" + (f" — {self.todo}" if self.todo else "")
-
-    def as_dict(self) -> dict[str, str]:
-        return {"level": self.level.name.lower(), "what": self.what, "todo": self.todo}
-
-
-def ok(what: str) -> Check:
-    return Check(Level.OK, what)
-
-
-def warning(what: str, todo: str) -> Check:
-    return Check(Level.WARNING, what, todo)
-
-
-def error(what: str, todo: str) -> Check:
-    return Check(Level.ERROR, what, todo)
-
-
-def exit_code(checks: list[Check]) -> int:
-    return 1 if any(c.level is Level.ERROR for c in checks) else 0
 
 
 def _size(n: float) -> str:
@@ -314,14 +274,21 @@ def database_path(settings: settings_module.Settings) -> Path:
 
 
 # -- everything ----------------------------------------------------------------------------------------
+@dataclasses.dataclass(slots=True)
+class HostReport:
+    checks: list[Check]
+    settings: settings_module.Settings | None  # None: the settings could not be read
+    database_usable: bool = False  # sound, and a schema this code knows
+
+
 async def host_checks(
     config_dir: Path,
     environ: Mapping[str, str],
     now: dt.datetime,
     *,
     database: Path | None = None,
-) -> tuple[list[Check], settings_module.Settings | None]:
-    """Every check that needs no network; also returns the settings when they could be read."""
+) -> HostReport:
+    """Every check that needs no network."""
     checks = check_configuration(config_dir, environ)
     try:
         settings = settings_module.load(config_dir, environ)
@@ -332,7 +299,7 @@ async def host_checks(
                 "corrigez d'abord la configuration (relais check)",
             )
         )
-        return checks, None
+        return HostReport(checks, None)
     if database is not None:
         settings = settings.with_database(database)
     checks += check_token(settings, environ)
@@ -341,7 +308,7 @@ async def host_checks(
     checks += file_checks
     checks.append(check_disk(path))
     if not usable:
-        return checks, settings
+        return HostReport(checks, settings)
     running = check_running(path)
     checks.append(running)
     db = await Database.open(path, migrate=False)
@@ -350,106 +317,4 @@ async def host_checks(
         checks += await check_backups(db, settings, now)
     finally:
         await db.close()
-    return checks, settings
-
-
-def render(checks: list[Check], *, as_json: bool = False) -> str:
-    if as_json:
-        return json.dumps(
-            {"ok": exit_code(checks) == 0, "checks": [c.as_dict() for c in checks]},
-            ensure_ascii=False,
-            indent=2,
-        )
-    errors = sum(c.level is Level.ERROR for c in checks)
-    warnings = sum(c.level is Level.WARNING for c in checks)
-    lines = [c.line() for c in checks]
-    if errors:
-        lines.append(f"{errors} problème(s) à corriger, {warnings} point(s) à regarder.")
-    elif warnings:
-        lines.append(f"Aucun problème bloquant ; {warnings} point(s) à regarder.")
-    else:
-        lines.append("Tout va bien.")
-    return "\n".join(lines)
-
-
-# -- Discord -----------------------------------------------------------------------------------------
-async def check_discord(settings: settings_module.Settings, token: str) -> list[Check]:
-    """What Discord reports, over REST only (no gateway session: a running bot is not disturbed)."""
-    import aiohttp
-    import discord
-
-    from bot.client import apply_discord_endpoints
-
-    apply_discord_endpoints(settings)  # the same endpoints relais run would use (the double, Spacebar…)
-    client = discord.Client(intents=discord.Intents.none())
-    try:
-        try:
-            await client.login(token)
-        except discord.LoginFailure:
-            return [
-                error(
-                    "Discord refuse le jeton du bot",
-                    "créez-en un nouveau (portail des développeurs, Bot → Reset Token) et remplacez l'ancien",
-                )
-            ]
-        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-            return [error(f"Discord injoignable ({type(exc).__name__})", "vérifiez le réseau de la machine")]
-        assert client.user is not None
-        checks = [ok(f"Discord accepte le jeton (bot {client.user.name}, id {client.user.id})")]
-        guilds = [guild async for guild in client.fetch_guilds(limit=None)]
-        if not guilds:
-            checks.append(
-                warning("le bot n'est sur aucun serveur", "invitez-le avec l'adresse de relais invite-url")
-            )
-        for guild in guilds:
-            try:
-                checks += await check_guild(client, guild.id)
-            except discord.HTTPException as exc:
-                checks.append(
-                    error(
-                        f"serveur {guild.name} : Discord ne répond pas ({exc.status})",
-                        "relancez relais doctor ; si cela dure, vérifiez les permissions du bot",
-                    )
-                )
-        return checks
-    finally:
-        await client.close()
-
-
-async def check_guild(client, guild_id: int) -> list[Check]:
-    from bot import invite
-
-    guild = await client.fetch_guild(guild_id)
-    member = await guild.fetch_member(client.user.id)
-    granted = member.guild_permissions
-    missing = [name for name in invite.PERMISSIONS if not getattr(granted, name)]
-    if missing:
-        return [
-            error(
-                f"serveur {guild.name} : permissions du bot manquantes : {', '.join(missing)}",
-                "donnez-les à son rôle (Paramètres du serveur → Rôles), "
-                "ou réinvitez-le avec l'adresse de relais invite-url",
-            )
-        ]
-    return [ok(f"serveur {guild.name} : le bot a toutes ses permissions")]
-
-
-async def all_checks(
-    config_dir: Path,
-    environ: Mapping[str, str],
-    now: dt.datetime,
-    *,
-    database: Path | None = None,
-    discord: bool = True,
-) -> list[Check]:
-    checks, settings = await host_checks(config_dir, environ, now, database=database)
-    if settings is None or not discord:
-        return checks
-    try:
-        token = settings_module.load_token(settings, environ)
-    except settings_module.MissingToken:
-        return checks  # check_token already said so
-    from bot.core import logs
-
-    logs.add_secret(token)
-    return checks + await check_discord(settings, token)
+    return HostReport(checks, settings, database_usable=True)
