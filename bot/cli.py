@@ -147,14 +147,30 @@ async def _db_backup(path: str, destination: Path) -> Path:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from bot.core.db import DatabaseTooNew
+    from bot.core import backups, run_lock
+    from bot.core.db import DatabaseTooNew, load_migrations
 
     settings = load_settings(args)
-    try:
-        applied = asyncio.run(_db_upgrade(settings.database.path))
-    except DatabaseTooNew as exc:
-        print(f"Relais : {exc}", file=sys.stderr)
-        return 1
+    path = Path(os.path.expanduser(settings.database.path))
+    # A running bot keeps the SQL of its own version: it must not find a new schema under its feet.
+    # Held for the whole upgrade, the lock also makes a bot starting meanwhile wait for the end.
+    with run_lock.exclusive_or_none(path) as nobody_runs:
+        if not nobody_runs:
+            if path.exists() and backups.schema_version(path) < len(load_migrations()):
+                print(
+                    f"Relais : un bot Relais tourne sur {path} — arrêtez-le d'abord "
+                    "(systemctl stop relais) : relais run applique lui-même les migrations en attente "
+                    "à son démarrage.",
+                    file=sys.stderr,
+                )
+                return 1
+            print(f"{settings.database.path} : déjà à jour")
+            return 0
+        try:
+            applied = asyncio.run(_db_upgrade(settings.database.path))
+        except DatabaseTooNew as exc:
+            print(f"Relais : {exc}", file=sys.stderr)
+            return 1
     print(f"{settings.database.path} : " + (f"migrations appliquées {applied}" if applied else "déjà à jour"))
     return 0
 

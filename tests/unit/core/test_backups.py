@@ -359,3 +359,28 @@ async def test_a_bot_starting_during_a_restore_waits_for_it(tmp_path):
         with pytest.raises(run_lock.DatabaseInUse, match="being restored"):
             run_lock.RunLock.acquire(database, wait=0.3)
     run_lock.RunLock.acquire(database, wait=0).release()
+
+
+def test_relais_db_upgrade_waits_for_the_bot_to_stop(tmp_path):
+    database = tmp_path / "relais.db"
+
+    async def old_database() -> None:
+        db = await Database.open(database, migrate=False)
+        await db.migrate(target=len(load_migrations()) - 1)
+        await db.close()
+
+    asyncio.run(old_database())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(database)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        refused = relais("db", "upgrade", "--db", str(database))
+        assert refused.returncode == 1 and "arrêtez-le d'abord" in refused.stderr
+        assert backups.schema_version(database) == len(load_migrations()) - 1
+    finally:
+        holder.kill()
+        holder.wait()
+    done = relais("db", "upgrade", "--db", str(database))
+    assert done.returncode == 0 and "migrations appliquées" in done.stdout
+    assert backups.schema_version(database) == len(load_migrations())
