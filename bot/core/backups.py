@@ -13,6 +13,7 @@ handler for the next day whether the copy worked or not: a failure is logged, re
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -83,8 +84,8 @@ def check_file(path: Path, *, full: bool = False, read_only: bool = True) -> str
     return None if rows == ["ok"] else "; ".join(rows)
 
 
-def schema_version(path: Path) -> int:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def schema_version(path: Path, *, read_only: bool = True) -> int:
+    conn = sqlite3.connect(f"file:{path}?mode={'ro' if read_only else 'rw'}", uri=True)
     try:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
     finally:
@@ -138,7 +139,7 @@ async def make_daily_backup(db: Database, folder: Path, keep_days: int, today: d
     partial = _prepare(folder, final)
     try:
         await db.backup(partial)
-        problem = check_file(partial)
+        problem = await asyncio.to_thread(check_file, partial)  # seconds on a big file: not on the loop
         if problem is not None:
             raise BackupFailed(f"the copy {partial} fails PRAGMA quick_check: {problem}")
         os.replace(partial, final)  # a second copy the same day replaces the first

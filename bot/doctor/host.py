@@ -137,7 +137,7 @@ def check_database_file(path: Path) -> tuple[list[Check], bool]:
                 f"chmod 600 {path}",
             )
         )
-    problem = backups.check_file(path)
+    problem = backups.check_file(path, read_only=False)  # a live WAL database: read its WAL too
     if problem is not None:
         checks.append(
             error(
@@ -147,7 +147,7 @@ def check_database_file(path: Path) -> tuple[list[Check], bool]:
         )
         return checks, False
     try:
-        version = backups.schema_version(path)
+        version = backups.schema_version(path, read_only=False)
     except sqlite3.Error as exc:
         checks.append(error(f"base {path} illisible ({exc})", "vérifiez le fichier et ses droits"))
         return checks, False

@@ -228,3 +228,13 @@ async def test_json_output_for_monitoring(tmp_path):
     token = next(c for c in report["checks"] if "jeton" in c["what"])
     assert token["level"] == "error" and "introuvable" in token["what"] and "chmod 600" in token["todo"]
     assert {c["level"] for c in report["checks"]} <= {"ok", "warning", "error"}
+
+
+def test_permission_names_include_discord_py_aliases():
+    import discord
+
+    from bot.doctor import guilds
+
+    names = guilds.allowed(discord.Permissions(view_channel=True, manage_roles=True))
+    assert {"view_channel", "read_messages", "manage_roles"} <= names
+    assert "send_messages" not in names
