@@ -172,21 +172,51 @@ def check_database_file(path: Path) -> tuple[list[Check], bool]:
     return checks, True
 
 
-def check_disk(path: Path) -> Check:
+def check_disk(path: Path, backup_folder: Path | None = None) -> list[Check]:
+    """Free space beside the database, and beside the backups when they live on another disk."""
     folder = path.parent if path.parent.exists() else Path(".")
-    usage = shutil.disk_usage(folder)
     size = path.stat().st_size if path.exists() else 0
     wal = path.with_name(path.name + "-wal")
     size += wal.stat().st_size if wal.exists() else 0
-    what = f"espace libre près de la base : {_size(usage.free)} (base : {_size(size)})"
-    if usage.free < size + FREE_SPACE_MARGIN:
+    checks = [_free_space(folder, size, f"espace libre près de la base : {{free}} (base : {_size(size)})")]
+    if (
+        backup_folder is not None
+        and backup_folder.is_dir()
+        and backup_folder.stat().st_dev != folder.stat().st_dev
+    ):
+        checks.append(_free_space(backup_folder, size, "espace libre pour les sauvegardes : {free}"))
+    return checks
+
+
+def _free_space(folder: Path, size: int, what: str) -> Check:
+    free = shutil.disk_usage(folder).free
+    what = what.format(free=_size(free))
+    if free < size + FREE_SPACE_MARGIN:
         return error(
             what + " : la prochaine sauvegarde ou écriture peut échouer",
             f"libérez de la place dans {folder.resolve()} (anciennes sauvegardes, journaux)",
         )
-    if usage.free < 3 * size + FREE_SPACE_COMFORT:
+    if free < 3 * size + FREE_SPACE_COMFORT:
         return warning(what, f"prévoyez de libérer de la place dans {folder.resolve()}")
     return ok(what)
+
+
+def check_report_key(settings: settings_module.Settings) -> list[Check]:
+    """The key that links anonymous reports to their authors: nobody else may read it."""
+    key = Path(settings.moderation.report_key_file)
+    try:
+        mode = stat.S_IMODE(key.stat().st_mode)
+    except OSError:
+        return []  # created at the first anonymous report
+    if mode & 0o077:
+        return [
+            error(
+                f"clé des signalements anonymes {key} accessible à d'autres comptes (mode {mode:04o}) : "
+                "qui la lit avec la base retrouve qui a signalé",
+                f"chmod 600 {key}",
+            )
+        ]
+    return [ok(f"clé des signalements anonymes {key} lisible par son seul propriétaire")]
 
 
 def check_running(path: Path) -> Check:
@@ -306,7 +336,8 @@ async def host_checks(
     path = database_path(settings)
     file_checks, usable = check_database_file(path)
     checks += file_checks
-    checks.append(check_disk(path))
+    checks += check_report_key(settings)
+    checks += check_disk(path, backups.folder_for(settings) if settings.backup.enabled else None)
     if not usable:
         return HostReport(checks, settings)
     running = check_running(path)

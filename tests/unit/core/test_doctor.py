@@ -238,3 +238,16 @@ def test_permission_names_include_discord_py_aliases():
     names = guilds.allowed(discord.Permissions(view_channel=True, manage_roles=True))
     assert {"view_channel", "read_messages", "manage_roles"} <= names
     assert "send_messages" not in names
+
+
+async def test_a_report_key_readable_by_others_is_an_error(tmp_path, tmp_path_factory):
+    await make_database(tmp_path)
+    key = tmp_path_factory.mktemp("keys") / "report-hmac.key"
+    key.write_bytes(os.urandom(32))
+    key.chmod(0o640)
+    checks = await checks_for(tmp_path, RELAIS_MODERATION__REPORT_KEY_FILE=str(key))
+    [check] = [c for c in checks if "clé des signalements" in c.what]
+    assert check.level is doctor.Level.ERROR and check.todo == f"chmod 600 {key}"
+    key.chmod(0o600)
+    fixed = await checks_for(tmp_path, RELAIS_MODERATION__REPORT_KEY_FILE=str(key))
+    assert levels(fixed, "clé des signalements") == [doctor.Level.OK]
