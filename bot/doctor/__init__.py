@@ -38,11 +38,10 @@ async def all_checks(
     logs.add_secret(token)  # whatever discord.py logs, the token is masked
     from bot.doctor import guilds  # discord.py is imported only when Discord is asked
 
-    today = now.astimezone(dt.UTC).date()
     if not host.database_usable:
-        return host.checks + await guilds.check_discord(host.settings, token, None, today)
+        return host.checks + await guilds.check_discord(host.settings, token, None)
     db = await Database.open(database_path(host.settings), migrate=False)
     try:
-        return host.checks + await guilds.check_discord(host.settings, token, db, today)
+        return host.checks + await guilds.check_discord(host.settings, token, db)
     finally:
         await db.close()

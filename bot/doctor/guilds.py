@@ -7,14 +7,12 @@ discord.py's cache.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterable
 
 import aiohttp
 import discord
 
 from bot import invite
-from bot.charter import care
 from bot.charter import charter as charter_domain
 from bot.client import apply_discord_endpoints
 from bot.core import guild_config, i18n
@@ -25,6 +23,9 @@ from bot.doctor.report import Check, Level, error, ok, warning
 from bot.server_setup import diagnostic, layout
 from bot.services import CharterStatus
 
+# Findings about the installation rather than the guild, said once by the host checks (the
+# configuration check lists the crisis lines to verify), not repeated for every guild.
+SAID_ONCE = frozenset({"crisis_lines"})
 LEVELS = {
     diagnostic.Level.OK: Level.OK,
     diagnostic.Level.WARNING: Level.WARNING,
@@ -97,18 +98,15 @@ def snapshot_from_rest(
 class GuildFacts:
     """What the diagnostic needs beside Discord, read once: the database and the configuration."""
 
-    def __init__(self, settings: settings_module.Settings, db: Database | None, today: dt.date) -> None:
+    def __init__(self, settings: settings_module.Settings, db: Database | None) -> None:
         self.settings = settings
         self.db = db
-        self.today = today
         self.enabled = frozenset(settings.cogs.enabled) & frozenset(layout.CAPABILITIES)
         # A charter that does not load is already a ❌ of the configuration check: here it only
         # leaves the charter's state unknown (a ⚠️ per guild).
         self.charter_version: str | None = None
-        self.lines_to_verify: tuple[str, ...] = ()
         with contextlib.suppress(ConfigError):
             self.charter_version = charter_domain.load_charter(settings.config_dir).version
-            self.lines_to_verify = care.lines_to_verify(care.load_crisis_lines(settings.config_dir), today)
         catalog = i18n.Catalog.load(settings.config_dir)
         locale = settings.general.locale
         self.t: i18n.Translate = lambda key, /, **params: catalog.t(locale, key, **params)
@@ -119,7 +117,7 @@ class GuildFacts:
             charter = CharterStatus(
                 current_version=self.charter_version,
                 published_version=await charter_domain.last_published_version(self.db, guild_id),
-                crisis_lines_to_verify=self.lines_to_verify,
+                crisis_lines_to_verify=(),  # SAID_ONCE: the configuration check lists them
             )
         # Timers are checked once for the whole database by the host checks; job feeds are global
         # and polled by the bot, which reports them in /config diagnostic.
@@ -154,6 +152,8 @@ async def check_guild(client: discord.Client, guild_id: int, facts: GuildFacts) 
     fine = 0
     for _, findings in report.by_capability():
         for finding in findings:
+            if finding.subject in SAID_ONCE:
+                continue
             if finding.level is diagnostic.Level.OK:
                 fine += 1
                 continue
@@ -166,11 +166,9 @@ async def check_guild(client: discord.Client, guild_id: int, facts: GuildFacts) 
     return checks
 
 
-async def check_discord(
-    settings: settings_module.Settings, token: str, db: Database | None, today: dt.date
-) -> list[Check]:
+async def check_discord(settings: settings_module.Settings, token: str, db: Database | None) -> list[Check]:
     apply_discord_endpoints(settings)  # the endpoints relais run would use (the double, Spacebar…)
-    facts = GuildFacts(settings, db, today)
+    facts = GuildFacts(settings, db)
     client = discord.Client(intents=discord.Intents.none())
     try:
         try:
