@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 import bot as relais
 from bot.client import RelaisBot
-from bot.core import guild_config, timeutil
+from bot.core import guild_config, timers, timeutil
 from bot.core.errors import UserError
+from bot.core.keyed_lock import KeyedLock
+from bot.server_setup import diagnostic, layout, summaries
+from bot.server_setup import ui as setup_ui
+from bot.services import CharterService, JobFeedsService
 from bot.ui.base import NO_PINGS
 from bot.ui.limits import fit_content
+from bot.ui.pager import Pager
+
+log = logging.getLogger(__name__)
 
 CHANNEL_CHOICES = [
     app_commands.Choice(name=label, value=key) for key, label in guild_config.CHANNEL_PURPOSES.items()
@@ -136,6 +146,14 @@ class Admin(commands.Cog):
 
     def __init__(self, bot: RelaisBot) -> None:
         self.bot = bot
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._summary_lock = KeyedLock()
+        # Guilds diagnosed since this process started: READY comes again after a reconnect.
+        self._diagnosed_at_start: set[int] = set()
+
+    async def cog_unload(self) -> None:
+        for task in self._tasks:
+            task.cancel()
 
     # -- /config … ----------------------------------------------------------------------------------
     @config.command(name="voir", description="Afficher les réglages de ce serveur")
@@ -187,6 +205,7 @@ class Admin(commands.Cog):
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
+        self._rediagnose_soon(interaction.guild)
 
     @config.command(name="role", description="Choisir le rôle utilisé pour un usage")
     @manage_guild_rechecked
@@ -204,6 +223,7 @@ class Admin(commands.Cog):
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
+        self._rediagnose_soon(interaction.guild)
 
     @config.command(name="fuseau", description="Choisir le fuseau horaire du serveur")
     @manage_guild_rechecked
@@ -244,6 +264,96 @@ class Admin(commands.Cog):
         await interaction.response.send_message(
             self.bot.texts(interaction)("core.config.locale_set", locale=language.name), ephemeral=True
         )
+
+    # -- /config diagnostic -------------------------------------------------------------------------
+    @config.command(name="diagnostic", description="Vérifier que le serveur est prêt pour Relais")
+    @manage_guild_rechecked
+    async def config_diagnostic(self, interaction: discord.Interaction) -> None:
+        # Reading the feeds takes a few seconds: answer « thinking » first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        _, report = await self.diagnose(interaction.guild, read_feeds=True)
+        t = self.bot.texts(interaction)
+        embeds = setup_ui.report_embeds(report, t)
+        if setup_ui.fits_one_message(embeds):
+            await interaction.followup.send(embeds=embeds, ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        view = Pager.over_embeds(
+            interaction.user.id,
+            embeds,
+            previous_label=t("diagnostic.previous"),
+            next_label=t("diagnostic.next"),
+        )
+        await interaction.followup.send(embed=embeds[0], view=view, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    async def diagnose(
+        self, guild: discord.Guild, *, read_feeds: bool
+    ) -> tuple[diagnostic.GuildSnapshot, diagnostic.Report]:
+        """The snapshot and its report; feeds are fetched only when asked (a person waits for them)."""
+        config = await self.bot.guild_config(guild.id)
+        snapshot = setup_ui.snapshot_from_guild(guild, config)
+        charter_service = self.bot.services.get(CharterService)
+        feeds_service = self.bot.services.get(JobFeedsService) if read_feeds else None
+        extra = diagnostic.ExtraFacts(
+            enabled_capabilities=frozenset(self.bot.settings.cogs.enabled) & set(layout.CAPABILITIES),
+            charter=await charter_service.status(guild.id) if charter_service else None,
+            timers=await timers.health(self.bot.db, timeutil.now(), guild_id=guild.id),
+            feeds=tuple(await feeds_service.feed_health(guild.id)) if feeds_service else None,
+        )
+        return snapshot, diagnostic.diagnose(snapshot, extra)
+
+    def _rediagnose_soon(self, guild: discord.Guild) -> None:
+        task = asyncio.create_task(self.summarise_problems(guild))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        for guild in self.bot.guilds:
+            if guild.id not in self._diagnosed_at_start:
+                self._diagnosed_at_start.add(guild.id)
+                self._rediagnose_soon(guild)
+
+    async def summarise_problems(self, guild: discord.Guild) -> bool:
+        """Run the diagnostic and, when its ❌ changed since the last summary, post a short one in the
+        mod-log; True when posted. Never raises: a diagnostic must not break what triggered it."""
+        if not self.bot.settings.features.diagnostic_summary or self.bot.db is None:
+            return False
+        try:
+            async with self._summary_lock.hold(guild.id):
+                return await self._summarise(guild)
+        except Exception:
+            log.exception("automatic diagnostic failed (guild=%s)", guild.id)
+            return False
+
+    async def _summarise(self, guild: discord.Guild) -> bool:
+        db = self.bot.db
+        snapshot, report = await self.diagnose(guild, read_feeds=False)
+        errors = report.error_signature
+        if not errors:
+            await summaries.forget(db, guild.id)
+            return False
+        if not summaries.should_post(errors, await summaries.last_posted(db, guild.id)):
+            return False
+        modlog = snapshot.channels.get("modlog")
+        channel = guild.get_channel(modlog.channel_id) if modlog else None
+        if not diagnostic.private_channel_sound(report) or not isinstance(channel, discord.TextChannel):
+            # A public (or missing) mod-log must not learn more about the server's weak points.
+            log.warning(
+                "diagnostic (guild=%s): %d problem(s) and no private mod-log to say so: %s",
+                guild.id,
+                len(errors),
+                ", ".join(sorted(errors)),
+            )
+            return False
+        text = diagnostic.render_summary(report, self.bot.texts(guild.id))
+        try:
+            await channel.send(fit_content(text), allowed_mentions=NO_PINGS, suppress_embeds=True)
+        except discord.HTTPException as exc:
+            log.warning("diagnostic summary not posted (guild=%s, channel=%s): %s", guild.id, channel.id, exc)
+            return False
+        await summaries.remember_posted(db, guild.id, errors, timeutil.now())
+        log.info("diagnostic summary posted (guild=%s): %s", guild.id, ", ".join(sorted(errors)))
+        return True
 
     # -- /aide, /a-propos ---------------------------------------------------------------------------
     @app_commands.command(name="aide", description="Les commandes de Relais que vous pouvez utiliser")

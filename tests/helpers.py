@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -48,6 +49,13 @@ async def eventually(check, seconds: float = 5.0):
 async def checked_sandbox(tmp_path: Path, **options: Any) -> AsyncIterator[Sandbox]:
     """``running_sandbox`` on ``tmp_path/relais.db`` that fails the test if the bot called a
     route the double does not know (a gap must not pass silently)."""
+    # The diagnostic's mod-log summary at start-up would add a message to every test's mod-log (the
+    # seeded charter is not yet published); tests/e2e/test_diagnostic.py turns it on to test it.
+    environ = options.get("environ")
+    options["environ"] = {
+        "RELAIS_FEATURES__DIAGNOSTIC_SUMMARY": "false",
+        **(dict(os.environ) if environ is None else environ),
+    }
     async with running_sandbox(tmp_path / "relais.db", **options) as running:
         yield running
         assert running.double.unknown_routes == [], "the bot called routes the double does not know"

@@ -97,6 +97,8 @@ class CogsSettings:
 @dataclass(frozen=True, slots=True)
 class FeatureSettings:
     welcome_message: bool = True
+    # After start-up and each /config change, post what the diagnostic finds ❌ in the mod-log.
+    diagnostic_summary: bool = True
     # Lets metadata fetching and feeds reach 127.0.0.1: only for tests and the sandbox.
     allow_loopback_urls: bool = False
 

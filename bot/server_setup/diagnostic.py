@@ -46,6 +46,7 @@ EXPECTED_ROLES = {"moderation": "moderation", "pair_aidant": "intervisions"}
 MODERATION_BOT_PERMISSIONS = ("moderate_members", "kick_members", "ban_members", "manage_messages")
 
 EMPTY: frozenset[str] = frozenset()
+CRISIS_LINES_NAMED = 5  # the rest as « (+N) »: the line stays readable
 
 
 class Level(enum.Enum):
@@ -202,7 +203,9 @@ def _channel_findings(need: layout.ChannelNeed, snapshot: GuildSnapshot) -> list
 
     facts = snapshot.channels.get(need.purpose)
     if facts is None:
-        return [finding(Level.WARNING, "channel_unset", "channel_unset")]
+        # The capability is on but has nowhere to post: as broken as a deleted channel (which /config
+        # forgets when Discord says it is gone, so a deletion usually shows up here).
+        return [finding(Level.ERROR, "channel_unset", "channel_unset")]
     ids = {"channel_id": facts.channel_id}
     if not facts.exists:
         return [finding(Level.ERROR, "channel_missing", "channel_missing")]
@@ -220,11 +223,17 @@ def _channel_findings(need: layout.ChannelNeed, snapshot: GuildSnapshot) -> list
     return found
 
 
+def reads(permissions: frozenset[str]) -> bool:
+    return "view_channel" in permissions
+
+
+def writes(permissions: frozenset[str]) -> bool:
+    return reads(permissions) and "send_messages" in permissions
+
+
 def _audience(need: layout.ChannelNeed, facts: ChannelFacts) -> Iterable[tuple]:
     """(level, key, fix, extra Finding fields) for whoever sees or writes where they should not."""
     everyone, roles = facts.everyone, facts.roles
-    reads = lambda perms: "view_channel" in perms  # noqa: E731 - a two-word predicate
-    writes = lambda perms: reads(perms) and "send_messages" in perms  # noqa: E731
     if need.audience is Audience.MODERATORS:
         if reads(everyone):
             yield Level.ERROR, "channel_public", "make_private", {}
@@ -251,7 +260,7 @@ def _audience(need: layout.ChannelNeed, facts: ChannelFacts) -> Iterable[tuple]:
                     {"params": _role("pair_aidant")},
                 )
             if reads(everyone):
-                yield Level.WARNING, "intervisions_public", "make_private", {}
+                yield Level.WARNING, "intervisions_public", "make_private_to_pairs", {}
     elif need.audience is Audience.EVERYONE_READ_ONLY:
         if not reads(everyone):
             yield Level.ERROR, "everyone_cannot_read", "let_everyone_read", {}
@@ -360,7 +369,10 @@ def _charter_findings(charter: CharterFacts | None) -> list[Finding]:
             Finding("charter", Level.OK, "charter_published", "charter", None, MappingProxyType(versions))
         )
     if charter.crisis_lines_to_verify:
-        lines = ", ".join(charter.crisis_lines_to_verify)
+        names = charter.crisis_lines_to_verify
+        lines = ", ".join(names[:CRISIS_LINES_NAMED])
+        if len(names) > CRISIS_LINES_NAMED:
+            lines += f" (+{len(names) - CRISIS_LINES_NAMED})"
         found.append(
             Finding(
                 "charter",
@@ -468,4 +480,32 @@ def render_text(report: Report, t: Translate) -> str:
                 out.append(f"     → {todo}")
     out.append("")
     out.append(t("diagnostic.totals", errors=len(report.errors), warnings=len(report.warnings)))
+    return "\n".join(out)
+
+
+def private_channel_sound(report: Report, purpose: str = "modlog") -> bool:
+    """Whether this moderators' channel exists, is configured and is hidden from members: the
+    diagnostic's summary names weaknesses of the server, which a public channel must not receive."""
+    return not any(
+        f.purpose == purpose
+        and f.key in ("channel_unset", "channel_missing", "channel_public", "channel_visible_to_role")
+        for f in report.findings
+    )
+
+
+SUMMARY_LINES = 10
+
+
+def render_summary(report: Report, t: Translate, *, mention_channels: bool = True) -> str:
+    """The short mod-log summary: what is ❌ (no « what to do »), then where to read the detail."""
+    errors = report.errors
+    out = [t("diagnostic.summary.title", count=len(errors))]
+    for finding in errors[:SUMMARY_LINES]:
+        line, _ = finding_lines(
+            finding, t, channel_names=report.channel_names, mention_channels=mention_channels
+        )
+        out.append(line)
+    if len(errors) > SUMMARY_LINES:
+        out.append(t("diagnostic.summary.more", count=len(errors) - SUMMARY_LINES))
+    out.append(t("diagnostic.summary.footer"))
     return "\n".join(out)

@@ -116,14 +116,14 @@ def test_a_healthy_guild_has_nothing_to_fix():
     assert any(f.key == "role_below_bot" and f.subject == "membre" for f in report.findings)
 
 
-def test_unset_channel_is_a_warning_and_a_deleted_one_an_error():
+def test_unset_or_deleted_channels_are_errors():
     snapshot = healthy()
     channels = dict(snapshot.channels)
     del channels["ressources"]
     channels["signalements"] = ChannelFacts(555, exists=False)
     report = diagnose(dataclasses.replace(snapshot, channels=channels), extra())
     assert problems(report) == {
-        ("warning", "channel_unset", "ressources"),
+        ("error", "channel_unset", "ressources"),
         ("error", "channel_missing", "signalements"),
     }
 
