@@ -7,7 +7,6 @@ discord.py's cache.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
 
 import aiohttp
 import discord
@@ -21,6 +20,7 @@ from bot.core.db import Database
 from bot.core.yamlfile import ConfigError
 from bot.doctor.report import Check, Level, error, ok, warning
 from bot.server_setup import diagnostic, layout
+from bot.server_setup.ui import snapshot_from_guild
 from bot.services import CharterStatus
 
 # Findings about the installation rather than the guild, said once by the host checks (the
@@ -31,68 +31,6 @@ LEVELS = {
     diagnostic.Level.WARNING: Level.WARNING,
     diagnostic.Level.ERROR: Level.ERROR,
 }
-
-
-def allowed(permissions: discord.Permissions) -> frozenset[str]:
-    """Every name the permissions grant, aliases included: iterating ``Permissions`` skips aliases,
-    and ``view_channel`` (what ``layout`` names) is discord.py's alias of ``read_messages``."""
-    return frozenset(name for name in discord.Permissions.VALID_FLAGS if getattr(permissions, name))
-
-
-def channel_kind(channel: object) -> str:
-    if isinstance(channel, discord.ForumChannel):
-        return "forum"
-    if isinstance(channel, discord.TextChannel):
-        return "text"
-    return "other"
-
-
-def snapshot_from_rest(
-    guild: discord.Guild,
-    channels: Iterable[discord.abc.GuildChannel],
-    me: discord.Member,
-    config: guild_config.GuildConfig,
-) -> diagnostic.GuildSnapshot:
-    """The diagnostic's snapshot from ``fetch_guild`` (its roles), ``fetch_channels`` and the bot's
-    ``fetch_member``. discord.py computes permissions of fetched objects the same way as cached ones:
-    a fetched channel refers to the fetched guild, whose roles came with it."""
-    by_id = {channel.id: channel for channel in channels}
-    audience_roles = {
-        purpose: role
-        for purpose in diagnostic.AUDIENCE_ROLES
-        if (role_id := config.role(purpose)) and (role := guild.get_role(role_id)) is not None
-    }
-    facts = {}
-    for purpose, channel_id in config.channels.items():
-        channel = by_id.get(channel_id)
-        if channel is None:
-            facts[purpose] = diagnostic.ChannelFacts(channel_id, exists=False)
-            continue
-        facts[purpose] = diagnostic.ChannelFacts(
-            channel_id,
-            True,
-            channel.name,
-            channel_kind(channel),
-            allowed(channel.permissions_for(me)),
-            allowed(channel.permissions_for(guild.default_role)),
-            {p: allowed(channel.permissions_for(role)) for p, role in audience_roles.items()},
-        )
-    roles = {}
-    for purpose, role_id in config.roles.items():
-        role = guild.get_role(role_id)
-        roles[purpose] = (
-            diagnostic.RoleFacts(role_id, exists=False)
-            if role is None
-            else diagnostic.RoleFacts(role_id, True, role.name, role.position, role.managed)
-        )
-    return diagnostic.GuildSnapshot(
-        guild_id=guild.id,
-        channels=facts,
-        roles=roles,
-        bot_top_role_position=me.top_role.position,
-        bot_top_role_name=me.top_role.name,
-        bot_guild_permissions=allowed(me.guild_permissions),
-    )
 
 
 class GuildFacts:
@@ -147,7 +85,7 @@ async def check_guild(client: discord.Client, guild_id: int, facts: GuildFacts) 
         )
     if facts.db is None:
         return checks or [ok(f"{name} : le bot a toutes les permissions demandées à l'invitation")]
-    snapshot = snapshot_from_rest(guild, channels, me, await facts.config(guild_id))
+    snapshot = snapshot_from_guild(guild, await facts.config(guild_id), me=me, channels=channels)
     report = diagnostic.diagnose(snapshot, await facts.extra(guild_id))
     fine = 0
     for _, findings in report.by_capability():

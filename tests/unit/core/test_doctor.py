@@ -230,16 +230,6 @@ async def test_json_output_for_monitoring(tmp_path):
     assert {c["level"] for c in report["checks"]} <= {"ok", "warning", "error"}
 
 
-def test_permission_names_include_discord_py_aliases():
-    import discord
-
-    from bot.doctor import guilds
-
-    names = guilds.allowed(discord.Permissions(view_channel=True, manage_roles=True))
-    assert {"view_channel", "read_messages", "manage_roles"} <= names
-    assert "send_messages" not in names
-
-
 async def test_a_report_key_readable_by_others_is_an_error(tmp_path, tmp_path_factory):
     await make_database(tmp_path)
     key = tmp_path_factory.mktemp("keys") / "report-hmac.key"
