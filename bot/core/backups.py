@@ -180,7 +180,7 @@ async def ensure_scheduled(timers: TimerService, settings: Settings, now: dt.dat
     An overdue timer is kept (the copy missed while the bot was down is made now); one due later
     than the configured hour's next occurrence (the hour was moved earlier) is brought forward.
     """
-    if not settings.backup.enabled:
+    if not settings.backup.enabled or settings.database.path in ("", ":memory:"):
         if await timers.cancel(BACKUP_GUILD, BACKUP_KEY):
             log.info("daily backups disabled: the scheduled one is cancelled")
         return

@@ -254,6 +254,21 @@ async def check_timers(db: Database, now: dt.datetime, *, bot_running: bool) -> 
     return checks
 
 
+def check_backup_folder(folder: Path) -> list[Check]:
+    """Can the bot write there? (The first existing folder on the way, when it is not created yet.)"""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.is_dir() and os.access(existing, os.W_OK | os.X_OK):
+        return []
+    return [
+        error(
+            f"dossier des sauvegardes {folder} impossible à écrire pour ce compte",
+            "créez-le et donnez-le au compte du bot (chown, chmod 700), ou changez backup.folder",
+        )
+    ]
+
+
 async def check_backups(db: Database, settings: settings_module.Settings, now: dt.datetime) -> list[Check]:
     folder = backups.folder_for(settings)
     if not settings.backup.enabled:
@@ -263,7 +278,7 @@ async def check_backups(db: Database, settings: settings_module.Settings, now: d
                 "sauvegardez autrement (relais db backup FICHIER), ou activez-les",
             )
         ]
-    checks: list[Check] = []
+    checks = check_backup_folder(folder)
     state = await backups.status(db)
     if state.failing and state.last_failure_at is not None:
         checks.append(

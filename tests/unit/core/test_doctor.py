@@ -215,6 +215,10 @@ async def test_backups_recent_missing_old_failing_and_disabled(tmp_path):
     [check] = [c for c in failing if "a échoué" in c.what]
     assert check.level is doctor.Level.ERROR and "FileExistsError" in check.what
 
+    # A file where the folder would go: caught before the first backup fails.
+    denied = await checks_for(tmp_path, RELAIS_BACKUP__FOLDER=str(blocker / "backups"))
+    assert levels(denied, "impossible à écrire") == [doctor.Level.ERROR]
+
     disabled = await checks_for(tmp_path, RELAIS_BACKUP__ENABLED="false")
     assert levels(disabled, "désactivées") == [doctor.Level.WARNING]
 
