@@ -76,9 +76,12 @@ async def check_guild(client: discord.Client, guild_id: int, facts: GuildFacts) 
     checks: list[Check] = []
     missing = [p for p in invite.PERMISSIONS if not getattr(me.guild_permissions, p)]
     if missing:
+        labels = ", ".join(
+            facts.t("diagnostic.quoted", text=facts.t(f"diagnostic.permissions.{p}")) for p in missing
+        )
         checks.append(
             warning(
-                f"{name} : permissions demandées à l'invitation absentes : {', '.join(missing)}",
+                f"{name} : permissions demandées à l'invitation absentes : {labels}",
                 "donnez-les au rôle du bot (Paramètres du serveur → Rôles), "
                 "ou réinvitez-le avec l'adresse de relais invite-url",
             )

@@ -245,3 +245,14 @@ async def test_a_report_key_readable_by_others_is_an_error(tmp_path, tmp_path_fa
     key.chmod(0o600)
     fixed = await checks_for(tmp_path, RELAIS_MODERATION__REPORT_KEY_FILE=str(key))
     assert levels(fixed, "clé des signalements") == [doctor.Level.OK]
+
+
+def test_every_invite_permission_has_discords_own_label_in_both_languages():
+    from bot import invite
+    from bot.core import i18n
+
+    catalog = i18n.Catalog.load(CONFIG)
+    for locale in ("fr", "en"):
+        for permission in invite.PERMISSIONS:
+            key = f"diagnostic.permissions.{permission}"
+            assert catalog.t(locale, key) != key, f"{locale}: {key}"
