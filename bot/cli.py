@@ -51,13 +51,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(NO_TOKEN_MESSAGE, file=sys.stderr, end="")
         return 2
     if settings.supervisor.restart and not args.no_supervisor:
+        from bot.core import run_lock
+
         logging_setup.setup(settings.logging.level)
         argv = ["run"]
         if args.config:
             argv += ["--config", str(args.config)]
         if args.db:
             argv += ["--db", str(args.db)]
-        return supervisor.supervise(supervisor.child_command(argv), settings.supervisor)
+        # Held between two restarts of the bot too: a restore must not slip into the back-off wait.
+        try:
+            lock = run_lock.RunLock.acquire(settings.database.path)
+        except run_lock.DatabaseInUse as exc:
+            log.error("%s", exc)
+            return 1
+        try:
+            return supervisor.supervise(supervisor.child_command(argv), settings.supervisor)
+        finally:
+            lock.release()
     return run_bot(settings)
 
 
@@ -66,6 +77,7 @@ def run_bot(settings: settings_module.Settings) -> int:
 
     from bot.client import create_bot, run_until_stopped
     from bot.core.db import DatabaseTooNew
+    from bot.core.run_lock import DatabaseInUse
     from bot.supervisor import EXIT_DO_NOT_RETRY
 
     token = settings_module.load_token(settings)
@@ -85,6 +97,9 @@ def run_bot(settings: settings_module.Settings) -> int:
     except (DatabaseTooNew, ConfigError) as exc:
         log.error("%s", exc)
         return EXIT_DO_NOT_RETRY
+    except DatabaseInUse as exc:
+        log.error("%s", exc)
+        return 1
     return 0
 
 
@@ -132,14 +147,30 @@ async def _db_backup(path: str, destination: Path) -> Path:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from bot.core.db import DatabaseTooNew
+    from bot.core import backups, run_lock
+    from bot.core.db import DatabaseTooNew, load_migrations
 
     settings = load_settings(args)
-    try:
-        applied = asyncio.run(_db_upgrade(settings.database.path))
-    except DatabaseTooNew as exc:
-        print(f"Relais : {exc}", file=sys.stderr)
-        return 1
+    path = Path(os.path.expanduser(settings.database.path))
+    # A running bot keeps the SQL of its own version: it must not find a new schema under its feet.
+    # Held for the whole upgrade, the lock also makes a bot starting meanwhile wait for the end.
+    with run_lock.exclusive_or_none(path) as nobody_runs:
+        if not nobody_runs:
+            if path.exists() and backups.schema_version(path) < len(load_migrations()):
+                print(
+                    f"Relais : un bot Relais tourne sur {path} — arrêtez-le d'abord "
+                    "(systemctl stop relais) : relais run applique lui-même les migrations en attente "
+                    "à son démarrage.",
+                    file=sys.stderr,
+                )
+                return 1
+            print(f"{settings.database.path} : déjà à jour")
+            return 0
+        try:
+            applied = asyncio.run(_db_upgrade(settings.database.path))
+        except DatabaseTooNew as exc:
+            print(f"Relais : {exc}", file=sys.stderr)
+            return 1
     print(f"{settings.database.path} : " + (f"migrations appliquées {applied}" if applied else "déjà à jour"))
     return 0
 
@@ -156,6 +187,47 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
         return 1
     print(f"Sauvegarde écrite : {written}")
     return 0
+
+
+def cmd_db_restore(args: argparse.Namespace) -> int:
+    from bot.core import backups, timeutil
+
+    settings = load_settings(args)
+    database = Path(os.path.expanduser(settings.database.path))
+    try:
+        report = backups.restore(args.path, database, timeutil.now())
+    except backups.RestoreRefused as exc:
+        print(f"Relais : restauration refusée : {exc}", file=sys.stderr)
+        return 1
+    print(f"Base {report.database} restaurée depuis {report.source} (intégrité vérifiée).")
+    if report.previous_copy is not None:
+        print(f"L'ancienne base est gardée dans {report.previous_copy}.")
+    if report.removed:
+        print(
+            "Fichiers de journal de l'ancienne base supprimés : " + ", ".join(p.name for p in report.removed)
+        )
+    if report.schema_version < report.known_version:
+        print(
+            f"Cette sauvegarde est au schéma {report.schema_version} (ce Relais : {report.known_version}) : "
+            "relais db upgrade, ou relais run, appliquera les migrations."
+        )
+    print("Vous pouvez redémarrer le bot (systemctl start relais, ou relais run).")
+    return 0
+
+
+# -- doctor ----------------------------------------------------------------------------------------
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot import doctor
+    from bot.core import timeutil
+
+    config_dir = args.config or settings_module.default_config_dir()
+    checks = asyncio.run(
+        doctor.all_checks(
+            config_dir, os.environ, timeutil.now(), database=args.db, discord=not args.no_discord
+        )
+    )
+    print(doctor.render(checks, as_json=args.json))
+    return doctor.exit_code(checks)
 
 
 # -- invite-url ------------------------------------------------------------------------------------
@@ -195,6 +267,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     backup.add_argument("path", type=Path, metavar="PATH")
     add_config_options(backup)
     backup.set_defaults(func=cmd_db_backup)
+    restore = db_sub.add_parser(
+        "restore", help="remplacer la base par une sauvegarde (bot arrêté ; l'ancienne est gardée)"
+    )
+    restore.add_argument("path", type=Path, metavar="FICHIER")
+    add_config_options(restore)
+    restore.set_defaults(func=cmd_db_restore)
+
+    doc = sub.add_parser(
+        "doctor", help="vérifier l'installation (configuration, jeton, base, disque, sauvegardes, serveurs)"
+    )
+    add_config_options(doc)
+    doc.add_argument("--json", action="store_true", help="résultat en JSON (pour une supervision)")
+    doc.add_argument("--no-discord", action="store_true", help="ne pas interroger Discord")
+    doc.set_defaults(func=cmd_doctor)
 
     inv = sub.add_parser("invite-url", help="l'adresse pour inviter le bot, avec ses permissions")
     inv.add_argument("--client-id", type=int, default=None)

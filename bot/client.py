@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charter import ui as charter_ui
-from bot.core import guild_config, i18n
+from bot.core import backups, guild_config, i18n, run_lock, timeutil
 from bot.core.db import Database
 from bot.core.errors import UserError
 from bot.core.registry import Registry
@@ -101,6 +101,7 @@ class RelaisBot(commands.Bot):
         self.started_at = time.monotonic()
         self.db: Database | None = None
         self.timers: TimerService | None = None
+        self._run_lock: run_lock.RunLock | None = None
         self._guild_locales: dict[int, str | None] = {}
         self.commands_synced = False
         # What capabilities offer each other and their buttons (see bot/services.py).
@@ -116,8 +117,12 @@ class RelaisBot(commands.Bot):
 
     async def prepare(self) -> None:
         """Everything before the network: database, translator, extensions (and their views)."""
+        # Held for the bot's whole life: ``relais db restore`` refuses to replace the file under it.
+        self._run_lock = await asyncio.to_thread(run_lock.RunLock.acquire, self.settings.database.path)
         self.db = await Database.open(self.settings.database.path)
         self.timers = TimerService(self.db)
+        self.timers.register(backups.BACKUP_KIND, backups.timer_handler(self.db, self.timers, self.settings))
+        await backups.ensure_scheduled(self.timers, self.settings, timeutil.now())
         await self.tree.set_translator(RelaisTranslator(self.catalog))
         rows = await self.db.fetchall("SELECT guild_id, locale FROM guild_settings")
         self._guild_locales = {r["guild_id"]: r["locale"] for r in rows}
@@ -133,6 +138,9 @@ class RelaisBot(commands.Bot):
         if self.db is not None:
             await self.db.close()
             self.db = None
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
 
     async def tree_payload(self) -> list[dict[str, Any]]:
         translator = self.tree.translator

@@ -399,6 +399,9 @@ class Database:
             target = sqlite3.connect(destination)
             try:
                 conn.backup(target)
+                # One self-contained file: a copy in WAL mode would grow -wal/-shm files beside it
+                # whenever it is opened, and lose them when it is moved on its own.
+                target.execute("PRAGMA journal_mode = DELETE").close()
             finally:
                 target.close()
 

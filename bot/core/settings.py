@@ -244,6 +244,21 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BackupSettings:
+    # A daily online copy of the database (SQLite's backup API: safe while the bot writes).
+    enabled: bool = True
+    # Folder of the daily copies; empty: a ``backups`` folder next to the database.
+    folder: str = ""
+    # Daily copies older than this are deleted (only files named ``relais-AAAA-MM-JJ.db``).
+    keep_days: int = field(default=14, metadata={"check": _check_positive})
+    # Local hour (``general.timezone``) of the daily copy: a quiet time of the day.
+    hour: int = field(default=3, metadata={"check": _check_hour})
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "folder", os.path.expanduser(self.folder))
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     general: GeneralSettings = GeneralSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -257,6 +272,7 @@ class Settings:
     intervisions: IntervisionsSettings = IntervisionsSettings()
     jobs: JobsSettings = JobsSettings()
     privacy: PrivacySettings = PrivacySettings()
+    backup: BackupSettings = BackupSettings()
     config_dir: Path = field(default=Path("config"), metadata={"internal": True})
 
     def with_database(self, path: str | os.PathLike[str]) -> Settings:

@@ -7,6 +7,8 @@ the role's, then the channel's overwrites for both), so the setup assistant can 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import discord
 
 from bot.core.guild_config import GuildConfig
@@ -41,20 +43,29 @@ def channel_kind(channel: object) -> str:
     return "other"
 
 
-def snapshot_from_guild(guild: discord.Guild, config: GuildConfig) -> GuildSnapshot:
-    me = guild.me
+def snapshot_from_guild(
+    guild: discord.Guild,
+    config: GuildConfig,
+    *,
+    me: discord.Member | None = None,
+    channels: Iterable[discord.abc.GuildChannel] | None = None,
+) -> GuildSnapshot:
+    """From discord.py's cache; ``relais doctor`` passes the bot member and the channels it fetched over
+    REST instead (a fetched guild carries its roles, so permissions are computed the same way)."""
+    me = me if me is not None else guild.me
+    get_channel = guild.get_channel if channels is None else {c.id: c for c in channels}.get
     audience_roles = {
         purpose: role
         for purpose in AUDIENCE_ROLES
         if (role_id := config.role(purpose)) and (role := guild.get_role(role_id)) is not None
     }
-    channels = {}
+    facts = {}
     for purpose, channel_id in config.channels.items():
-        channel = guild.get_channel(channel_id)
+        channel = get_channel(channel_id)
         if channel is None:
-            channels[purpose] = ChannelFacts(channel_id, exists=False)
+            facts[purpose] = ChannelFacts(channel_id, exists=False)
             continue
-        channels[purpose] = ChannelFacts(
+        facts[purpose] = ChannelFacts(
             channel_id,
             True,
             channel.name,
@@ -73,7 +84,7 @@ def snapshot_from_guild(guild: discord.Guild, config: GuildConfig) -> GuildSnaps
         )
     return GuildSnapshot(
         guild_id=guild.id,
-        channels=channels,
+        channels=facts,
         roles=roles,
         bot_top_role_position=me.top_role.position,
         bot_top_role_name=me.top_role.name,

@@ -8,6 +8,7 @@ import os
 import signal
 import sqlite3
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,12 +33,12 @@ async def no_process_left_behind():
 
 
 async def start_relais(
-    double: DiscordDouble, db, *args: str, token: str | None = None
+    double: DiscordDouble, db, *args: str, token: str | None = None, backoff: float = 0.2
 ) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
     env.update(sandbox_environment(double, db))
     env["DISCORD_TOKEN"] = token or double.token
-    env["RELAIS_SUPERVISOR__BACKOFF_INITIAL"] = "0.2"
+    env["RELAIS_SUPERVISOR__BACKOFF_INITIAL"] = str(backoff)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -105,3 +106,59 @@ async def test_bad_token_fails_once_and_is_not_retried(tmp_path):
     assert len(logins) == 1, "a refused token must not be retried"
     assert "not retried" in output
     assert "not-the-token" not in output
+
+
+async def relais_cli(*args: str) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_") and k != "DISCORD_TOKEN"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output = (await asyncio.wait_for(process.communicate(), 60))[0].decode()
+    return process.returncode, output
+
+
+async def test_restore_is_refused_while_relais_run_and_its_supervisor_live(tmp_path):
+    database = tmp_path / "relais.db"
+    async with DiscordDouble() as double:
+        process = await start_relais(double, database)  # with its supervisor
+        await wait_until(lambda: double.command_syncs == 1 and connected_sessions(double) == 1)
+        code, backup = await relais_cli("db", "backup", str(tmp_path / "copie.db"), "--db", str(database))
+        assert code == 0, backup
+        code, refused = await relais_cli("db", "restore", str(tmp_path / "copie.db"), "--db", str(database))
+        assert code == 1 and "un bot Relais tourne" in refused, refused
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 30)
+    code, done = await relais_cli("db", "restore", str(tmp_path / "copie.db"), "--db", str(database))
+    assert code == 0 and "restaurée" in done, done
+    db = sqlite3.connect(database)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def child_pids(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+
+async def test_the_supervisor_keeps_the_database_locked_while_it_waits_to_restart_the_bot(tmp_path):
+    database = tmp_path / "relais.db"
+    async with DiscordDouble() as double:
+        supervisor = await start_relais(double, database, backoff=60)
+        await wait_until(lambda: double.command_syncs == 1 and connected_sessions(double) == 1)
+        [bot_pid] = child_pids(supervisor.pid)
+        os.kill(bot_pid, signal.SIGKILL)  # the bot crashes; its supervisor waits 60 s to restart it
+        await wait_until(lambda: not child_pids(supervisor.pid))
+        code, _ = await relais_cli("db", "backup", str(tmp_path / "copie.db"), "--db", str(database))
+        assert code == 0
+        code, refused = await relais_cli("db", "restore", str(tmp_path / "copie.db"), "--db", str(database))
+        assert code == 1 and "un bot Relais tourne" in refused, refused
+        supervisor.kill()  # kill -9: its lock goes with it, nothing is left to block a restore
+        await supervisor.communicate()
+    code, done = await relais_cli("db", "restore", str(tmp_path / "copie.db"), "--db", str(database))
+    assert code == 0 and "restaurée" in done, done
