@@ -63,8 +63,10 @@ def test_numbers_are_written_n_degree_space():
     # « n°{id} » renders « n°12 »: judged without the braces.
     unbraced = {key: value.replace("{", "").replace("}", "") for key, value in FRENCH.items()}
     assert _offending(unbraced, NUMBER_SPELLINGS) == []
-    # Not even as code: « `#{id}` » reads as a channel, « `n° {id}` » as a number.
-    assert [key for key, value in FRENCH.items() if re.search(r"(?<![<&@\w])#\{(?!name\}|channel\})", value)] == []
+    # Not even as code: « `#{id}` » reads as a channel, « `n° {id}` » as a number. A channel's own
+    # name (« #{name} », one the setup assistant is about to create) is a channel and stays.
+    number_as_channel = re.compile(r"(?<![<&@\w])#\{(?!name\}|channel\})")
+    assert [key for key, value in FRENCH.items() if number_as_channel.search(value)] == []
 
 
 # Inclusive writing: the middle dot, once, plural « ·es » (pair-aidant·e, pair-aidant·es, tou·tes);
