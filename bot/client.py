@@ -70,6 +70,37 @@ def apply_discord_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
 
 
+class OutageLog(logging.Filter):
+    """discord.py logs every reconnect attempt as an error with a traceback: a long outage would
+    flood the log with the same story. The first attempt of an outage becomes one warning; the
+    others are dropped until ``back()`` (the bot says once when the connection returns)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reported = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Attempting a reconnect"):
+            return True
+        if self.reported:
+            return False
+        self.reported = True
+        error = record.exc_info[1] if record.exc_info else None
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.msg = "connection to Discord lost (%s); reconnecting in the background, timers wait"
+        record.args = (f"{type(error).__name__}: {error}"[:200] if error else "?",)
+        record.exc_info, record.exc_text = None, None
+        return True
+
+    def back(self) -> bool:
+        """The connection is back; whether an outage had been reported."""
+        reported, self.reported = self.reported, False
+        return reported
+
+
+OUTAGE_LOG = OutageLog()
+
+
 class RelaisTree(app_commands.CommandTree["RelaisBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         command = interaction.command.qualified_name if interaction.command else "?"
@@ -105,6 +136,10 @@ class RelaisBot(commands.Bot):
         self.commands_synced = False
         # What capabilities offer each other and their buttons (see bot/services.py).
         self.services = Registry()
+        self._offline_since: float | None = None
+        client_log = logging.getLogger("discord.client")
+        if OUTAGE_LOG not in client_log.filters:
+            client_log.addFilter(OUTAGE_LOG)
 
     # -- start-up and shutdown ----------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -255,6 +290,32 @@ class RelaisBot(commands.Bot):
         if isinstance(error, discord.Forbidden):
             return "core.errors.discord_forbidden", {}
         return None, {}
+
+    # -- connection ------------------------------------------------------------------------------
+    async def on_disconnect(self) -> None:
+        if self._offline_since is None:
+            self._offline_since = time.monotonic()
+        if self.timers is not None:
+            self.timers.pause()
+
+    async def on_ready(self) -> None:
+        self._back_online()
+
+    async def on_resumed(self) -> None:
+        self._back_online()
+
+    def _back_online(self) -> None:
+        ws = getattr(self, "ws", None)
+        if ws is not None and not ws.open:
+            return  # a READY handled late, after its connection was already lost again
+        if self.timers is not None:
+            self.timers.resume()
+        since, self._offline_since = self._offline_since, None
+        if OUTAGE_LOG.back() and since is not None:
+            log.info(
+                "connection to Discord back after %.0f s; timers due meanwhile run now",
+                time.monotonic() - since,
+            )
 
     # -- events ----------------------------------------------------------------------------------
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
