@@ -325,6 +325,16 @@ class RelaisBot(commands.Bot):
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("error in event %s", event_method)
 
+    def log_stats(self) -> None:
+        """``kill -USR1 <pid>``: the figures a long run must keep flat (a leak shows here first)."""
+        log.info(
+            "stats: %d asyncio tasks, %d cached messages, %d guilds, up %.0f s",
+            len(asyncio.all_tasks()),
+            len(self.cached_messages),
+            len(self.guilds),
+            self.uptime(),
+        )
+
     def uptime(self) -> float:
         return time.monotonic() - self.started_at
 
@@ -351,6 +361,7 @@ async def run_until_stopped(bot: RelaisBot, token: str) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, bot.log_stats)
     async with bot:
         runner = asyncio.create_task(bot.start(token, reconnect=True))
         waiter = asyncio.create_task(stop.wait())
