@@ -1,7 +1,8 @@
-"""A real `relais run` process for the reliability drills: its whole log kept, its pid and memory readable.
+"""A real `relais run` process for the long drills: its whole log kept, its pid and memory readable.
 
-Unlike ``test_process.start_relais``, the output is drained as it comes (a long drill logs more than
-a pipe holds) and any setting can be given through the environment.
+Unlike ``drill_support.start_relais``, the output is read as it comes (a drill of minutes logs more
+than a pipe holds, and the drill looks at the log while the bot runs), and the supervisor's child
+can be found.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from pathlib import Path
 from bot.sandbox.double import DiscordDouble
 from bot.sandbox.harness import sandbox_environment
 from tests.helpers import REPO
-
-# Fast drills scale durations down; `RELAIS_DRILL_FULL=1` runs them at the issue's real lengths.
-FULL = os.environ.get("RELAIS_DRILL_FULL") == "1"
 
 
 @dataclass
@@ -112,22 +110,6 @@ async def kill_leftovers() -> None:
                 bot.process.kill()
         with contextlib.suppress(Exception):
             await bot.wait(10)
-
-
-async def wait_until(predicate: Callable[[], object], within: float = 30, what: str = "") -> None:
-    """Poll state changed by another process (the bot), which has no event to wait on here."""
-    try:
-        async with asyncio.timeout(within):
-            while not predicate():  # noqa: ASYNC110 - the condition lives in another process
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"not within {within} s: {what or predicate}") from None
-
-
-def connected_sessions(double: DiscordDouble) -> int:
-    """Sessions on a live socket that have been sent READY and their guilds."""
-    guilds = len(double.world.guilds)
-    return sum(1 for s in double.sessions.values() if s.conn is not None and s.seq >= 1 + guilds)
 
 
 def rss_kib(pid: int) -> int:

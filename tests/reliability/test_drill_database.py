@@ -29,7 +29,8 @@ import pytest
 from bot.core.db import Database
 from bot.sandbox.double import DiscordDouble
 from bot.supervisor import EXIT_DO_NOT_RETRY
-from tests.reliability.bot_process import BotProcess, connected_sessions, kill_leftovers, launch, wait_until
+from tests.reliability.bot_process import BotProcess, kill_leftovers, launch
+from tests.reliability.drill_support import connected_sessions, consistency_problems, read_only, wait_until
 
 FAST_RESTARTS = {"RELAIS_SUPERVISOR__BACKOFF_INITIAL": "0.2"}
 PROBLEM = re.compile(r"\[(WARNING|ERROR|CRITICAL)|Traceback")
@@ -165,6 +166,5 @@ async def test_a_lock_and_a_full_disk_while_running_lose_nothing_and_clear_by_th
         assert relais.children() == [bot_pid], "the bot rode it out: nothing was restarted"
         assert await relais.stop() == 0
     assert await committed_timezone(db_path) == "Europe/Madrid"
-    check = sqlite3.connect(db_path)
-    assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    check.close()
+    with read_only(db_path) as check:
+        assert consistency_problems(check) == []

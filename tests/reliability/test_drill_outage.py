@@ -20,7 +20,8 @@ from bot.core.db import Database
 from bot.core.timers import TimerService
 from bot.moderation import cases as moderation
 from bot.sandbox.double import DiscordDouble
-from tests.reliability.bot_process import FULL, connected_sessions, kill_leftovers, launch, wait_until
+from tests.reliability.bot_process import kill_leftovers, launch
+from tests.reliability.drill_support import FULL, connected_sessions, wait_until
 
 OUTAGES = [60.0, 600.0] if FULL else [15.0]
 

@@ -19,18 +19,14 @@ import time
 
 import pytest
 
-from bot.core import guild_config
-from bot.core.db import Database
 from bot.sandbox.double import DiscordDouble
-from bot.sandbox.double.seed import MemberSpec, seed_guild
-from bot.sandbox.harness import SEED_CHANNELS, SEED_ROLES
-from tests.reliability.bot_process import (
+from tests.reliability.bot_process import BotProcess, kill_leftovers, launch, rss_kib
+from tests.reliability.drill_support import (
     FULL,
-    BotProcess,
+    configure_guild,
     connected_sessions,
-    kill_leftovers,
-    launch,
-    rss_kib,
+    seed_with_members,
+    storm_member_keys,
     wait_until,
 )
 
@@ -46,25 +42,6 @@ STATS = re.compile(r"stats: (\d+) asyncio tasks")
 async def no_bot_left_behind():
     yield
     await kill_leftovers()
-
-
-def crowded_seed():
-    seed = seed_guild()
-    first = max(m.id for m in seed.members) + 1
-    for n in range(MEMBERS):
-        seed.members.append(MemberSpec(f"m{n:02}", first + n, f"membre{n:02}", f"Membre {n:02}", ["membre"]))
-    return seed
-
-
-async def configure(double: DiscordDouble, db_path) -> None:
-    db = await Database.open(db_path)
-    try:
-        for purpose, key in SEED_CHANNELS.items():
-            await guild_config.set_channel(db, double.guild.id, purpose, double.driver.channel(key).id)
-        for purpose, key in SEED_ROLES.items():
-            await guild_config.set_role(db, double.guild.id, purpose, double.driver.role_id(key))
-    finally:
-        await db.close()
 
 
 def table_sizes(db_path) -> dict[str, int]:
@@ -87,9 +64,11 @@ async def asyncio_tasks(relais: BotProcess) -> int:
 
 async def test_fifty_events_a_second_leave_memory_tasks_and_tables_flat(tmp_path):
     db_path = tmp_path / "relais.db"
-    async with DiscordDouble(crowded_seed(), interaction_ack_timeout=10) as double:
+    async with DiscordDouble(
+        seed_with_members(MEMBERS, roles=("membre",)), interaction_ack_timeout=10
+    ) as double:
         driver = double.driver
-        await configure(double, db_path)
+        await configure_guild(double, db_path)
         relais = await launch(double, db_path, "--no-supervisor")
         await wait_until(lambda: connected_sessions(double) == 1, what="the bot connected")
         await (await driver.slash("camille", "charte publier")).wait_followup(timeout=20)
@@ -97,8 +76,8 @@ async def test_fifty_events_a_second_leave_memory_tasks_and_tables_flat(tmp_path
         accept = ACCEPT.format(guild=double.guild.id)
 
         # Each member writes every 3 s, under the charter's flood rule (7 messages in 10 s).
-        writers = itertools.cycle([f"m{n:02}" for n in range(MEMBERS)])
-        members = itertools.cycle([f"m{n:02}" for n in range(MEMBERS - 1)])
+        writers = itertools.cycle(storm_member_keys(MEMBERS))
+        members = itertools.cycle(storm_member_keys(MEMBERS - 1))
         interactions = []
         recent = None
         sent = 0
