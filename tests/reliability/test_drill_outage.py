@@ -4,6 +4,8 @@ The double refuses the gateway and resets every REST connection (a network cut, 
 502) for ``OUTAGE`` seconds: 15 s in CI; 60 s, then 600 s (the issue's "10 minutes", in real time,
 as the bot takes no clock from outside) with ``RELAIS_DRILL_FULL=1``. A moderation timer (the end
 of a member's timeout, which posts one line in the mod-log) falls due in the middle of the outage.
+Afterwards: one warning and one "back" line in the log, the timer fired once, commands answer,
+and the supervisor never restarted the bot.
 """
 
 from __future__ import annotations
@@ -83,10 +85,8 @@ async def test_outage_is_waited_out_said_once_and_timers_fire_once_after(tmp_pat
         outage_began = time.monotonic()
         await asyncio.sleep(outage)
         assert not any(ended in m.content for m in double.driver.bot_messages("mod-log"))
-        # discord.py waits a random, growing delay between attempts: up to about the outage again.
-        await wait_until(
-            lambda: connected_sessions(double) >= 1, within=outage + 60, what="the bot reconnected"
-        )
+        # Attempts are a random wait apart, capped at 64 s (ReconnectBackoff), however long it lasted.
+        await wait_until(lambda: connected_sessions(double) >= 1, within=90, what="the bot reconnected")
         await wait_until(
             lambda: any(ended in m.content for m in double.driver.bot_messages("mod-log")),
             within=40,
