@@ -53,7 +53,9 @@ async def relais_processes():
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(process.communicate(), 30)
+            output = (await asyncio.wait_for(process.communicate(), 30))[0]
+            if output:  # shown by pytest when the drill failed: what the bot said meanwhile
+                print(f"--- relais process {process.pid} ---\n{output.decode(errors='replace')[-20000:]}")
 
 
 def drill_rng(name: str) -> random.Random:
@@ -181,6 +183,18 @@ async def quiet(double: DiscordDouble, seconds: float = 0.5, within: float = 30)
         if len(double.requests) == count:
             return
     raise AssertionError(f"the bot kept calling the double for {within} s")
+
+
+async def fill_in_modal(
+    double: DiscordDouble, member: str, opened: InteractionResult, values: dict[str, Any], typing: float = 0.5
+) -> InteractionResult:
+    """Submit the form the bot opened, after the time a person takes to type. Not only realism:
+    discord.py registers a modal once the HTTP answer that opened it returns, so a submission
+    arriving on the gateway within milliseconds may find no modal and is dropped silently — a
+    race no human can trigger, which would otherwise read as a lost command."""
+    assert opened.modal is not None, opened
+    await asyncio.sleep(typing)
+    return await double.driver.submit_modal(member, opened, values)
 
 
 # -- reading the outcome ----------------------------------------------------------------------------------
