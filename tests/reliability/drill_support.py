@@ -197,6 +197,12 @@ async def fill_in_modal(
     return await double.driver.submit_modal(member, opened, values)
 
 
+def assert_no_traceback(output: str) -> None:
+    """A drill ends with a clean bot: nothing it did on the way may have crashed a handler."""
+    at = output.find("Traceback")
+    assert at < 0, output[max(0, at - 1500) : at + 4000]
+
+
 # -- reading the outcome ----------------------------------------------------------------------------------
 @contextlib.contextmanager
 def read_only(db_path: Path) -> Iterator[sqlite3.Connection]:

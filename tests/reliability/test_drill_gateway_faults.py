@@ -18,6 +18,7 @@ from tests.reliability.drill_support import (
     FULL,
     STORM_ENV,
     answer_text,
+    assert_no_traceback,
     configure_guild,
     consistency_problems,
     drill_rng,
@@ -239,4 +240,4 @@ async def test_gateway_faults_lose_no_command_and_duplicate_no_side_effect(tmp_p
         assert len(alerts) <= 1
 
         output = await stop(process)
-        assert "Traceback" not in output, output[-3000:]
+        assert_no_traceback(output)

@@ -26,6 +26,7 @@ from tests.reliability.drill_support import (
     FULL,
     STORM_ENV,
     answer_text,
+    assert_no_traceback,
     configure_guild,
     consistency_problems,
     drill_rng,
@@ -296,7 +297,7 @@ async def test_kill_9_mid_storm_keeps_every_acknowledged_write(tmp_path):
         await quiet(double)
         output = await stop(process)
         (tmp_path / "last-output.txt").write_text(output)
-        assert "Traceback" not in output, output[-3000:]
+        assert_no_traceback(output)
 
 
 def reached(actions: list[Action], storm: list[asyncio.Task], share: float) -> bool:
