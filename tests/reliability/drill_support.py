@@ -161,13 +161,22 @@ def connected_sessions(double: DiscordDouble) -> int:
     return sum(1 for s in double.sessions.values() if s.conn is not None and s.seq >= 1 + guilds)
 
 
-async def wait_connected(double: DiscordDouble, *, identified: int, within: float = 60) -> None:
-    """Wait for the `identified`-th IDENTIFY to be live: the bot can be reached by interactions."""
-    await wait_until(
-        lambda: double.gateway.identify_count >= identified and connected_sessions(double) >= 1,
-        within,
-        f"bot connected (identify #{identified})",
-    )
+async def wait_connected(
+    double: DiscordDouble,
+    *,
+    identified: int,
+    within: float = 60,
+    process: asyncio.subprocess.Process | None = None,
+) -> None:
+    """Wait for the `identified`-th IDENTIFY to be live: the bot can be reached by interactions.
+    With ``process``, a bot that exited instead fails at once, with what it printed."""
+
+    def connected() -> bool:
+        if process is not None and process.returncode is not None:
+            raise AssertionError(f"relais exited with {process.returncode} before connecting")
+        return double.gateway.identify_count >= identified and connected_sessions(double) >= 1
+
+    await wait_until(connected, within, f"bot connected (identify #{identified})")
     # READY is sent before the bot finished its own `on_ready` work; one answered command proves it.
     await wait_until(lambda: double.command_syncs >= 1, within, "commands synced")
 

@@ -129,7 +129,7 @@ async def test_gateway_faults_lose_no_command_and_duplicate_no_side_effect(tmp_p
         driver = double.driver
         await configure_guild(double, db_path)
         process = await start_relais(double, db_path, "--no-supervisor", extra_env=env)
-        await wait_connected(double, identified=1)
+        await wait_connected(double, identified=1, process=process)
 
         planned = await (
             await driver.slash(

@@ -206,7 +206,7 @@ async def test_kill_9_mid_storm_keeps_every_acknowledged_write(tmp_path):
         await configure_guild(double, db_path)
         process = await start_relais(double, db_path, "--no-supervisor", extra_env=STORM_ENV)
         identified = 1
-        await wait_connected(double, identified=identified)
+        await wait_connected(double, identified=identified, process=process)
         totals = {"issued": 0, "acknowledged": 0, "in flight": 0}
         acknowledged_kinds: set[str] = set()
         kill_shares = [rng.uniform(*KILL_SHARE) for _ in range(KILL_POINTS)]
@@ -263,7 +263,7 @@ async def test_kill_9_mid_storm_keeps_every_acknowledged_write(tmp_path):
 
             process = await start_relais(double, db_path, "--no-supervisor", extra_env=STORM_ENV)
             identified += 1
-            await wait_connected(double, identified=identified)
+            await wait_connected(double, identified=identified, process=process)
 
             with read_only(db_path) as conn:
                 assert consistency_problems(conn) == [], f"cycle {cycle}"
@@ -296,7 +296,6 @@ async def test_kill_9_mid_storm_keeps_every_acknowledged_write(tmp_path):
         assert totals["in flight"] > 0, "no kill caught an interaction in flight: the drill proved little"
         await quiet(double)
         output = await stop(process)
-        (tmp_path / "last-output.txt").write_text(output)
         assert_no_traceback(output)
 
 

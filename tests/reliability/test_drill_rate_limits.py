@@ -84,7 +84,7 @@ async def test_429s_during_a_burst_deliver_each_message_once_and_commands_keep_a
         driver = double.driver
         await configure_guild(double, db_path)
         process = await start_relais(double, db_path, "--no-supervisor", extra_env=STORM_ENV)
-        await wait_connected(double, identified=1)
+        await wait_connected(double, identified=1, process=process)
         for member in subscribers:
             done = await (
                 await driver.slash(member, "offre alertes", regions="Bruxelles", rythme="immediat")
