@@ -77,7 +77,7 @@ async def perform(double: DiscordDouble, kind: str, member: str, n: int, targets
         opened = await (await driver.slash(member, "signaler", description=f"Signalement {n}")).wait(
             timeout=15
         )
-        return await fill_in_modal(double, member, opened, {})
+        return await fill_in_modal(double, member, opened, {}, typing=0.3)
     opened = await (
         await driver.slash(
             member,
@@ -89,7 +89,7 @@ async def perform(double: DiscordDouble, kind: str, member: str, n: int, targets
             region="Bruxelles",
         )
     ).wait(timeout=15)
-    return await fill_in_modal(double, member, opened, JOB_FIELDS)
+    return await fill_in_modal(double, member, opened, JOB_FIELDS, typing=0.3)
 
 
 async def answered(result: InteractionResult, kind: str) -> str:
@@ -174,6 +174,18 @@ async def test_gateway_faults_lose_no_command_and_duplicate_no_side_effect(tmp_p
                 duplicates += await double.gateway.redeliver("INTERACTION_CREATE", interaction_event(result))
             done.append((kind, member, result))
 
+        # Sanctions: a warning dispatched, the connection dropped, the same interaction delivered again.
+        warned = members[:3]
+        for member in warned:
+            await wait_until(lambda: double.sessions, 30, "a gateway session")
+            warn = await driver.slash(
+                "sami", "mod avertir", membre=member, article="bienveillance", raison="Propos blessants"
+            )
+            await fault(double, "resume")
+            duplicates += await double.gateway.redeliver("INTERACTION_CREATE", interaction_event(warn))
+            assert "cas n°" in (await warn.wait_followup(timeout=15)).content
+            assert len(warn.callbacks) == 1 and len(warn.record.followup_ids) == 1
+
         # A message and a newcomer's arrival delivered twice.
         alerts_before = len(driver.bot_messages("signalements"))
         spam = await driver.send_message("noah", "accueil", "Investis en crypto, rendement garanti")
@@ -231,6 +243,12 @@ async def test_gateway_faults_lose_no_command_and_duplicate_no_side_effect(tmp_p
         urls = [m.embeds[0].get("url") for m in driver.bot_messages("ressources") if m.embeds]
         assert len(urls) == len(set(urls)) == len(members) + 1
         # No DM and no sanction twice.
+        for member in warned:
+            uid = driver.user_id(member)
+            assert count(db_path, "SELECT COUNT(*) FROM mod_cases WHERE member_id = ?", uid) == 1, member
+            assert len([m for m in driver.dms(member) if "Propos blessants" in (m.content or "")]) == 1, (
+                member
+            )
         assert len(driver.dms("zoe")) == 1
         assert (
             count(db_path, "SELECT COUNT(*) FROM mod_cases WHERE member_id = ?", driver.user_id("noah")) <= 1

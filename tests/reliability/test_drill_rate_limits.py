@@ -117,6 +117,7 @@ async def test_429s_during_a_burst_deliver_each_message_once_and_commands_keep_a
 
         published = await (await driver.slash("camille", "charte publier")).wait(10)
         await published.wait_followup(timeout=30)
+        assert published.followups[0].content and "charte" in published.followups[0].content.lower()
         for n in range(OFFERS):
             opened = await (
                 await driver.slash(
@@ -147,6 +148,7 @@ async def test_429s_during_a_burst_deliver_each_message_once_and_commands_keep_a
         print(f"drill 3: 429s answered {hits}; {len(timings)} commands, slowest answer {max(timings):.2f} s")
 
         assert all(rule.hits == rule.times for rule in rules.values()), hits
+        assert len(published.record.followup_ids) == 1, "the charter's confirmation, once"
         assert timings and max(timings) < ANSWER_WINDOW, timings
 
         # Each offer announced once, each subscriber alerted once per offer.
