@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charter import ui as charter_ui
-from bot.core import guild_config, i18n
+from bot.core import events, guild_config, i18n
 from bot.core.db import Database
 from bot.core.errors import UserError
 from bot.core.registry import Registry
@@ -160,6 +160,26 @@ class RelaisBot(commands.Bot):
         client_log = logging.getLogger("discord.client")
         if OUTAGE_LOG not in client_log.filters:
             client_log.addFilter(OUTAGE_LOG)
+        self._handle_interaction_once()
+
+    def _handle_interaction_once(self) -> None:
+        """Discord delivers events at least once: a RESUME may replay an INTERACTION_CREATE already
+        handled. Acting on it again would take back the « Utile » vote just given or answer « already
+        shared » to the member who shared, and the second answer fails (40060, already acknowledged).
+        One process sees every delivery of its sessions, so a memory of recent ids is enough; the
+        parser table is discord.py's own, the one place every interaction (command, button, modal)
+        passes through."""
+        seen = events.RecentIds()
+        parsers = self._connection.parsers
+        parse = parsers["INTERACTION_CREATE"]
+
+        def parse_first_delivery(data: Any) -> None:
+            if seen.first_time(int(data["id"])):
+                parse(data)
+            else:
+                log.info("interaction %s delivered twice: the repeat is ignored", data["id"])
+
+        parsers["INTERACTION_CREATE"] = parse_first_delivery
 
     # -- start-up and shutdown ----------------------------------------------------------------
     async def setup_hook(self) -> None:

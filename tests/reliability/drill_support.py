@@ -53,7 +53,9 @@ async def relais_processes():
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(process.communicate(), 30)
+            output = (await asyncio.wait_for(process.communicate(), 30))[0]
+            if output:  # shown by pytest when the drill failed: what the bot said meanwhile
+                print(f"--- relais process {process.pid} ---\n{output.decode(errors='replace')[-20000:]}")
 
 
 def drill_rng(name: str) -> random.Random:
@@ -159,13 +161,22 @@ def connected_sessions(double: DiscordDouble) -> int:
     return sum(1 for s in double.sessions.values() if s.conn is not None and s.seq >= 1 + guilds)
 
 
-async def wait_connected(double: DiscordDouble, *, identified: int, within: float = 60) -> None:
-    """Wait for the `identified`-th IDENTIFY to be live: the bot can be reached by interactions."""
-    await wait_until(
-        lambda: double.gateway.identify_count >= identified and connected_sessions(double) >= 1,
-        within,
-        f"bot connected (identify #{identified})",
-    )
+async def wait_connected(
+    double: DiscordDouble,
+    *,
+    identified: int,
+    within: float = 60,
+    process: asyncio.subprocess.Process | None = None,
+) -> None:
+    """Wait for the `identified`-th IDENTIFY to be live: the bot can be reached by interactions.
+    With ``process``, a bot that exited instead fails at once, with what it printed."""
+
+    def connected() -> bool:
+        if process is not None and process.returncode is not None:
+            raise AssertionError(f"relais exited with {process.returncode} before connecting")
+        return double.gateway.identify_count >= identified and connected_sessions(double) >= 1
+
+    await wait_until(connected, within, f"bot connected (identify #{identified})")
     # READY is sent before the bot finished its own `on_ready` work; one answered command proves it.
     await wait_until(lambda: double.command_syncs >= 1, within, "commands synced")
 
@@ -181,6 +192,24 @@ async def quiet(double: DiscordDouble, seconds: float = 0.5, within: float = 30)
         if len(double.requests) == count:
             return
     raise AssertionError(f"the bot kept calling the double for {within} s")
+
+
+async def fill_in_modal(
+    double: DiscordDouble, member: str, opened: InteractionResult, values: dict[str, Any], typing: float = 0.5
+) -> InteractionResult:
+    """Submit the form the bot opened, after the time a person takes to type. Not only realism:
+    discord.py registers a modal once the HTTP answer that opened it returns, so a submission
+    arriving on the gateway within milliseconds may find no modal and is dropped silently — a
+    race no human can trigger, which would otherwise read as a lost command."""
+    assert opened.modal is not None, opened
+    await asyncio.sleep(typing)
+    return await double.driver.submit_modal(member, opened, values)
+
+
+def assert_no_traceback(output: str) -> None:
+    """A drill ends with a clean bot: nothing it did on the way may have crashed a handler."""
+    at = output.find("Traceback")
+    assert at < 0, output[max(0, at - 1500) : at + 4000]
 
 
 # -- reading the outcome ----------------------------------------------------------------------------------
