@@ -73,10 +73,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def run_bot(settings: settings_module.Settings) -> int:
+    import sqlite3
+
     import discord
 
     from bot.client import create_bot, run_until_stopped
-    from bot.core.db import DatabaseTooNew
+    from bot.core.db import DatabaseTooNew, explain_unusable
     from bot.core.run_lock import DatabaseInUse
     from bot.supervisor import EXIT_DO_NOT_RETRY
 
@@ -100,6 +102,11 @@ def run_bot(settings: settings_module.Settings) -> int:
     except DatabaseInUse as exc:
         log.error("%s", exc)
         return 1
+    except sqlite3.DatabaseError as exc:
+        # Only the start-up lets a database error out (corrupt file, another process's lock, disk
+        # full): restarting in a loop would fail the same way, so say what to do and stop.
+        log.error("%s (not retried)", explain_unusable(settings.database.path, exc))
+        return EXIT_DO_NOT_RETRY
     return 0
 
 

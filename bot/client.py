@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charter import ui as charter_ui
-from bot.core import backups, guild_config, i18n, run_lock, timeutil
+from bot.core import backups, events, guild_config, i18n, run_lock, timeutil
 from bot.core.db import Database
 from bot.core.errors import UserError
 from bot.core.registry import Registry
@@ -70,6 +70,56 @@ def apply_discord_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
 
 
+class ReconnectBackoff(discord.backoff.ExponentialBackoff):
+    """discord.py's reconnect backoff with its random wait capped at 64 s instead of 1,024: after
+    a ten-minute outage the stock one waits up to 17 minutes more (8 on average) before it even
+    tries again, while Discord is long back. The wait stays random, so bots do not all come back
+    at the same second."""
+
+    MAX_EXPONENT = 6
+
+    def __init__(self, base: int = 1, *, integral: bool = False) -> None:
+        super().__init__(base, integral=integral)  # type: ignore[arg-type]
+        self._max = self.MAX_EXPONENT
+
+
+def cap_reconnect_backoff() -> None:
+    """Used by the gateway reconnect loops of ``Client.connect`` and of each shard."""
+    discord.client.ExponentialBackoff = ReconnectBackoff  # type: ignore[misc]
+    discord.shard.ExponentialBackoff = ReconnectBackoff  # type: ignore[misc]
+
+
+class OutageLog(logging.Filter):
+    """discord.py logs every reconnect attempt as an error with a traceback: a long outage would
+    flood the log with the same story. The first attempt of an outage becomes one warning; the
+    others are dropped until ``back()`` (the bot says once when the connection returns)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reported = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Attempting a reconnect"):
+            return True
+        if self.reported:
+            return False
+        self.reported = True
+        error = record.exc_info[1] if record.exc_info else None
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.msg = "connection to Discord lost (%s); reconnecting in the background, timers wait"
+        record.args = (f"{type(error).__name__}: {error}"[:200] if error else "?",)
+        record.exc_info, record.exc_text = None, None
+        return True
+
+    def back(self) -> bool:
+        """The connection is back; whether an outage had been reported."""
+        reported, self.reported = self.reported, False
+        return reported
+
+
+OUTAGE_LOG = OutageLog()
+
+
 class RelaisTree(app_commands.CommandTree["RelaisBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         command = interaction.command.qualified_name if interaction.command else "?"
@@ -83,6 +133,7 @@ class RelaisTree(app_commands.CommandTree["RelaisBot"]):
 class RelaisBot(commands.Bot):
     def __init__(self, settings: Settings, *, catalog: i18n.Catalog | None = None) -> None:
         apply_discord_endpoints(settings)
+        cap_reconnect_backoff()
         options: dict[str, Any] = {}
         if settings.discord.shard_count is not None:
             # 0 lets Discord recommend the count (GET /gateway/bot).
@@ -106,6 +157,30 @@ class RelaisBot(commands.Bot):
         self.commands_synced = False
         # What capabilities offer each other and their buttons (see bot/services.py).
         self.services = Registry()
+        self._offline_since: float | None = None
+        client_log = logging.getLogger("discord.client")
+        if OUTAGE_LOG not in client_log.filters:
+            client_log.addFilter(OUTAGE_LOG)
+        self._handle_interaction_once()
+
+    def _handle_interaction_once(self) -> None:
+        """Discord delivers events at least once: a RESUME may replay an INTERACTION_CREATE already
+        handled. Acting on it again would take back the « Utile » vote just given or answer « already
+        shared » to the member who shared, and the second answer fails (40060, already acknowledged).
+        One process sees every delivery of its sessions, so a memory of recent ids is enough; the
+        parser table is discord.py's own, the one place every interaction (command, button, modal)
+        passes through."""
+        seen = events.RecentIds()
+        parsers = self._connection.parsers
+        parse = parsers["INTERACTION_CREATE"]
+
+        def parse_first_delivery(data: Any) -> None:
+            if seen.first_time(int(data["id"])):
+                parse(data)
+            else:
+                log.info("interaction %s delivered twice: the repeat is ignored", data["id"])
+
+        parsers["INTERACTION_CREATE"] = parse_first_delivery
 
     # -- start-up and shutdown ----------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -264,6 +339,32 @@ class RelaisBot(commands.Bot):
             return "core.errors.discord_forbidden", {}
         return None, {}
 
+    # -- connection ------------------------------------------------------------------------------
+    async def on_disconnect(self) -> None:
+        if self._offline_since is None:
+            self._offline_since = time.monotonic()
+        if self.timers is not None:
+            self.timers.pause()
+
+    async def on_ready(self) -> None:
+        self._back_online()
+
+    async def on_resumed(self) -> None:
+        self._back_online()
+
+    def _back_online(self) -> None:
+        ws = getattr(self, "ws", None)
+        if ws is not None and not ws.open:
+            return  # a READY handled late, after its connection was already lost again
+        if self.timers is not None:
+            self.timers.resume()
+        since, self._offline_since = self._offline_since, None
+        if OUTAGE_LOG.back() and since is not None:
+            log.info(
+                "connection to Discord back after %.0f s; timers due meanwhile run now",
+                time.monotonic() - since,
+            )
+
     # -- events ----------------------------------------------------------------------------------
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         if self.db is not None:
@@ -271,6 +372,16 @@ class RelaisBot(commands.Bot):
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         log.exception("error in event %s", event_method)
+
+    def log_stats(self) -> None:
+        """``kill -USR1 <pid>``: the figures a long run must keep flat (a leak shows here first)."""
+        log.info(
+            "stats: %d asyncio tasks, %d cached messages, %d guilds, up %.0f s",
+            len(asyncio.all_tasks()),
+            len(self.cached_messages),
+            len(self.guilds),
+            self.uptime(),
+        )
 
     def uptime(self) -> float:
         return time.monotonic() - self.started_at
@@ -298,6 +409,7 @@ async def run_until_stopped(bot: RelaisBot, token: str) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, bot.log_stats)
     async with bot:
         runner = asyncio.create_task(bot.start(token, reconnect=True))
         waiter = asyncio.create_task(stop.wait())

@@ -56,7 +56,7 @@ def supervise(
             if stopping or code == 0:
                 return code
             if code == EXIT_DO_NOT_RETRY:
-                log.error("bot stopped with a configuration problem (exit %s): not restarting", code)
+                log.error("bot stopped on a problem a restart cannot fix (exit %s): not restarting", code)
                 return code
             if clock() - started >= settings.stable_after:
                 delay = None  # it ran well for a while: this is a new incident, start small again

@@ -66,6 +66,29 @@ class DatabaseTooNew(RuntimeError):
     """The file was migrated by a newer Relais; running older code on it could corrupt data."""
 
 
+def explain_unusable(path: str | os.PathLike[str], error: sqlite3.DatabaseError) -> str:
+    """One line for the person who runs Relais: what is wrong with the file and what to do.
+
+    Only for the start-up, when the bot cannot run at all: restarting would not help, a person must act.
+    """
+    text = str(error)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return (
+            f"the database {path} is locked by another process (a second Relais? a sqlite3 shell?): "
+            "stop it, then start Relais again"
+        )
+    if "full" in lowered or "i/o" in lowered or "disk" in lowered:
+        return (
+            f"the database {path} cannot be written ({text}: disk full or failing): "
+            "free some space or check the disk, then start Relais again"
+        )
+    return (
+        f"the database {path} is not a readable SQLite database ({text}); it is left untouched: "
+        "restore your last backup (made by `relais db backup`) or move the file aside to start empty"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int

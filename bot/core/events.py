@@ -2,8 +2,28 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from bot.core import timeutil
 from bot.core.db import Database
+
+
+class RecentIds:
+    """The last ``size`` ids seen, oldest forgotten first: drops an event delivered twice to one
+    process (a RESUME replay comes within minutes) without a database round trip."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._ids: OrderedDict[int, None] = OrderedDict()
+        self._size = size
+
+    def first_time(self, event_id: int) -> bool:
+        """Remember ``event_id``; False if it was already seen."""
+        if event_id in self._ids:
+            return False
+        self._ids[event_id] = None
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+        return True
 
 
 async def first_delivery(db: Database, guild_id: int, kind: str, event_id: int) -> bool:

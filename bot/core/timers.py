@@ -216,6 +216,9 @@ class TimerService:
         self._sleep_until: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        # Paused while Discord cannot be reached: what falls due meanwhile fires once it is back,
+        # instead of failing (and retrying) against a dead connection.
+        self._paused = False
         # One claim+dispatch pass at a time per service: run_due() called by a CLI or a test
         # while the dispatcher runs must not interleave with it.
         self._pass_lock = asyncio.Lock()
@@ -378,6 +381,19 @@ class TimerService:
                     await task
         finally:
             self._task = None
+
+    def pause(self) -> None:
+        """Claim nothing until ``resume()``; handlers already running finish normally."""
+        self._paused = True
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            self._wake.set()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
 
     # -- dispatching -----------------------------------------------------------------------
     async def recover_expired(self, *, include_own: bool = False) -> int:
@@ -577,6 +593,9 @@ class TimerService:
         while not self._stopping:
             # Cleared before the pass: a schedule() during the pass re-arms it, so it is seen.
             self._wake.clear()
+            if self._paused:
+                await self._wake.wait()  # resume() or stop()
+                continue
             try:
                 now = timeutil.to_db(self._clock())
                 if now - self._last_recovery >= min(self._lease / 4, self._max_sleep):

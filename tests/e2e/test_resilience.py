@@ -56,3 +56,30 @@ async def test_automod_timeout_is_a_real_case_like_a_moderators(sandbox):
     assert [c.action for c in cases] == ["timeout"]
     assert cases[0].article == "tour_de_parole"
     await eventually(lambda: any("tour" in m.content.lower() or m.embeds for m in driver.dms("noah")))
+
+
+async def test_an_interaction_delivered_twice_is_acted_on_once(sandbox):
+    """A RESUME replay can deliver the same INTERACTION_CREATE twice: pressing « Utile » once must not
+    count the vote then take it back, nor answer the member twice."""
+    driver = sandbox.driver
+    shared = await (
+        await driver.slash(
+            "ines", "ressource partager", url="https://exemple.org/deux-fois", titre="Deux fois"
+        )
+    ).wait()
+    assert "n°" in shared.content
+    card = await eventually(lambda: [m for m in driver.bot_messages("ressources") if m.embeds])
+    custom_id = next(c["custom_id"] for row in card[-1].components for c in row["components"])
+    vote = await driver.click("noah", card[-1], custom_id)
+    sent = await sandbox.double.gateway.redeliver(
+        "INTERACTION_CREATE", lambda d: d["id"] == str(vote.record.id)
+    )
+    assert sent == 1
+    followup = await vote.wait_followup()
+    assert "1 au total" in followup.content
+    await asyncio.sleep(0.5)
+    assert len(vote.callbacks) == 1 and len(vote.record.followup_ids) == 1
+    resource_id = int(custom_id.rsplit(":", 1)[1])
+    assert (
+        await sandbox.bot.db.fetchval("SELECT useful_count FROM resources WHERE id = ?", (resource_id,)) == 1
+    )

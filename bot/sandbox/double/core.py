@@ -134,10 +134,17 @@ class DiscordDouble:
         await self.gateway.drop(resumable=resumable, how=how)
 
     def rate_limit(
-        self, method: str, path_regex: str, times: int = 1, retry_after: float = 0.2, global_: bool = False
+        self,
+        method: str,
+        path_regex: str,
+        times: int = 1,
+        retry_after: float = 0.2,
+        global_: bool = False,
+        *,
+        skip: int = 0,
     ):
         return self.faults.rate_limit(
-            method, path_regex, times=times, retry_after=retry_after, global_=global_
+            method, path_regex, times=times, retry_after=retry_after, global_=global_, skip=skip
         )
 
     def unreachable(self, seconds: float, *, reset_rest: bool = False) -> None:

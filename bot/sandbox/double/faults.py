@@ -14,7 +14,10 @@ class RateLimitRule:
     times: int
     retry_after: float
     global_: bool
+    # The first `skip` matching requests pass: a limit reached in the middle of a sequence.
+    skip: int = 0
     hits: int = 0
+    seen: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method == "*" or self.method == method.upper()) and bool(self.pattern.search(path))
@@ -27,9 +30,16 @@ class Faults:
         self.reset_rest = False
 
     def rate_limit(
-        self, method: str, path_regex: str, *, times: int = 1, retry_after: float = 0.2, global_: bool = False
+        self,
+        method: str,
+        path_regex: str,
+        *,
+        times: int = 1,
+        retry_after: float = 0.2,
+        global_: bool = False,
+        skip: int = 0,
     ) -> RateLimitRule:
-        rule = RateLimitRule(method.upper(), re.compile(path_regex), times, retry_after, global_)
+        rule = RateLimitRule(method.upper(), re.compile(path_regex), times, retry_after, global_, skip)
         self.rate_limits.append(rule)
         return rule
 
@@ -37,6 +47,9 @@ class Faults:
         """Consume one injected 429 for this request, if a rule still has some left."""
         for rule in self.rate_limits:
             if rule.hits < rule.times and rule.matches(method, path):
+                rule.seen += 1
+                if rule.seen <= rule.skip:
+                    continue
                 rule.hits += 1
                 return rule
         return None

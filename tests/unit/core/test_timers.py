@@ -481,6 +481,24 @@ async def test_dispatcher_wakes_early_for_sooner_timer(database):
         await service.stop()
 
 
+async def test_paused_while_discord_is_unreachable_then_fires_once_on_resume(database):
+    service = TimerService(database, max_sleep=30.0)
+    rec = Recorder()
+    service.register("k", rec)
+    await service.start()
+    try:
+        service.pause()
+        due = await service.schedule(GUILD, "k", soon(0.05))
+        await asyncio.sleep(0.3)
+        assert rec.ids == [], "nothing fires against a dead connection"
+        service.resume()
+        await rec.wait_for(1, within=2.0)
+        await asyncio.sleep(0.1)
+        assert rec.ids == [due]
+    finally:
+        await service.stop()
+
+
 async def test_handler_that_schedules_another_timer(database):
     service = TimerService(database)
     rec = Recorder()
