@@ -51,6 +51,8 @@ KILL_POINTS = 10 if FULL else 5
 # The kill comes once this share of the storm's interactions was answered: a point in the storm
 # rather than a time, so a slow machine moves the kill with the storm instead of before it.
 KILL_SHARE = (0.02, 0.95)
+# Longest wait, once the kill point is reached, for an interaction to be delivered to kill amid.
+KILL_WAIT = 1.0
 JOB_FIELDS = {
     "missions": "Co-animer un groupe d'entraide et accompagner les personnes suivies.",
     "profile": "Savoir expérientiel du rétablissement.",
@@ -243,17 +245,17 @@ async def test_kill_9_mid_storm_keeps_every_acknowledged_write(tmp_path):
             await wait_until(
                 functools.partial(reached, planned_actions, storm, kill_share), 60, "the storm's kill point"
             )
-            # Then at a moment when some member's interaction is delivered and not yet answered.
-            # Then while the bot handles an interaction: right after one is delivered.
-            with contextlib.suppress(TimeoutError):
-                await driver.wait_for_event("INTERACTION_CREATE", timeout=2, since=len(double.events))
-            await asyncio.sleep(rng.uniform(0, 0.005))
-            # The 1 h reminder of this cycle's session falls due while the bot is down.
             # This cycle's reminder (1 h before the session) and the offer's expiry fall due while the
-            # bot is down.
-            await reschedule(db_path, double.guild.id, reminder_key(session_id, 1.0), seconds=0.3)
-            await expire_soon(db_path, double.guild.id, offer_id, seconds=0.3)
-            killed_at = time.time()
+            # bot is down: set now, due just after the latest possible kill (should the old process
+            # still fire one in the instant before the kill, edits are counted from here).
+            due_from = time.time()
+            due_in = KILL_WAIT + 0.1
+            await reschedule(db_path, double.guild.id, reminder_key(session_id, 1.0), seconds=due_in)
+            await expire_soon(db_path, double.guild.id, offer_id, seconds=due_in)
+            # Then kill while the bot handles an interaction: right after one is delivered.
+            with contextlib.suppress(TimeoutError):
+                await driver.wait_for_event("INTERACTION_CREATE", timeout=KILL_WAIT, since=len(double.events))
+            await asyncio.sleep(rng.uniform(0, 0.005))
             await kill_9(process)
             # Interactions Discord delivered and the bot never answered (a modal's opening included).
             totals["cut off"] += (
@@ -272,6 +274,7 @@ async def test_kill_9_mid_storm_keeps_every_acknowledged_write(tmp_path):
             totals["acknowledged"] += len(acknowledged)
             print(f"cycle {cycle}: kill at {kill_share:.0%}, {len(acknowledged)}/{len(actions)} answered")
 
+            await asyncio.sleep(max(0.0, due_from + due_in + 0.05 - time.time()))  # the outage outlasts them
             process = await start_relais(double, db_path, "--no-supervisor", extra_env=STORM_ENV)
             identified += 1
             await wait_connected(double, identified=identified, process=process)
@@ -293,7 +296,7 @@ async def test_kill_9_mid_storm_keeps_every_acknowledged_write(tmp_path):
             assert len(urls) == len(set(urls)), f"cycle {cycle}: a resource announced twice"
 
             await reminder_fired_once(double, db_path, session_id, title)
-            await expiry_fired_once(double, db_path, offer_id, offer_post.id, killed_at)
+            await expiry_fired_once(double, db_path, offer_id, offer_post.id, due_from)
 
             # A button posted before the kill still works after the restart.
             clicked = await (

@@ -66,6 +66,19 @@ async def test_rate_limited_send_is_retried_and_delivered_once(
     assert sent.id == double.driver.messages("ressources")[0].id
 
 
+async def test_a_rate_limit_can_start_in_the_middle_of_a_sequence(
+    double: DiscordDouble, run_client, make_bot
+) -> None:
+    bot = await run_client(make_bot())
+    double.rate_limit("POST", r"^/channels/\d+/messages$", times=1, retry_after=0.1, skip=1)
+    channel = bot.get_channel(double.driver.channel("ressources").id)
+    for text in ("première", "deuxième", "troisième"):
+        await asyncio.wait_for(channel.send(text), 5)
+    posts = [r for r in double.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert [r.status for r in posts] == [200, 429, 200, 200]
+    assert [m.content for m in double.driver.messages("ressources")] == ["première", "deuxième", "troisième"]
+
+
 async def test_edit_delete_pin_react_history(double: DiscordDouble, run_client, make_bot) -> None:
     bot = await run_client(make_bot())
     channel = bot.get_channel(double.driver.channel("charte").id)
