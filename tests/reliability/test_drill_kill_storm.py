@@ -23,6 +23,7 @@ from bot.core.db import Database
 from bot.core.timers import TimerService
 from bot.intervisions.sessions import reminder_key
 from bot.sandbox.double import DiscordDouble, InteractionResult
+from tests.helpers import number_in
 from tests.reliability.drill_support import (
     FULL,
     STORM_ENV,
@@ -365,8 +366,7 @@ async def publish_offer(double: DiscordDouble, title: str) -> tuple[int, object]
     ).wait(timeout=10)
     done = await (await fill_in_modal(double, "sami", opened, JOB_FIELDS, typing=0.3)).wait(10)
     text = answer_text(done) or ""
-    assert "n° " in text, text
-    offer_id = int(text.split("n° ")[1].split(" ")[0].rstrip(".,)"))
+    offer_id = number_in(text)
     post = await wait_until(
         lambda: [
             m for m in driver.bot_messages("offres-emploi") if m.embeds and m.embeds[0].get("title") == title
