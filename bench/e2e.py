@@ -7,7 +7,9 @@
     that only counts messages, on the same event stream — goal: at least 80 % of the bare client.
     The clock stops when every ``on_message`` listener has finished (automod included), and the
     two sides alternate over several rounds, the best of each compared: this 2-core machine is
-    shared, and the double runs in the same process as the client it serves.
+    shared, and the double runs in the same process as the client it serves. The goal is judged on
+    messages per CPU second of the whole process (other people's load does not count in it); the
+    wall-clock ratio is printed beside it.
 (b) Slash-command round trip p50/p99: /aide and every command listed in COMMANDS, vs a bare
     discord.py bot answering an empty slash command — goal: /aide p99 within 2× of bare.
 (c) Start-up to READY with and without a command sync.
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import discord
 from discord import app_commands
@@ -30,6 +33,7 @@ from discord import app_commands
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.sandbox.double import DiscordDouble
+from bot.sandbox.double.state import Member, User, iso
 from bot.sandbox.harness import running_sandbox
 
 # (member, command path, options) measured in (b). Feature areas append their commands here.
@@ -71,32 +75,65 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def inject(double: DiscordDouble, count: int, counter: Counter) -> float:
-    """Send ``count`` member messages through the double; seconds until the client saw them all."""
+# The charter's flood rule reminds whoever writes 7 messages within 10 s: the stream spreads its
+# messages over enough members to stay ordinary chat, so both sides handle the same plain messages.
+MESSAGES_PER_AUTHOR = 6
+
+
+def crowd(double: DiscordDouble, messages: int) -> list[str]:
+    """Members who will write the stream, already in the guild when the client connects (as in a
+    server that has them): no join event, so no welcome work mixed into the measurement."""
+    names = [f"membre{i}" for i in range(-(-messages // MESSAGES_PER_AUTHOR))]
+    world, guild = double.driver.world, double.guild
+    for name in names:
+        uid = world.next_id()
+        world.users[uid] = User(id=uid, username=name, global_name=name, short_name=name)
+        double.index.members[name] = uid
+        guild.members[uid] = Member(user_id=uid, joined_at=iso())
+    return names
+
+
+class Rates(NamedTuple):
+    """Messages per second of wall-clock time, and per second of this process's CPU time (all its
+    threads: the double, the client, the database). On a shared machine the CPU figure is the
+    steadier one: other people's work does not count in it."""
+
+    wall: float
+    cpu: float
+
+
+async def inject(double: DiscordDouble, authors: list[str], count: int, counter: Counter) -> Rates:
+    """Send ``count`` member messages through the double; the rates at which the client saw them
+    all and every listener of them finished."""
     driver = double.driver
-    authors = ["ines", "noah", "lea"]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for i in range(count):
         await driver.send_message(
-            authors[i % 3], "accueil", f"Bonjour à toutes et à tous, message {i} sur le rétablissement"
+            authors[i % len(authors)],
+            "accueil",
+            f"Bonjour à toutes et à tous, message {i} sur le rétablissement",
         )
     await asyncio.wait_for(counter.done.wait(), 120)
     await asyncio.wait_for(listeners_settled(), 120)
-    return time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return Rates(count / wall, count / max(cpu, 1e-9))
 
 
-async def listeners_settled() -> None:
-    """Every listener of those messages has returned, not only the counter (automod, …)."""
-    me = asyncio.current_task()
-    while pending := [
-        t for t in asyncio.all_tasks() if t is not me and t.get_name() == "discord.py: on_message"
-    ]:
+def running(event: str) -> list[asyncio.Task]:
+    me, name = asyncio.current_task(), f"discord.py: {event}"
+    return [t for t in asyncio.all_tasks() if t is not me and t.get_name() == name]
+
+
+async def listeners_settled(event: str = "on_message") -> None:
+    """Every listener of those events has returned, not only the counter (automod, …)."""
+    while pending := running(event):
         await asyncio.wait(pending)
 
 
-async def bare_client_rate(count: int) -> float:
+async def bare_client_rate(count: int) -> Rates:
     double = DiscordDouble()
     await double.start()
+    authors = crowd(double, count)
     undo = double.patch_discord()
     intents = discord.Intents.none()
     intents.guilds = intents.members = intents.guild_messages = intents.message_content = True
@@ -111,24 +148,26 @@ async def bare_client_rate(count: int) -> float:
     runner = asyncio.create_task(client.connect())
     await client.wait_until_ready()
     try:
-        elapsed = await inject(double, count, counter)
+        rates = await inject(double, authors, count, counter)
     finally:
         await client.close()
         await asyncio.gather(runner, return_exceptions=True)
         undo()
         await double.stop()
-    return count / elapsed
+    return rates
 
 
-async def full_bot_rate(count: int, scratch: Path) -> float:
-    async with running_sandbox(scratch / "rate.db", environ={}) as sandbox:
+async def full_bot_rate(count: int, scratch: Path) -> Rates:
+    async with running_sandbox(scratch / "rate.db", environ={}, start=False) as sandbox:
+        authors = crowd(sandbox.double, count)
+        await sandbox.start_bot()
         counter = Counter(count)
 
         async def on_message(message: discord.Message) -> None:
             counter.hit()
 
         sandbox.bot.add_listener(on_message)
-        return count / await inject(sandbox.double, count, counter)
+        return await inject(sandbox.double, authors, count, counter)
 
 
 async def round_trips(driver, member: str, path: str, options: dict, n: int) -> list[float]:
@@ -186,9 +225,10 @@ SIZE = {"quick": (300, 3, 30), "full": (2000, 5, 300)}  # messages, rounds, call
 
 async def throughput(
     messages: int, rounds: int, scratch: Path, echo=lambda line: None
-) -> tuple[float, float]:
-    """Best rate of each side over ``rounds`` alternating rounds (bare first, then full first…)."""
-    bare_rates, full_rates = [], []
+) -> tuple[Rates, Rates]:
+    """Best rates of each side over ``rounds`` alternating rounds (bare first, then full first…)."""
+    bare_rates: list[Rates] = []
+    full_rates: list[Rates] = []
     for attempt in range(rounds):
         order = ("bare", "full") if attempt % 2 == 0 else ("full", "bare")
         for side in order:
@@ -197,8 +237,15 @@ async def throughput(
                 bare_rates.append(await bare_client_rate(messages))
             else:
                 full_rates.append(await full_bot_rate(messages, scratch / f"rate{attempt}"))
-        echo(f"    round {attempt + 1}: bare {bare_rates[-1]:8.0f}  full {full_rates[-1]:8.0f} messages/s")
-    return max(bare_rates), max(full_rates)
+        echo(
+            f"    round {attempt + 1}: bare {bare_rates[-1].wall:7.0f} (CPU {bare_rates[-1].cpu:7.0f})"
+            f"  full {full_rates[-1].wall:7.0f} (CPU {full_rates[-1].cpu:7.0f}) messages/s"
+        )
+
+    def best(rates: list[Rates]) -> Rates:
+        return Rates(max(r.wall for r in rates), max(r.cpu for r in rates))
+
+    return best(bare_rates), best(full_rates)
 
 
 async def collect(size: str, echo=lambda line: None) -> dict:
@@ -234,12 +281,20 @@ def measure(size: str = "full") -> list:
     rows = [
         figure(
             "e2e",
-            f"full bot MESSAGE_CREATE throughput, {r['messages']:,} messages (baseline: bare client)",
-            r["full_rate"],
+            f"full bot MESSAGE_CREATE throughput per CPU second, {r['messages']:,} messages"
+            " (baseline: bare client)",
+            r["full_rate"].cpu,
             "msg/s",
-            baseline=r["bare_rate"],
+            baseline=r["bare_rate"].cpu,
             goal=("≥", GOAL_THROUGHPUT),
-        )
+        ),
+        figure(
+            "e2e",
+            "same, per wall-clock second (noisy on a shared machine)",
+            r["full_rate"].wall,
+            "msg/s",
+            baseline=r["bare_rate"].wall,
+        ),
     ]
     for path, times in r["commands"].items():
         rows.append(
@@ -260,11 +315,14 @@ def measure(size: str = "full") -> list:
 async def main(quick: bool) -> None:
     r = await collect("quick" if quick else "full", echo=print)
     bare, full = r["bare_rate"], r["full_rate"]
-    ratio = full / bare
-    print(f"    bare discord.Client : {bare:8.0f} messages/s")
-    print(f"    full Relais bot     : {full:8.0f} messages/s")
+    ratio = full.cpu / bare.cpu
+    print(f"    bare discord.Client : {bare.wall:8.0f} messages/s, {bare.cpu:8.0f} per CPU second")
+    print(f"    full Relais bot     : {full.wall:8.0f} messages/s, {full.cpu:8.0f} per CPU second")
     verdict = "PASS" if ratio >= GOAL_THROUGHPUT else "MISS"
-    print(f"    ratio {ratio:.2f} (goal ≥ {GOAL_THROUGHPUT:.2f}) {verdict}")
+    print(
+        f"    ratio per CPU second {ratio:.2f} (goal ≥ {GOAL_THROUGHPUT:.2f}) {verdict};"
+        f" per wall-clock second {full.wall / bare.wall:.2f}"
+    )
 
     bare_times = r["bare_times"]
     print(f"(b) slash-command round trip, {r['calls']} calls each (ms)")

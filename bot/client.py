@@ -107,6 +107,18 @@ class RelaisBot(commands.Bot):
         self.services = Registry()
 
     # -- start-up and shutdown ----------------------------------------------------------------
+    def _schedule_event(self, coro: Any, event_name: str, /, *args: Any, **kwargs: Any) -> Any:
+        # Relais has slash commands only: discord.py's own on_message would look every message over
+        # for a prefix command that does not exist (a task and a context per message for nothing,
+        # and a CommandNotFound traceback when someone mentions the bot). The cogs' listeners still run.
+        if (
+            event_name == "on_message"
+            and getattr(coro, "__func__", None) is commands.Bot.on_message
+            and not self.all_commands
+        ):
+            return None
+        return super()._schedule_event(coro, event_name, *args, **kwargs)
+
     async def setup_hook(self) -> None:
         await self.prepare()
         assert self.timers is not None
