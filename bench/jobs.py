@@ -6,7 +6,8 @@
 On a real SQLite file in a temporary directory: the subscriptions are stored with
 ``set_subscription``, then for every new offer we compute who gets alerted, twice in the same run:
 1. the index (``AlertIndexCache`` → ``AlertIndex.match``): loaded once, then a lookup per offer;
-2. the naive scan: every subscription checked against every offer (``naive_match``).
+2. the naive scan: every subscription checked against every offer (``naive_match``);
+the two alternate every 20 offers, so a shared machine's load weighs on both alike.
 Both answers are compared offer by offer; the ratio of the two times is printed.
 """
 
@@ -27,6 +28,7 @@ from bot.core import timeutil
 from bot.core.db import Database
 
 GUILD = 4242
+CHUNK = 20  # offers per alternation between the two methods
 KEYWORDS = [
     "addiction",
     "logement",
@@ -117,18 +119,23 @@ async def collect(subscriptions: int, offers_count: int, seed: int, echo=lambda 
             started = time.perf_counter()
             index = await cache.get(db, GUILD)
             built = time.perf_counter() - started
-            started = time.perf_counter()
-            indexed = []
-            for region, contract, text in offers:
-                index = await cache.get(db, GUILD)  # what the bot does per offer: one version query
-                indexed.append(index.match(region, contract, text))
-            matched_indexed = time.perf_counter() - started
-
-            # 2. the naive scan of every subscription per offer (subscriptions already in memory)
+            # 2. the naive scan of every subscription per offer (subscriptions already in memory).
+            # Both methods alternate, a chunk of offers each, so both see the same machine load.
             loaded = await jobs.load_subscriptions(db, GUILD)
-            started = time.perf_counter()
-            naive = [jobs.naive_match(loaded, region, contract, text) for region, contract, text in offers]
-            matched_naive = time.perf_counter() - started
+            indexed, naive = [], []
+            matched_indexed = matched_naive = 0.0
+            for first in range(0, len(offers), CHUNK):
+                chunk = offers[first : first + CHUNK]
+                started = time.perf_counter()
+                for region, contract, text in chunk:
+                    index = await cache.get(db, GUILD)  # what the bot does per offer: one version query
+                    indexed.append(index.match(region, contract, text))
+                matched_indexed += time.perf_counter() - started
+                started = time.perf_counter()
+                naive += [
+                    jobs.naive_match(loaded, region, contract, text) for region, contract, text in chunk
+                ]
+                matched_naive += time.perf_counter() - started
         finally:
             await db.close()
 
