@@ -182,29 +182,44 @@ async def _candidate_ids(db: Database, match: str, limit: int) -> list[int]:
     return [r[0] for r in rows]
 
 
-async def _document_frequency(db: Database, phrase: list[str], span: tuple[int, int]) -> float:
-    """Rows containing ``phrase`` (estimated beyond DF_SAMPLE), cached per database."""
-    key = (str(db.path), fold(" ".join(phrase)))
-    cached = _df_cache.get(key)
+async def _span_and_frequencies(
+    db: Database, phrases: list[list[str]]
+) -> tuple[tuple[int, int], list[float]]:
+    """The id span of the table and the rows containing each phrase (estimated beyond DF_SAMPLE,
+    cached per database), in ONE statement: each database round trip costs more than these
+    index walks on a busy machine."""
     now = time.monotonic()
-    if cached is not None and now - cached[1] < DF_TTL:
-        return cached[0]
-    row = await db.fetchone(
-        "SELECT COUNT(*), MIN(rowid) FROM (SELECT rowid FROM resources_fts WHERE resources_fts MATCH ? "
-        "ORDER BY rowid DESC LIMIT ?)",
-        ("{title description themes site} : " + _quote(phrase), DF_SAMPLE),
-    )
-    count, lowest = row[0], row[1]
-    if count < DF_SAMPLE or lowest is None:
-        df = float(count)
-    else:
-        low, high = span
-        covered = max(1, high - lowest + 1)
-        df = min(float(high - low + 1), count * (high - low + 1) / covered)
+    keys = [(str(db.path), fold(" ".join(phrase))) for phrase in phrases]
+    frequencies: dict[int, float] = {}
+    for i, key in enumerate(keys):
+        cached = _df_cache.get(key)
+        if cached is not None and now - cached[1] < DF_TTL:
+            frequencies[i] = cached[0]
+    missing = [i for i in range(len(phrases)) if i not in frequencies]
+    # Each MIN/MAX in its own sub-select: SQLite seeks the index for a lone min() or max() only.
+    arms = ["SELECT -1, (SELECT MIN(id) FROM resources), (SELECT MAX(id) FROM resources)"]
+    params: list = []
+    for i in missing:
+        arms.append(
+            f"SELECT {i}, COUNT(*), MIN(rowid) FROM (SELECT rowid FROM resources_fts WHERE resources_fts "
+            "MATCH ? ORDER BY rowid DESC LIMIT ?)"
+        )
+        params += ["{title description themes site} : " + _quote(phrases[i]), DF_SAMPLE]
+    rows = {row[0]: (row[1], row[2]) for row in await db.fetchall(" UNION ALL ".join(arms), params)}
+    low, high = rows[-1]
+    span = (low or 0, high or 0)
     if len(_df_cache) > 5000:
         _df_cache.clear()
-    _df_cache[key] = (df, now)
-    return df
+    for i in missing:
+        count, lowest = rows[i]
+        if count < DF_SAMPLE or lowest is None:
+            df = float(count)
+        else:
+            covered = max(1, span[1] - lowest + 1)
+            df = min(float(span[1] - span[0] + 1), count * (span[1] - span[0] + 1) / covered)
+        frequencies[i] = df
+        _df_cache[keys[i]] = (df, now)
+    return span, [frequencies[i] for i in range(len(phrases))]
 
 
 async def _only_guild(db: Database, guild_id: int) -> bool:
@@ -281,11 +296,9 @@ async def search_ids(
     if not rows:
         return SearchResult((), page, False, 0, True)
     if len(phrases) > 1:
-        low = await db.fetchval("SELECT MIN(id) FROM resources")
-        high = await db.fetchval("SELECT MAX(id) FROM resources")
-        span = (low or 0, high or 0)
+        span, frequencies = await _span_and_frequencies(db, phrases)
         total_docs = float(max(1, span[1] - span[0] + 1))
-        idfs = [_idf(await _document_frequency(db, p, span), total_docs) for p in phrases]
+        idfs = [_idf(df, total_docs) for df in frequencies]
     else:
         idfs = [1.0]  # one word: its idf is the same for every candidate
     patterns = [_phrase_pattern(p) for p in phrases]
