@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 SIZES = ("quick", "full")
-SCRIPTS = ("automod", "care", "e2e", "jobs", "rsvp", "search", "timers")
+SCRIPTS = ("automod", "care", "e2e", "jobs", "rsvp", "search", "timers", "scale")
 
 _COMPARE = {"≥": operator.ge, "≤": operator.le, "<": operator.lt, "=": operator.eq}
 
