@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -174,22 +175,21 @@ def _phrase_pattern(phrase: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])")
 
 
-async def _candidate_ids(db: Database, match: str, limit: int) -> list[int]:
-    rows = await db.fetchall(
+def _candidate_ids(conn: sqlite3.Connection, match: str, limit: int) -> list[int]:
+    rows = conn.execute(
         "SELECT rowid FROM resources_fts WHERE resources_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
         (match, limit),
-    )
+    ).fetchall()
     return [r[0] for r in rows]
 
 
-async def _span_and_frequencies(
-    db: Database, phrases: list[list[str]]
+def _span_and_frequencies(
+    conn: sqlite3.Connection, db_key: str, phrases: list[list[str]]
 ) -> tuple[tuple[int, int], list[float]]:
     """The id span of the table and the rows containing each phrase (estimated beyond DF_SAMPLE,
-    cached per database), in ONE statement: each database round trip costs more than these
-    index walks on a busy machine."""
+    cached per database), in one statement."""
     now = time.monotonic()
-    keys = [(str(db.path), fold(" ".join(phrase))) for phrase in phrases]
+    keys = [(db_key, fold(" ".join(phrase))) for phrase in phrases]
     frequencies: dict[int, float] = {}
     for i, key in enumerate(keys):
         cached = _df_cache.get(key)
@@ -205,7 +205,7 @@ async def _span_and_frequencies(
             "MATCH ? ORDER BY rowid DESC LIMIT ?)"
         )
         params += ["{title description themes site} : " + _quote(phrases[i]), DF_SAMPLE]
-    rows = {row[0]: (row[1], row[2]) for row in await db.fetchall(" UNION ALL ".join(arms), params)}
+    rows = {row[0]: (row[1], row[2]) for row in conn.execute(" UNION ALL ".join(arms), params)}
     low, high = rows[-1]
     span = (low or 0, high or 0)
     if len(_df_cache) > 5000:
@@ -259,6 +259,39 @@ def _idf(df: float, total: float) -> float:
     return max(1e-6, math.log((total - df + 0.5) / (df + 0.5)))
 
 
+def _read_candidates(
+    conn: sqlite3.Connection,
+    match: str,
+    voted_match: str,
+    cap: int,
+    voted_cap: int,
+    guild_id: int,
+    phrases: list[list[str]],
+    db_key: str,
+) -> tuple[list, bool, tuple[int, int], list[float]]:
+    """Candidates (steps 1 and 2), their short columns, and with several words the word counts:
+    (live rows of the guild, exact, id span, document frequencies). Runs in the database thread."""
+    found = _candidate_ids(conn, match, cap + 1)
+    exact = len(found) <= cap
+    ids = dict.fromkeys(found[:cap])
+    if not exact:
+        ids.update(dict.fromkeys(_candidate_ids(conn, voted_match, voted_cap)))
+    if not ids:
+        return [], exact, (0, 0), []
+    placeholders = ",".join("?" * len(ids))
+    # By rowid only (a guild_id condition tempts the planner into scanning the guild's index).
+    fetched = conn.execute(
+        f"SELECT id, title, themes, site, boost, useful_count, guild_id, removed_at FROM resources "
+        f"WHERE id IN ({placeholders})",
+        list(ids),
+    ).fetchall()
+    rows = [r for r in fetched if r[6] == guild_id and r[7] is None]
+    if not rows or len(phrases) < 2:
+        return rows, exact, (0, 0), []
+    span, frequencies = _span_and_frequencies(conn, db_key, phrases)
+    return rows, exact, span, frequencies
+
+
 async def search_ids(
     db: Database,
     guild_id: int,
@@ -275,28 +308,16 @@ async def search_ids(
     page = max(0, page)
     phrases = query_terms(query)
     scope = None if await _only_guild(db, guild_id) else guild_id
-    found = await _candidate_ids(db, build_match(query, scope, kind=kind, theme=theme), cap + 1)
-    exact = len(found) <= cap
-    ids = dict.fromkeys(found[:cap])
-    if not exact:
-        voted = await _candidate_ids(
-            db, build_match(query, scope, kind=kind, theme=theme, tier="u1"), voted_cap
-        )
-        ids.update(dict.fromkeys(voted))
-    if not ids:
-        return SearchResult((), page, False, 0, True)
-    placeholders = ",".join("?" * len(ids))
-    # By rowid only (a guild_id condition tempts the planner into scanning the guild's index).
-    fetched = await db.fetchall(
-        f"SELECT id, title, themes, site, boost, useful_count, guild_id, removed_at FROM resources "
-        f"WHERE id IN ({placeholders})",
-        list(ids),
+    match = build_match(query, scope, kind=kind, theme=theme)
+    voted_match = build_match(query, scope, kind=kind, theme=theme, tier="u1")
+    # Every read of the search in ONE trip to the database thread: on a busy machine each trip
+    # costs more than the index walks it carries (db.run's transaction is read-only here).
+    rows, exact, span, frequencies = await db.run(
+        _read_candidates, match, voted_match, cap, voted_cap, guild_id, phrases, str(db.path)
     )
-    rows = [r for r in fetched if r[6] == guild_id and r[7] is None]
     if not rows:
         return SearchResult((), page, False, 0, True)
     if len(phrases) > 1:
-        span, frequencies = await _span_and_frequencies(db, phrases)
         total_docs = float(max(1, span[1] - span[0] + 1))
         idfs = [_idf(df, total_docs) for df in frequencies]
     else:
