@@ -19,6 +19,45 @@ from bot.charter import evaluate
 from bot.charter.charter import load_charter
 
 ROOT = Path(__file__).resolve().parent.parent
+# (corpus kind, recall at least, false alarms on ordinary messages at most)
+GOALS = {"distress": (0.95, 0.02), "intrusive": (0.90, 0.02)}
+
+
+def measure(size: str = "full", config: Path = ROOT / "config") -> list:
+    """The runner's rows (the corpora are small: both sizes run them whole)."""
+    from bench import figure
+
+    samples, problems = evaluate.load(evaluate.shipped_corpora())
+    if problems:
+        raise ValueError("; ".join(problems))
+    report = evaluate.evaluate(load_charter(config), samples)
+    rows = []
+    for name, score in report.scores.items():
+        recall_goal, alarm_goal = GOALS.get(name, (None, None))
+        rows.append(
+            figure(
+                "care",
+                f"{name} recall",
+                score.recall,
+                "",
+                goal=("≥", recall_goal) if recall_goal else None,
+                on_ratio=False,
+            )
+        )
+        rows.append(
+            figure(
+                "care",
+                f"{name} false alarms",
+                score.false_alarm_rate * 100,
+                "%",
+                goal=("≤", alarm_goal * 100) if alarm_goal else None,
+                on_ratio=False,
+            )
+        )
+    rows.append(
+        figure("care", "ordinary messages deleted", len(report.harmful), "", goal=("=", 0), on_ratio=False)
+    )
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

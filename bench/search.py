@@ -2,7 +2,8 @@
 
 Compares the domain search (``bot.resources.search``: FTS5, capped candidate ranking) with a
 naive ``LIKE '%…%'`` scan over the same table in the same run, and prints p50/p99 of both, the
-ratio, the slowest query, and PASS/MISS against the goal (p99 < 10 ms, at least 20× faster).
+ratio, the slowest query, and PASS/MISS against the goals (p99 < 10 ms; at least 20× faster than
+the scan at p50 and 30× at p99).
 
     python bench/search.py [--rows 100000] [--queries 200] [--seed 1]
 """
@@ -27,7 +28,8 @@ from bot.resources.search import boost_for, forget_document_frequencies, query_t
 
 GUILD = 1
 GOAL_P99_MS = 10.0
-GOAL_RATIO = 20.0
+GOAL_RATIO = 20.0  # at p50
+GOAL_P99_RATIO = 30.0
 # Each query is timed this many times and its median kept, on both sides: a p99 over 200 queries
 # is the third-slowest one, and a single run lets one scheduler hiccup of this shared VM decide it.
 REPEATS = 3
@@ -188,12 +190,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def run(rows_count: int, query_count: int, seed: int) -> int:
+async def collect(rows_count: int, query_count: int, seed: int, echo=lambda *a, **k: None) -> dict:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as folder:
         db = await Database.open(Path(folder) / "bench.db")
         try:
-            print(f"building {rows_count:,} resources …", flush=True)
+            echo(f"building {rows_count:,} resources …", flush=True)
             began = time.perf_counter()
             rows, words = make_rows(rows_count, rng)
             async with db.transaction():
@@ -206,7 +208,7 @@ async def run(rows_count: int, query_count: int, seed: int) -> int:
                 )
             await db.execute("INSERT INTO resources_fts (resources_fts) VALUES ('optimize')")
             await db.execute("ANALYZE")
-            print(f"  built in {time.perf_counter() - began:.1f} s", flush=True)
+            echo(f"  built in {time.perf_counter() - began:.1f} s", flush=True)
 
             queries = make_queries(words, rng, query_count)
             for query, filters in queries[:20]:  # warm the page cache
@@ -240,10 +242,23 @@ async def run(rows_count: int, query_count: int, seed: int) -> int:
             await db.close()
 
     times = [t for t, _, _ in fts_ms]
-    p50, p99, worst = statistics.median(times), percentile(times, 99), max(fts_ms)
-    like_p50, like_p99 = statistics.median(like_ms), percentile(like_ms, 99)
+    return {
+        "rows": rows_count,
+        "queries": len(queries),
+        "fts_ms": fts_ms,
+        "p50": statistics.median(times),
+        "p99": percentile(times, 99),
+        "like_p50": statistics.median(like_ms),
+        "like_p99": percentile(like_ms, 99),
+    }
+
+
+async def run(rows_count: int, query_count: int, seed: int) -> int:
+    r = await collect(rows_count, query_count, seed, echo=print)
+    fts_ms, p50, p99, like_p50, like_p99 = r["fts_ms"], r["p50"], r["p99"], r["like_p50"], r["like_p99"]
+    worst = max(fts_ms)
     ratio = like_p50 / p50 if p50 else float("inf")
-    print(f"\n{len(queries)} queries over {rows_count:,} resources (each the median of {REPEATS} runs)")
+    print(f"\n{r['queries']} queries over {rows_count:,} resources (each the median of {REPEATS} runs)")
     print(
         f"  FTS5 domain search : p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {worst[0]:.2f} ms "
         f"({worst[1]!r}, {worst[2]} matches)"
@@ -256,11 +271,47 @@ async def run(rows_count: int, query_count: int, seed: int) -> int:
     goals = [
         (p99 < GOAL_P99_MS, f"p99 < {GOAL_P99_MS:.0f} ms ({p99:.2f} ms)"),
         (ratio >= GOAL_RATIO, f"≥ {GOAL_RATIO:.0f}× faster than the scan at p50 ({ratio:.0f}×)"),
-        (p99_ratio >= GOAL_RATIO, f"≥ {GOAL_RATIO:.0f}× faster than the scan at p99 ({p99_ratio:.0f}×)"),
+        (
+            p99_ratio >= GOAL_P99_RATIO,
+            f"≥ {GOAL_P99_RATIO:.0f}× faster than the scan at p99 ({p99_ratio:.0f}×)",
+        ),
     ]
     for ok, what in goals:
         print(f"{'PASS' if ok else 'MISS'}: {what}")
     return 0 if all(ok for ok, _ in goals) else 1
+
+
+SIZE = {"quick": (20_000, 100), "full": (100_000, 200)}
+
+
+def measure(size: str = "full") -> list:
+    """The runner's rows (ratios are speed-ups: the scan's time over the search's)."""
+    from bench import figure
+
+    rows_count, queries = SIZE[size]
+    r = asyncio.run(collect(rows_count, queries, 1))
+    where = f"{queries} queries, {rows_count:,} resources"
+    return [
+        figure(
+            "search",
+            f"p99, {where} (baseline: LIKE scan; ratio = speed-up)",
+            r["p99"],
+            "ms",
+            baseline=r["like_p99"],
+            ratio=r["like_p99"] / r["p99"],
+            goal=("≥", GOAL_P99_RATIO),
+        ),
+        figure(
+            "search",
+            "p50 (speed-up)",
+            r["p50"],
+            "ms",
+            baseline=r["like_p50"],
+            ratio=r["like_p50"] / r["p50"],
+            goal=("≥", GOAL_RATIO),
+        ),
+        figure("search", "p99", r["p99"], "ms", goal=("<", GOAL_P99_MS), on_ratio=False),
+    ]
 
 
 def main() -> int:

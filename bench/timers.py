@@ -234,47 +234,18 @@ async def bench_dispatch(path: Path, sizes: Sizes) -> dict[str, float]:
     }
 
 
-async def main_async(sizes: Sizes) -> int:
-    logging.basicConfig(level=logging.WARNING)
+async def collect(sizes: Sizes) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, temp dir {tmp}")
-
         sched = await bench_schedule(tmp, sizes)
-        print(f"\n1. schedule() cost, {sizes.schedules} schedules each (µs)")
-        print(f"   {'pending':>10} {'median':>9} {'p99':>9} {'keyed median':>13} {'keyed p99':>10}")
-        for name, count in (("small", sizes.small_pending), ("big", sizes.big_pending)):
-            print(
-                f"   {count:>10,} {sched[f'{name}_median']:>9.1f} {sched[f'{name}_p99']:>9.1f}"
-                f" {sched[f'{name}_key_median']:>13.1f} {sched[f'{name}_key_p99']:>10.1f}"
-            )
-        print(f"   ratio big/small (median): plain {sched['ratio']:.2f}, keyed {sched['ratio_key']:.2f}")
-
         big = tmp / "big.db"  # reused: the dispatcher works next to many future timers
         mem = await bench_memory(big, sizes)
-        print(f"\n2. memory while dispatching {mem['dispatched']:,} due timers (batch 500)")
-        print(
-            f"   tracemalloc peak after first 10%: {mem['peak_early_kib']:,.0f} KiB;"
-            f" after all: {mem['peak_kib']:,.0f} KiB; retained after: {mem['retained_kib']:,.0f} KiB"
-        )
-        print(
-            f"   RSS before {mem['rss_before']:.1f} MiB, after {mem['rss_after']:.1f} MiB"
-            f" (+{mem['rss_after'] - mem['rss_before']:.1f} MiB)"
-        )
-
         disp = await bench_dispatch(big, sizes)
-        print(f"\n3. dispatch of {sizes.dispatch:,} timers due at the same instant, no-op handler")
-        print(
-            f"   service: {disp['service_s'] * 1000:.1f} ms = {disp['rate']:,.0f} timers/s"
-            f" (handler calls {disp['calls']:,}, rows marked done {disp['done_rows']:,})"
-        )
-        print(
-            f"   baseline (plain sqlite3, {sizes.dispatch:,} UPDATE by id, one transaction, best of 3):"
-            f" {disp['baseline_s'] * 1000:.1f} ms = {disp['baseline_rate']:,.0f} rows/s"
-        )
-        print(f"   ratio service/baseline: {disp['ratio']:.2f}x")
+    return sched, mem, disp
 
-    goals = [
+
+def goals(sizes: Sizes, sched: dict, mem: dict, disp: dict) -> list[tuple[str, bool]]:
+    return [
         (
             "schedule cost independent of pending count (median ratio <= 1.5)",
             max(sched["ratio"], sched["ratio_key"]) <= 1.5,
@@ -291,10 +262,103 @@ async def main_async(sizes: Sizes) -> int:
             disp["calls"] == disp["dispatched"] == disp["done_rows"] == sizes.dispatch,
         ),
     ]
+
+
+def measure(size: str = "full") -> list:
+    """The runner's rows."""
+    from bench import figure
+
+    sizes = QUICK if size == "quick" else FULL
+    sched, mem, disp = asyncio.run(collect(sizes))
+    exact = disp["calls"] == disp["dispatched"] == disp["done_rows"] == sizes.dispatch
+    return [
+        figure(
+            "timers",
+            f"schedule() median with {sizes.big_pending:,} pending (baseline: {sizes.small_pending})",
+            sched["big_median"],
+            "µs",
+            baseline=sched["small_median"],
+            goal=("≤", 1.5),
+        ),
+        figure(
+            "timers",
+            "keyed schedule() median, same comparison",
+            sched["big_key_median"],
+            "µs",
+            baseline=sched["small_key_median"],
+            goal=("≤", 1.5),
+        ),
+        figure(
+            "timers",
+            f"dispatcher memory peak over {mem['dispatched']:,} due (baseline: after 10 %)",
+            mem["peak_kib"],
+            "KiB",
+            baseline=mem["peak_early_kib"],
+            # flat: at most 1.25× the early peak plus 256 KiB, said as a ratio
+            goal=("≤", round(1.25 + 256 / max(mem["peak_early_kib"], 1.0), 2)),
+        ),
+        figure(
+            "timers",
+            "RSS growth while dispatching",
+            mem["rss_after"] - mem["rss_before"],
+            "MiB",
+            goal=("<", 32),
+            on_ratio=False,
+        ),
+        figure(
+            "timers",
+            f"dispatch of {sizes.dispatch:,} due timers (baseline: plain UPDATE by id)",
+            disp["service_s"] * 1000,
+            "ms",
+            baseline=disp["baseline_s"] * 1000,
+            goal=("≤", 5),
+        ),
+        figure(
+            "timers", "timers dispatched per second", disp["rate"], "/s", goal=("≥", 5000), on_ratio=False
+        ),
+        figure("timers", "timers fired exactly once", float(exact), "", goal=("=", 1), on_ratio=False),
+    ]
+
+
+async def main_async(sizes: Sizes) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}")
+    sched, mem, disp = await collect(sizes)
+    print(f"\n1. schedule() cost, {sizes.schedules} schedules each (µs)")
+    print(f"   {'pending':>10} {'median':>9} {'p99':>9} {'keyed median':>13} {'keyed p99':>10}")
+    for name, count in (("small", sizes.small_pending), ("big", sizes.big_pending)):
+        print(
+            f"   {count:>10,} {sched[f'{name}_median']:>9.1f} {sched[f'{name}_p99']:>9.1f}"
+            f" {sched[f'{name}_key_median']:>13.1f} {sched[f'{name}_key_p99']:>10.1f}"
+        )
+    print(f"   ratio big/small (median): plain {sched['ratio']:.2f}, keyed {sched['ratio_key']:.2f}")
+
+    print(f"\n2. memory while dispatching {mem['dispatched']:,} due timers (batch 500)")
+    print(
+        f"   tracemalloc peak after first 10%: {mem['peak_early_kib']:,.0f} KiB;"
+        f" after all: {mem['peak_kib']:,.0f} KiB; retained after: {mem['retained_kib']:,.0f} KiB"
+    )
+    print(
+        f"   RSS before {mem['rss_before']:.1f} MiB, after {mem['rss_after']:.1f} MiB"
+        f" (+{mem['rss_after'] - mem['rss_before']:.1f} MiB)"
+    )
+
+    print(f"\n3. dispatch of {sizes.dispatch:,} timers due at the same instant, no-op handler")
+    print(
+        f"   service: {disp['service_s'] * 1000:.1f} ms = {disp['rate']:,.0f} timers/s"
+        f" (handler calls {disp['calls']:,}, rows marked done {disp['done_rows']:,})"
+    )
+    print(
+        f"   baseline (plain sqlite3, {sizes.dispatch:,} UPDATE by id, one transaction, best of 3):"
+        f" {disp['baseline_s'] * 1000:.1f} ms = {disp['baseline_rate']:,.0f} rows/s"
+    )
+    print(f"   ratio service/baseline: {disp['ratio']:.2f}x")
+
+    verdicts = goals(sizes, sched, mem, disp)
     print("\nSummary")
-    for label, ok in goals:
+    for label, ok in verdicts:
         print(f"   {'PASS' if ok else 'MISS'}  {label}")
-    return 0 if all(ok for _, ok in goals) else 1
+    return 0 if all(ok for _, ok in verdicts) else 1
 
 
 def main() -> int:

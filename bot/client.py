@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -148,6 +149,7 @@ class RelaisBot(commands.Bot):
             **options,
         )
         self.settings = settings
+        self._heap_frozen = False
         self.catalog = catalog or i18n.Catalog.load(settings.config_dir)
         self.started_at = time.monotonic()
         self.db: Database | None = None
@@ -183,6 +185,29 @@ class RelaisBot(commands.Bot):
         parsers["INTERACTION_CREATE"] = parse_first_delivery
 
     # -- start-up and shutdown ----------------------------------------------------------------
+    def _schedule_event(self, coro: Any, event_name: str, /, *args: Any, **kwargs: Any) -> Any:
+        # Relais has slash commands only: discord.py's own on_message would look every message over
+        # for a prefix command that does not exist (a task and a context per message for nothing,
+        # and a CommandNotFound traceback when someone mentions the bot). The cogs' listeners still run.
+        if (
+            event_name == "on_message"
+            and getattr(coro, "__func__", None) is commands.Bot.on_message
+            and not self.all_commands
+        ):
+            return None
+        return super()._schedule_event(coro, event_name, *args, **kwargs)
+
+    async def on_ready(self) -> None:
+        if not self._heap_frozen:
+            # Start-up leaves a large heap that lives as long as the bot (modules, charter, catalogs,
+            # views, the guild and member caches). Frozen, it is no longer rescanned by every older-
+            # generation collection, which under a burst of messages cost more than the automod
+            # itself (bench/e2e.py). Garbage first, so only what is alive is frozen; once per process
+            # life of this bot, not at every reconnection.
+            self._heap_frozen = True
+            gc.collect()
+            gc.freeze()
+
     async def setup_hook(self) -> None:
         await self.prepare()
         assert self.timers is not None

@@ -61,7 +61,8 @@ class Charter(commands.Cog):
         self._notified_guilds: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._configs: dict[int, tuple[float, GuildConfig]] = {}
-        self._config_locks: dict[int, asyncio.Lock] = {}
+        self._exemptions: dict[int, tuple[GuildConfig, automod.Exemption]] = {}
+        self._config_loads: dict[int, asyncio.Future[GuildConfig | None]] = {}
         self._accepting = KeyedLock()
         self._granted: dict[tuple[int, int, int], float] = {}
         # (guild, member) whose member role the bot itself is removing (charter version change): that
@@ -632,23 +633,33 @@ class Charter(commands.Cog):
 
     async def _cached_config(self, guild_id: int) -> GuildConfig | None:
         """Every message is checked: read the guild's channels and roles at most every CONFIG_TTL seconds,
-        once for all the messages arriving meanwhile."""
+        once for all the messages arriving meanwhile. They all await that one read and wake together
+        (a lock would hand the result on one waiter per event-loop turn, and a burst of messages
+        arriving on a cold cache would queue its automod behind that chain)."""
         cached = self._configs.get(guild_id)
         if cached is not None and time.monotonic() - cached[0] < CONFIG_TTL:
             return cached[1]
-        lock = self._config_locks.setdefault(guild_id, asyncio.Lock())
-        async with lock:
-            cached = self._configs.get(guild_id)
-            if cached is not None and time.monotonic() - cached[0] < CONFIG_TTL:
-                return cached[1]
-            if self.bot.db is None or self.bot.is_closed():
-                return None
-            config = await self.bot.guild_config(guild_id)
-            self._configs[guild_id] = (time.monotonic(), config)
-            return config
+        loading = self._config_loads.get(guild_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load_config(guild_id))
+            self._config_loads[guild_id] = loading
+            loading.add_done_callback(lambda _: self._config_loads.pop(guild_id, None))
+        return await asyncio.shield(loading)  # one impatient caller must not cancel the others' read
+
+    async def _load_config(self, guild_id: int) -> GuildConfig | None:
+        if self.bot.db is None or self.bot.is_closed():
+            return None
+        config = await self.bot.guild_config(guild_id)
+        self._configs[guild_id] = (time.monotonic(), config)
+        return config
 
     def _exemption(self, config: GuildConfig) -> automod.Exemption:
-        return automod.resolve_exemption(self.charter, config.roles, config.channels)
+        """Resolved once per guild config read (the charter is fixed for the cog's life), not per message."""
+        resolved = self._exemptions.get(config.guild_id)
+        if resolved is None or resolved[0] is not config:
+            resolved = (config, automod.resolve_exemption(self.charter, config.roles, config.channels))
+            self._exemptions[config.guild_id] = resolved
+        return resolved[1]
 
     async def _act(
         self, message: discord.Message, member: discord.Member, config: GuildConfig, hit: automod.Hit

@@ -832,22 +832,29 @@ def _clean_block(text: str | None) -> str:
 
 # -- bookings, run in the database thread through ``db.run`` (one transaction each) ------------
 def _book(conn: sqlite3.Connection, *, guild_id: int, session_id: int, user_id: int, now: str) -> Booking:
+    """Seat or waitlist decided inside SQLite by one INSERT, never read-then-write. The next arrival
+    number is the last booked or waitlisted seq plus one (two index seeks); a waitlisted member's
+    position is the session's waitlist length, kept by triggers (migration 0010), read after."""
     row = conn.execute(
         "INSERT INTO intervision_bookings (session_id, guild_id, user_id, seq, status, created_at)"
         " SELECT s.id, s.guild_id, :user,"
-        "  COALESCE((SELECT MAX(seq) FROM intervision_bookings WHERE session_id = s.id), 0) + 1,"
+        "  MAX(COALESCE((SELECT MAX(seq) FROM intervision_bookings WHERE session_id = s.id"
+        "   AND status = 'booked'), 0), COALESCE((SELECT MAX(seq) FROM intervision_bookings"
+        "   WHERE session_id = s.id AND status = 'waitlist'), 0)) + 1,"
         "  CASE WHEN (SELECT COUNT(*) FROM intervision_bookings WHERE session_id = s.id"
         "   AND status = 'booked') < s.capacity THEN 'booked' ELSE 'waitlist' END, :now"
         " FROM intervision_sessions s"
         " WHERE s.id = :sid AND s.guild_id = :gid AND s.status = 'scheduled' AND s.starts_at > :now"
         " ON CONFLICT (session_id, user_id) DO NOTHING"
-        " RETURNING status, (SELECT COUNT(*) FROM intervision_bookings w WHERE w.session_id = :sid"
-        "  AND w.status = 'waitlist' AND w.seq < intervision_bookings.seq) + 1 AS position",
+        " RETURNING status",
         {"user": user_id, "now": now, "sid": session_id, "gid": guild_id},
     ).fetchone()
     if row is not None:
-        status = row["status"]
-        return Booking(status, row["position"] if status == "waitlist" else None, False)
+        if row["status"] == "booked":
+            return Booking("booked", None, False)
+        # Arrived last: everyone waiting is ahead, so the position is the waitlist's new length.
+        waiting = conn.execute("SELECT waitlisted FROM intervision_sessions WHERE id = ?", (session_id,))
+        return Booking("waitlist", waiting.fetchone()[0], False)
     # Nothing inserted: already there, or the session is closed/unknown.
     existing = _existing_booking(conn.execute(_STATUS_OF_SQL, (session_id, user_id)).fetchone())
     if existing is not None:

@@ -215,10 +215,9 @@ ANY = "*"
 
 @dataclass(slots=True)
 class _Bucket:
-    plain: list[tuple[int, str]] = field(default_factory=list)  # (user, rhythm)
-    by_token: dict[str, list[tuple[int, str, str]]] = field(
-        default_factory=dict
-    )  # token → (user, rhythm, phrase)
+    plain: dict[int, str] = field(default_factory=dict)  # user → rhythm, no keyword
+    # first token of a keyword → (user → rhythm for one-word keywords, (user, rhythm, phrase) for longer)
+    by_token: dict[str, tuple[dict[int, str], list[tuple[int, str, str]]]] = field(default_factory=dict)
 
 
 class AlertIndex:
@@ -241,12 +240,14 @@ class AlertIndex:
                 for contract in sub.contracts or (ANY,):
                     bucket = self._buckets[(region, contract)]
                     if not keywords:
-                        bucket.plain.append((sub.user_id, sub.rhythm))
+                        bucket.plain[sub.user_id] = sub.rhythm
                         continue
                     for phrase in keywords:
-                        bucket.by_token.setdefault(phrase.split()[0], []).append(
-                            (sub.user_id, sub.rhythm, phrase)
-                        )
+                        words, longer = bucket.by_token.setdefault(phrase.split()[0], ({}, []))
+                        if " " in phrase:
+                            longer.append((sub.user_id, sub.rhythm, phrase))
+                        else:
+                            words[sub.user_id] = sub.rhythm
 
     def match(self, region: str, contract: str, text: str) -> dict[int, str]:
         """user id → rhythm of every subscription the offer matches."""
@@ -258,8 +259,7 @@ class AlertIndex:
             bucket = self._buckets.get(key)
             if bucket is None:
                 continue
-            for user, rhythm in bucket.plain:
-                found[user] = rhythm
+            found.update(bucket.plain)  # whole dicts merged in C: offers often alert hundreds
             if not bucket.by_token:
                 continue
             small, large = (
@@ -268,8 +268,10 @@ class AlertIndex:
             for token in small:
                 if token not in large:
                     continue
-                for user, rhythm, phrase in bucket.by_token[token]:
-                    if " " not in phrase or f" {phrase} " in padded:
+                words_only, longer = bucket.by_token[token]
+                found.update(words_only)
+                for user, rhythm, phrase in longer:
+                    if f" {phrase} " in padded:
                         found[user] = rhythm
         return found
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -174,37 +175,51 @@ def _phrase_pattern(phrase: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])")
 
 
-async def _candidate_ids(db: Database, match: str, limit: int) -> list[int]:
-    rows = await db.fetchall(
+def _candidate_ids(conn: sqlite3.Connection, match: str, limit: int) -> list[int]:
+    rows = conn.execute(
         "SELECT rowid FROM resources_fts WHERE resources_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
         (match, limit),
-    )
+    ).fetchall()
     return [r[0] for r in rows]
 
 
-async def _document_frequency(db: Database, phrase: list[str], span: tuple[int, int]) -> float:
-    """Rows containing ``phrase`` (estimated beyond DF_SAMPLE), cached per database."""
-    key = (str(db.path), fold(" ".join(phrase)))
-    cached = _df_cache.get(key)
+def _span_and_frequencies(
+    conn: sqlite3.Connection, db_key: str, phrases: list[list[str]]
+) -> tuple[tuple[int, int], list[float]]:
+    """The id span of the table and the rows containing each phrase (estimated beyond DF_SAMPLE,
+    cached per database), in one statement."""
     now = time.monotonic()
-    if cached is not None and now - cached[1] < DF_TTL:
-        return cached[0]
-    row = await db.fetchone(
-        "SELECT COUNT(*), MIN(rowid) FROM (SELECT rowid FROM resources_fts WHERE resources_fts MATCH ? "
-        "ORDER BY rowid DESC LIMIT ?)",
-        ("{title description themes site} : " + _quote(phrase), DF_SAMPLE),
-    )
-    count, lowest = row[0], row[1]
-    if count < DF_SAMPLE or lowest is None:
-        df = float(count)
-    else:
-        low, high = span
-        covered = max(1, high - lowest + 1)
-        df = min(float(high - low + 1), count * (high - low + 1) / covered)
+    keys = [(db_key, fold(" ".join(phrase))) for phrase in phrases]
+    frequencies: dict[int, float] = {}
+    for i, key in enumerate(keys):
+        cached = _df_cache.get(key)
+        if cached is not None and now - cached[1] < DF_TTL:
+            frequencies[i] = cached[0]
+    missing = [i for i in range(len(phrases)) if i not in frequencies]
+    # Each MIN/MAX in its own sub-select: SQLite seeks the index for a lone min() or max() only.
+    arms = ["SELECT -1, (SELECT MIN(id) FROM resources), (SELECT MAX(id) FROM resources)"]
+    params: list = []
+    for i in missing:
+        arms.append(
+            f"SELECT {i}, COUNT(*), MIN(rowid) FROM (SELECT rowid FROM resources_fts WHERE resources_fts "
+            "MATCH ? ORDER BY rowid DESC LIMIT ?)"
+        )
+        params += ["{title description themes site} : " + _quote(phrases[i]), DF_SAMPLE]
+    rows = {row[0]: (row[1], row[2]) for row in conn.execute(" UNION ALL ".join(arms), params)}
+    low, high = rows[-1]
+    span = (low or 0, high or 0)
     if len(_df_cache) > 5000:
         _df_cache.clear()
-    _df_cache[key] = (df, now)
-    return df
+    for i in missing:
+        count, lowest = rows[i]
+        if count < DF_SAMPLE or lowest is None:
+            df = float(count)
+        else:
+            covered = max(1, span[1] - lowest + 1)
+            df = min(float(span[1] - span[0] + 1), count * (span[1] - span[0] + 1) / covered)
+        frequencies[i] = df
+        _df_cache[keys[i]] = (df, now)
+    return span, [frequencies[i] for i in range(len(phrases))]
 
 
 async def _only_guild(db: Database, guild_id: int) -> bool:
@@ -244,6 +259,39 @@ def _idf(df: float, total: float) -> float:
     return max(1e-6, math.log((total - df + 0.5) / (df + 0.5)))
 
 
+def _read_candidates(
+    conn: sqlite3.Connection,
+    match: str,
+    voted_match: str,
+    cap: int,
+    voted_cap: int,
+    guild_id: int,
+    phrases: list[list[str]],
+    db_key: str,
+) -> tuple[list, bool, tuple[int, int], list[float]]:
+    """Candidates (steps 1 and 2), their short columns, and with several words the word counts:
+    (live rows of the guild, exact, id span, document frequencies). Runs in the database thread."""
+    found = _candidate_ids(conn, match, cap + 1)
+    exact = len(found) <= cap
+    ids = dict.fromkeys(found[:cap])
+    if not exact:
+        ids.update(dict.fromkeys(_candidate_ids(conn, voted_match, voted_cap)))
+    if not ids:
+        return [], exact, (0, 0), []
+    placeholders = ",".join("?" * len(ids))
+    # By rowid only (a guild_id condition tempts the planner into scanning the guild's index).
+    fetched = conn.execute(
+        f"SELECT id, title, themes, site, boost, useful_count, guild_id, removed_at FROM resources "
+        f"WHERE id IN ({placeholders})",
+        list(ids),
+    ).fetchall()
+    rows = [r for r in fetched if r[6] == guild_id and r[7] is None]
+    if not rows or len(phrases) < 2:
+        return rows, exact, (0, 0), []
+    span, frequencies = _span_and_frequencies(conn, db_key, phrases)
+    return rows, exact, span, frequencies
+
+
 async def search_ids(
     db: Database,
     guild_id: int,
@@ -260,32 +308,18 @@ async def search_ids(
     page = max(0, page)
     phrases = query_terms(query)
     scope = None if await _only_guild(db, guild_id) else guild_id
-    found = await _candidate_ids(db, build_match(query, scope, kind=kind, theme=theme), cap + 1)
-    exact = len(found) <= cap
-    ids = dict.fromkeys(found[:cap])
-    if not exact:
-        voted = await _candidate_ids(
-            db, build_match(query, scope, kind=kind, theme=theme, tier="u1"), voted_cap
-        )
-        ids.update(dict.fromkeys(voted))
-    if not ids:
-        return SearchResult((), page, False, 0, True)
-    placeholders = ",".join("?" * len(ids))
-    # By rowid only (a guild_id condition tempts the planner into scanning the guild's index).
-    fetched = await db.fetchall(
-        f"SELECT id, title, themes, site, boost, useful_count, guild_id, removed_at FROM resources "
-        f"WHERE id IN ({placeholders})",
-        list(ids),
+    match = build_match(query, scope, kind=kind, theme=theme)
+    voted_match = build_match(query, scope, kind=kind, theme=theme, tier="u1")
+    # Every read of the search in ONE trip to the database thread: on a busy machine each trip
+    # costs more than the index walks it carries (db.run's transaction is read-only here).
+    rows, exact, span, frequencies = await db.run(
+        _read_candidates, match, voted_match, cap, voted_cap, guild_id, phrases, str(db.path)
     )
-    rows = [r for r in fetched if r[6] == guild_id and r[7] is None]
     if not rows:
         return SearchResult((), page, False, 0, True)
     if len(phrases) > 1:
-        low = await db.fetchval("SELECT MIN(id) FROM resources")
-        high = await db.fetchval("SELECT MAX(id) FROM resources")
-        span = (low or 0, high or 0)
         total_docs = float(max(1, span[1] - span[0] + 1))
-        idfs = [_idf(await _document_frequency(db, p, span), total_docs) for p in phrases]
+        idfs = [_idf(df, total_docs) for df in frequencies]
     else:
         idfs = [1.0]  # one word: its idf is the same for every candidate
     patterns = [_phrase_pattern(p) for p in phrases]
