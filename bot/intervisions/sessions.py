@@ -834,7 +834,7 @@ def _clean_block(text: str | None) -> str:
 def _book(conn: sqlite3.Connection, *, guild_id: int, session_id: int, user_id: int, now: str) -> Booking:
     """Seat or waitlist decided inside SQLite by one INSERT, never read-then-write. The next arrival
     number is the last booked or waitlisted seq plus one (two index seeks); a waitlisted member's
-    position is the session's waitlist length, kept by triggers (migration 0010), read after."""
+    position is the session's waitlist length, kept by triggers (migration 0011), read after."""
     row = conn.execute(
         "INSERT INTO intervision_bookings (session_id, guild_id, user_id, seq, status, created_at)"
         " SELECT s.id, s.guild_id, :user,"

@@ -1,4 +1,4 @@
-"""The waitlist length kept by triggers (migration 0010) gives every click the position the full
+"""The waitlist length kept by triggers (migration 0011) gives every click the position the full
 count gave, through any mix of bookings, withdrawals, promotions, resizes and departures."""
 
 from __future__ import annotations
