@@ -197,17 +197,6 @@ class RelaisBot(commands.Bot):
             return None
         return super()._schedule_event(coro, event_name, *args, **kwargs)
 
-    async def on_ready(self) -> None:
-        if not self._heap_frozen:
-            # Start-up leaves a large heap that lives as long as the bot (modules, charter, catalogs,
-            # views, the guild and member caches). Frozen, it is no longer rescanned by every older-
-            # generation collection, which under a burst of messages cost more than the automod
-            # itself (bench/e2e.py). Garbage first, so only what is alive is frozen; once per process
-            # life of this bot, not at every reconnection.
-            self._heap_frozen = True
-            gc.collect()
-            gc.freeze()
-
     async def setup_hook(self) -> None:
         await self.prepare()
         assert self.timers is not None
@@ -373,6 +362,15 @@ class RelaisBot(commands.Bot):
 
     async def on_ready(self) -> None:
         self._back_online()
+        if not self._heap_frozen:
+            # Start-up leaves a large heap that lives as long as the bot (modules, charter, catalogs,
+            # views, the guild and member caches). Frozen, it is no longer rescanned by every older-
+            # generation collection, which under a burst of messages cost more than the automod
+            # itself (bench/e2e.py). Garbage first, so only what is alive is frozen; once per process
+            # life of this bot, not at every reconnection.
+            self._heap_frozen = True
+            gc.collect()
+            gc.freeze()
 
     async def on_resumed(self) -> None:
         self._back_online()
