@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -304,6 +305,12 @@ class Admin(commands.Cog):
             await channel.send(fit_content(text), allowed_mentions=NO_PINGS, suppress_embeds=True)
         except discord.HTTPException as exc:
             log.warning("diagnostic summary not posted (guild=%s, channel=%s): %s", guild.id, channel.id, exc)
+            return False
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            # Discord unreachable: the outage is already said once by the client; try again at the
+            # next READY instead of adding a traceback per guild.
+            log.info("diagnostic summary postponed (guild=%s): Discord unreachable (%s)", guild.id, exc)
+            self._diagnosed_at_start.discard(guild.id)
             return False
         await summaries.remember_posted(db, guild.id, errors, timeutil.now())
         log.info("diagnostic summary posted (guild=%s): %s", guild.id, ", ".join(sorted(errors)))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.sandbox.double.state import P
 from bot.sandbox.harness import sandbox_environment
-from tests.helpers import REPO
+from tests.helpers import REPO, fr
 
 
 async def relais_doctor(sandbox, *, token: str | None = None) -> tuple[int, str]:
@@ -63,7 +63,7 @@ async def test_doctor_checks_each_guild_through_discord_and_fails_on_what_breaks
     assert len(errors) == 1 and "Gérer les rôles" in errors[0], errors
     assert " — " in errors[0], "each problem says what to do"
     [invite] = [line for line in guild_lines(output, name) if "invitation" in line]
-    assert invite.startswith("⚠️") and "« Gérer les rôles »" in invite
+    assert invite.startswith("⚠️") and fr("« Gérer les rôles »") in invite
 
 
 async def test_doctor_with_a_refused_token_fails_without_showing_it(sandbox):
