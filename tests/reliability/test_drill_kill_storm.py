@@ -23,7 +23,7 @@ from bot.core.db import Database
 from bot.core.timers import TimerService
 from bot.intervisions.sessions import reminder_key
 from bot.sandbox.double import DiscordDouble, InteractionResult
-from tests.helpers import number_in
+from tests.helpers import fr, number_in
 from tests.reliability.drill_support import (
     FULL,
     STORM_ENV,
@@ -435,6 +435,6 @@ async def reminder_fired_once(double: DiscordDouble, db_path, session_id: int, t
         reminders = [
             m
             for m in driver.dms(user_id)
-            if "Petit rappel" in (m.content or "") and f"« {title} »" in m.content
+            if "Petit rappel" in (m.content or "") and fr(f"« {title} »") in m.content
         ]
         assert len(reminders) == 1, f"member {user_id} got {len(reminders)} reminders for {title}"
