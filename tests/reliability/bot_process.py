@@ -12,14 +12,12 @@ import contextlib
 import os
 import re
 import signal
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.sandbox.double import DiscordDouble
-from bot.sandbox.harness import sandbox_environment
-from tests.helpers import REPO
+from tests.reliability.drill_support import spawn_relais
 
 
 @dataclass
@@ -75,22 +73,7 @@ async def launch(
     token: str | None = None,
     preexec_fn: Callable[[], None] | None = None,
 ) -> BotProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
-    environ.update(sandbox_environment(double, db_path))
-    environ["DISCORD_TOKEN"] = token or double.token
-    environ.update(env or {})
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        *args,
-        cwd=REPO,
-        env=environ,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        preexec_fn=preexec_fn,
-    )
+    process = await spawn_relais(double, db_path, *args, token=token, extra_env=env, preexec_fn=preexec_fn)
     bot = BotProcess(process)
     bot._reader = asyncio.create_task(bot._read())
     RUNNING.append(bot)

@@ -103,19 +103,20 @@ async def configure_guild(double: DiscordDouble, db_path: Path) -> None:
 
 
 # -- the process -----------------------------------------------------------------------------------------
-async def start_relais(
+async def spawn_relais(
     double: DiscordDouble,
     db_path: Path,
     *args: str,
     token: str | None = None,
     extra_env: Mapping[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> asyncio.subprocess.Process:
-    """`python -m bot run *args` pointed at the double, its output piped (read it with `communicate`)."""
+    """`python -m bot run *args` pointed at the double, its output piped; the developer's own
+    ``RELAIS_*`` variables are left out so a drill runs the same on every machine."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
     env.update(sandbox_environment(double, db_path, extra_env))
     env["DISCORD_TOKEN"] = token or double.token
-    env.setdefault("RELAIS_SUPERVISOR__BACKOFF_INITIAL", "0.2")
-    process = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
@@ -125,6 +126,24 @@ async def start_relais(
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=preexec_fn,
+    )
+
+
+async def start_relais(
+    double: DiscordDouble,
+    db_path: Path,
+    *args: str,
+    token: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> asyncio.subprocess.Process:
+    """``spawn_relais`` with a quick supervisor restart, stopped by the ``relais_processes`` fixture."""
+    process = await spawn_relais(
+        double,
+        db_path,
+        *args,
+        token=token,
+        extra_env={"RELAIS_SUPERVISOR__BACKOFF_INITIAL": "0.2", **(extra_env or {})},
     )
     STARTED.append(process)
     return process

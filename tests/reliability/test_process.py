@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.double import DiscordDouble
-from bot.sandbox.harness import sandbox_environment
 from bot.supervisor import EXIT_DO_NOT_RETRY
 from tests.helpers import REPO
+from tests.reliability.drill_support import spawn_relais
 
 STARTED: list[asyncio.subprocess.Process] = []
 
@@ -35,21 +35,8 @@ async def no_process_left_behind():
 async def start_relais(
     double: DiscordDouble, db, *args: str, token: str | None = None, backoff: float = 0.2
 ) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")}
-    env.update(sandbox_environment(double, db))
-    env["DISCORD_TOKEN"] = token or double.token
-    env["RELAIS_SUPERVISOR__BACKOFF_INITIAL"] = str(backoff)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        *args,
-        cwd=REPO,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    extra_env = {"RELAIS_SUPERVISOR__BACKOFF_INITIAL": str(backoff)}
+    process = await spawn_relais(double, db, *args, token=token, extra_env=extra_env)
     STARTED.append(process)
     return process
 
