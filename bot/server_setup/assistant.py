@@ -298,7 +298,7 @@ def make_plan(
         if fix is not None and all(f.channel_id != fix.channel_id for f in fixes):
             fixes.append(fix)
     manual = _manual_steps(
-        snapshot, enabled, needs_management=bool(fixes) or any(s.can_create for s in steps)
+        snapshot, enabled, needs_management=bool(fixes) or any(s.can_create for s in steps), charter=charter
     )
     if not can_manage:
         # Without these permissions the bot must not propose a fix it cannot apply.
@@ -382,8 +382,14 @@ def _fix_overwrites(
 
 
 def _manual_steps(
-    snapshot: GuildSnapshot, enabled: frozenset[str], *, needs_management: bool
+    snapshot: GuildSnapshot,
+    enabled: frozenset[str],
+    *,
+    needs_management: bool,
+    charter: CharterFacts | None = None,
 ) -> tuple[ManualStep, ...]:
+    """What stays for a person after the assistant: every ⚠️ or ❌ of the diagnostic the bot will not
+    fix itself is named here, so « Tout est en place » never contradicts /config diagnostic."""
     found: list[ManualStep] = []
     bot_role = snapshot.bot_top_role_name
     for need in layout.ROLES:
@@ -396,6 +402,16 @@ def _manual_steps(
     missing = [p for p in ("manage_channels", "manage_roles") if p not in perms]
     if missing and needs_management:
         found.append(ManualStep("bot_permissions", {"bot_role": bot_role, "permissions": ",".join(missing)}))
+    for need in layout.CHANNELS:
+        facts = snapshot.channels.get(need.purpose)
+        if need.capability not in enabled or facts is None or not facts.exists:
+            continue
+        # Gating a public members' channel changes who sees it: the community decides (see _channel_fix).
+        if need.audience is Audience.MEMBERS and "membre" in facts.roles and _reads(facts.everyone):
+            found.append(ManualStep("gate_channel", {"channel": facts.name}))
+    if charter is not None and "charter" in enabled and charter.crisis_lines_to_verify:
+        # Checked on each line's own site, then in the deployment's files: not something a bot can do.
+        found.append(ManualStep("verify_crisis_lines", {"count": str(len(charter.crisis_lines_to_verify))}))
     return tuple(found)
 
 

@@ -407,3 +407,76 @@ async def test_without_manage_channels_and_roles_the_fixes_are_explained_by_hand
     summary = await confirmed.wait_followup(timeout=10)
     assert "Charte publiée" in summary.content and "Clic droit sur le salon" in summary.content
     assert driver.channel("mod-log").overwrites == overwrites_before
+
+
+async def diagnose_as_text(sandbox) -> tuple[diagnostic.Report, str]:
+    """What `/config diagnostic` finds on the guild, as plain text (the closing notes quote it)."""
+    guild = sandbox.bot.get_guild(sandbox.guild_id)
+    _, report = await sandbox.bot.cogs["Admin"].diagnose(guild, read_feeds=True)
+    return report, diagnostic.render_text(report, sandbox.bot.texts(sandbox.guild_id))
+
+
+def identities(findings) -> set[str]:
+    return {f.identity for f in findings}
+
+
+def by_hand(text: str) -> str:
+    """The « À faire à la main » part of what the assistant says."""
+    title = "À faire à la main"
+    assert title in text, text
+    return text[text.index(title) :]
+
+
+async def test_the_sandbox_guild_before_and_after_the_assistant(sandbox):
+    """The seeded, configured guild (start-up summary off) as `relais sandbox` sets it up: the
+    diagnostic before and after `/config assistant` taken as proposed. Run with `-s` to read both."""
+    driver = sandbox.driver
+    before, before_text = await diagnose_as_text(sandbox)
+    print("\n--- before /config assistant ---\n" + before_text)
+    assert identities(before.errors) == {"charter_never_published:charter"}
+    assert identities(before.warnings) == {
+        "channel_not_read_only:charte",
+        "intervisions_public:intervisions",
+        "channel_not_gated:ressources",
+        "channel_not_gated:offres",
+        "crisis_lines_stale:crisis_lines",
+    }
+
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    message = opened.message_id
+    # Every channel and role is chosen already: take each step's proposal, if any, then confirm.
+    while "relais:assistant:next" in str(driver.message_obj(message).components):
+        await (await driver.click("camille", message, "relais:assistant:next")).wait()
+    proposed = shown(driver.message_obj(message))
+    assert f"Corriger les permissions de <#{driver.channel('charte').id}>" in proposed
+    assert f"Corriger les permissions de <#{driver.channel('intervisions').id}>" in proposed
+    assert "Publier la charte" in proposed
+    confirmed = await driver.click("camille", message, "relais:assistant:confirm")
+    summary = (await confirmed.wait_followup(timeout=10)).content
+
+    after, after_text = await diagnose_as_text(sandbox)
+    print("\n--- after /config assistant ---\n" + after_text)
+    # No ❌ left; the ⚠️ the assistant fixed are gone: #charte is read-only, #intervisions private.
+    assert after.errors == ()
+    assert overwrite(driver.channel("charte"), sandbox.guild_id).deny & P.SEND_MESSAGES
+    assert overwrite(driver.channel("intervisions"), sandbox.guild_id).deny & P.VIEW_CHANNEL
+    assert fr("✅ Charte : #charte, tout est en ordre.") in after_text
+    assert fr("✅ Intervisions : #intervisions, tout est en ordre.") in after_text
+    # What remains is what the assistant left to a person, and it said so, one line each.
+    remaining = {f.subject for f in after.findings if f.level is not diagnostic.Level.OK}
+    named_as = {
+        "ressources": "#ressources ",
+        "offres": "#offres-emploi ",
+        "crisis_lines": "crisis_lines.yaml",
+    }
+    assert remaining == named_as.keys()
+    for text in named_as.values():
+        assert text in by_hand(summary)
+
+    # A second run proposes nothing, changes nothing, and lists the same things to do by hand.
+    channels, posts = guild_channels(sandbox), len(driver.bot_messages("charte"))
+    again = await (await driver.slash("camille", "config assistant")).wait()
+    assert again.content.startswith("✅ Tout est en place de mon côté") and not again.components
+    assert by_hand(again.content) == by_hand(summary)
+    assert guild_channels(sandbox).keys() == channels.keys() and len(driver.bot_messages("charte")) == posts
+    assert identities((await diagnose_as_text(sandbox))[0].findings) == identities(after.findings)

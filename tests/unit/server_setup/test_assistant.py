@@ -28,7 +28,7 @@ from bot.server_setup.assistant import (
     overwrite_matches,
     plan_actions,
 )
-from bot.server_setup.diagnostic import ChannelFacts, GuildSnapshot, RoleFacts
+from bot.server_setup.diagnostic import ChannelFacts, ExtraFacts, GuildSnapshot, RoleFacts, diagnose
 
 BOT_ALL = frozenset(p for need in layout.CHANNELS for p in need.bot_permissions) | {"send_messages"}
 BOT_GUILD = frozenset({"manage_channels", "manage_roles", "kick_members", "ban_members"})
@@ -320,3 +320,43 @@ def test_a_channel_chosen_in_this_run_gets_its_fixes_in_the_same_confirmation():
     modlog = {o.target: o for o in fixes[311].overwrites}
     assert modlog["membre"].deny == {"view_channel"}
     assert "view_channel" in modlog["moderation"].allow
+
+
+def test_public_members_channels_are_left_to_the_community_and_named_as_the_diagnostic_does():
+    # Members' channels open to @everyone while a « Membre » gate exists: the diagnostic warns.
+    open_to_all = {"view_channel", "send_messages"}
+    channels = {
+        purpose: ChannelFacts(
+            100 + i,
+            True,
+            name,
+            "text",
+            BOT_ALL,
+            frozenset(open_to_all),
+            MappingProxyType({"membre": frozenset(open_to_all)}),
+        )
+        for i, (purpose, name) in enumerate([("ressources", "ressources"), ("offres", "offres-emploi")])
+    }
+    snapshot = healthy_snapshot(channels=channels)
+    plan = make_plan(snapshot, INVENTORY, charter=Charter("3"))
+    # Gating changes who sees the channel: not fixed by the bot, but not silently « all set » either.
+    assert plan.is_empty and plan.fixes == ()
+    assert [(m.key, m.params["channel"]) for m in plan.manual] == [
+        ("gate_channel", "ressources"),
+        ("gate_channel", "offres-emploi"),
+    ]
+    report = diagnose(snapshot, ExtraFacts(charter=Charter("3")))
+    warned = {report.channel_names[f.channel_id] for f in report.warnings if f.key == "channel_not_gated"}
+    assert warned == {m.params["channel"] for m in plan.manual}
+    # Without the resources and jobs capabilities, their channels are not mentioned.
+    assert make_plan(snapshot, INVENTORY, frozenset({"moderation"})).manual == ()
+
+
+def test_crisis_lines_to_verify_are_left_to_a_person():
+    charter = Charter("3")
+    charter.crisis_lines_to_verify = ("Télé-Accueil (be)", "3114 (fr)")
+    plan = make_plan(healthy_snapshot(), INVENTORY, charter=charter)
+    assert plan.is_empty
+    assert [(m.key, dict(m.params)) for m in plan.manual] == [("verify_crisis_lines", {"count": "2"})]
+    # The charter capability off: its crisis lines are none of this guild's business.
+    assert make_plan(healthy_snapshot(), INVENTORY, frozenset({"moderation"}), charter=charter).manual == ()
