@@ -453,6 +453,7 @@ async def test_the_sandbox_guild_before_and_after_the_assistant(sandbox):
     assert "Publier la charte" in proposed
     confirmed = await driver.click("camille", message, "relais:assistant:confirm")
     summary = (await confirmed.wait_followup(timeout=10)).content
+    print("\n--- the assistant's summary ---\n" + summary)
 
     after, after_text = await diagnose_as_text(sandbox)
     print("\n--- after /config assistant ---\n" + after_text)
@@ -476,6 +477,7 @@ async def test_the_sandbox_guild_before_and_after_the_assistant(sandbox):
     # A second run proposes nothing, changes nothing, and lists the same things to do by hand.
     channels, posts = guild_channels(sandbox), len(driver.bot_messages("charte"))
     again = await (await driver.slash("camille", "config assistant")).wait()
+    print("\n--- /config assistant again ---\n" + again.content)
     assert again.content.startswith("✅ Tout est en place de mon côté") and not again.components
     assert by_hand(again.content) == by_hand(summary)
     assert guild_channels(sandbox).keys() == channels.keys() and len(driver.bot_messages("charte")) == posts
