@@ -482,3 +482,81 @@ async def test_the_sandbox_guild_before_and_after_the_assistant(sandbox):
     assert by_hand(again.content) == by_hand(summary)
     assert guild_channels(sandbox).keys() == channels.keys() and len(driver.bot_messages("charte")) == posts
     assert identities((await diagnose_as_text(sandbox))[0].findings) == identities(after.findings)
+
+
+async def set_overwrite(sandbox, key: str, target_id: int, allow: int = 0, deny: int = 0) -> None:
+    """An administrator edits a channel's permissions for a role (@everyone's id is the guild's) or
+    for the bot's own member."""
+    channel = sandbox.driver.channel(key)
+    kind = 1 if target_id == sandbox.driver.user_id("relais") else 0
+    channel.overwrites = [o for o in channel.overwrites if o.id != target_id]
+    channel.overwrites.append(Overwrite(target_id, kind, allow, deny))
+    await sandbox.double.ops.emit_channel("CHANNEL_UPDATE", channel)
+
+    def seen():
+        cached = sandbox.bot.get_channel(channel.id)
+        found = [o for o in cached._overwrites if o.id == target_id]
+        return found and found[0].allow == allow and found[0].deny == deny
+
+    await eventually(seen)
+
+
+async def test_channels_locked_against_their_own_people_are_fixed_as_the_diagnostic_asks(sandbox):
+    driver = sandbox.driver
+    everyone, me = sandbox.guild_id, driver.user_id("relais")
+    await set_overwrite(sandbox, "mod-log", driver.role_id("moderation"), deny=P.VIEW_CHANNEL)
+    # Hidden from @everyone, the bot let in, but not the people the channel is for.
+    for key in ("ressources", "intervisions", "accueil"):
+        await set_overwrite(sandbox, key, me, allow=P.VIEW_CHANNEL)
+        await set_overwrite(sandbox, key, everyone, deny=P.VIEW_CHANNEL)
+    await set_overwrite(sandbox, "charte", everyone, deny=P.SEND_MESSAGES)
+    await set_overwrite(sandbox, "charte", driver.role_id("membre"), allow=P.SEND_MESSAGES)
+    # Hidden from everyone, the bot included: Discord will not let it change anything there.
+    await set_overwrite(sandbox, "offres-emploi", everyone, deny=P.VIEW_CHANNEL)
+    before, _ = await diagnose_as_text(sandbox)
+    assert {
+        "moderators_cannot_read:modlog",
+        "members_cannot_read:ressources",
+        "pair_aidants_cannot_use:intervisions",
+        "everyone_cannot_read:accueil",
+        "channel_not_read_only:charte",
+        "members_cannot_read:offres",
+        "bot_permissions_missing:offres",
+    } <= identities(before.findings)
+
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    proposed = shown(driver.message_obj(opened.message_id))
+    for key in ("mod-log", "ressources", "intervisions", "accueil", "charte"):
+        assert f"Corriger les permissions de <#{driver.channel(key).id}>" in proposed
+    assert fr("Membre : ✗ Envoyer des messages") in proposed  # #charte: the role that let members write
+    # Never proposed what Discord would refuse; said what to do instead.
+    assert f"<#{driver.channel('offres-emploi').id}>" not in proposed
+    assert fr("#offres-emploi : je ne peux pas voir ce salon") in by_hand(proposed)
+    confirmed = await driver.click("camille", opened.message_id, "relais:assistant:confirm")
+    summary = (await confirmed.wait_followup(timeout=10)).content
+    assert "Discord a refusé" not in summary
+
+    after, text = await diagnose_as_text(sandbox)
+    # The only ❌ left are those of the channel the bot cannot see, which it listed by hand.
+    assert {f.subject for f in after.errors} == {"offres"}, text
+    assert fr("#offres-emploi : je ne peux pas voir ce salon") in by_hand(summary)
+    fixed = identities(before.findings) - identities(after.findings)
+    assert {
+        "moderators_cannot_read:modlog",
+        "members_cannot_read:ressources",
+        "pair_aidants_cannot_use:intervisions",
+        "everyone_cannot_read:accueil",
+        "channel_not_read_only:charte",
+    } <= fixed
+    assert overwrite(driver.channel("accueil"), everyone).allow & P.VIEW_CHANNEL
+    assert overwrite(driver.channel("charte"), driver.role_id("membre")).deny & P.SEND_MESSAGES
+
+    # Once a person lets the bot in, the next run fixes the rest.
+    await set_overwrite(sandbox, "offres-emploi", me, allow=P.VIEW_CHANNEL)
+    again = await (await driver.slash("camille", "config assistant")).wait()
+    assert f"Corriger les permissions de <#{driver.channel('offres-emploi').id}>" in shown(again)
+    confirmed = await driver.click("camille", again.message_id, "relais:assistant:confirm")
+    await confirmed.wait_followup(timeout=10)
+    assert (await diagnose_as_text(sandbox))[0].errors == ()
+    third = await (await driver.slash("camille", "config assistant")).wait()
+    assert third.content.startswith("✅ Tout est en place de mon côté") and not third.components

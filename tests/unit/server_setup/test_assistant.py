@@ -360,3 +360,63 @@ def test_crisis_lines_to_verify_are_left_to_a_person():
     assert [(m.key, dict(m.params)) for m in plan.manual] == [("verify_crisis_lines", {"count": "2"})]
     # The charter capability off: its crisis lines are none of this guild's business.
     assert make_plan(healthy_snapshot(), INVENTORY, frozenset({"moderation"}), charter=charter).manual == ()
+
+
+NOTHING: frozenset[str] = frozenset()
+READS = frozenset({"view_channel"})
+WRITES = frozenset({"view_channel", "send_messages"})
+
+
+@pytest.mark.parametrize(
+    ("purpose", "everyone", "roles", "diagnosed", "problem", "wanted"),
+    [
+        # Moderators shut out of their own log.
+        ("modlog", NOTHING, {"moderation": NOTHING}, "moderators_cannot_read", "audience_locked_out",
+         Overwrite("moderation", allow=frozenset({"view_channel", "send_messages", "read_message_history"}))),
+        # Hidden from @everyone and from members too.
+        ("ressources", NOTHING, {"membre": NOTHING}, "members_cannot_read", "audience_locked_out",
+         Overwrite("membre", allow=READS)),
+        ("intervisions", NOTHING, {"pair_aidant": READS}, "pair_aidants_cannot_use", "audience_locked_out",
+         Overwrite("pair_aidant", allow=frozenset({"view_channel", "send_messages_in_threads",
+                                                   "read_message_history"}))),
+        ("accueil", NOTHING, {}, "everyone_cannot_read", "everyone_locked_out",
+         Overwrite(EVERYONE, allow=READS)),
+        # The charter hidden from everyone: readable again, and still read-only (one overwrite).
+        ("charte", NOTHING, {}, "everyone_cannot_read", "everyone_locked_out",
+         Overwrite(EVERYONE, allow=READS, deny=frozenset(
+             {"send_messages", "send_messages_in_threads", "create_public_threads", "create_private_threads",
+              "add_reactions"}))),
+        # @everyone may not write in the charter channel, but the « Membre » role may.
+        ("charte", READS, {"membre": WRITES}, "channel_not_read_only", "not_read_only",
+         Overwrite("membre", deny=frozenset(
+             {"send_messages", "send_messages_in_threads", "create_public_threads", "create_private_threads",
+              "add_reactions"}))),
+    ],
+)  # fmt: skip
+def test_what_the_diagnostic_finds_wrong_with_a_channel_audience_the_assistant_fixes(
+    purpose, everyone, roles, diagnosed, problem, wanted
+):
+    need = layout.CHANNEL_BY_PURPOSE[purpose]
+    facts = ChannelFacts(150, True, need.default_name, "text", BOT_ALL, everyone, MappingProxyType(roles))
+    snapshot = healthy_snapshot(channels={purpose: facts})
+    report = diagnose(snapshot, ExtraFacts(charter=Charter("3")))
+    assert f"{diagnosed}:{purpose}" in {f.identity for f in report.findings}
+    plan = make_plan(snapshot, INVENTORY, charter=Charter("3"))
+    (fix,) = plan.fixes
+    assert fix.problem == problem and not plan.is_empty
+    (action,) = plan_actions(plan, {})
+    assert isinstance(action, FixChannel) and wanted in action.overwrites
+    targets = [o.target for o in action.overwrites]
+    assert len(targets) == len(set(targets))  # one overwrite per role: Discord keeps only one
+
+
+def test_a_channel_the_bot_cannot_see_is_left_to_a_person_not_proposed():
+    # Discord refuses any permission change there (Missing Access): proposing it would fail.
+    blind = ChannelFacts(
+        150, True, "ressources", "text", NOTHING, NOTHING, MappingProxyType({"membre": NOTHING})
+    )
+    plan = make_plan(healthy_snapshot(channels={"ressources": blind}), INVENTORY, charter=Charter("3"))
+    assert plan.fixes == () and plan.is_empty
+    assert [(m.key, dict(m.params)) for m in plan.manual] == [
+        ("fix_by_hand", {"channel": "ressources", "problem_key": "bot_cannot_see"})
+    ]
