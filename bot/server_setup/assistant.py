@@ -23,7 +23,13 @@ from dataclasses import dataclass
 
 from bot.core.guild_config import DANGEROUS_PERMISSIONS, PRIVATE_CHANNEL_PURPOSES
 from bot.server_setup import layout
-from bot.server_setup.diagnostic import EXPECTED_ROLES, ChannelFacts, CharterFacts, GuildSnapshot
+from bot.server_setup.diagnostic import (
+    EXPECTED_ROLES,
+    MODERATION_BOT_PERMISSIONS,
+    ChannelFacts,
+    CharterFacts,
+    GuildSnapshot,
+)
 from bot.server_setup.layout import Audience
 
 EVERYONE = "@everyone"
@@ -295,6 +301,11 @@ def make_plan(
                 )
             )
             continue
+        if facts.kind not in ("text", "forum") or (facts.kind == "forum" and not need.forum_allowed):
+            # A voice channel or a category cannot serve, whatever its permissions: another one must be
+            # chosen (the diagnostic's ❌), which is /config salon's job, not a fix of its overwrites.
+            blind.append(ManualStep("wrong_kind", {"channel": facts.name}))
+            continue
         fix = _channel_fix(need, facts, configured_roles)
         if fix is not None and "view_channel" not in facts.bot:
             # Discord refuses any permission change in a channel the bot cannot see (Missing Access):
@@ -434,12 +445,29 @@ def _manual_steps(
         facts = snapshot.roles.get(need.purpose)
         if not need.granted_by_bot or need.capability not in enabled or facts is None or not facts.exists:
             continue
-        if facts.position >= snapshot.bot_top_role_position:
+        if facts.managed:
+            found.append(ManualStep("role_managed", {"role": facts.name}))
+        elif facts.position >= snapshot.bot_top_role_position:
             found.append(ManualStep("move_bot_role", {"role": facts.name, "bot_role": bot_role}))
     perms = snapshot.bot_guild_permissions
     missing = [p for p in ("manage_channels", "manage_roles") if p not in perms]
     if missing and needs_management:
         found.append(ManualStep("bot_permissions", {"bot_role": bot_role, "permissions": ",".join(missing)}))
+    else:
+        missing = []
+    # Guild permissions the diagnostic asks for (handing out roles, sanctions), unless just named above.
+    wanted: list[str] = []
+    if any(
+        n.granted_by_bot and n.capability in enabled and n.purpose in snapshot.roles for n in layout.ROLES
+    ):
+        wanted.append("manage_roles")
+    if "moderation" in enabled:
+        wanted += MODERATION_BOT_PERMISSIONS
+    lacking = [p for p in wanted if p not in perms and p not in missing]
+    if lacking:
+        found.append(
+            ManualStep("guild_permissions", {"bot_role": bot_role, "permissions": ",".join(lacking)})
+        )
     for need in layout.CHANNELS:
         facts = snapshot.channels.get(need.purpose)
         if need.capability not in enabled or facts is None or not facts.exists:

@@ -560,3 +560,25 @@ async def test_channels_locked_against_their_own_people_are_fixed_as_the_diagnos
     assert (await diagnose_as_text(sandbox))[0].errors == ()
     third = await (await driver.slash("camille", "config assistant")).wait()
     assert third.content.startswith("✅ Tout est en place de mon côté") and not third.components
+
+
+def unable_to_ban_seed():
+    seed = seed_guild()
+    for role in seed.roles:
+        if role.key == "relais":
+            role.permissions &= ~P.BAN_MEMBERS
+    return seed
+
+
+@pytest.fixture
+async def unable_to_ban(tmp_path):
+    async with checked_sandbox(tmp_path, environ={}, seed=unable_to_ban_seed()) as running:
+        yield running
+
+
+async def test_a_guild_permission_the_bot_lacks_is_named_by_the_assistant_as_by_the_diagnostic(unable_to_ban):
+    report, _ = await diagnose_as_text(unable_to_ban)
+    assert "bot_cannot_moderate:guild_permissions" in identities(report.warnings)
+    opened = await (await unable_to_ban.driver.slash("camille", "config assistant")).wait()
+    assert fr("Il me manque « Bannir des membres » sur le serveur") in by_hand(opened.content)
+    assert fr("Paramètres du serveur → Rôles → Relais : activez ces permissions.") in opened.content

@@ -31,7 +31,9 @@ from bot.server_setup.assistant import (
 from bot.server_setup.diagnostic import ChannelFacts, ExtraFacts, GuildSnapshot, RoleFacts, diagnose
 
 BOT_ALL = frozenset(p for need in layout.CHANNELS for p in need.bot_permissions) | {"send_messages"}
-BOT_GUILD = frozenset({"manage_channels", "manage_roles", "kick_members", "ban_members"})
+BOT_GUILD = frozenset(
+    {"manage_channels", "manage_roles", "kick_members", "ban_members", "moderate_members", "manage_messages"}
+)
 BOT_POSITION = 10
 
 
@@ -241,7 +243,7 @@ def test_what_the_bot_cannot_do_is_left_to_the_admin_with_steps():
 def test_without_manage_roles_nothing_is_created_and_fixes_become_manual():
     public = ChannelFacts(104, True, "mod-log", "text", BOT_ALL, frozenset({"view_channel"}))
     snapshot = healthy_snapshot(
-        unset_channels=["signalements"], channels={"modlog": public}, bot_guild=frozenset({"manage_channels"})
+        unset_channels=["signalements"], channels={"modlog": public}, bot_guild=BOT_GUILD - {"manage_roles"}
     )
     plan = make_plan(snapshot, INVENTORY)
     (step,) = plan.steps
@@ -419,4 +421,28 @@ def test_a_channel_the_bot_cannot_see_is_left_to_a_person_not_proposed():
     assert plan.fixes == () and plan.is_empty
     assert [(m.key, dict(m.params)) for m in plan.manual] == [
         ("fix_by_hand", {"channel": "ressources", "problem_key": "bot_cannot_see"})
+    ]
+
+
+def test_what_no_overwrite_can_fix_is_left_to_a_person_as_the_diagnostic_reports_it():
+    voice = ChannelFacts(150, True, "vocal", "other", BOT_ALL, NOTHING, MappingProxyType({}))
+    snapshot = healthy_snapshot(
+        channels={"modlog": voice},
+        roles={"membre": RoleFacts(203, True, "Membre", 2, managed=True)},
+        bot_guild=BOT_GUILD - {"manage_roles", "ban_members"},
+    )
+    report = diagnose(snapshot, ExtraFacts(charter=Charter("3")))
+    assert {f.identity for f in report.errors} == {
+        "channel_wrong_kind:modlog",
+        "role_managed:membre",
+        "bot_cannot_grant_roles:manage_roles",
+    }
+    assert {f.identity for f in report.warnings} == {"bot_cannot_moderate:guild_permissions"}
+    plan = make_plan(snapshot, INVENTORY, charter=Charter("3"))
+    # A voice channel's overwrites are not « fixed »: it cannot serve as the mod-log at all.
+    assert plan.is_empty and plan.fixes == ()
+    assert [(m.key, dict(m.params)) for m in plan.manual] == [
+        ("role_managed", {"role": "Membre"}),
+        ("guild_permissions", {"bot_role": "Relais", "permissions": "manage_roles,ban_members"}),
+        ("wrong_kind", {"channel": "vocal"}),
     ]
