@@ -23,7 +23,13 @@ from dataclasses import dataclass
 
 from bot.core.guild_config import DANGEROUS_PERMISSIONS, PRIVATE_CHANNEL_PURPOSES
 from bot.server_setup import layout
-from bot.server_setup.diagnostic import EXPECTED_ROLES, ChannelFacts, CharterFacts, GuildSnapshot
+from bot.server_setup.diagnostic import (
+    EXPECTED_ROLES,
+    MODERATION_BOT_PERMISSIONS,
+    ChannelFacts,
+    CharterFacts,
+    GuildSnapshot,
+)
 from bot.server_setup.layout import Audience
 
 EVERYONE = "@everyone"
@@ -155,7 +161,8 @@ class ChannelFix:
     name: str
     problem: str  # assistant.problems.<problem>
     overwrites: tuple[Overwrite, ...]
-    hide_from: tuple[str, ...] = ()  # role purposes that read a moderators' channel and must not
+    # Overwrites besides the audience's: roles reading a moderators' channel, @everyone let in…
+    extra: tuple[Overwrite, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +269,7 @@ def make_plan(
     configured_roles = frozenset(p for p, facts in snapshot.roles.items() if facts.exists)
     steps: list[Step] = []
     fixes: list[ChannelFix] = []
+    blind: list[ManualStep] = []  # channels to fix that the bot cannot see
     for need in layout.ROLES:
         if need.capability not in enabled:
             continue
@@ -293,13 +301,27 @@ def make_plan(
                 )
             )
             continue
+        if facts.kind not in ("text", "forum") or (facts.kind == "forum" and not need.forum_allowed):
+            # A voice channel or a category cannot serve, whatever its permissions: another one must be
+            # chosen (the diagnostic's ❌), which is /config salon's job, not a fix of its overwrites.
+            blind.append(ManualStep("wrong_kind", {"channel": facts.name}))
+            continue
         fix = _channel_fix(need, facts, configured_roles)
+        if fix is not None and "view_channel" not in facts.bot:
+            # Discord refuses any permission change in a channel the bot cannot see (Missing Access):
+            # proposing it would fail at confirmation. A person lets the bot in, the next run does the rest.
+            if all(m.params["channel"] != facts.name for m in blind):
+                blind.append(
+                    ManualStep("fix_by_hand", {"channel": facts.name, "problem_key": "bot_cannot_see"})
+                )
+            continue
         # Two purposes may share a channel (the mod-log often holds the job queue too): fix it once.
         if fix is not None and all(f.channel_id != fix.channel_id for f in fixes):
             fixes.append(fix)
     manual = _manual_steps(
-        snapshot, enabled, needs_management=bool(fixes) or any(s.can_create for s in steps)
+        snapshot, enabled, needs_management=bool(fixes) or any(s.can_create for s in steps), charter=charter
     )
+    manual += tuple(blind)
     if not can_manage:
         # Without these permissions the bot must not propose a fix it cannot apply.
         manual += tuple(
@@ -343,59 +365,119 @@ def _reads(perms: frozenset[str]) -> bool:
 def _channel_fix(need: layout.ChannelNeed, facts: ChannelFacts, roles: frozenset[str]) -> ChannelFix | None:
     """The overwrites to set on a configured channel, or None when it already fits its audience.
 
-    Only what breaks a promise is fixed: a private channel others can read, a read-only one where
-    everyone writes, the bot unable to work there. Gating a public members' channel behind
-    ``membre`` changes who sees it, so that stays the community's decision (the diagnostic warns).
+    What the diagnostic calls wrong with the channel's audience is fixed here, so the two agree: a
+    private channel others can read, a read-only one where people write, the people it is for unable
+    to read it, the bot unable to work there. Gating a public members' channel behind ``membre``
+    changes who sees it, so that stays the community's decision (the diagnostic warns, the assistant
+    lists it by hand).
     """
     problem = None
     extra: list[Overwrite] = []
-    if need.audience is Audience.MODERATORS:
+    everyone, audience = facts.everyone, need.audience
+    if audience is Audience.MODERATORS:
         readers = [r for r in ("membre", "pair_aidant") if r in facts.roles and _reads(facts.roles[r])]
-        if _reads(facts.everyone) or readers:
+        if _reads(everyone) or readers:
             problem = "public_private"
             extra = [Overwrite(r, deny=READ) for r in readers]
-    elif need.audience is Audience.PAIR_AIDANTS and _reads(facts.everyone):
-        problem = "public_private"
-    elif need.audience is Audience.EVERYONE_READ_ONLY and _reads(facts.everyone):
-        if "send_messages" in facts.everyone:
+        elif "moderation" in facts.roles and not _reads(facts.roles["moderation"]):
+            problem = "audience_locked_out"
+    elif audience is Audience.MEMBERS:
+        if "membre" in facts.roles and not _reads(everyone) and not _reads(facts.roles["membre"]):
+            problem = "audience_locked_out"
+    elif audience is Audience.PAIR_AIDANTS:
+        pairs = facts.roles.get("pair_aidant")
+        if _reads(everyone):
+            problem = "public_private"
+        elif pairs is not None and (not _reads(pairs) or "send_messages_in_threads" not in pairs):
+            problem = "audience_locked_out"
+    elif audience in (Audience.EVERYONE_READ_ONLY, Audience.EVERYONE) and not _reads(everyone):
+        problem = "everyone_locked_out"
+        extra = [Overwrite(EVERYONE, allow=READ)]
+    elif audience is Audience.EVERYONE_READ_ONLY:
+        membre_writes = "membre" in facts.roles and _writes(facts.roles["membre"])
+        if _writes(everyone) or membre_writes:
             problem = "not_read_only"
+            extra = [Overwrite("membre", deny=WRITE)] if membre_writes else []
     if problem is None and any(p not in facts.bot for p in need.bot_permissions):
         bot_only = (Overwrite(BOT, allow=frozenset(need.bot_permissions)),)
         return ChannelFix(need.purpose, facts.channel_id, facts.name, "bot_cannot_work", bot_only)
     if problem is None:
         return None
-    hide_from = tuple(o.target for o in extra)
     return ChannelFix(
         need.purpose,
         facts.channel_id,
         facts.name,
         problem,
-        _fix_overwrites(need, roles, hide_from),
-        hide_from,
+        _fix_overwrites(need, roles, tuple(extra)),
+        tuple(extra),
     )
 
 
+def _writes(perms: frozenset[str]) -> bool:
+    return _reads(perms) and "send_messages" in perms
+
+
 def _fix_overwrites(
-    need: layout.ChannelNeed, roles: frozenset[str], hide_from: tuple[str, ...]
+    need: layout.ChannelNeed, roles: frozenset[str], extra: tuple[Overwrite, ...]
 ) -> tuple[Overwrite, ...]:
-    return audience_overwrites(need, roles) + tuple(Overwrite(r, deny=READ) for r in hide_from)
+    """The audience's overwrites with the fix's own, one overwrite per target (Discord keeps one)."""
+    merged: dict[str, Overwrite] = {}
+    for o in (*audience_overwrites(need, roles), *extra):
+        known = merged.get(o.target)
+        merged[o.target] = (
+            o if known is None else Overwrite(o.target, known.allow | o.allow, known.deny | o.deny)
+        )
+    return tuple(merged.values())
 
 
 def _manual_steps(
-    snapshot: GuildSnapshot, enabled: frozenset[str], *, needs_management: bool
+    snapshot: GuildSnapshot,
+    enabled: frozenset[str],
+    *,
+    needs_management: bool,
+    charter: CharterFacts | None = None,
 ) -> tuple[ManualStep, ...]:
+    """What stays for a person after the assistant: every ⚠️ or ❌ of the diagnostic the bot will not
+    fix itself is named here, so « Tout est en place » never contradicts /config diagnostic."""
     found: list[ManualStep] = []
     bot_role = snapshot.bot_top_role_name
     for need in layout.ROLES:
         facts = snapshot.roles.get(need.purpose)
         if not need.granted_by_bot or need.capability not in enabled or facts is None or not facts.exists:
             continue
-        if facts.position >= snapshot.bot_top_role_position:
+        if facts.managed:
+            found.append(ManualStep("role_managed", {"role": facts.name}))
+        elif facts.position >= snapshot.bot_top_role_position:
             found.append(ManualStep("move_bot_role", {"role": facts.name, "bot_role": bot_role}))
     perms = snapshot.bot_guild_permissions
     missing = [p for p in ("manage_channels", "manage_roles") if p not in perms]
     if missing and needs_management:
         found.append(ManualStep("bot_permissions", {"bot_role": bot_role, "permissions": ",".join(missing)}))
+    else:
+        missing = []
+    # Guild permissions the diagnostic asks for (handing out roles, sanctions), unless just named above.
+    wanted: list[str] = []
+    if any(
+        n.granted_by_bot and n.capability in enabled and n.purpose in snapshot.roles for n in layout.ROLES
+    ):
+        wanted.append("manage_roles")
+    if "moderation" in enabled:
+        wanted += MODERATION_BOT_PERMISSIONS
+    lacking = [p for p in wanted if p not in perms and p not in missing]
+    if lacking:
+        found.append(
+            ManualStep("guild_permissions", {"bot_role": bot_role, "permissions": ",".join(lacking)})
+        )
+    for need in layout.CHANNELS:
+        facts = snapshot.channels.get(need.purpose)
+        if need.capability not in enabled or facts is None or not facts.exists:
+            continue
+        # Gating a public members' channel changes who sees it: the community decides (see _channel_fix).
+        if need.audience is Audience.MEMBERS and "membre" in facts.roles and _reads(facts.everyone):
+            found.append(ManualStep("gate_channel", {"channel": facts.name}))
+    if charter is not None and "charter" in enabled and charter.crisis_lines_to_verify:
+        # Checked on each line's own site, then in the deployment's files: not something a bot can do.
+        found.append(ManualStep("verify_crisis_lines", {"count": str(len(charter.crisis_lines_to_verify))}))
     return tuple(found)
 
 
@@ -449,7 +531,7 @@ def plan_actions(plan: Plan, choices: Mapping[str, str]) -> tuple[Action, ...]:
             f.name,
             f.overwrites
             if f.problem == "bot_cannot_work"
-            else _fix_overwrites(layout.CHANNEL_BY_PURPOSE[f.purpose], roles, f.hide_from),
+            else _fix_overwrites(layout.CHANNEL_BY_PURPOSE[f.purpose], roles, f.extra),
         )
         for f in _once_per_channel([*plan.fixes, *chosen_fixes])
     ]

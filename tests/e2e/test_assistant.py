@@ -407,3 +407,178 @@ async def test_without_manage_channels_and_roles_the_fixes_are_explained_by_hand
     summary = await confirmed.wait_followup(timeout=10)
     assert "Charte publiée" in summary.content and "Clic droit sur le salon" in summary.content
     assert driver.channel("mod-log").overwrites == overwrites_before
+
+
+async def diagnose_as_text(sandbox) -> tuple[diagnostic.Report, str]:
+    """What `/config diagnostic` finds on the guild, as plain text (the closing notes quote it)."""
+    guild = sandbox.bot.get_guild(sandbox.guild_id)
+    _, report = await sandbox.bot.cogs["Admin"].diagnose(guild, read_feeds=True)
+    return report, diagnostic.render_text(report, sandbox.bot.texts(sandbox.guild_id))
+
+
+def identities(findings) -> set[str]:
+    return {f.identity for f in findings}
+
+
+def by_hand(text: str) -> str:
+    """The « À faire à la main » part of what the assistant says."""
+    title = "À faire à la main"
+    assert title in text, text
+    return text[text.index(title) :]
+
+
+async def test_the_sandbox_guild_before_and_after_the_assistant(sandbox):
+    """The seeded, configured guild (start-up summary off) as `relais sandbox` sets it up: the
+    diagnostic before and after `/config assistant` taken as proposed. Run with `-s` to read both."""
+    driver = sandbox.driver
+    before, before_text = await diagnose_as_text(sandbox)
+    print("\n--- before /config assistant ---\n" + before_text)
+    assert identities(before.errors) == {"charter_never_published:charter"}
+    assert identities(before.warnings) == {
+        "channel_not_read_only:charte",
+        "intervisions_public:intervisions",
+        "channel_not_gated:ressources",
+        "channel_not_gated:offres",
+        "crisis_lines_stale:crisis_lines",
+    }
+
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    message = opened.message_id
+    # Every channel and role is chosen already: take each step's proposal, if any, then confirm.
+    while "relais:assistant:next" in str(driver.message_obj(message).components):
+        await (await driver.click("camille", message, "relais:assistant:next")).wait()
+    proposed = shown(driver.message_obj(message))
+    assert f"Corriger les permissions de <#{driver.channel('charte').id}>" in proposed
+    assert f"Corriger les permissions de <#{driver.channel('intervisions').id}>" in proposed
+    assert "Publier la charte" in proposed
+    confirmed = await driver.click("camille", message, "relais:assistant:confirm")
+    summary = (await confirmed.wait_followup(timeout=10)).content
+    print("\n--- the assistant's summary ---\n" + summary)
+
+    after, after_text = await diagnose_as_text(sandbox)
+    print("\n--- after /config assistant ---\n" + after_text)
+    # No ❌ left; the ⚠️ the assistant fixed are gone: #charte is read-only, #intervisions private.
+    assert after.errors == ()
+    assert overwrite(driver.channel("charte"), sandbox.guild_id).deny & P.SEND_MESSAGES
+    assert overwrite(driver.channel("intervisions"), sandbox.guild_id).deny & P.VIEW_CHANNEL
+    assert fr("✅ Charte : #charte, tout est en ordre.") in after_text
+    assert fr("✅ Intervisions : #intervisions, tout est en ordre.") in after_text
+    # What remains is what the assistant left to a person, and it said so, one line each.
+    remaining = {f.subject for f in after.findings if f.level is not diagnostic.Level.OK}
+    named_as = {
+        "ressources": "#ressources ",
+        "offres": "#offres-emploi ",
+        "crisis_lines": "crisis_lines.yaml",
+    }
+    assert remaining == named_as.keys()
+    for text in named_as.values():
+        assert text in by_hand(summary)
+
+    # A second run proposes nothing, changes nothing, and lists the same things to do by hand.
+    channels, posts = guild_channels(sandbox), len(driver.bot_messages("charte"))
+    again = await (await driver.slash("camille", "config assistant")).wait()
+    print("\n--- /config assistant again ---\n" + again.content)
+    assert again.content.startswith("✅ Tout est en place de mon côté") and not again.components
+    assert by_hand(again.content) == by_hand(summary)
+    assert guild_channels(sandbox).keys() == channels.keys() and len(driver.bot_messages("charte")) == posts
+    assert identities((await diagnose_as_text(sandbox))[0].findings) == identities(after.findings)
+
+
+async def set_overwrite(sandbox, key: str, target_id: int, allow: int = 0, deny: int = 0) -> None:
+    """An administrator edits a channel's permissions for a role (@everyone's id is the guild's) or
+    for the bot's own member."""
+    channel = sandbox.driver.channel(key)
+    kind = 1 if target_id == sandbox.driver.user_id("relais") else 0
+    channel.overwrites = [o for o in channel.overwrites if o.id != target_id]
+    channel.overwrites.append(Overwrite(target_id, kind, allow, deny))
+    await sandbox.double.ops.emit_channel("CHANNEL_UPDATE", channel)
+
+    def seen():
+        cached = sandbox.bot.get_channel(channel.id)
+        found = [o for o in cached._overwrites if o.id == target_id]
+        return found and found[0].allow == allow and found[0].deny == deny
+
+    await eventually(seen)
+
+
+async def test_channels_locked_against_their_own_people_are_fixed_as_the_diagnostic_asks(sandbox):
+    driver = sandbox.driver
+    everyone, me = sandbox.guild_id, driver.user_id("relais")
+    await set_overwrite(sandbox, "mod-log", driver.role_id("moderation"), deny=P.VIEW_CHANNEL)
+    # Hidden from @everyone, the bot let in, but not the people the channel is for.
+    for key in ("ressources", "intervisions", "accueil"):
+        await set_overwrite(sandbox, key, me, allow=P.VIEW_CHANNEL)
+        await set_overwrite(sandbox, key, everyone, deny=P.VIEW_CHANNEL)
+    await set_overwrite(sandbox, "charte", everyone, deny=P.SEND_MESSAGES)
+    await set_overwrite(sandbox, "charte", driver.role_id("membre"), allow=P.SEND_MESSAGES)
+    # Hidden from everyone, the bot included: Discord will not let it change anything there.
+    await set_overwrite(sandbox, "offres-emploi", everyone, deny=P.VIEW_CHANNEL)
+    before, _ = await diagnose_as_text(sandbox)
+    assert {
+        "moderators_cannot_read:modlog",
+        "members_cannot_read:ressources",
+        "pair_aidants_cannot_use:intervisions",
+        "everyone_cannot_read:accueil",
+        "channel_not_read_only:charte",
+        "members_cannot_read:offres",
+        "bot_permissions_missing:offres",
+    } <= identities(before.findings)
+
+    opened = await (await driver.slash("camille", "config assistant")).wait()
+    proposed = shown(driver.message_obj(opened.message_id))
+    for key in ("mod-log", "ressources", "intervisions", "accueil", "charte"):
+        assert f"Corriger les permissions de <#{driver.channel(key).id}>" in proposed
+    assert fr("Membre : ✗ Envoyer des messages") in proposed  # #charte: the role that let members write
+    # Never proposed what Discord would refuse; said what to do instead.
+    assert f"<#{driver.channel('offres-emploi').id}>" not in proposed
+    assert fr("#offres-emploi : je ne peux pas voir ce salon") in by_hand(proposed)
+    confirmed = await driver.click("camille", opened.message_id, "relais:assistant:confirm")
+    summary = (await confirmed.wait_followup(timeout=10)).content
+    assert "Discord a refusé" not in summary
+
+    after, text = await diagnose_as_text(sandbox)
+    # The only ❌ left are those of the channel the bot cannot see, which it listed by hand.
+    assert {f.subject for f in after.errors} == {"offres"}, text
+    assert fr("#offres-emploi : je ne peux pas voir ce salon") in by_hand(summary)
+    fixed = identities(before.findings) - identities(after.findings)
+    assert {
+        "moderators_cannot_read:modlog",
+        "members_cannot_read:ressources",
+        "pair_aidants_cannot_use:intervisions",
+        "everyone_cannot_read:accueil",
+        "channel_not_read_only:charte",
+    } <= fixed
+    assert overwrite(driver.channel("accueil"), everyone).allow & P.VIEW_CHANNEL
+    assert overwrite(driver.channel("charte"), driver.role_id("membre")).deny & P.SEND_MESSAGES
+
+    # Once a person lets the bot in, the next run fixes the rest.
+    await set_overwrite(sandbox, "offres-emploi", me, allow=P.VIEW_CHANNEL)
+    again = await (await driver.slash("camille", "config assistant")).wait()
+    assert f"Corriger les permissions de <#{driver.channel('offres-emploi').id}>" in shown(again)
+    confirmed = await driver.click("camille", again.message_id, "relais:assistant:confirm")
+    await confirmed.wait_followup(timeout=10)
+    assert (await diagnose_as_text(sandbox))[0].errors == ()
+    third = await (await driver.slash("camille", "config assistant")).wait()
+    assert third.content.startswith("✅ Tout est en place de mon côté") and not third.components
+
+
+def unable_to_ban_seed():
+    seed = seed_guild()
+    for role in seed.roles:
+        if role.key == "relais":
+            role.permissions &= ~P.BAN_MEMBERS
+    return seed
+
+
+@pytest.fixture
+async def unable_to_ban(tmp_path):
+    async with checked_sandbox(tmp_path, environ={}, seed=unable_to_ban_seed()) as running:
+        yield running
+
+
+async def test_a_guild_permission_the_bot_lacks_is_named_by_the_assistant_as_by_the_diagnostic(unable_to_ban):
+    report, _ = await diagnose_as_text(unable_to_ban)
+    assert "bot_cannot_moderate:guild_permissions" in identities(report.warnings)
+    opened = await (await unable_to_ban.driver.slash("camille", "config assistant")).wait()
+    assert fr("Il me manque « Bannir des membres » sur le serveur") in by_hand(opened.content)
+    assert fr("Paramètres du serveur → Rôles → Relais : activez ces permissions.") in opened.content

@@ -28,10 +28,12 @@ from bot.server_setup.assistant import (
     overwrite_matches,
     plan_actions,
 )
-from bot.server_setup.diagnostic import ChannelFacts, GuildSnapshot, RoleFacts
+from bot.server_setup.diagnostic import ChannelFacts, ExtraFacts, GuildSnapshot, RoleFacts, diagnose
 
 BOT_ALL = frozenset(p for need in layout.CHANNELS for p in need.bot_permissions) | {"send_messages"}
-BOT_GUILD = frozenset({"manage_channels", "manage_roles", "kick_members", "ban_members"})
+BOT_GUILD = frozenset(
+    {"manage_channels", "manage_roles", "kick_members", "ban_members", "moderate_members", "manage_messages"}
+)
 BOT_POSITION = 10
 
 
@@ -241,7 +243,7 @@ def test_what_the_bot_cannot_do_is_left_to_the_admin_with_steps():
 def test_without_manage_roles_nothing_is_created_and_fixes_become_manual():
     public = ChannelFacts(104, True, "mod-log", "text", BOT_ALL, frozenset({"view_channel"}))
     snapshot = healthy_snapshot(
-        unset_channels=["signalements"], channels={"modlog": public}, bot_guild=frozenset({"manage_channels"})
+        unset_channels=["signalements"], channels={"modlog": public}, bot_guild=BOT_GUILD - {"manage_roles"}
     )
     plan = make_plan(snapshot, INVENTORY)
     (step,) = plan.steps
@@ -320,3 +322,127 @@ def test_a_channel_chosen_in_this_run_gets_its_fixes_in_the_same_confirmation():
     modlog = {o.target: o for o in fixes[311].overwrites}
     assert modlog["membre"].deny == {"view_channel"}
     assert "view_channel" in modlog["moderation"].allow
+
+
+def test_public_members_channels_are_left_to_the_community_and_named_as_the_diagnostic_does():
+    # Members' channels open to @everyone while a « Membre » gate exists: the diagnostic warns.
+    open_to_all = {"view_channel", "send_messages"}
+    channels = {
+        purpose: ChannelFacts(
+            100 + i,
+            True,
+            name,
+            "text",
+            BOT_ALL,
+            frozenset(open_to_all),
+            MappingProxyType({"membre": frozenset(open_to_all)}),
+        )
+        for i, (purpose, name) in enumerate([("ressources", "ressources"), ("offres", "offres-emploi")])
+    }
+    snapshot = healthy_snapshot(channels=channels)
+    plan = make_plan(snapshot, INVENTORY, charter=Charter("3"))
+    # Gating changes who sees the channel: not fixed by the bot, but not silently « all set » either.
+    assert plan.is_empty and plan.fixes == ()
+    assert [(m.key, m.params["channel"]) for m in plan.manual] == [
+        ("gate_channel", "ressources"),
+        ("gate_channel", "offres-emploi"),
+    ]
+    report = diagnose(snapshot, ExtraFacts(charter=Charter("3")))
+    warned = {report.channel_names[f.channel_id] for f in report.warnings if f.key == "channel_not_gated"}
+    assert warned == {m.params["channel"] for m in plan.manual}
+    # Without the resources and jobs capabilities, their channels are not mentioned.
+    assert make_plan(snapshot, INVENTORY, frozenset({"moderation"})).manual == ()
+
+
+def test_crisis_lines_to_verify_are_left_to_a_person():
+    charter = Charter("3")
+    charter.crisis_lines_to_verify = ("Télé-Accueil (be)", "3114 (fr)")
+    plan = make_plan(healthy_snapshot(), INVENTORY, charter=charter)
+    assert plan.is_empty
+    assert [(m.key, dict(m.params)) for m in plan.manual] == [("verify_crisis_lines", {"count": "2"})]
+    # The charter capability off: its crisis lines are none of this guild's business.
+    assert make_plan(healthy_snapshot(), INVENTORY, frozenset({"moderation"}), charter=charter).manual == ()
+
+
+NOTHING: frozenset[str] = frozenset()
+READS = frozenset({"view_channel"})
+WRITES = frozenset({"view_channel", "send_messages"})
+
+
+@pytest.mark.parametrize(
+    ("purpose", "everyone", "roles", "diagnosed", "problem", "wanted"),
+    [
+        # Moderators shut out of their own log.
+        ("modlog", NOTHING, {"moderation": NOTHING}, "moderators_cannot_read", "audience_locked_out",
+         Overwrite("moderation", allow=frozenset({"view_channel", "send_messages", "read_message_history"}))),
+        # Hidden from @everyone and from members too.
+        ("ressources", NOTHING, {"membre": NOTHING}, "members_cannot_read", "audience_locked_out",
+         Overwrite("membre", allow=READS)),
+        ("intervisions", NOTHING, {"pair_aidant": READS}, "pair_aidants_cannot_use", "audience_locked_out",
+         Overwrite("pair_aidant", allow=frozenset({"view_channel", "send_messages_in_threads",
+                                                   "read_message_history"}))),
+        ("accueil", NOTHING, {}, "everyone_cannot_read", "everyone_locked_out",
+         Overwrite(EVERYONE, allow=READS)),
+        # The charter hidden from everyone: readable again, and still read-only (one overwrite).
+        ("charte", NOTHING, {}, "everyone_cannot_read", "everyone_locked_out",
+         Overwrite(EVERYONE, allow=READS, deny=frozenset(
+             {"send_messages", "send_messages_in_threads", "create_public_threads", "create_private_threads",
+              "add_reactions"}))),
+        # @everyone may not write in the charter channel, but the « Membre » role may.
+        ("charte", READS, {"membre": WRITES}, "channel_not_read_only", "not_read_only",
+         Overwrite("membre", deny=frozenset(
+             {"send_messages", "send_messages_in_threads", "create_public_threads", "create_private_threads",
+              "add_reactions"}))),
+    ],
+)  # fmt: skip
+def test_what_the_diagnostic_finds_wrong_with_a_channel_audience_the_assistant_fixes(
+    purpose, everyone, roles, diagnosed, problem, wanted
+):
+    need = layout.CHANNEL_BY_PURPOSE[purpose]
+    facts = ChannelFacts(150, True, need.default_name, "text", BOT_ALL, everyone, MappingProxyType(roles))
+    snapshot = healthy_snapshot(channels={purpose: facts})
+    report = diagnose(snapshot, ExtraFacts(charter=Charter("3")))
+    assert f"{diagnosed}:{purpose}" in {f.identity for f in report.findings}
+    plan = make_plan(snapshot, INVENTORY, charter=Charter("3"))
+    (fix,) = plan.fixes
+    assert fix.problem == problem and not plan.is_empty
+    (action,) = plan_actions(plan, {})
+    assert isinstance(action, FixChannel) and wanted in action.overwrites
+    targets = [o.target for o in action.overwrites]
+    assert len(targets) == len(set(targets))  # one overwrite per role: Discord keeps only one
+
+
+def test_a_channel_the_bot_cannot_see_is_left_to_a_person_not_proposed():
+    # Discord refuses any permission change there (Missing Access): proposing it would fail.
+    blind = ChannelFacts(
+        150, True, "ressources", "text", NOTHING, NOTHING, MappingProxyType({"membre": NOTHING})
+    )
+    plan = make_plan(healthy_snapshot(channels={"ressources": blind}), INVENTORY, charter=Charter("3"))
+    assert plan.fixes == () and plan.is_empty
+    assert [(m.key, dict(m.params)) for m in plan.manual] == [
+        ("fix_by_hand", {"channel": "ressources", "problem_key": "bot_cannot_see"})
+    ]
+
+
+def test_what_no_overwrite_can_fix_is_left_to_a_person_as_the_diagnostic_reports_it():
+    voice = ChannelFacts(150, True, "vocal", "other", BOT_ALL, NOTHING, MappingProxyType({}))
+    snapshot = healthy_snapshot(
+        channels={"modlog": voice},
+        roles={"membre": RoleFacts(203, True, "Membre", 2, managed=True)},
+        bot_guild=BOT_GUILD - {"manage_roles", "ban_members"},
+    )
+    report = diagnose(snapshot, ExtraFacts(charter=Charter("3")))
+    assert {f.identity for f in report.errors} == {
+        "channel_wrong_kind:modlog",
+        "role_managed:membre",
+        "bot_cannot_grant_roles:manage_roles",
+    }
+    assert {f.identity for f in report.warnings} == {"bot_cannot_moderate:guild_permissions"}
+    plan = make_plan(snapshot, INVENTORY, charter=Charter("3"))
+    # A voice channel's overwrites are not « fixed »: it cannot serve as the mod-log at all.
+    assert plan.is_empty and plan.fixes == ()
+    assert [(m.key, dict(m.params)) for m in plan.manual] == [
+        ("role_managed", {"role": "Membre"}),
+        ("guild_permissions", {"bot_role": "Relais", "permissions": "manage_roles,ban_members"}),
+        ("wrong_kind", {"channel": "vocal"}),
+    ]
