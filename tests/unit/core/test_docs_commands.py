@@ -24,12 +24,21 @@ SPAN = re.compile(r"`([^`\n]+)`")
 PLACEHOLDER = "…"
 
 
+FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.M | re.S)
+# In a shell block: « relais … » at the start of a line, or run through its full path (…/bin/relais …).
+SHELL_RELAIS = re.compile(r"^\s*(?:\S*/bin/)?(relais [^\\\n]*)", re.M)
+
+
 def _spans(prefix: str) -> list[tuple[str, str]]:
     found = []
     for path in DOCS:
-        for text in SPAN.findall(path.read_text(encoding="utf-8")):
-            if text.startswith(prefix):
-                found.append((path.name, text.replace("\\|", "|")))
+        text = path.read_text(encoding="utf-8")
+        for span in SPAN.findall(text):
+            if span.startswith(prefix):
+                found.append((path.name, span.replace("\\|", "|")))
+        if prefix == "relais ":
+            for block in FENCE.findall(text):
+                found += [(path.name, line.strip()) for line in SHELL_RELAIS.findall(block)]
     return found
 
 
