@@ -224,6 +224,7 @@ class Database:
         self._thread = thread
         self._lock = asyncio.Lock()
         self._peek_conn: sqlite3.Connection | None = None
+        self._closing = False  # no peek connection is opened again once closing began
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
@@ -265,6 +266,7 @@ class Database:
                 _run_sql(conn, "PRAGMA optimize")
             conn.close()
 
+        self._closing = True
         if self._peek_conn is not None:
             self._peek_conn.close()
             self._peek_conn = None
@@ -382,11 +384,12 @@ class Database:
 
         The hop costs more than such a query, so when no transaction is open the statement runs right
         here, on a second, read-only connection that sees every *committed* write — this process's
-        and other processes' (``relais data erase`` while the bot runs) alike. While a transaction is
-        open, or if that connection is busy, it falls back to ``fetchval``: the answer is the same
-        as ``fetchval``'s, only the wait behind another task's open transaction is skipped.
+        and other processes' (``relais data erase`` while the bot runs) alike. While a
+        ``transaction()`` is open (its writes are not committed yet), once closing began, or if that
+        connection is busy, it is ``fetchval`` itself. A ``run()`` being executed in the thread at that
+        very moment is seen once committed, as if the peek had come just before it.
         """
-        if not self._lock.locked():
+        if not self._lock.locked() and not self._closing:
             try:
                 if self._peek_conn is None:
                     self._peek_conn = self._open_peek_connection()
@@ -396,7 +399,7 @@ class Database:
                 finally:
                     cursor.close()
                 return rows[0][0] if rows else None
-            except sqlite3.OperationalError as error:
+            except (sqlite3.OperationalError, sqlite3.ProgrammingError) as error:  # busy; another thread
                 log.debug("peek fell back to the database thread: %s", error)
         return await self.fetchval(sql, params)
 
