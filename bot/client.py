@@ -9,6 +9,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import discord
@@ -121,6 +122,54 @@ class OutageLog(logging.Filter):
 OUTAGE_LOG = OutageLog()
 
 
+# A capability's look at every new message: called synchronously as the message arrives; returns
+# None when it is done with it, or a coroutine for the rest (deleting, warning…) that the bot runs.
+MessageHook = Callable[[discord.Message], Coroutine[Any, Any, object] | None]
+
+
+class MessageHooks:
+    """The capabilities' work on every new message, run by the bot without a task per listener.
+
+    discord.py runs each ``on_message`` listener in an asyncio task of its own, for every message;
+    on almost every message that work ends without awaiting anything (the automod finds nothing),
+    and the task is most of its cost. A capability adds a hook here in ``cog_load`` (removes it in
+    ``cog_unload``) instead of listening: the hooks look the message over in turn, at once, and only
+    the follow-up work they return gets a task. A hook must not block: only in-memory work.
+    """
+
+    def __init__(self) -> None:
+        self._hooks: list[MessageHook] = []
+
+    def add(self, hook: MessageHook) -> None:
+        if hook not in self._hooks:
+            self._hooks.append(hook)
+
+    def remove(self, hook: MessageHook) -> None:
+        if hook in self._hooks:
+            self._hooks.remove(hook)
+
+    def __bool__(self) -> bool:
+        return bool(self._hooks)
+
+    def screen(self, message: discord.Message) -> list[Coroutine[Any, Any, object]]:
+        """Every hook's look at ``message``; the follow-ups to run. A failing hook is logged like a
+        failing listener and does not keep the next hooks from looking."""
+        follow_ups = []
+        for hook in tuple(self._hooks):  # a hook may remove itself (its cog unloading)
+            try:
+                follow_up = hook(message)
+            except Exception:
+                log.exception("error in event %s", "on_message")
+                continue
+            if follow_up is not None:
+                follow_ups.append(follow_up)
+        return follow_ups
+
+
+async def _follow_up(pending: Coroutine[Any, Any, object]) -> None:
+    await pending
+
+
 class RelaisTree(app_commands.CommandTree["RelaisBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         command = interaction.command.qualified_name if interaction.command else "?"
@@ -159,6 +208,8 @@ class RelaisBot(commands.Bot):
         self.commands_synced = False
         # What capabilities offer each other and their buttons (see bot/services.py).
         self.services = Registry()
+        # What capabilities do with every new message (see MessageHooks): no task per listener.
+        self.message_hooks = MessageHooks()
         self._offline_since: float | None = None
         client_log = logging.getLogger("discord.client")
         if OUTAGE_LOG not in client_log.filters:
@@ -183,6 +234,13 @@ class RelaisBot(commands.Bot):
                 log.info("interaction %s delivered twice: the repeat is ignored", data["id"])
 
         parsers["INTERACTION_CREATE"] = parse_first_delivery
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "message" and self.message_hooks:
+            for pending in self.message_hooks.screen(args[0]):
+                # Named and reported like a listener's task ("discord.py: on_message", on_error).
+                self._schedule_event(_follow_up, "on_message", pending)
+        super().dispatch(event_name, *args, **kwargs)
 
     # -- start-up and shutdown ----------------------------------------------------------------
     def _schedule_event(self, coro: Any, event_name: str, /, *args: Any, **kwargs: Any) -> Any:

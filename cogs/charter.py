@@ -19,7 +19,7 @@ from discord.ext import commands
 from bot.charter import automod, care, handoff, ui
 from bot.charter import charter as charter_domain
 from bot.client import RelaisBot
-from bot.core import logs, timeutil
+from bot.core import guild_config, logs, timeutil
 from bot.core.errors import NotAllowed, UserError
 from bot.core.guild_config import GuildConfig
 from bot.core.i18n import Translate
@@ -70,11 +70,18 @@ class Charter(commands.Cog):
         self._own_removals: set[tuple[int, int]] = set()
 
     async def cog_load(self) -> None:
+        if self.bot.db is not None and self.bot.settings.moderation.automod_enabled:
+            # Read before the gateway connects what the automod needs, so that from the first message
+            # on it checks each one at once (see screen) instead of making a first burst wait.
+            for guild_id in await guild_config.configured_guilds(self.bot.db):
+                await self._cached_config(guild_id)
+        self.bot.message_hooks.add(self.screen)
         self.bot.services.provide(ui.CharterAcceptance, self)
         self.bot.services.provide(ui.CareHandoff, self)
         self.bot.services.provide(CharterService, self)
 
     async def cog_unload(self) -> None:
+        self.bot.message_hooks.remove(self.screen)
         self.bot.services.withdraw(ui.CharterAcceptance, self)
         self.bot.services.withdraw(ui.CareHandoff, self)
         self.bot.services.withdraw(CharterService, self)
@@ -476,6 +483,8 @@ class Charter(commands.Cog):
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         for guild in self.bot.guilds:
+            # The same for a guild nothing was configured for yet (or a cached config gone stale).
+            self._spawn(self._cached_config(guild.id))
             if guild.id not in self._notified_guilds:
                 self._notified_guilds.add(guild.id)
                 self._spawn(self.notify_version_change(guild))
@@ -546,10 +555,27 @@ class Charter(commands.Cog):
         return "failed"
 
     # -- automod -----------------------------------------------------------------------------------------
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
+    def screen(self, message: discord.Message):
+        """The automod's look at a new message (a ``bot.message_hooks`` hook, not a listener: no task
+        per message). With the guild's config in memory, the whole check runs here and now; only a
+        message that needs acting on, or a config to read first, returns a coroutine to run."""
+        member = self._author_to_check(message)
+        if member is None:
+            return None
+        cached = self._configs.get(message.guild.id)
+        if cached is None or time.monotonic() - cached[0] >= CONFIG_TTL:
+            return self._unless_closing(self.moderate(message))
+        config = cached[1]
+        if config is None:
+            return None
+        hits = self._hits(message, member, config, edited=False)
+        if not hits:
+            return None
+        return self._unless_closing(self._respond(message, member, config, hits))
+
+    async def _unless_closing(self, pending) -> None:
         try:
-            await self.moderate(message)
+            await pending
         except Exception:
             if self.bot.is_closed():  # shutting down: the database may already be closed
                 return
@@ -565,6 +591,19 @@ class Charter(commands.Cog):
         await self.moderate(message, edited=True)
 
     async def moderate(self, message: discord.Message, *, edited: bool = False) -> list[automod.Hit]:
+        member = self._author_to_check(message)
+        if member is None:
+            return []
+        config = await self._cached_config(message.guild.id)
+        if config is None:
+            return []
+        hits = self._hits(message, member, config, edited=edited)
+        if hits:
+            await self._respond(message, member, config, hits)
+        return hits
+
+    def _author_to_check(self, message: discord.Message) -> discord.Member | None:
+        """The member whose message the automod looks at; None for what it never checks."""
         if (
             message.guild is None
             or message.author.bot
@@ -572,17 +611,14 @@ class Charter(commands.Cog):
             or not self.bot.settings.moderation.automod_enabled
             or self.bot.db is None
         ):
-            return []
-        member = (
-            message.author
-            if isinstance(message.author, discord.Member)
-            else message.guild.get_member(message.author.id)
-        )
-        if member is None:
-            return []
-        config = await self._cached_config(message.guild.id)
-        if config is None:
-            return []
+            return None
+        if isinstance(message.author, discord.Member):
+            return message.author
+        return message.guild.get_member(message.author.id)
+
+    def _hits(
+        self, message: discord.Message, member: discord.Member, config: GuildConfig, *, edited: bool
+    ) -> list[automod.Hit]:
         moderator = is_moderator(member, config)
         mentions = {u.id for u in message.mentions if u.id != member.id} | {
             r.id for r in message.role_mentions
@@ -609,16 +645,19 @@ class Charter(commands.Cog):
             # A private thread (an intervision among peers, a handoff): only care acts there, and
             # nothing of it is copied to a card or a log.
             hits = [h for h in hits if h.rule.action == "care"]
-        if not hits:
-            return []
+        return hits
+
+    async def _respond(
+        self, message: discord.Message, member: discord.Member, config: GuildConfig, hits: list[automod.Hit]
+    ) -> None:
         care_hit = next((h for h in hits if h.rule.action == "care"), None)
         if care_hit is not None:
             # Care wins over sanction: a message that sounds like distress is neither deleted, nor
             # flagged, nor sanctioned; its author gets the care message, and that is all.
             await self._care(message, member, care_hit)
-            return hits
+            return
         chosen = automod.strongest(hits)
-        if chosen is not None and not moderator:
+        if chosen is not None and not is_moderator(member, config):
             if await charter_domain.claim_automod_action(
                 self.bot.db,
                 message.guild.id,
@@ -629,7 +668,6 @@ class Charter(commands.Cog):
                 chosen.rule.action,
             ):
                 await self._act(message, member, config, chosen)
-        return hits
 
     async def _cached_config(self, guild_id: int) -> GuildConfig | None:
         """Every message is checked: read the guild's channels and roles at most every CONFIG_TTL seconds,

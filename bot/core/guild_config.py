@@ -92,6 +92,15 @@ async def get(db: Database, guild_id: int) -> GuildConfig:
     )
 
 
+async def configured_guilds(db: Database) -> list[int]:
+    """The guilds something was set for through /config (settings, channels or roles)."""
+    rows = await db.fetchall(
+        "SELECT guild_id FROM guild_settings UNION SELECT guild_id FROM guild_channels"
+        " UNION SELECT guild_id FROM guild_roles"
+    )
+    return [r[0] for r in rows]
+
+
 async def set_channel(db: Database, guild_id: int, purpose: str, channel_id: int) -> None:
     if purpose not in CHANNEL_PURPOSES:
         raise UserError("core.config.unknown_purpose", purpose=purpose)

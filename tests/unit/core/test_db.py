@@ -224,3 +224,42 @@ async def test_run_passes_keyword_arguments_through(db):
 
     assert await db.run(store, key="kw", value="v") == "kw"
     assert await db.get_meta("kw") == "v"
+
+
+async def test_peek_sees_committed_writes_of_another_process_and_waits_for_its_own_transaction(db):
+    other = await Database.open(db.path)  # what ``relais data erase`` opens while the bot runs
+    try:
+        assert await db.peek_value("SELECT value FROM meta WHERE key = 'peeked'") is None
+        await other.set_meta("peeked", "1")
+        assert await db.peek_value("SELECT value FROM meta WHERE key = ?", ("peeked",)) == "1"
+        async with db.transaction():
+            await db.set_meta("peeked", "2")
+            # inside the open transaction the peek answers like fetchval: the uncommitted value
+            assert await db.peek_value("SELECT value FROM meta WHERE key = 'peeked'") == "2"
+        assert await db.peek_value("SELECT value FROM meta WHERE key = 'peeked'") == "2"
+        # the peek leaves no read transaction open: a truncating checkpoint still empties the WAL
+        assert (await db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)"))[0] == 0
+        assert (db.path.with_name(db.path.name + "-wal")).stat().st_size == 0
+    finally:
+        await other.close()
+
+
+async def test_peek_answers_like_fetchval_while_another_task_holds_a_transaction(db):
+    await db.set_meta("peeked", "before")
+    changed = asyncio.Event()
+    release = asyncio.Event()
+
+    async def writer() -> None:
+        async with db.transaction():
+            await db.set_meta("peeked", "after")
+            changed.set()
+            await release.wait()
+
+    task = asyncio.create_task(writer())
+    await changed.wait()
+    peek = asyncio.create_task(db.peek_value("SELECT value FROM meta WHERE key = 'peeked'"))
+    await asyncio.sleep(0.05)
+    assert not peek.done()  # queued behind the open transaction, as fetchval would be
+    release.set()
+    assert await peek == "after"
+    await task

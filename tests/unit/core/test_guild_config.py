@@ -40,3 +40,12 @@ async def test_deleted_channel_is_forgotten(db):
     await guild_config.set_channel(db, 1, "modlog", 5)
     assert await guild_config.forget_channel(db, 1, 5) == 1
     assert (await guild_config.get(db, 1)).channel("modlog") is None
+
+
+async def test_configured_guilds_are_those_with_anything_set(db):
+    assert await guild_config.configured_guilds(db) == []
+    await guild_config.set_channel(db, 1, "accueil", 10)
+    await guild_config.set_role(db, 2, "moderation", 20)
+    await guild_config.set_timezone(db, 3, "Europe/Brussels")
+    await guild_config.set_channel(db, 1, "charte", 11)
+    assert sorted(await guild_config.configured_guilds(db)) == [1, 2, 3]

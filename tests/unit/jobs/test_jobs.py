@@ -405,6 +405,18 @@ async def test_subscription_options_and_index_cache_reload(db):
     assert (await cache.get(db, G)).size == 0
 
 
+async def test_index_cache_sees_a_subscription_erased_by_another_process(db):
+    await jobs.set_subscription(db, G, 80, regions=(), contracts=(), keywords=(), rhythm="immediat", now=NOW)
+    cache = jobs.AlertIndexCache()
+    assert (await cache.get(db, G)).match("Bruxelles", "CDI", "Poste") == {80: "immediat"}
+    other = await Database.open(db.path)  # ``relais data erase`` while the bot runs
+    try:
+        assert await jobs.delete_subscription(other, G, 80)
+    finally:
+        await other.close()
+    assert (await cache.get(db, G)).match("Bruxelles", "CDI", "Poste") == {}
+
+
 async def test_closed_dms_pause_alerts_until_the_member_subscribes_again(db):
     await jobs.set_subscription(db, G, 60, regions=(), contracts=(), keywords=(), rhythm="immediat", now=NOW)
     cache = jobs.AlertIndexCache()
