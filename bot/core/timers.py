@@ -442,8 +442,10 @@ class TimerService:
             )
             if not rows:
                 return 0
-            # RETURNING gives no order guarantee; handlers start in due order.
-            batch = sorted(map(_timer_from_row, rows), key=lambda t: (t.due_at, t.id))
+            # RETURNING gives no order guarantee; handlers start in due order (sorted on the raw
+            # rows: comparing floats is cheaper than comparing datetimes).
+            rows.sort(key=lambda row: (row[4], row[0]))
+            batch = list(map(_timer_from_row, rows))
             del rows
             outcomes: dict[int, tuple[str, str | None]] = {}
             try:
@@ -535,7 +537,8 @@ class TimerService:
         guard = " WHERE id = ? AND status = 'running' AND claimed_by = ? AND claimed_at = ?"
         me = self.worker_id
         now = timeutil.to_db(self._clock())
-        done: list[tuple[Any, ...]] = []
+        done: list[int] = []
+        forget: list[int] = []
         retry: list[tuple[Any, ...]] = []
         failed: list[tuple[Any, ...]] = []
         released: list[tuple[Any, ...]] = []
@@ -546,7 +549,9 @@ class TimerService:
                 # attempt is given back.
                 released.append((timer.id, me, claimed_at))
             elif outcome[0] == "done":
-                done.append((timer.id, me, claimed_at))
+                done.append(timer.id)
+                if timer.payload.get(FORGET_WHEN_DONE) == 1:
+                    forget.append(timer.id)
             elif outcome[0] == "retry":
                 delay = self._retry_base * 2 ** (timer.attempts - 1)
                 retry.append((now + delay, outcome[1], timer.id, me, claimed_at))
@@ -554,12 +559,21 @@ class TimerService:
                 failed.append((outcome[1], timer.id, me, claimed_at))
         async with self._db.transaction():
             if done:
-                await self._db.executemany("UPDATE timers SET status = 'done'" + guard, done)
-                # A timer that carried someone's id only to act once (an erasure's follow-ups) leaves no row.
-                await self._db.executemany(
-                    "DELETE FROM timers WHERE id = ? AND status = 'done'"
+                # One statement for the whole batch's successes (ids as one JSON array): half the
+                # time of one UPDATE per timer, the commonest write of a dispatch.
+                await self._db.execute(
+                    "UPDATE timers SET status = 'done' WHERE id IN (SELECT value FROM json_each(?))"
+                    " AND status = 'running' AND claimed_by = ? AND claimed_at = ?",
+                    (json.dumps(done), me, claimed_at),
+                )
+            if forget:
+                # A timer that carried someone's id only to act once (an erasure's follow-ups) leaves
+                # no row. Only those whose claimed payload asked for it are looked at; the stored
+                # payload still decides.
+                await self._db.execute(
+                    "DELETE FROM timers WHERE id IN (SELECT value FROM json_each(?)) AND status = 'done'"
                     " AND json_extract(payload, '$." + FORGET_WHEN_DONE + "') = 1",
-                    [(row[0],) for row in done],
+                    (json.dumps(forget),),
                 )
             if retry:
                 await self._db.executemany(

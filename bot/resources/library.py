@@ -305,9 +305,12 @@ async def get_many(db: Database, guild_id: int, ids: Sequence[int]) -> list[Reso
     if not ids:
         return []
     marks = ",".join("?" * len(ids))
+    # By id: without the planner's statistics (no ANALYZE yet), a plain ``guild_id = ?`` made it
+    # walk the guild's whole resources_useful index (1.7 ms at 20,000 resources, for 5 rows);
+    # the unary + keeps the guild test a filter on the rows found by id.
     rows = await db.fetchall(
-        f"SELECT {_COLUMNS} FROM resources WHERE guild_id = ? AND removed_at IS NULL AND id IN ({marks})",
-        (guild_id, *ids),
+        f"SELECT {_COLUMNS} FROM resources WHERE id IN ({marks}) AND +guild_id = ? AND removed_at IS NULL",
+        (*ids, guild_id),
     )
     by_id = {r[0]: _resource(r) for r in rows}
     return [by_id[i] for i in ids if i in by_id]

@@ -292,6 +292,47 @@ def _read_candidates(
     return rows, exact, span, frequencies
 
 
+@dataclass(frozen=True, slots=True)
+class _PreparedText:
+    """A candidate's title and themes as the scoring reads them (casefolded, skeletons, length)."""
+
+    raw_title: str
+    raw_themes: str
+    title: str
+    title_words: int
+    title_skeleton: bytes
+    themes: str
+    themes_skeleton: bytes
+
+
+PREPARED_MAX = 10_000
+# By resource id. The newest matches of common words are candidates of most searches, so their
+# folding is done once, not at every search (it was most of the per-candidate cost); an entry is
+# used only while the row's title and themes are the same strings, so an edit is never missed.
+_prepared: dict[int, _PreparedText] = {}
+
+
+def _prepared_text(row) -> _PreparedText:
+    cached = _prepared.get(row[0])
+    if cached is not None and cached.raw_title == row[1] and cached.raw_themes == row[2]:
+        return cached
+    title = row[1].casefold()
+    themes = row[2].casefold()
+    text = _PreparedText(
+        row[1],
+        row[2],
+        title,
+        len(title.split()),
+        _skeleton(title),
+        themes,
+        _skeleton(themes) if themes else b"",
+    )
+    if len(_prepared) >= PREPARED_MAX:
+        _prepared.clear()
+    _prepared[row[0]] = text
+    return text
+
+
 async def search_ids(
     db: Database,
     guild_id: int,
@@ -327,14 +368,12 @@ async def search_ids(
     # skeleton (never a false negative) spares them the accent-aware regex, the costliest step.
     needles = [_skeleton(p[0]) for p in phrases]
     site_needles = [n.decode("ascii") for n in needles]
-    titles = [row[1].casefold() for row in rows]
-    title_lengths = [len(t.split()) for t in titles]
-    average = max(1.0, sum(title_lengths) / len(title_lengths))
+    prepared = [_prepared_text(row) for row in rows]
+    average = max(1.0, sum(p.title_words for p in prepared) / len(prepared))
     ranked = []
-    for row, title, length in zip(rows, titles, title_lengths, strict=True):
-        title_skeleton = _skeleton(title)
-        themes = row[2].casefold()
-        themes_skeleton = _skeleton(themes) if themes else b""
+    for row, text in zip(rows, prepared, strict=True):
+        title, length, title_skeleton = text.title, text.title_words, text.title_skeleton
+        themes, themes_skeleton = text.themes, text.themes_skeleton
         site = row[3]
         site_is_ascii = site.isascii()
         score = 0.0

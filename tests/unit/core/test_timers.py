@@ -11,7 +11,7 @@ import pytest
 
 from bot.core import timeutil
 from bot.core.db import Database
-from bot.core.timers import Timer, TimerService, _prefix_upper_bound
+from bot.core.timers import FORGET_WHEN_DONE, Timer, TimerService, _prefix_upper_bound
 
 T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 GUILD = 1001
@@ -123,6 +123,30 @@ async def test_batches_respect_batch_size(database, clock):
         await service.schedule(GUILD, "k", T0 - dt.timedelta(seconds=10 - i))
     assert [await service.run_due() for _ in range(4)] == [3, 3, 1, 0]
     assert len(set(rec.ids)) == 7
+
+
+async def test_forget_when_done_deletes_only_flagged_successes_of_a_batch(database, clock):
+    # The batch's successes are finished in one statement: flagged and plain timers side by side,
+    # one flagged timer failing, must each end as they would alone.
+    service = TimerService(database, clock=clock, max_attempts=1)
+
+    async def handler(timer: Timer) -> None:
+        if timer.payload.get("fail"):
+            raise RuntimeError("boom")
+
+    service.register("k", handler)
+    due = T0 - dt.timedelta(seconds=5)
+    plain = await service.schedule(GUILD, "k", due, {"n": 1})
+    flagged = await service.schedule(GUILD, "k", due, {"n": 2, FORGET_WHEN_DONE: True})
+    flagged_failing = await service.schedule(GUILD, "k", due, {FORGET_WHEN_DONE: True, "fail": True})
+    other_plain = await service.schedule(GUILD, "k", due)
+
+    assert await service.run_due() == 4
+
+    assert await status_of(database, plain) == "done"
+    assert await status_of(database, other_plain) == "done"
+    assert await status_of(database, flagged) is None  # no row left
+    assert await status_of(database, flagged_failing) == "failed"
 
 
 async def test_naive_datetime_refused(database):

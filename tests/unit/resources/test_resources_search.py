@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core.errors import UserError
 from bot.resources import library as resources
+from bot.resources import search as search_module
 from bot.resources.search import build_match, query_terms, search_ids
 
 G = 7
@@ -208,3 +209,70 @@ def test_the_ascii_pre_filter_never_hides_a_real_match(text, word):
 
     if _phrase_pattern([word]).search(text.casefold()):
         assert _skeleton(word) in _skeleton(text)
+
+
+async def test_an_edited_title_or_theme_is_ranked_by_its_new_words(db):
+    # Candidates' folded titles are kept between searches: an edit must still be seen at once.
+    first = await add(db, "https://a.org", "Guide pratique", description="Parler d'intervision.")
+    second = await add(
+        db, "https://b.org", "Carnet de bord", description="Une intervision par mois.", minutes=1
+    )
+    assert await ids(db, "intervision") == [second.id, first.id]  # same score: newest first
+
+    async def edit(resource, title, themes=""):
+        await resources.edit(
+            db,
+            G,
+            resource.id,
+            actor_id=1,
+            is_moderator=True,
+            title=title,
+            description="Parler d'intervision.",
+            themes=themes,
+            kind="article",
+            now=T0,
+        )
+
+    await edit(first, "Guide de l'intervision")
+    assert await ids(db, "intervision") == [first.id, second.id]
+    await edit(first, "Guide pratique")
+    await edit(second, "Carnet de bord", themes="intervision")
+    assert await ids(db, "intervision") == [second.id, first.id]
+    await edit(second, "Carnet de bord")
+    await edit(first, "Guide pratique", themes="intervision")
+    assert await ids(db, "intervision") == [first.id, second.id]
+
+
+async def test_rankings_are_the_same_with_and_without_the_kept_titles(db):
+    words = ["rétablissement", "pair-aidance", "Santé", "logement", "intervision", "Œuvre", "ÉQUIPE", "été"]
+    for n in range(60):
+        title = " ".join(words[(n * k) % len(words)] for k in range(1, 2 + n % 5))
+        themes = ", ".join(words[(n + k) % len(words)] for k in range(n % 3))
+        await add(
+            db,
+            f"https://s{n % 7}.org/{n}",
+            title,
+            description=" ".join(words[n % 4 :]),
+            themes=themes,
+            minutes=n,
+        )
+    queries = ["rétablissement", "sante pair-aidance", "oeuvre", "équipe été", "logement intervision", "s3"]
+    cold = []
+    for query in queries:
+        search_module._prepared.clear()
+        cold.append([await search_ids(db, G, query, page=page, cap=20, voted_cap=5) for page in (0, 1, 2)])
+    warm = [
+        [await search_ids(db, G, q, page=page, cap=20, voted_cap=5) for page in (0, 1, 2)] for q in queries
+    ]
+    assert warm == cold
+    assert any(result.ids for pages in cold for result in pages)
+
+
+async def test_get_many_keeps_the_order_asked_and_skips_removed_and_other_guilds(db):
+    # Before any ANALYZE (a fresh database), the read goes by id, never through the guild's index.
+    mine = [await add(db, f"https://m.org/{n}", f"Fiche {n}", minutes=n) for n in range(5)]
+    other = await add(db, "https://o.org", "Ailleurs", guild=G + 1)
+    await resources.remove(db, G, mine[2].id, actor_id=1, is_moderator=True, now=T0)
+    wanted = [mine[4].id, other.id, mine[2].id, mine[0].id, 999_999, mine[3].id]
+    found = await resources.get_many(db, G, wanted)
+    assert [r.id for r in found] == [mine[4].id, mine[0].id, mine[3].id]
