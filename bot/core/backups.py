@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core import run_lock, timeutil
-from bot.core.db import Database, load_migrations
+from bot.core.db import Database, copy_database, load_migrations
 from bot.core.settings import Settings
 from bot.core.timers import Handler, Timer, TimerService
 
@@ -275,12 +275,7 @@ def _copy_with_backup_api(source: Path, destination: Path, *, read_only: bool) -
     os.close(fd)
     src = sqlite3.connect(f"file:{source}?mode={'ro' if read_only else 'rw'}", uri=True)
     try:
-        dst = sqlite3.connect(destination)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode = DELETE").close()
-        finally:
-            dst.close()
+        copy_database(src, destination)
     finally:
         src.close()
 

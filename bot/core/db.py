@@ -115,6 +115,18 @@ class WriteResult:
     lastrowid: int | None
 
 
+def copy_database(source: sqlite3.Connection, destination: Path) -> None:
+    """SQLite's online backup of ``source`` (its WAL included) into ``destination``, as one file."""
+    target = sqlite3.connect(destination)
+    try:
+        source.backup(target)
+        # One self-contained file: a copy in WAL mode would grow -wal/-shm files beside it
+        # whenever it is opened, and lose them when it is moved on its own.
+        target.execute("PRAGMA journal_mode = DELETE").close()
+    finally:
+        target.close()
+
+
 def _create_private_file(path: Path) -> None:
     """Create the database file readable by its owner only, before SQLite opens it."""
     if path.exists():
@@ -455,15 +467,5 @@ class Database:
             raise FileExistsError(f"{destination} exists already; choose a new file name")
         _create_private_file(destination)
 
-        def copy(conn: sqlite3.Connection) -> None:
-            target = sqlite3.connect(destination)
-            try:
-                conn.backup(target)
-                # One self-contained file: a copy in WAL mode would grow -wal/-shm files beside it
-                # whenever it is opened, and lose them when it is moved on its own.
-                target.execute("PRAGMA journal_mode = DELETE").close()
-            finally:
-                target.close()
-
-        await self._queue_after_transactions(copy)
+        await self._queue_after_transactions(lambda conn: copy_database(conn, destination))
         return destination
