@@ -143,14 +143,19 @@ async def plan_session(double: DiscordDouble, db_path, title: str) -> tuple[int,
         session_id = conn.execute("SELECT id FROM intervision_sessions WHERE title = ?", (title,)).fetchone()[
             0
         ]
-    post = await wait_until(
+    return session_id, await announcement(double, "intervisions", title)
+
+
+async def announcement(double: DiscordDouble, channel: str, title: str) -> object:
+    """The bot's last post in ``channel`` whose embed carries ``title``, once it is there."""
+    posts = await wait_until(
         lambda: [
-            m for m in driver.bot_messages("intervisions") if m.embeds and m.embeds[0].get("title") == title
+            m for m in double.driver.bot_messages(channel) if m.embeds and m.embeds[0].get("title") == title
         ],
         20,
-        "announcement of the session",
+        f"announcement of « {title} » in #{channel}",
     )
-    return session_id, post[-1]
+    return posts[-1]
 
 
 async def share_card(double: DiscordDouble, db_path, url: str) -> tuple[int, object]:
@@ -367,14 +372,7 @@ async def publish_offer(double: DiscordDouble, title: str) -> tuple[int, object]
     done = await (await fill_in_modal(double, "sami", opened, JOB_FIELDS, typing=0.3)).wait(10)
     text = answer_text(done) or ""
     offer_id = number_in(text)
-    post = await wait_until(
-        lambda: [
-            m for m in driver.bot_messages("offres-emploi") if m.embeds and m.embeds[0].get("title") == title
-        ],
-        20,
-        "announcement of the offer",
-    )
-    return offer_id, post[-1]
+    return offer_id, await announcement(double, "offres-emploi", title)
 
 
 async def expiry_fired_once(
