@@ -249,7 +249,7 @@ class Admin(commands.Cog):
         charter_service = self.bot.services.get(CharterService)
         feeds_service = self.bot.services.get(JobFeedsService) if read_feeds else None
         extra = diagnostic.ExtraFacts(
-            enabled_capabilities=frozenset(self.bot.settings.cogs.enabled) & set(layout.CAPABILITIES),
+            enabled_capabilities=layout.enabled_capabilities(self.bot.settings.cogs.enabled),
             charter=await charter_service.status(guild.id) if charter_service else None,
             timers=await timers.health(self.bot.db, timeutil.now(), guild_id=guild.id),
             feeds=tuple(await feeds_service.feed_health(guild.id)) if feeds_service else None,
@@ -322,7 +322,7 @@ class Admin(commands.Cog):
     )
     @manage_guild_rechecked
     async def config_assistant(self, interaction: discord.Interaction) -> None:
-        enabled = frozenset(self.bot.settings.cogs.enabled) & frozenset(layout.CAPABILITIES)
+        enabled = layout.enabled_capabilities(self.bot.settings.cogs.enabled)
         context = assistant_ui.Context(
             self.bot.db,
             self.bot.services.get(CharterService),

@@ -39,7 +39,7 @@ class GuildFacts:
     def __init__(self, settings: settings_module.Settings, db: Database | None) -> None:
         self.settings = settings
         self.db = db
-        self.enabled = frozenset(settings.cogs.enabled) & frozenset(layout.CAPABILITIES)
+        self.enabled = layout.enabled_capabilities(settings.cogs.enabled)
         # A charter that does not load is already a ❌ of the configuration check: here it only
         # leaves the charter's state unknown (a ⚠️ per guild).
         self.charter_version: str | None = None

@@ -9,6 +9,7 @@ strings so this module stays free of discord.py.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core import guild_config
@@ -107,6 +108,12 @@ ROLES: tuple[RoleNeed, ...] = (
 )
 
 CAPABILITIES = ("charter", "moderation", "resources", "intervisions", "jobs")
+
+
+def enabled_capabilities(enabled_cogs: Iterable[str]) -> frozenset[str]:
+    """The capabilities a setup concerns among the extensions ``cogs.enabled`` loads."""
+    return frozenset(enabled_cogs) & frozenset(CAPABILITIES)
+
 
 CHANNEL_BY_PURPOSE = {need.purpose: need for need in CHANNELS}
 ROLE_BY_PURPOSE = {need.purpose: need for need in ROLES}
