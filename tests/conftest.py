@@ -28,3 +28,12 @@ async def db(tmp_path):
         yield database
     finally:
         await database.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The long drills (``RELAIS_DRILL_FULL=1``) run ten minutes each: they get an hour, not five."""
+    if os.environ.get("RELAIS_DRILL_FULL") != "1":
+        return
+    for item in items:
+        if "tests/reliability/" in item.nodeid:
+            item.add_marker(pytest.mark.timeout(3600))

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ from tests.helpers import CONFIG, REPO
 
 TEN_MINUTES = 600.0
 CLOSE_SHARDING_REQUIRED = 4011
+# Real seconds a drill may take (about ten here): past them its child is stopped and the drill fails.
+REAL_TIME_LIMIT = 180.0
 
 
 class DrillOver(Exception):
@@ -77,13 +80,32 @@ class DoubleInAThread:
 
 async def close_every_session(double: DiscordDouble, code: int) -> None:
     """Discord closing each new session right after its IDENTIFY, with a code discord.py won't retry."""
-    closed: set[int] = set()
+    # Told apart by ``ws.closed`` alone: an ``id()`` of a closed connection is reused by a later one
+    # once the first is freed, and that session was then never closed (the bot ran on, the drill hung).
     while True:
         for conn in list(double.gateway.connections):
-            if conn.session is not None and id(conn) not in closed and not conn.ws.closed:
-                closed.add(id(conn))
+            if conn.session is not None and not conn.ws.closed:
                 await conn.ws.close(code=code, message=b"Sharding is required.")
         await asyncio.sleep(0.02)
+
+
+@contextlib.contextmanager
+def stopped_after(seconds: float) -> Iterator[None]:
+    """``supervise`` waits on its child without limit: a child that never ends would hold the whole
+    test run. Past ``seconds``, SIGTERM to this process, which ``supervise`` forwards to its child
+    before returning, so the drill fails instead."""
+
+    def stop() -> None:
+        print(f"drill still running after {seconds:.0f} s: its bot is stopped")  # shown on failure
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    timer = threading.Timer(seconds, stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 @pytest.fixture
@@ -111,7 +133,7 @@ def test_a_bot_crashing_at_every_start_identifies_a_handful_of_times_in_ten_minu
     clock = SimulatedTime(TEN_MINUTES)
     discord.run(_start_closing(double))
     caplog.set_level(logging.WARNING, logger="bot.supervisor")
-    with pytest.raises(DrillOver):
+    with stopped_after(REAL_TIME_LIMIT), pytest.raises(DrillOver):
         supervise(child_command(["run"]), settings, sleep=clock.sleep, clock=clock.clock)
 
     identifies = double.gateway.identify_count
@@ -143,9 +165,10 @@ def test_a_refused_token_is_never_retried(discord, monkeypatch):
     double = discord.double
     monkeypatch.setenv("DISCORD_TOKEN", "not-the-token")
     clock = SimulatedTime(TEN_MINUTES)
-    code = supervise(
-        child_command(["run"]), shipped_supervisor_settings(), sleep=clock.sleep, clock=clock.clock
-    )
+    with stopped_after(REAL_TIME_LIMIT):
+        code = supervise(
+            child_command(["run"]), shipped_supervisor_settings(), sleep=clock.sleep, clock=clock.clock
+        )
     logins = [r for r in double.driver.requests if r.path.endswith("/users/@me") and r.method == "GET"]
     assert code == EXIT_DO_NOT_RETRY
     assert clock.slept == [] and len(logins) == 1
