@@ -619,20 +619,22 @@ class Charter(commands.Cog):
     def _hits(
         self, message: discord.Message, member: discord.Member, config: GuildConfig, *, edited: bool
     ) -> list[automod.Hit]:
-        moderator = is_moderator(member, config)
-        mentions = {u.id for u in message.mentions if u.id != member.id} | {
-            r.id for r in message.role_mentions
-        }
+        mention_count = 0
+        if message.mentions or message.raw_role_mentions:
+            mention_count = len(
+                {u.id for u in message.mentions if u.id != member.id} | {r.id for r in message.role_mentions}
+            )
         item = automod.MessageInput(
             guild_id=message.guild.id,
             channel_id=message.channel.id,
             author_id=member.id,
             content=message.content or "",
             message_id=message.id,
-            role_ids=frozenset(r.id for r in member.roles),
-            mention_count=len(mentions),
+            mention_count=mention_count,
             mentions_everyone=message.mention_everyone,
-            is_moderator=moderator,
+            standing=lambda: automod.Standing(
+                frozenset(r.id for r in member.roles), is_moderator(member, config)
+            ),
         )
         if edited:  # an edit is checked for its text, not counted again for flood or repeats
             exemption = self._exemption(config)

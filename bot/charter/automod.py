@@ -29,7 +29,7 @@ import re
 import time
 import unicodedata
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from re import _parser as sre_parse  # the stdlib parser, used only to find literal prefixes
 
@@ -798,17 +798,73 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
-class MessageInput:
-    guild_id: int
-    channel_id: int
-    author_id: int
-    content: str
-    message_id: int = 0
+class Standing:
+    """What the author's roles make of them, for exemptions."""
+
     role_ids: frozenset[int] = frozenset()
-    mention_count: int = 0
-    mentions_everyone: bool = False
     is_moderator: bool = False
-    at: float = 0.0  # epoch seconds; 0 means "now"
+
+
+class MessageInput:
+    """One message as the engine sees it.
+
+    The author's standing (``role_ids``, ``is_moderator``) is given, or worked out by ``standing()``
+    the first time a rule that hit asks for it: on almost every message no rule hits, and working it
+    out from a Discord member (roles, permissions) costs more than checking the text."""
+
+    __slots__ = (
+        "_standing",
+        "_work_out",
+        "at",
+        "author_id",
+        "channel_id",
+        "content",
+        "guild_id",
+        "mention_count",
+        "mentions_everyone",
+        "message_id",
+    )
+
+    def __init__(
+        self,
+        guild_id: int,
+        channel_id: int,
+        author_id: int,
+        content: str,
+        message_id: int = 0,
+        role_ids: frozenset[int] = frozenset(),
+        mention_count: int = 0,
+        mentions_everyone: bool = False,
+        is_moderator: bool = False,
+        at: float = 0.0,  # epoch seconds; 0 means "now"
+        *,
+        standing: Callable[[], Standing] | None = None,
+    ) -> None:
+        self.guild_id = guild_id
+        self.channel_id = channel_id
+        self.author_id = author_id
+        self.content = content
+        self.message_id = message_id
+        self.mention_count = mention_count
+        self.mentions_everyone = mentions_everyone
+        self.at = at
+        self._standing: Standing | None = None if standing else Standing(role_ids, is_moderator)
+        self._work_out = standing
+
+    @property
+    def standing(self) -> Standing:
+        if self._standing is None:
+            assert self._work_out is not None
+            self._standing = self._work_out()
+        return self._standing
+
+    @property
+    def role_ids(self) -> frozenset[int]:
+        return self.standing.role_ids
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.standing.is_moderator
 
 
 _ANYWHERE, _WORD_START, _WHOLE_WORD = 0, 1, 2
@@ -997,6 +1053,8 @@ class Engine:
         self._scan = bool(entries)
         self._build(self._collapsed, collapsed_entries)
         # Stateful kinds: per (guild, author) recent message times and (content, channel, time).
+        self._flood_window = max((r.seconds for r in self._flood), default=0.0)
+        self._repeat_window = max((r.seconds for r in self._repeat), default=0.0)
         self._state_limit = state_limit
         self._times: OrderedDict[tuple[int, int], deque[float]] = OrderedDict()
         self._copies: OrderedDict[tuple[int, int], deque[tuple[float, int, int]]] = OrderedDict()
@@ -1013,7 +1071,9 @@ class Engine:
     # -- content --------------------------------------------------------------------------------------
     def check(self, text: str) -> list[Hit]:
         """Every content rule (keywords, regex, intrusive questions, distress, invites) ``text`` triggers."""
-        raw = _fold_bytes(text)
+        return self._check_folded(_fold_bytes(text))
+
+    def _check_folded(self, raw: bytes) -> list[Hit]:
         folded = raw.decode("ascii")
         sk_bytes = raw.translate(_LEET)
         sk = sk_bytes.decode("ascii")
@@ -1104,9 +1164,10 @@ class Engine:
         everything except care (a moderator in distress deserves the same message as anyone)."""
         exempt = exempt or Exemption()
         at = message.at or time.time()
-        hits = [h for h in self.check(message.content) if self.applies(h.rule, message, exempt)]
+        raw = _fold_bytes(message.content)
+        hits = [h for h in self._check_folded(raw) if self.applies(h.rule, message, exempt)]
         key = (message.guild_id, message.author_id)
-        if any(h.rule.kind == "distress" for h in hits):
+        if hits and any(h.rule.kind == "distress" for h in hits):
             self._distress[key] = at
             self._distress.move_to_end(key)
             if len(self._distress) > self._state_limit:
@@ -1119,11 +1180,13 @@ class Engine:
         if self._flood:
             times = self._remember(self._times, key)
             times.append(at)
-            window = max(r.seconds for r in self._flood)
+            window = self._flood_window
             while times and times[0] < at - window:
                 times.popleft()
             flooding = False
             for rule in self._flood:
+                if len(times) < rule.threshold:
+                    continue  # too few messages in the whole window: no need to count
                 recent = sum(1 for t in times if t >= at - rule.seconds)
                 # Care wins over sanction: someone in crisis writing in bursts is not a flooder.
                 if last_distress is not None and last_distress >= at - rule.seconds:
@@ -1136,14 +1199,16 @@ class Engine:
                 # extra message that arrives while the first sanction is being applied.
                 times.clear()
         if self._repeat and len(message.content.strip()) >= 8:
-            digest = hash(" ".join(fold(message.content).split()))
+            digest = hash(" ".join(raw.decode("ascii").split()))
             copies = self._remember(self._copies, key)
             copies.append((at, digest, message.channel_id))
-            window = max(r.seconds for r in self._repeat)
+            window = self._repeat_window
             while copies and copies[0][0] < at - window:
                 copies.popleft()
             repeating = False
             for rule in self._repeat:
+                if len(copies) < rule.threshold:
+                    continue  # fewer messages than channels needed: no need to compare them
                 channels = {c for t, d, c in copies if d == digest and t >= at - rule.seconds}
                 if last_distress is not None and last_distress >= at - rule.seconds:
                     continue

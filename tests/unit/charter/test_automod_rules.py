@@ -185,6 +185,20 @@ def test_exemptions_by_role_and_channel(engine: automod.Engine) -> None:
     assert engine.evaluate(message("connard", role_ids=frozenset({6})), exempt=exempt)
 
 
+def test_the_authors_standing_is_worked_out_only_when_a_rule_hits(engine: automod.Engine) -> None:
+    asked: list[str] = []
+
+    def standing(is_moderator: bool) -> automod.Standing:
+        asked.append("standing")
+        return automod.Standing(frozenset({6}), is_moderator)
+
+    assert not engine.evaluate(message("bonjour à toutes", standing=lambda: standing(False)))
+    assert asked == [], "no rule hit: the member's roles and permissions are not looked at"
+    moderator = message("connard", standing=lambda: standing(True))
+    assert not engine.evaluate(moderator) and asked == ["standing"]
+    assert engine.evaluate(message("connard", author_id=101, standing=lambda: standing(False)))
+
+
 def test_strongest_action_wins() -> None:
     engine = automod.Engine(CHARTER)
     hits = engine.check("espèce de connard, quelle est ta pathologie ?")
