@@ -92,6 +92,7 @@ class Moderation(commands.Cog):
         self.bot.services.provide(ModerationService, self)
         self.bot.services.provide(ui.ReportCardActions, self)
         self.bot.timers.register(moderation.CASE_TIMER, self._on_case_timer)
+        self.bot.timers.register(moderation.CASE_ENDED_LOG, self._on_case_ended_log)
         self.bot.timers.register(duty.DUTY_TIMER, self._on_duty_timer)
         self._rotas = {r.guild_id: r for r in await duty.all_rotas(self.bot.db)}
         # Discord can only be asked once the guilds are in: wait for ready in the background. Only
@@ -1309,21 +1310,34 @@ class Moderation(commands.Cog):
             except discord.NotFound:
                 pass
 
-        case = await moderation.run_case_timer(
-            self.bot.db, int(timer.payload["case_id"]), timeutil.now(), lift
-        )
+        now = timeutil.now()
+        case = await moderation.run_case_timer(self.bot.db, int(timer.payload["case_id"]), now, lift)
         if case is not None and case.action in ("timeout", "ban"):
-            config = await self.bot.guild_config(case.guild_id)
-            await self.post_log(
-                case.guild_id,
-                config,
-                content=self.bot.t(
-                    case.guild_id,
-                    f"moderation.log.ended_{case.action}",
-                    number=case.number,
-                    member=f"<@{case.member_id}>",
-                ),
+            await moderation.schedule_ended_log(self.bot.timers, case, now)
+
+    async def _on_case_ended_log(self, timer: Timer) -> None:
+        """Post that a sanction is over. A failure Discord may recover from is raised, so the timer
+        tries again later; a mod-log that is gone or closed to the bot is the diagnostic's business."""
+        case = await moderation.case_by_id(self.bot.db, int(timer.payload["case_id"]))
+        if case is None or case.ended_at is None or case.revoked_at is not None:
+            return
+        config = await self.bot.guild_config(case.guild_id)
+        channel_id = config.channel("modlog")
+        if channel_id is None:
+            log.warning("no mod-log channel configured for guild %s", case.guild_id)
+            return
+        text = self.bot.t(
+            case.guild_id,
+            f"moderation.log.ended_{case.action}",
+            number=case.number,
+            member=f"<@{case.member_id}>",
+        )
+        try:
+            await self.bot.get_partial_messageable(channel_id, guild_id=case.guild_id).send(
+                content=text, allowed_mentions=NO_PINGS
             )
+        except (discord.Forbidden, discord.NotFound):
+            log.warning("the mod-log of guild %s refused the end of case %s", case.guild_id, case.number)
 
     async def _on_duty_timer(self, timer: Timer) -> None:
         rotation = await duty.rotate(self.bot.db, self.bot.timers, timer.guild_id, timeutil.now())

@@ -24,10 +24,14 @@ from typing import Any, Protocol
 from bot.core import timeutil, yamlfile
 from bot.core.db import Database
 from bot.core.errors import NotAllowed, NotFound, UserError
-from bot.core.timers import TimerService
+from bot.core.timers import FORGET_WHEN_DONE, TimerService
 from bot.core.yamlfile import Problem
 
 CASE_TIMER = "moderation.case_end"
+# The mod-log line saying that a timeout or a ban is over: a timer of its own, so that a post that
+# fails (Discord unreachable, rate limits past discord.py's retries) is tried again, not lost with
+# the case already ended.
+CASE_ENDED_LOG = "moderation.case_ended_log"
 MAX_TIMEOUT = dt.timedelta(days=28)
 MAX_BAN = dt.timedelta(days=3650)
 MAX_REASON = 500
@@ -841,6 +845,17 @@ def check_config(config_dir: Path) -> list[Problem]:
 
 
 # -- timers -------------------------------------------------------------------------------------
+async def schedule_ended_log(timers: TimerService, case: Case, now: dt.datetime) -> None:
+    """Due at once; only the case's id in it, and no row left once posted."""
+    await timers.schedule(
+        case.guild_id,
+        CASE_ENDED_LOG,
+        now,
+        {"case_id": case.id, FORGET_WHEN_DONE: 1},
+        key=f"moderation:case-ended-log:{case.id}",
+    )
+
+
 async def run_case_timer(db: Database, case_id: int, now: dt.datetime, lift: Any) -> Case | None:
     """The end of a case's time: a warning stops counting, a timeout is over, a timed ban is lifted.
 

@@ -132,6 +132,38 @@ async def test_timed_ban_is_lifted_on_time_even_across_a_restart(sandbox):
     assert any("terme" in m.content for m in driver.bot_messages("mod-log") if m.content)
 
 
+async def test_the_end_of_a_ban_reaches_the_mod_log_even_when_its_first_post_fails(sandbox):
+    driver = sandbox.driver
+    result = await driver.slash(
+        "sami", "mod bannir", membre="lea", article="publicite", raison="Spam commercial", duree="3j"
+    )
+    await result.wait_followup()
+    case = (await _cases(sandbox, "lea"))[0]
+    lea = driver.user_id("lea")
+
+    def end_lines() -> list:
+        return [m for m in driver.bot_messages("mod-log") if m.content and "terme" in m.content]
+
+    # Discord answers the mod-log post with 429s past discord.py's five tries: the post fails.
+    modlog = driver.channel("mod-log").id
+    refused = sandbox.double.faults.rate_limit(
+        "POST", rf"/channels/{modlog}/messages$", times=5, retry_after=0.05
+    )
+    assert await sandbox.bot.timers.reschedule(sandbox.guild_id, case.timer_key, timeutil.now())
+    await eventually(lambda: lea not in driver.bans())
+    await eventually(lambda: refused.hits == 5)
+    await _settle()
+    assert end_lines() == []
+
+    # The line is a timer of its own, tried again later (here: now) instead of lost.
+    retry_key = f"moderation:case-ended-log:{case.id}"
+    await eventually(lambda: sandbox.bot.timers.reschedule(sandbox.guild_id, retry_key, timeutil.now()))
+    await eventually(end_lines)
+    await _settle()
+    assert len(end_lines()) == 1
+    assert f"<@{lea}>" in end_lines()[0].content
+
+
 async def test_report_is_handled_from_its_card(sandbox):
     driver = sandbox.driver
     offending = await driver.send_message(
