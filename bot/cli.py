@@ -30,6 +30,18 @@ Server Members and Message Content intents, then run DISCORD_TOKEN=… relais ru
 To try Relais offline without a token: relais sandbox
 """
 
+# Gateway close codes after which Discord refuses the same connection again: a restart would only
+# spend IDENTIFYs (1,000 a day before the token is reset). 4014 is discord.py's
+# PrivilegedIntentsRequired, handled on its own.
+GATEWAY_REFUSALS = {
+    4004: "the token was refused: create a new one in the developer portal",
+    4010: "invalid shard: check discord.shard_count in settings.yaml",
+    4011: "the bot is in too many servers for one connection: set discord.shard_count "
+    "(0 lets Discord choose) in settings.yaml",
+    4012: "gateway version refused: update Relais and discord.py",
+    4013: "invalid intents: update Relais",
+}
+
 
 # -- run -------------------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
@@ -95,6 +107,12 @@ def run_bot(settings: settings_module.Settings) -> int:
             "a privileged intent is not enabled: turn on Server Members and Message Content "
             "in the developer portal, Bot page (not retried)"
         )
+        return EXIT_DO_NOT_RETRY
+    except discord.ConnectionClosed as exc:
+        refusal = GATEWAY_REFUSALS.get(exc.code)
+        if refusal is None:
+            raise  # a crash like another: the supervisor restarts it, slower and slower
+        log.error("Discord closed the connection (code %s): %s (not retried)", exc.code, refusal)
         return EXIT_DO_NOT_RETRY
     except (DatabaseTooNew, ConfigError) as exc:
         log.error("%s", exc)

@@ -1,11 +1,12 @@
-"""Drill 6 — a bot that crashes at every start: the supervisor slows down, a refused token stops it.
+"""Drill 6 — a bot that crashes at every start: the supervisor slows down; what a restart cannot
+heal (a refused token, Discord asking for shards) stops it.
 
 Discord resets a bot's token after 1,000 IDENTIFYs in a day, so a crash loop must not burn them.
-Here every start really runs ``relais run --no-supervisor`` against the double, which closes each
-session right after its IDENTIFY with 4011 (« sharding required »: discord.py gives up and the
-process exits 1). The supervisor runs with its shipped defaults (``supervisor.*`` in
-settings.yaml); only its waiting is simulated: ``sleep`` advances a clock instead of blocking, so
-"10 minutes" are the real child runs plus the backoff delays the supervisor asked for.
+Here every start really runs ``relais run --no-supervisor`` against the double, and the bot is
+killed (SIGKILL) right after its IDENTIFY. The supervisor runs with its shipped defaults
+(``supervisor.*`` in settings.yaml); only its waiting is simulated: ``sleep`` advances a clock
+instead of blocking, so "10 minutes" are the real child runs plus the backoff delays the supervisor
+asked for.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +80,28 @@ class DoubleInAThread:
         self.loop.close()
 
 
+def child_pids() -> list[int]:
+    """The processes this one started (``supervise``'s bot)."""
+    pids: list[int] = []
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        with contextlib.suppress(OSError):
+            pids += [int(pid) for pid in (task / "children").read_text().split()]
+    return pids
+
+
+async def crash_every_bot(double: DiscordDouble) -> None:
+    """Each bot dies right after its IDENTIFY (SIGKILL, as an out-of-memory kill would): a crash
+    the supervisor must restart, more and more slowly."""
+    crashed = 0
+    while True:
+        if double.gateway.identify_count > crashed:
+            crashed = double.gateway.identify_count
+            for pid in child_pids():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.02)
+
+
 async def close_every_session(double: DiscordDouble, code: int) -> None:
     """Discord closing each new session right after its IDENTIFY, with a code discord.py won't retry."""
     # Told apart by ``ws.closed`` alone: an ``id()`` of a closed connection is reused by a later one
@@ -131,7 +155,7 @@ def test_a_bot_crashing_at_every_start_identifies_a_handful_of_times_in_ten_minu
     double = discord.double
     settings = shipped_supervisor_settings()
     clock = SimulatedTime(TEN_MINUTES)
-    discord.run(_start_closing(double))
+    discord.run(_start(crash_every_bot(double)))
     caplog.set_level(logging.WARNING, logger="bot.supervisor")
     with stopped_after(REAL_TIME_LIMIT), pytest.raises(DrillOver):
         supervise(child_command(["run"]), settings, sleep=clock.sleep, clock=clock.clock)
@@ -144,8 +168,8 @@ def test_a_bot_crashing_at_every_start_identifies_a_handful_of_times_in_ten_minu
     assert len([r for r in caplog.records if "restarting in" in r.getMessage()]) == starts
 
 
-async def _start_closing(double: DiscordDouble) -> None:
-    asyncio.get_running_loop().create_task(close_every_session(double, CLOSE_SHARDING_REQUIRED))
+async def _start(fault) -> None:
+    asyncio.get_running_loop().create_task(fault)
 
 
 def test_a_whole_day_of_crashes_stays_far_below_discords_1000_identifies():
@@ -173,3 +197,18 @@ def test_a_refused_token_is_never_retried(discord, monkeypatch):
     assert code == EXIT_DO_NOT_RETRY
     assert clock.slept == [] and len(logins) == 1
     assert double.gateway.identify_count == 0
+
+
+def test_discord_asking_for_shards_is_said_once_and_never_retried(discord, capfd):
+    """4011 (« sharding required ») comes back at every start until settings change: not a crash."""
+    double = discord.double
+    discord.run(_start(close_every_session(double, CLOSE_SHARDING_REQUIRED)))
+    clock = SimulatedTime(TEN_MINUTES)
+    with stopped_after(REAL_TIME_LIMIT):
+        code = supervise(
+            child_command(["run"]), shipped_supervisor_settings(), sleep=clock.sleep, clock=clock.clock
+        )
+    assert code == EXIT_DO_NOT_RETRY
+    assert clock.slept == [] and double.gateway.identify_count == 1
+    said = capfd.readouterr()
+    assert "discord.shard_count" in said.out + said.err
