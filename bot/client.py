@@ -19,7 +19,7 @@ from discord.ext import commands
 
 from bot.charter import ui as charter_ui
 from bot.core import backups, events, guild_config, i18n, run_lock, timeutil
-from bot.core.db import Database
+from bot.core.db import Database, is_locked
 from bot.core.errors import UserError
 from bot.core.registry import Registry
 from bot.core.settings import DEFAULT_API_BASE_URL, DEFAULT_GATEWAY_URL, Settings
@@ -383,6 +383,8 @@ class RelaisBot(commands.Bot):
                 exc_info=original,
             )
             key, params = "core.errors.unexpected", {"incident": incident}
+        elif key == "core.errors.busy":
+            log.warning("database locked by another process: nothing saved, the member was told")
         else:
             log.info("refused: %s %s", key, params)
         await send_ephemeral(interaction, self.t(interaction, key, **params))
@@ -409,6 +411,10 @@ class RelaisBot(commands.Bot):
             return "core.errors.not_allowed", {}
         if isinstance(error, discord.Forbidden):
             return "core.errors.discord_forbidden", {}
+        if is_locked(error):
+            # Another process holds the file longer than the busy timeout: the statement was not
+            # applied, the transaction was rolled back; the next try usually works.
+            return "core.errors.busy", {}
         return None, {}
 
     # -- connection ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import queue
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -28,10 +29,16 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 log = logging.getLogger(__name__)
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# Another process holding the file (a sqlite3 shell, relais data erase) is waited for this long:
+# under Discord's 3 s for an answer, so that a member whose change cannot be written is told so.
+BUSY_TIMEOUT_MS = 2000
+# Once a wait ran out, the next statements wait only this long until a write goes through again:
+# a queue of writes must not each spend the whole wait in turn, the member's command last.
+BUSY_AGAIN_MS = 100
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
     # Erased text (GDPR erasure, retracted reports) must not linger in free pages.
     "PRAGMA secure_delete = ON",
     "PRAGMA synchronous = NORMAL",
@@ -140,6 +147,41 @@ def _run_sql(conn: sqlite3.Connection, sql: str) -> None:
     conn.execute(sql).close()
 
 
+def is_locked(error: BaseException) -> bool:
+    """SQLite's « database is locked »: another process holds the file longer than the wait."""
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+
+
+class _LockWatch:
+    """The connection's busy wait, shortened while another process is known to hold the file
+    (database thread only): until a write goes through, or for ``SHORT_FOR`` seconds at most, so
+    that a later, brief hold by another process is waited for again."""
+
+    SHORT_FOR = 10.0
+
+    def __init__(self) -> None:
+        self.short_until: float | None = None
+
+    def run(self, conn: sqlite3.Connection, work: Callable[..., T], *args: Any) -> T:
+        if self.short_until is not None and time.monotonic() >= self.short_until:
+            self._wait_long(conn)
+        changes = conn.total_changes
+        try:
+            result = work(conn, *args)
+        except sqlite3.OperationalError as error:
+            if is_locked(error) and self.short_until is None:
+                self.short_until = time.monotonic() + self.SHORT_FOR
+                _run_sql(conn, f"PRAGMA busy_timeout = {BUSY_AGAIN_MS}")
+            raise
+        if self.short_until is not None and conn.total_changes != changes:  # a write went through
+            self._wait_long(conn)
+        return result
+
+    def _wait_long(self, conn: sqlite3.Connection) -> None:
+        self.short_until = None
+        _run_sql(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
 def _atomically(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
     """``fn`` inside ``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back if it raises (database thread)."""
     conn.execute("BEGIN IMMEDIATE").close()
@@ -236,6 +278,7 @@ class Database:
         self._thread = thread
         self._lock = asyncio.Lock()
         self._peek_conn: sqlite3.Connection | None = None
+        self._lock_watch = _LockWatch()
         self._closing = False  # no peek connection is opened again once closing began
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -293,7 +336,7 @@ class Database:
         return await self._queue_now(work, *args)
 
     def _queue_now(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-        return self._thread.submit(work, self._conn, *args)
+        return self._thread.submit(self._lock_watch.run, self._conn, work, *args)
 
     def _inside_own_transaction(self) -> bool:
         marker = _open_transaction.get()

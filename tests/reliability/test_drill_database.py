@@ -133,18 +133,20 @@ async def test_a_lock_and_a_full_disk_while_running_lose_nothing_and_clear_by_th
         [bot_pid] = relais.children()
         await configure_timezone(double, "Europe/Brussels")
 
-        # Locked longer than the bot's 5 s busy timeout: that one command fails, kindly.
+        # Locked longer than the bot's 2 s busy timeout: that one command fails, kindly, and in
+        # time (Discord gives an interaction 3 s for its answer).
         other = sqlite3.connect(db_path, isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")
         try:
-            refused = await double.driver.slash("camille", "config fuseau", fuseau="Europe/Paris")
-            await asyncio.sleep(6)
+            refused = await (
+                await double.driver.slash("camille", "config fuseau", fuseau="Europe/Paris")
+            ).wait(timeout=3)
+            await asyncio.sleep(3)
         finally:
             other.execute("ROLLBACK")
             other.close()
-        # The member got no answer in time (the lock outlasted the 3 s Discord gives an
-        # interaction), and the refused change did not land, then or later.
-        assert refused.content is None and not refused.callbacks
+        assert refused.ephemeral and "n'a rien enregistré" in (refused.content or ""), refused.content
+        # The refused change did not land, then or later.
         assert await committed_timezone(db_path) == "Europe/Brussels"
         await configure_timezone(double, "Europe/Paris")
 

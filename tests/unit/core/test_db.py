@@ -3,10 +3,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import stat
+import time
 
 import pytest
 
-from bot.core.db import Database, DatabaseTooNew, load_migrations
+from bot.core import db as db_module
+from bot.core.db import BUSY_AGAIN_MS, BUSY_TIMEOUT_MS, Database, DatabaseTooNew, is_locked, load_migrations
 
 LATEST = len(load_migrations())
 
@@ -20,7 +22,7 @@ async def test_fresh_database_is_private_migrated_and_hardened(tmp_path):
         assert await db.fetchval("PRAGMA journal_mode") == "wal"
         assert await db.fetchval("PRAGMA foreign_keys") == 1
         assert await db.fetchval("PRAGMA secure_delete") == 1
-        assert await db.fetchval("PRAGMA busy_timeout") == 5000
+        assert await db.fetchval("PRAGMA busy_timeout") == BUSY_TIMEOUT_MS
     finally:
         await db.close()
 
@@ -263,3 +265,50 @@ async def test_peek_answers_like_fetchval_while_another_task_holds_a_transaction
     release.set()
     assert await peek == "after"
     await task
+
+
+async def test_a_file_held_by_another_process_fails_the_next_writes_fast_then_frees_itself(tmp_path):
+    """A command queued behind other writes must not wait out the whole busy wait once per write
+    ahead of it: once a wait has run out, the next ones are short, until a write goes through."""
+    path = tmp_path / "relais.db"
+    db = await Database.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        waits = []
+        for n in range(3):
+            started = time.monotonic()
+            with pytest.raises(sqlite3.OperationalError) as refused:
+                await db.execute("INSERT INTO meta (key, value) VALUES (?, 'x')", (f"k{n}",))
+            assert is_locked(refused.value)
+            waits.append(time.monotonic() - started)
+        assert waits[0] >= BUSY_TIMEOUT_MS / 1000 * 0.9
+        assert all(wait < BUSY_TIMEOUT_MS / 1000 / 2 for wait in waits[1:]), waits
+        assert await db.fetchval("PRAGMA busy_timeout") == BUSY_AGAIN_MS
+        other.execute("ROLLBACK")
+
+        await db.execute("INSERT INTO meta (key, value) VALUES ('after', 'x')")
+        assert await db.fetchval("PRAGMA busy_timeout") == BUSY_TIMEOUT_MS
+        assert await db.fetchval("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'") == 0
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_the_short_wait_ends_by_itself_when_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.setattr(db_module._LockWatch, "SHORT_FOR", 0.2)
+    path = tmp_path / "relais.db"
+    db = await Database.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(sqlite3.OperationalError):
+            await db.execute("INSERT INTO meta (key, value) VALUES ('k', 'x')")
+        other.execute("ROLLBACK")
+        assert await db.fetchval("PRAGMA busy_timeout") == BUSY_AGAIN_MS  # reads prove nothing
+        await asyncio.sleep(0.3)
+        await db.fetchval("SELECT 1")
+        assert await db.fetchval("PRAGMA busy_timeout") == BUSY_TIMEOUT_MS
+    finally:
+        other.close()
+        await db.close()
