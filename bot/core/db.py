@@ -153,33 +153,34 @@ def is_locked(error: BaseException) -> bool:
 
 
 class _LockWatch:
-    """The connection's busy wait, shortened while another process is known to hold the file
-    (database thread only): until a write goes through, or for ``SHORT_FOR`` seconds at most, so
-    that a later, brief hold by another process is waited for again."""
+    """The connection's busy wait, shortened while another process is known to hold the file:
+    until a write goes through, or for ``SHORT_FOR`` seconds at most, so that a later, brief hold
+    by another process is waited for again (database thread only)."""
 
     SHORT_FOR = 10.0
 
-    def __init__(self) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
         self.short_until: float | None = None
 
-    def run(self, conn: sqlite3.Connection, work: Callable[..., T], *args: Any) -> T:
-        if self.short_until is not None and time.monotonic() >= self.short_until:
-            self._wait_long(conn)
-        changes = conn.total_changes
-        try:
-            result = work(conn, *args)
-        except sqlite3.OperationalError as error:
-            if is_locked(error) and self.short_until is None:
-                self.short_until = time.monotonic() + self.SHORT_FOR
-                _run_sql(conn, f"PRAGMA busy_timeout = {BUSY_AGAIN_MS}")
-            raise
-        if self.short_until is not None and conn.total_changes != changes:  # a write went through
-            self._wait_long(conn)
+    def shorten(self) -> None:
+        self.short_until = time.monotonic() + self.SHORT_FOR
+        _run_sql(self._conn, f"PRAGMA busy_timeout = {BUSY_AGAIN_MS}")
+
+    def run_while_short(self, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+        assert self.short_until is not None
+        if time.monotonic() >= self.short_until:
+            self._lengthen()
+            return work(*args)
+        changes = self._conn.total_changes
+        result = work(*args)
+        if self._conn.total_changes != changes:  # a write went through: the file is free again
+            self._lengthen()
         return result
 
-    def _wait_long(self, conn: sqlite3.Connection) -> None:
+    def _lengthen(self) -> None:
         self.short_until = None
-        _run_sql(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _run_sql(self._conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def _atomically(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
@@ -219,6 +220,7 @@ class _DatabaseThread:
 
     def __init__(self) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.lock_watch: _LockWatch | None = None  # set once the connection is open
         # A daemon: a database someone forgot to close must not keep the process alive.
         self._thread = threading.Thread(target=self._serve, name="relais-db", daemon=True)
         self._thread.start()
@@ -239,9 +241,15 @@ class _DatabaseThread:
             outcomes: list[_Outcome] = []
             while job is not None:
                 future, work, args = job
+                watch = self.lock_watch
                 try:
-                    outcomes.append((future, work(*args), None))
+                    if watch is not None and watch.short_until is not None:
+                        outcomes.append((future, watch.run_while_short(work, args), None))
+                    else:
+                        outcomes.append((future, work(*args), None))
                 except BaseException as error:  # handed to the caller, like a result
+                    if watch is not None and watch.short_until is None and is_locked(error):
+                        watch.shorten()
                     outcomes.append((future, None, error))
                 if len(outcomes) >= SETTLE_EVERY:
                     self._hand_back(outcomes)
@@ -276,9 +284,9 @@ class Database:
         self.path = path
         self._conn = connection
         self._thread = thread
+        thread.lock_watch = _LockWatch(connection)
         self._lock = asyncio.Lock()
         self._peek_conn: sqlite3.Connection | None = None
-        self._lock_watch = _LockWatch()
         self._closing = False  # no peek connection is opened again once closing began
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -336,7 +344,7 @@ class Database:
         return await self._queue_now(work, *args)
 
     def _queue_now(self, work: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-        return self._thread.submit(self._lock_watch.run, self._conn, work, *args)
+        return self._thread.submit(work, self._conn, *args)
 
     def _inside_own_transaction(self) -> bool:
         marker = _open_transaction.get()
