@@ -365,6 +365,11 @@ class RelaisBot(commands.Bot):
     # -- errors ----------------------------------------------------------------------------------
     async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
         """Tell the member what happened and what to do next; log the unexpected with an incident id."""
+        if self.is_closed():
+            # Stopping (SIGTERM): the connection to Discord is closed, so whatever failed cannot be
+            # answered; the member's next try reaches the restarted bot.
+            log.info("interaction %s left unanswered: Relais is stopping", interaction.id)
+            return
         original = getattr(error, "original", None) or error
         key, params = self._known_error(original)
         if key is None:

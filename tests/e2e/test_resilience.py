@@ -4,6 +4,7 @@ and automod sanctions that go through the moderators' own code path."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from bot.moderation import cases as moderation
 from tests.helpers import eventually
@@ -83,3 +84,33 @@ async def test_an_interaction_delivered_twice_is_acted_on_once(sandbox):
     assert (
         await sandbox.bot.db.fetchval("SELECT useful_count FROM resources WHERE id = ?", (resource_id,)) == 1
     )
+
+
+async def test_a_command_caught_by_a_stop_leaves_one_quiet_line_not_a_traceback(sandbox, caplog):
+    """SIGTERM (systemd, an update) while a command is still being worked on: the bot closes its
+    connection to Discord, so that command cannot be answered any more. Nothing to tell the member,
+    nothing for the coordination to investigate."""
+    bot = sandbox.bot
+    holding, release = asyncio.Event(), asyncio.Event()
+    read_config = bot.guild_config
+
+    async def slow_config(guild_id: int):
+        holding.set()
+        await release.wait()
+        return await read_config(guild_id)
+
+    bot.guild_config = slow_config
+    await sandbox.driver.slash("camille", "config voir")
+    await asyncio.wait_for(holding.wait(), 5)
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="bot.client")
+    await bot.close()
+    release.set()
+    await asyncio.sleep(0.5)
+    problems = [
+        r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith(("bot", "cogs"))
+    ]
+    tracebacks = [r for r in caplog.records if r.exc_info and r.levelno >= logging.WARNING]
+    assert not tracebacks, [r.getMessage() for r in tracebacks]
+    assert not problems, [r.getMessage() for r in problems]
+    assert any("stopping" in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
