@@ -80,7 +80,7 @@ def explain_unusable(path: str | os.PathLike[str], error: sqlite3.DatabaseError)
     """
     text = str(error)
     lowered = text.lower()
-    if "locked" in lowered or "busy" in lowered:
+    if is_locked(error):
         return (
             f"the database {path} is locked by another process (a second Relais? a sqlite3 shell?): "
             "stop it, then start Relais again"
@@ -149,7 +149,10 @@ def _run_sql(conn: sqlite3.Connection, sql: str) -> None:
 
 def is_locked(error: BaseException) -> bool:
     """SQLite's « database is locked »: another process holds the file longer than the wait."""
-    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    lowered = str(error).lower()
+    return "locked" in lowered or "busy" in lowered
 
 
 class _LockWatch:
