@@ -221,7 +221,11 @@ class Moderation(commands.Cog):
             require_guild_member(interaction)
         return True
 
-    async def post_log(self, guild_id: int, config: GuildConfig, **kwargs: Any) -> discord.Message | None:
+    async def post_log(
+        self, guild_id: int, config: GuildConfig, *, retry_later: bool = False, **kwargs: Any
+    ) -> discord.Message | None:
+        """Post in the mod-log. With ``retry_later`` (a timer's post), a failure Discord may recover
+        from is raised so that the timer tries again; a mod-log gone or closed to the bot is not."""
         channel_id = config.channel("modlog")
         if channel_id is None:
             log.warning("no mod-log channel configured for guild %s", guild_id)
@@ -229,7 +233,9 @@ class Moderation(commands.Cog):
         kwargs.setdefault("allowed_mentions", NO_PINGS)
         try:
             return await self.bot.get_partial_messageable(channel_id, guild_id=guild_id).send(**kwargs)
-        except discord.HTTPException:
+        except discord.HTTPException as error:
+            if retry_later and not isinstance(error, discord.Forbidden | discord.NotFound):
+                raise
             log.exception("could not post to the mod-log of guild %s", guild_id)
             return None
 
@@ -1316,28 +1322,21 @@ class Moderation(commands.Cog):
             await moderation.schedule_ended_log(self.bot.timers, case, now)
 
     async def _on_case_ended_log(self, timer: Timer) -> None:
-        """Post that a sanction is over. A failure Discord may recover from is raised, so the timer
-        tries again later; a mod-log that is gone or closed to the bot is the diagnostic's business."""
+        """Post that a sanction is over; a failed post is tried again by the timer."""
         case = await moderation.case_by_id(self.bot.db, int(timer.payload["case_id"]))
         if case is None or case.ended_at is None or case.revoked_at is not None:
             return
-        config = await self.bot.guild_config(case.guild_id)
-        channel_id = config.channel("modlog")
-        if channel_id is None:
-            log.warning("no mod-log channel configured for guild %s", case.guild_id)
-            return
-        text = self.bot.t(
+        await self.post_log(
             case.guild_id,
-            f"moderation.log.ended_{case.action}",
-            number=case.number,
-            member=f"<@{case.member_id}>",
+            await self.bot.guild_config(case.guild_id),
+            retry_later=True,
+            content=self.bot.t(
+                case.guild_id,
+                f"moderation.log.ended_{case.action}",
+                number=case.number,
+                member=f"<@{case.member_id}>",
+            ),
         )
-        try:
-            await self.bot.get_partial_messageable(channel_id, guild_id=case.guild_id).send(
-                content=text, allowed_mentions=NO_PINGS
-            )
-        except (discord.Forbidden, discord.NotFound):
-            log.warning("the mod-log of guild %s refused the end of case %s", case.guild_id, case.number)
 
     async def _on_duty_timer(self, timer: Timer) -> None:
         rotation = await duty.rotate(self.bot.db, self.bot.timers, timer.guild_id, timeutil.now())
