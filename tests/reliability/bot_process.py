@@ -56,10 +56,15 @@ class BotProcess:
 
     def children(self) -> list[int]:
         """Pids of the processes it started (the bot under a supervisor)."""
-        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
-        with contextlib.suppress(OSError):
-            return [int(p) for p in path.read_text().split()]
-        return []
+        return child_pids(self.pid)
+
+
+def child_pids(pid: int) -> list[int]:
+    """Pids of the processes ``pid`` started from its main thread."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    with contextlib.suppress(OSError):
+        return [int(p) for p in path.read_text().split()]
+    return []
 
 
 RUNNING: list[BotProcess] = []

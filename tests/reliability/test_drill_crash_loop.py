@@ -19,7 +19,6 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -29,6 +28,7 @@ from bot.sandbox.double import DiscordDouble
 from bot.sandbox.harness import sandbox_environment
 from bot.supervisor import EXIT_DO_NOT_RETRY, child_command, next_delay, supervise
 from tests.helpers import CONFIG, REPO
+from tests.reliability.bot_process import child_pids
 
 TEN_MINUTES = 600.0
 CLOSE_SHARDING_REQUIRED = 4011
@@ -80,15 +80,6 @@ class DoubleInAThread:
         self.loop.close()
 
 
-def child_pids() -> list[int]:
-    """The processes this one started (``supervise``'s bot)."""
-    pids: list[int] = []
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        with contextlib.suppress(OSError):
-            pids += [int(pid) for pid in (task / "children").read_text().split()]
-    return pids
-
-
 async def crash_every_bot(double: DiscordDouble) -> None:
     """Each bot dies right after its IDENTIFY (SIGKILL, as an out-of-memory kill would): a crash
     the supervisor must restart, more and more slowly."""
@@ -96,7 +87,7 @@ async def crash_every_bot(double: DiscordDouble) -> None:
     while True:
         if double.gateway.identify_count > crashed:
             crashed = double.gateway.identify_count
-            for pid in child_pids():
+            for pid in child_pids(os.getpid()):  # supervise's bot, started from the main thread
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         await asyncio.sleep(0.02)
